@@ -1,0 +1,30 @@
+"""The command-line interface: a thin Typer layer over the core."""
+
+from __future__ import annotations
+
+import typer
+
+from liqcalc.cli.position import position
+
+app = typer.Typer(
+    name="liqcalc",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    help="Exchange-faithful liquidation, bankruptcy and ADL what-ifs for perpetual futures.",
+)
+app.command("position", no_args_is_help=True)(position)
+
+
+@app.callback()
+def _root() -> None:
+    """Exchange-faithful liquidation, bankruptcy and ADL what-ifs for perpetual futures.
+
+    Exit codes: 0 ok, 1 domain or data error, 2 usage error.
+    """
+
+
+def main() -> None:
+    """Console entry point."""
+    app()

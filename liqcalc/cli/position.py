@@ -1,0 +1,198 @@
+"""``liqcalc position``: liquidation and bankruptcy prices, and where the money goes."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterable, Iterator
+from decimal import Decimal
+from pathlib import Path
+from typing import Annotated, Any, TextIO
+
+import typer
+
+from liqcalc.cli.errors import boundary
+from liqcalc.cli.options import AmountOpt, JsonOpt, PresetOpt, PriceOpt, SideOpt, SymbolOpt
+from liqcalc.cli.request import Request, UsageInputError, build, key_name, option_name
+from liqcalc.core.errors import InputError, LiqcalcError, PresetError, UsageError
+from liqcalc.core.model import Party
+from liqcalc.core.position import Calculator
+from liqcalc.presets.loader import Preset, load
+from liqcalc.render import OutputFormat
+from liqcalc.render.position import PositionReport, PresetInfo
+
+EXAMPLE = "liqcalc position --preset binance --symbol BTCUSDT --side long --entry 60000 --size 1 --leverage 20"
+
+
+class Session:
+    """Presets and calculators loaded once and reused across the lines of a batch."""
+
+    def __init__(self) -> None:
+        self.presets: dict[str, Preset] = {}
+        self.calculators: dict[tuple[str, str], Calculator] = {}
+
+    def preset(self, name: str) -> Preset:
+        if name not in self.presets:
+            self.presets[name] = load(name)
+        return self.presets[name]
+
+    def fund_party(self, name: str) -> Party | None:
+        return self.preset(name).venue.fund_party
+
+    def calculator(self, preset_name: str, symbol: str) -> Calculator:
+        key = (preset_name, symbol)
+        if key not in self.calculators:
+            preset = self.preset(preset_name)
+            self.calculators[key] = Calculator(preset.venue, preset.symbol(symbol))
+        return self.calculators[key]
+
+    def info(self, name: str) -> PresetInfo:
+        preset = self.preset(name)
+        venue = preset.venue
+        return PresetInfo(venue.name, venue.title, venue.as_of.isoformat(), str(preset.path), preset.origin,
+                          venue.illustrative)
+
+    def report(self, request: Request) -> PositionReport:
+        calc = self.calculator(request.preset, request.symbol)
+        results = [calc.evaluate(spec, fill=request.fill, caps=request.caps) for spec in request.specs]
+        return PositionReport(self.info(request.preset), calc.venue, calc.symbol, request.inputs, results)
+
+
+def position(
+    *,
+    preset: PresetOpt = None,
+    symbol: SymbolOpt = None,
+    side: SideOpt = None,
+    entry: Annotated[str | None, typer.Option(metavar="PRICE", help="Average entry price.")] = None,
+    size: Annotated[str | None, typer.Option(metavar="QTY", help="Position size in the base asset.")] = None,
+    notional: Annotated[str | None, typer.Option(metavar="AMOUNT", help="Position size as quote value at entry (instead of --size).")] = None,
+    leverage: Annotated[list[str] | None, typer.Option(metavar="X", help="Leverage; repeat it (or give 5,10,20) for one row each.")] = None,
+    margin: Annotated[str | None, typer.Option(metavar="AMOUNT", help="Isolated margin in quote currency (instead of --leverage).")] = None,
+    mark: Annotated[str | None, typer.Option(metavar="PRICE", help="Mark price now [default: entry].")] = None,
+    add_margin: Annotated[str | None, typer.Option(metavar="AMOUNT", help="Margin added to the isolated position.")] = None,
+    funding: Annotated[str | None, typer.Option(metavar="AMOUNT", help="Funding paid out of the margin so far (negative when received).")] = None,
+    mmr: Annotated[str | None, typer.Option(metavar="RATE", help="Maintenance rate overriding the tier table (0.005 = 0.5%).")] = None,
+    maint_amount: Annotated[str | None, typer.Option(metavar="AMOUNT", help="Maintenance amount going with --mmr.")] = None,
+    mode: Annotated[str | None, typer.Option(metavar="isolated|cross", help="Margin mode [default: isolated].")] = None,
+    wallet: Annotated[str | None, typer.Option(metavar="AMOUNT", help="Cross wallet balance (with --mode cross or --account).")] = None,
+    account: Annotated[Path | None, typer.Option(metavar="FILE", help="A JSON or TOML cross account: preset, wallet, positions.")] = None,
+    fill: PriceOpt = None,
+    insurance_fund: AmountOpt = None,
+    can_pay: Annotated[list[str] | None, typer.Option(metavar="PARTY=AMOUNT", help="What a waterfall payer can pay (repeatable).")] = None,
+    liquidation_fee: Annotated[str | None, typer.Option(metavar="RATE", help="Liquidation fee rate overriding the preset's.")] = None,
+    input_file: Annotated[str | None, typer.Option("--input", metavar="FILE|-", help="JSON lines of positions in, JSON lines of results out.")] = None,
+    json_output: JsonOpt = False,
+) -> None:
+    """Liquidation and bankruptcy prices of a position, and where the money goes.
+
+    The fill options: --fill PRICE is the average price the liquidation order fills at;
+    --insurance-fund AMOUNT is what the venue's fund can pay of a shortfall.
+
+    Example: liqcalc position --preset binance --symbol BTCUSDT --side long --entry 60000 --size 1 --leverage 20
+    """
+    run_position(
+        dict(
+            preset=preset, symbol=symbol, side=side, entry=entry, size=size, notional=notional, leverage=leverage,
+            margin=margin, mark=mark, add_margin=add_margin, funding=funding, mmr=mmr, maint_amount=maint_amount,
+            mode=mode, wallet=wallet, fill=fill, insurance_fund=insurance_fund, can_pay=can_pay,
+            liquidation_fee=liquidation_fee,
+        ),
+        account=account,
+        input_file=input_file,
+        output=OutputFormat.json if json_output else OutputFormat.table,
+    )
+
+
+@boundary
+def run_position(options: dict[str, Any], *, account: Path | None, input_file: str | None, output: OutputFormat) -> None:
+    session = Session()
+    given = {k: v for k, v in options.items() if v is not None and v != []}
+    if input_file is not None:
+        if account is not None:
+            raise UsageError("--input and --account cannot be combined")
+        failures = run_batch(session, given, input_file, sys.stdout)
+        if failures:
+            raise LiqcalcError(f"--input: {failures} line{'s' if failures > 1 else ''} failed; see the error objects on stdout")
+        return
+    if account is not None:
+        from liqcalc.cli.account import run_account
+
+        run_account(session, given, account, output)
+        return
+    request = build(given, option_name, fund_party=session.fund_party, error=UsageInputError)
+    report = session.report(request)
+    emit(report, output)
+
+
+def emit(report: PositionReport, output: OutputFormat) -> None:
+    """Write the report in the chosen format; warnings also go to stderr."""
+    renderers: dict[OutputFormat, Callable[[PositionReport], None]] = {
+        OutputFormat.json: _emit_json,
+        OutputFormat.table: _emit_table,
+    }
+    renderers[output](report)
+
+
+def _emit_json(report: PositionReport) -> None:
+    from liqcalc.render.numbers import dumps
+    from liqcalc.render.position import report_json
+
+    sys.stdout.write(dumps(report_json(report)) + "\n")
+
+
+def _emit_table(report: PositionReport) -> None:
+    from liqcalc.render.position import render_table
+
+    for warning in dict.fromkeys(report.warnings + [w for r in report.results for w in r.warnings]):
+        sys.stderr.write(f"liqcalc: warning: {warning}\n")
+    render_table(report)
+
+
+def _lines(input_file: str) -> Iterator[str]:
+    if input_file == "-":
+        yield from sys.stdin
+        return
+    try:
+        with open(input_file, encoding="utf-8") as stream:
+            yield from stream
+    except FileNotFoundError:
+        raise UsageError(f"--input: no such file {input_file}") from None
+    except OSError as error:
+        raise UsageError(f"--input: {input_file} cannot be read ({error.strerror})") from None
+
+
+def run_batch(session: Session, defaults: dict[str, Any], input_file: str, out: TextIO) -> int:
+    """Evaluate each JSON line; a bad line gives an error object and the batch goes on.
+
+    Options given on the command line are defaults for every line (a line's own keys win).
+    Returns the number of failed lines.
+    """
+    import json
+
+    from liqcalc.render.numbers import dumps
+    from liqcalc.render.position import SCHEMA_VERSION, result_json
+
+    failures = 0
+    write = out.write
+    for number, line in enumerate(_lines(input_file), start=1):
+        if not line.strip():
+            continue
+        try:
+            try:
+                values = json.loads(line, parse_float=Decimal)
+            except json.JSONDecodeError as error:
+                raise InputError(f"line {number}", f"not JSON ({error.msg} at column {error.colno})") from None
+            if not isinstance(values, dict):
+                raise InputError(f"line {number}", "expected a JSON object")
+            request = build({**defaults, **values}, key_name, fund_party=session.fund_party)
+            calc = session.calculator(request.preset, request.symbol)
+            for spec in request.specs:
+                row = result_json(calc.evaluate(spec, fill=request.fill, caps=request.caps))
+                write(dumps({"schema_version": SCHEMA_VERSION, "line": number, "preset": request.preset, **row}) + "\n")
+        except (LiqcalcError, PresetError) as error:
+            failures += 1
+            write(dumps({"schema_version": SCHEMA_VERSION, "line": number, "error": str(error)}) + "\n")
+    return failures
+
+
+def iter_nonempty(lines: Iterable[str]) -> Iterator[str]:
+    return (line for line in lines if line.strip())

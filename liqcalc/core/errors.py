@@ -1,0 +1,60 @@
+"""Exceptions of the core. Non-fatal outcomes are data (``warnings``); these are for inputs
+that make a calculation impossible."""
+
+from __future__ import annotations
+
+
+class LiqcalcError(Exception):
+    """Base of every error liqcalc reports to a user as one line."""
+
+    #: The exit code the CLI maps this error to (1: domain or data error).
+    exit_code = 1
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class InputError(LiqcalcError):
+    """A value the user gave is invalid; ``field`` names the option or file field."""
+
+    def __init__(self, field: str, problem: str) -> None:
+        super().__init__(f"{field}: {problem}")
+        self.field = field
+        self.problem = problem
+
+
+class UsageError(LiqcalcError):
+    """Options that cannot be combined, or a required option missing (exit code 2)."""
+
+    exit_code = 2
+
+
+class TierError(LiqcalcError):
+    """The position falls outside the tier table (beyond the last known tier)."""
+
+
+class LeverageError(LiqcalcError):
+    """The leverage asked for is above what the tier allows."""
+
+
+class PresetError(LiqcalcError):
+    """A preset file is missing, unreadable or invalid; the message names file and field.
+
+    ``problems`` holds one line per problem found (``presets validate`` prints them all).
+    """
+
+    def __init__(self, message: str, problems: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.problems = problems or [message]
+
+    def __str__(self) -> str:
+        more = len(self.problems) - 1
+        return self.message + (f" (and {more} more problem{'s' if more > 1 else ''})" if more else "")
+
+
+class SymbolError(LiqcalcError):
+    """The symbol is not in the preset; the message lists close names."""

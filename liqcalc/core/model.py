@@ -1,0 +1,260 @@
+"""Immutable records of the core: a venue's rules, a symbol's tier table, a position.
+
+These are frozen dataclasses rather than pydantic models on purpose: the core is on the
+start-up path of every ``liqcalc position`` call, and defining fifteen pydantic models costs
+about 50 ms where these cost about 6 ms (measured; see README, "Performance"). Pydantic
+validates at the boundaries instead: preset files (``liqcalc.presets.schema``) and inputs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Literal, get_args
+
+Side = Literal["long", "short"]
+Party = Literal[
+    "trader",
+    "insurance_fund",
+    "backstop_vault",
+    "liquidator",
+    "adl_counterparties",
+    "socialized_loss",
+    "clearing_member",
+    "guaranty_fund",
+]
+PARTIES: tuple[str, ...] = get_args(Party)
+
+TierBasis = Literal["liquidation_notional", "entry_notional"]
+MaintenanceBasis = Literal["liquidation_price", "entry_price"]
+MaintenanceRate = Literal["tier", "half_initial_at_max_leverage"]
+CloseFee = Literal["none", "taker_rate", "estimated_close_at_bankruptcy"]
+Ranking = Literal[
+    "pnl_x_leverage", "binance_leverage_pnl", "hyperliquid", "bitget", "random_start", "none"
+]
+AdlPrice = Literal["bankruptcy", "mark", "none"]
+SymbolKind = Literal["perpetual", "delivery"]
+
+
+def side_sign(side: Side) -> int:
+    """+1 for a long, -1 for a short (the ``side`` of every venue's formula)."""
+    return 1 if side == "long" else -1
+
+
+@dataclass(frozen=True, slots=True)
+class Tier:
+    """One row of a venue's tier (bracket, risk-limit) table.
+
+    Attributes:
+        number: 1-based position in the table (Binance "bracket", Bybit risk id order).
+        floor: notional above which the tier applies (quote currency, exclusive).
+        cap: notional up to which it applies (inclusive); ``None`` where the venue states no cap.
+        max_leverage: the highest leverage allowed for a position in this tier.
+        mmr: maintenance-margin rate of the tier.
+        maint_amount: the amount subtracted from ``notional x mmr`` (Binance "maintenance
+            amount", Bybit "mmDeduction", Hyperliquid "maintenance_deduction").
+    """
+
+    number: int
+    floor: Decimal
+    cap: Decimal | None
+    max_leverage: Decimal
+    mmr: Decimal
+    maint_amount: Decimal
+
+    def contains(self, notional: Decimal) -> bool:
+        """``floor < notional <= cap``; the first tier also holds a notional of 0."""
+        above_floor = notional > self.floor or (self.floor == 0 and notional >= 0)
+        return above_floor and (self.cap is None or notional <= self.cap)
+
+
+@dataclass(frozen=True, slots=True)
+class SymbolSpec:
+    """A tradable contract of a venue and its tier table.
+
+    Attributes:
+        name: the venue's own spelling (``BTCUSDT``, ``BTC-USDT-SWAP``, ``BTC``).
+        base: the base asset (``BTC``).
+        quote: the quote (and margin) currency of notionals and prices.
+        kind: ``perpetual`` or ``delivery``.
+        complete: ``False`` when only the first tiers are known; a position beyond them is an
+            error rather than a guess.
+        liquidation_fee: this symbol's liquidation-fee rate where it differs from the venue's.
+        tiers: the tier table, sorted by floor, contiguous.
+    """
+
+    name: str
+    base: str
+    quote: str
+    kind: SymbolKind
+    complete: bool
+    liquidation_fee: Decimal | None
+    tiers: tuple[Tier, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class MarginRules:
+    """How a venue turns a tier table into maintenance margin.
+
+    Attributes:
+        tier_basis: where the tier is read: at the notional at the liquidation price
+            (solved to a fixed point, Binance) or at the entry notional (Bybit, OKX, Bitget).
+        maintenance_basis: the price the maintenance margin is valued at: the liquidation
+            price (Binance, OKX, Bitget, Hyperliquid, dYdX) or the entry price (Bybit).
+        close_fee: the closing fee inside the maintenance margin: none; the taker rate added
+            to the tier rate (OKX, Bitget); or the estimated fee to close at the bankruptcy
+            price, added to initial and maintenance margin (Bybit UTA).
+        source: the page the rules come from.
+    """
+
+    tier_basis: TierBasis
+    maintenance_basis: MaintenanceBasis
+    close_fee: CloseFee
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class FeeRules:
+    """Fee rates, as fractions of notional.
+
+    Attributes:
+        maker: maker rate.
+        taker: taker rate (used in the closing-fee rules).
+        liquidation: liquidation (clearance) fee rate on the liquidated notional.
+        liquidation_fee_to: the party that receives the liquidation fee.
+        source: the page the rates come from.
+    """
+
+    maker: Decimal
+    taker: Decimal
+    liquidation: Decimal
+    liquidation_fee_to: Party
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class SurplusRule:
+    """Where the margin left after a liquidation that fills better than bankruptcy goes.
+
+    Attributes:
+        to: the recipient (insurance fund, trader, ...).
+        backstop_below_mm: ``(numerator, denominator)``: when equity at the fill is below this
+            fraction of maintenance margin, the backstop takes the position (Hyperliquid 2/3).
+        backstop_to: who receives the margin in a backstop liquidation.
+        source: the page the rule comes from.
+    """
+
+    to: Party
+    backstop_below_mm: tuple[int, int] | None
+    backstop_to: Party | None
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class ShortfallRule:
+    """Who pays what is missing when the liquidation fills beyond the bankruptcy price.
+
+    Attributes:
+        waterfall: the payers, in order; the last one takes whatever is left.
+        source: the page the rule comes from.
+    """
+
+    waterfall: tuple[Party, ...]
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class AdlRule:
+    """How the venue auto-deleverages winners.
+
+    Attributes:
+        ranking: the queue's ranking formula (``random_start``: no ranking, dYdX v4).
+        price: where the deleveraged positions are closed: the liquidated order's bankruptcy
+            price, or the mark price.
+        indicator_min: lowest value of the venue's ADL indicator (Binance 0, Bybit 1).
+        indicator_max: highest value (Binance 4, Bybit 5).
+        source: the page the rule comes from.
+    """
+
+    ranking: Ranking
+    price: AdlPrice
+    indicator_min: int
+    indicator_max: int
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class Venue:
+    """A venue's rules, as a preset states them (the tier tables live in :class:`SymbolSpec`).
+
+    Attributes:
+        name: the preset's name (``binance``).
+        title: a human title.
+        as_of: the date of the newest source the rules were checked against.
+        illustrative: ``True`` for a model whose numbers are not a venue's.
+        main_quote: the quote whose perpetual ``--symbol BTC`` picks.
+        sources: every page the preset rests on.
+        notes: caveats worth showing.
+    """
+
+    name: str
+    title: str
+    as_of: dt.date
+    illustrative: bool
+    main_quote: str
+    sources: tuple[str, ...]
+    notes: tuple[str, ...]
+    margin: MarginRules
+    fees: FeeRules
+    surplus: SurplusRule
+    shortfall: ShortfallRule
+    adl: AdlRule
+
+    @property
+    def fund_party(self) -> Party | None:
+        """The fund that ``--insurance-fund`` caps: the first fund in the shortfall waterfall."""
+        for party in self.shortfall.waterfall:
+            if party in ("insurance_fund", "backstop_vault"):
+                return party
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class Flow:
+    """Money moving in a liquidation: ``amount`` from ``source`` to ``target``.
+
+    A surplus flows from ``"margin"`` to its recipients; a shortfall flows from its payers
+    to ``"deficit"``.
+    """
+
+    source: str
+    target: str
+    amount: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class Waterfall:
+    """Where the money goes when the liquidation fills at ``fill_price``.
+
+    Attributes:
+        label: which fill this is (``liquidation``, ``bankruptcy``, ``fill``).
+        fill_price: the average price the liquidation order fills at.
+        equity: the position's equity at that fill, before any fee (may be negative).
+        surplus: what is left of the margin (0 when the fill is beyond bankruptcy).
+        shortfall: what is missing (0 when the fill is better than bankruptcy).
+        flows: the movements, adding up exactly to the surplus or the shortfall.
+        backstop: ``True`` when the venue's backstop takes the position (Hyperliquid).
+        adl_price: where ADL counterparties are closed, when they pay part of a shortfall.
+        explanation: sentences that say where the money goes and why.
+    """
+
+    label: str
+    fill_price: Decimal
+    equity: Decimal
+    surplus: Decimal
+    shortfall: Decimal
+    flows: tuple[Flow, ...]
+    backstop: bool
+    adl_price: Decimal | None
+    explanation: tuple[str, ...] = field(default=())

@@ -1,0 +1,488 @@
+"""Liquidation and bankruptcy prices of one position, isolated or cross, by the venue's rules.
+
+The generic model (reference: Binance's published formula, which the other venues' formulas
+are special cases of):
+
+    equity(P) = A + side * q * (P - E)
+    MM(P)     = notional_mm(P) * (mmr + fee_rate) - maint_amount + fee_amount
+
+``A`` is what backs the position: the isolated margin after added margin and funding, or in
+cross mode the wallet balance less the other positions' maintenance margin plus their
+unrealized PnL. The liquidation price solves ``equity(P) = MM(P)``; the bankruptcy price
+solves ``equity(P) = 0`` (or the reserved closing fee on Bybit UTA).
+
+Docs (Binance, variable list of the LP formula; "If your position (calculated at the
+liquidation price) and the current position (calculated at the opening price) are of
+different levels, then you must substitute ... the maintenance margin rate and the
+maintenance margin amount of the position level, to recalculate the liquidation price"):
+https://www.binance.com/en/support/faq/b3c689c1f50a44cabb3a84e663b81d93
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Literal
+
+from liqcalc.core.errors import InputError, LeverageError, TierError, UsageError
+from liqcalc.core.model import Party, Side, SymbolSpec, Tier, Venue, Waterfall, side_sign
+from liqcalc.core.numbers import ONE, ZERO, div
+from liqcalc.core.tiers import beyond_last_tier, tier_for
+from liqcalc.core.waterfall import check_caps, settle
+
+Mode = Literal["isolated", "cross"]
+
+
+@dataclass(frozen=True, slots=True)
+class PositionSpec:
+    """A position and its margin, as the trader states it.
+
+    Attributes:
+        side: ``long`` or ``short``.
+        size: base quantity (``q``).
+        entry: average entry price (``E``).
+        mark: current mark price (defaults to entry in the CLI).
+        leverage: the leverage the position is opened with (isolated: sets the margin).
+        margin: the isolated margin in quote currency (instead of leverage).
+        add_margin: margin added to an isolated position after opening.
+        funding: funding paid out of the margin so far (negative when received).
+        mmr: a maintenance rate that overrides the tier table (a what-if).
+        maint_amount: the maintenance amount that goes with ``mmr``.
+        mode: ``isolated`` or ``cross``.
+        wallet: the cross wallet balance.
+        liquidation_fee: a liquidation-fee rate that overrides the preset's.
+    """
+
+    side: Side
+    size: Decimal
+    entry: Decimal
+    mark: Decimal
+    leverage: Decimal | None = None
+    margin: Decimal | None = None
+    add_margin: Decimal = ZERO
+    funding: Decimal = ZERO
+    mmr: Decimal | None = None
+    maint_amount: Decimal | None = None
+    mode: Mode = "isolated"
+    wallet: Decimal | None = None
+    liquidation_fee: Decimal | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PositionResult:
+    """Everything ``liqcalc position`` reports about one position.
+
+    Attributes:
+        symbol: the symbol, in the venue's spelling.
+        spec: the position as given.
+        notional: entry notional ``q x E``.
+        leverage: the leverage given, or implied by the margin (None in cross without one).
+        initial_margin: margin needed to open at that leverage (with Bybit's closing fee).
+        margin_balance: what backs the position: isolated margin after added margin and
+            funding, or the cross wallet after funding.
+        tier: the tier the liquidation price was solved in.
+        tier_at_entry: the tier of the entry notional.
+        tier_overridden: ``True`` when ``--mmr`` replaced the table.
+        maintenance_margin: maintenance margin at the mark price.
+        maintenance_margin_at_liquidation: maintenance margin at the liquidation price.
+        margin_ratio: maintenance margin / equity at the mark (liquidation at 1).
+        liquidation_price: where equity falls to maintenance margin; None when it cannot
+            (a long backed by its whole notional or more).
+        bankruptcy_price: where equity falls to zero; None when it is not a positive price.
+        liquidation_fee_rate: the rate used for the liquidation fee.
+        liquidation_fee: the fee at the liquidation price (before capping at what is left).
+        open_fee: taker fee to open the position.
+        waterfalls: where the money goes at the liquidation price, the bankruptcy price and
+            the given fill.
+        warnings: non-fatal remarks.
+    """
+
+    symbol: str
+    spec: PositionSpec
+    notional: Decimal
+    leverage: Decimal | None
+    initial_margin: Decimal | None
+    margin_balance: Decimal
+    tier: Tier
+    tier_at_entry: Tier | None
+    tier_overridden: bool
+    maintenance_margin: Decimal
+    maintenance_margin_at_liquidation: Decimal | None
+    margin_ratio: Decimal | None
+    liquidation_price: Decimal | None
+    bankruptcy_price: Decimal | None
+    liquidation_fee_rate: Decimal
+    liquidation_fee: Decimal | None
+    open_fee: Decimal
+    waterfalls: tuple[Waterfall, ...]
+    warnings: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _Maintenance:
+    """``MM(P) = slope * P + constant`` within one tier."""
+
+    tier: Tier
+    slope: Decimal
+    constant: Decimal
+
+    def at(self, price: Decimal) -> Decimal:
+        return self.slope * price + self.constant
+
+
+class Calculator:
+    """Evaluates positions of one symbol under one venue's rules."""
+
+    def __init__(self, venue: Venue, symbol: SymbolSpec) -> None:
+        self.venue = venue
+        self.symbol = symbol
+
+    # -- margin --------------------------------------------------------------------------
+
+    def close_fee(self, side: Side, size: Decimal, entry: Decimal, leverage: Decimal | None) -> Decimal:
+        """Bybit UTA's estimated fee to close at the bankruptcy price, else 0.
+
+        Docs (Bybit UTA isolated): "Initial Margin = (Position Value / Leverage) + Estimated
+        Fee to Close Position", "Maintenance Margin = (Position Value x MMR) - Maintenance
+        Margin Deduction + Estimated Fee to Close Position"
+        https://www.kbybit.com/en/help-center/article/Liquidation-Price-Calculation-under-Isolated-Mode-Unified-Trading-Account
+        "Closing fee = number of contracts x bankruptcy price x taker fee rate", bankruptcy
+        price = entry x (1 -/+ 1/leverage): https://mobie.io/faq/how-much-is-the-commission-fee-of-usdt-perpetual-contract-on-bybit
+        Without a leverage (cross, no --leverage) the fee is estimated at the entry price.
+        """
+        if self.venue.margin.close_fee != "estimated_close_at_bankruptcy":
+            return ZERO
+        s = side_sign(side)
+        price = entry if leverage is None else entry * (ONE - div(Decimal(s), leverage))
+        return size * price * self.venue.fees.taker
+
+    def initial_margin(self, side: Side, size: Decimal, entry: Decimal, leverage: Decimal) -> Decimal:
+        """``q x E / leverage`` plus, on Bybit UTA, the estimated closing fee."""
+        return div(size * entry, leverage) + self.close_fee(side, size, entry, leverage)
+
+    def implied_leverage(self, side: Side, size: Decimal, entry: Decimal, margin: Decimal) -> Decimal:
+        """The leverage at which ``initial_margin`` equals ``margin`` (inverts the formula above)."""
+        notional = size * entry
+        if self.venue.margin.close_fee != "estimated_close_at_bankruptcy":
+            return div(notional, margin)
+        taker = self.venue.fees.taker
+        s = side_sign(side)
+        # margin = notional/L + notional*(1 - s/L)*taker  =>  1/L = (margin - notional*taker) / (notional*(1 - s*taker))
+        reserved = notional * taker
+        if margin <= reserved:
+            raise InputError(
+                "--margin",
+                f"{margin} does not cover the estimated closing fee {reserved:f}; give more margin",
+            )
+        return div(notional * (ONE - s * taker), margin - reserved)
+
+    def maintenance(self, tier: Tier, size: Decimal, entry: Decimal, close_fee: Decimal) -> _Maintenance:
+        """The maintenance margin of a position in ``tier`` as a line in the price."""
+        rules = self.venue.margin
+        # Docs: "Maintenance Margin = Notional Position Value * Maintenance Margin Rate -
+        # Maintenance Amount" https://www.binance.com/en/futures/trading-rules/perpetual/portfolio-margin/notional-limit
+        rate = tier.mmr
+        if rules.close_fee == "taker_rate":
+            # OKX: "(Tiered margin rate + fee rate)" https://open-lib.com/11556.html ;
+            # Bitget: "[position size x (MMR + TakerFeeRatio - position direction)]"
+            # https://www.bjxnyj.com/asia/support/articles/12560603808759
+            rate = rate + self.venue.fees.taker
+        constant = close_fee - tier.maint_amount
+        if rules.maintenance_basis == "entry_price":
+            # Bybit: "MM = (Position Value x MMR) - Maintenance Margin Deduction", position
+            # value at entry https://testnet.bybit.com/en-US/help-center/s/article/Liquidation-Price-USDT-Contract
+            return _Maintenance(tier, ZERO, size * entry * rate + constant)
+        return _Maintenance(tier, size * rate, constant)
+
+    def tier_at(self, notional: Decimal, what: str) -> Tier:
+        """The tier of ``notional`` in this symbol's table."""
+        return tier_for(self.symbol, notional, what)
+
+    def override_tier(self, mmr: Decimal, maint_amount: Decimal | None, max_leverage: Decimal) -> Tier:
+        """A one-row table from ``--mmr``/``--maint-amount``: the tier for every notional."""
+        return Tier(0, ZERO, None, max_leverage, mmr, maint_amount or ZERO)
+
+    # -- prices --------------------------------------------------------------------------
+
+    def solve_liquidation(
+        self,
+        side: Side,
+        size: Decimal,
+        entry: Decimal,
+        backing: Decimal,
+        lines: Sequence[_Maintenance],
+        ranged: bool,
+    ) -> tuple[Decimal | None, _Maintenance]:
+        """The liquidation price: the first price, moving against the position, where equity
+        reaches maintenance margin.
+
+        ``lines`` holds the maintenance margin of each candidate tier. With ``ranged`` (tier
+        read at the liquidation notional) a tier's solution counts only inside the prices
+        where the position's notional is in that tier: the tier that holds its own solution
+        is the fixed point Binance's re-substitution rule converges to, found directly.
+        """
+        s = side_sign(side)
+        best: tuple[Decimal, _Maintenance] | None = None
+        for line in lines:
+            # equity(P) - MM(P) = backing + s*q*(P - E) - slope*P - constant = 0
+            gradient = s * size - line.slope
+            if gradient == 0:
+                continue
+            root = div(line.constant - backing + s * size * entry, gradient)
+            tier = line.tier
+            low = div(tier.floor, size) if ranged else ZERO
+            high = div(tier.cap, size) if ranged and tier.cap is not None else None
+            if s > 0:
+                # long: equity - MM rises with P; liquidatable where P <= root
+                if root <= low or root <= 0:
+                    continue
+                if high is not None and root > high and tier == self.symbol.tiers[-1]:
+                    raise beyond_last_tier(self.symbol, root * size, "notional at the liquidation price")
+                candidate = root if high is None or root <= high else high
+                if best is None or candidate > best[0]:
+                    best = (candidate, line)
+            else:
+                # short: equity - MM falls with P; liquidatable where P >= root
+                if high is not None and root > high:
+                    continue
+                candidate = max(root, low)
+                if best is None or candidate < best[0]:
+                    best = (candidate, line)
+        if best is None:
+            if s < 0:
+                raise beyond_last_tier(self.symbol, size * entry, "notional at the liquidation price")
+            return None, lines[0]
+        return best
+
+    def bankruptcy(self, side: Side, size: Decimal, entry: Decimal, backing: Decimal) -> Decimal | None:
+        """Where equity is zero; on Bybit UTA, where equity equals the reserved closing fee.
+
+        Docs (Bybit): "BP(long) = Entry Price x (1 - Initial Margin Rate)"; with the closing
+        fee in the margin this is where margin left equals ``q x P x taker``.
+        https://www.bybitx.global/fil-PH/help-center/search-result?page=46&pageSize=10&query=trade
+        Isolated Binance equivalent: ``BP = E - side x WB / q`` (venues.md §2.2, derived).
+        """
+        s = side_sign(side)
+        reserve = self.venue.fees.taker if self.venue.margin.close_fee == "estimated_close_at_bankruptcy" else ZERO
+        # backing + s*q*(P - E) = q*P*reserve
+        price = div(s * size * entry - backing, s * size - size * reserve)
+        return price if price > 0 else None
+
+    # -- the whole evaluation ------------------------------------------------------------
+
+    def evaluate(
+        self,
+        spec: PositionSpec,
+        *,
+        fill: Decimal | None = None,
+        caps: Mapping[Party, Decimal] | None = None,
+        others_maintenance: Decimal = ZERO,
+        others_pnl: Decimal = ZERO,
+    ) -> PositionResult:
+        """Evaluate ``spec``; ``others_*`` carry the rest of a cross account."""
+        caps = caps or {}
+        check_caps(self.venue, caps)
+        warnings: list[str] = []
+        q, entry, mark, side = spec.size, spec.entry, spec.mark, spec.side
+        s = side_sign(side)
+        notional = q * entry
+
+        # The entry tier: the table must hold the position, unless the user gives the tier.
+        try:
+            tier_at_entry: Tier | None = self.tier_at(notional, "entry notional")
+        except TierError:
+            if spec.mmr is None:
+                raise
+            tier_at_entry = None
+
+        leverage = spec.leverage
+        if spec.mode == "isolated":
+            if (spec.leverage is None) == (spec.margin is None):
+                raise UsageError("give exactly one of --leverage and --margin for an isolated position")
+            if spec.wallet is not None:
+                raise UsageError("--wallet is for --mode cross; an isolated position is backed by --leverage or --margin")
+            if spec.margin is not None:
+                leverage = self.implied_leverage(side, q, entry, spec.margin)
+        else:
+            if spec.wallet is None:
+                raise UsageError("--mode cross needs --wallet (the cross wallet balance)")
+            if spec.margin is not None:
+                raise UsageError("--margin is for isolated positions; in cross mode give --wallet")
+
+        if leverage is not None and tier_at_entry is not None and leverage > tier_at_entry.max_leverage:
+            source = "--leverage" if spec.margin is None else "--margin"
+            implied = "" if spec.margin is None else f" (implied by --margin {spec.margin})"
+            raise LeverageError(
+                f"{source}: leverage {leverage.normalize():f}x{implied} is above the maximum "
+                f"{tier_at_entry.max_leverage.normalize():f}x for {self.symbol.name} at "
+                f"{notional.normalize():f} {self.symbol.quote} notional (tier {tier_at_entry.number})"
+            )
+        if tier_at_entry is None:
+            warnings.append(
+                f"the entry notional is beyond {self.symbol.name}'s known tiers; the maximum "
+                "leverage was not checked"
+            )
+
+        close_fee = self.close_fee(side, q, entry, leverage)
+        initial_margin = None if leverage is None else self.initial_margin(side, q, entry, leverage)
+        if spec.mode == "isolated":
+            posted = spec.margin if spec.margin is not None else initial_margin
+            assert posted is not None
+        else:
+            assert spec.wallet is not None
+            posted = spec.wallet
+            if leverage is None and self.venue.margin.close_fee == "estimated_close_at_bankruptcy":
+                warnings.append("no --leverage: the estimated closing fee is taken at the entry price")
+        margin_balance = posted + spec.add_margin - spec.funding
+        if margin_balance <= 0:
+            raise InputError(
+                "--funding",
+                f"funding {spec.funding} leaves {margin_balance} of margin: the position is already bankrupt",
+            )
+        backing = margin_balance - others_maintenance + others_pnl
+        backing_bankruptcy = margin_balance + others_pnl
+
+        # Tiers: the override, the entry tier, or the whole table read at the liquidation notional.
+        overridden = spec.mmr is not None
+        ranged = False
+        if spec.mmr is not None:
+            max_lev = tier_at_entry.max_leverage if tier_at_entry else Decimal("Infinity")
+            tiers: tuple[Tier, ...] = (self.override_tier(spec.mmr, spec.maint_amount, max_lev),)
+        elif self.venue.margin.tier_basis == "entry_notional":
+            assert tier_at_entry is not None
+            tiers = (tier_at_entry,)
+        else:
+            tiers = self.symbol.tiers
+            ranged = True
+        lines = [self.maintenance(t, q, entry, close_fee) for t in tiers]
+        liquidation, line = self.solve_liquidation(side, q, entry, backing, lines, ranged)
+
+        # Maintenance margin now: at the mark, in the mark notional's tier where the tier moves.
+        if ranged:
+            mark_line = self.maintenance(self.tier_at(q * mark, "notional at the mark price"), q, entry, close_fee)
+        else:
+            mark_line = lines[0]
+        mm_now = mark_line.at(mark)
+        equity_now = backing_bankruptcy + s * q * (mark - entry)
+        margin_ratio = div(mm_now + others_maintenance, equity_now) if equity_now > 0 else None
+        if equity_now <= 0:
+            warnings.append("the position is already bankrupt at the mark price")
+        elif liquidation is not None and s * (mark - liquidation) <= 0:
+            warnings.append("the mark price is already at or beyond the liquidation price")
+
+        bankruptcy = self.bankruptcy(side, q, entry, backing_bankruptcy)
+        rate = spec.liquidation_fee if spec.liquidation_fee is not None else (
+            self.symbol.liquidation_fee if self.symbol.liquidation_fee is not None else self.venue.fees.liquidation
+        )
+        adl_price_rule = self.venue.adl.price
+
+        def waterfall(label: str, price: Decimal) -> Waterfall:
+            equity = backing_bankruptcy + s * q * (price - entry)
+            adl_price = bankruptcy if adl_price_rule == "bankruptcy" else (price if adl_price_rule == "mark" else None)
+            return settle(
+                self.venue,
+                label=label,
+                fill_price=price,
+                equity=equity,
+                maintenance_margin=line.at(price) + others_maintenance,
+                liquidated_notional=q * price,
+                liquidation_fee_rate=rate,
+                caps=caps,
+                adl_price=adl_price,
+            )
+
+        waterfalls: list[Waterfall] = []
+        if liquidation is not None:
+            waterfalls.append(waterfall("liquidation", liquidation))
+        if bankruptcy is not None:
+            waterfalls.append(waterfall("bankruptcy", bankruptcy))
+        if fill is not None:
+            waterfalls.append(waterfall("fill", fill))
+
+        return PositionResult(
+            symbol=self.symbol.name,
+            spec=spec,
+            notional=notional,
+            leverage=leverage,
+            initial_margin=initial_margin,
+            margin_balance=margin_balance,
+            tier=line.tier,
+            tier_at_entry=tier_at_entry,
+            tier_overridden=overridden,
+            maintenance_margin=mm_now,
+            maintenance_margin_at_liquidation=None if liquidation is None else line.at(liquidation),
+            margin_ratio=margin_ratio,
+            liquidation_price=liquidation,
+            bankruptcy_price=bankruptcy,
+            liquidation_fee_rate=rate,
+            liquidation_fee=None if liquidation is None else rate * q * liquidation,
+            open_fee=notional * self.venue.fees.taker,
+            waterfalls=tuple(waterfalls),
+            warnings=tuple(warnings),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class AccountRow:
+    """One position of a cross account file.
+
+    Attributes:
+        symbol: the symbol as the venue spells it.
+        side: ``long`` or ``short``.
+        size: base quantity.
+        entry: average entry price.
+        mark: current mark price.
+        mmr: optional maintenance rate overriding the table.
+        maint_amount: optional maintenance amount going with ``mmr``.
+        leverage: optional leverage (for the initial margin and Bybit's closing fee).
+    """
+
+    symbol: SymbolSpec
+    side: Side
+    size: Decimal
+    entry: Decimal
+    mark: Decimal
+    mmr: Decimal | None = None
+    maint_amount: Decimal | None = None
+    leverage: Decimal | None = None
+
+
+def evaluate_account(venue: Venue, wallet: Decimal, rows: Sequence[AccountRow], *, funding: Decimal = ZERO) -> list[PositionResult]:
+    """Cross-margin liquidation price of every position of an account.
+
+    Docs (Binance): "TMM1: Maintenance margin of all other contracts, excluding Contract 1",
+    "UPNL1: Unrealized PNL of all other contracts, excluding Contract 1"; each position's LP
+    is the price where the account's margin balance meets the account's maintenance margin,
+    the other positions held at their mark prices.
+    https://www.binance.com/en/support/faq/b3c689c1f50a44cabb3a84e663b81d93
+    """
+    maintenance: list[Decimal] = []
+    pnl: list[Decimal] = []
+    specs: list[PositionSpec] = []
+    for row in rows:
+        calc = Calculator(venue, row.symbol)
+        spec = PositionSpec(
+            side=row.side, size=row.size, entry=row.entry, mark=row.mark, leverage=row.leverage,
+            mmr=row.mmr, maint_amount=row.maint_amount, mode="cross", wallet=wallet, funding=funding,
+        )
+        specs.append(spec)
+        if row.mmr is not None:
+            tier = calc.override_tier(row.mmr, row.maint_amount, Decimal("Infinity"))
+        else:
+            basis = row.mark if venue.margin.tier_basis == "liquidation_notional" else row.entry
+            tier = calc.tier_at(row.size * basis, "notional at the mark price")
+        fee = calc.close_fee(row.side, row.size, row.entry, row.leverage)
+        maintenance.append(calc.maintenance(tier, row.size, row.entry, fee).at(row.mark))
+        pnl.append(side_sign(row.side) * row.size * (row.mark - row.entry))
+    total_mm, total_pnl = sum(maintenance, ZERO), sum(pnl, ZERO)
+    results = []
+    for n, row in enumerate(rows):
+        results.append(
+            Calculator(venue, row.symbol).evaluate(
+                specs[n],
+                others_maintenance=total_mm - maintenance[n],
+                others_pnl=total_pnl - pnl[n],
+            )
+        )
+    return results

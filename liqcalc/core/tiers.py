@@ -1,0 +1,68 @@
+"""Tier tables: the maintenance-amount recursion and the lookup of a notional's tier."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+
+from liqcalc.core.errors import TierError
+from liqcalc.core.model import SymbolSpec, Tier
+from liqcalc.core.numbers import ONE, ZERO, div
+
+
+def maint_amounts(floors: Sequence[Decimal], rates: Sequence[Decimal]) -> list[Decimal]:
+    """Maintenance amount of every tier, by the recursion the venues document.
+
+    Docs (Binance): "Maintenance Amount = [Floor of Position Bracket on Level n * (MMR on
+    Level n - MMR on Level n-1)] + Maintenance Amount on Level n-1"
+    https://www.binance.com/en/support/faq/b3c689c1f50a44cabb3a84e663b81d93
+    Docs (Hyperliquid): "maintenance_deduction(tier = n) = maintenance_deduction(tier = n-1)
+    + notional_position_lower_bound(tier = n) * (mmr(tier = n) - mmr(tier = n-1))"
+    https://hyperliquid.gitbook.io/hyperliquid-docs/trading/margin-tiers
+    """
+    amounts: list[Decimal] = []
+    for n, (floor, rate) in enumerate(zip(floors, rates, strict=True)):
+        if n == 0:
+            amounts.append(ZERO)
+        else:
+            amounts.append(amounts[-1] + floor * (rate - rates[n - 1]))
+    return amounts
+
+
+def mmr_from_max_leverage(max_leverage: Decimal) -> Decimal:
+    """Maintenance rate as half the initial margin rate at the tier's maximum leverage.
+
+    Docs (Hyperliquid): "maintenance_margin_rate(tier = n) = (Initial Margin Rate at Maximum
+    leverage at tier n) / 2"; "at 20x max leverage, maintenance_margin_rate = 2.5%".
+    https://hyperliquid.gitbook.io/hyperliquid-docs/trading/margin-tiers
+    """
+    return div(ONE, 2 * max_leverage)
+
+
+def tier_for(symbol: SymbolSpec, notional: Decimal, what: str) -> Tier:
+    """The tier holding ``notional`` (``floor < notional <= cap``).
+
+    Raises :class:`TierError` when the notional is beyond the last tier, saying whether the
+    table is known to be complete and how to supply a fuller one. ``what`` names the
+    notional in the message ("entry notional", "notional at the liquidation price").
+    """
+    for tier in symbol.tiers:
+        if tier.contains(notional):
+            return tier
+    raise beyond_last_tier(symbol, notional, what)
+
+
+def beyond_last_tier(symbol: SymbolSpec, notional: Decimal, what: str) -> TierError:
+    """The error for a notional past the last tier of ``symbol``'s table."""
+    last = symbol.tiers[-1]
+    if symbol.complete:
+        return TierError(
+            f"{symbol.name}: the {what} {notional.normalize():f} {symbol.quote} is beyond the "
+            f"largest position the venue allows ({last.cap} {symbol.quote}, tier {last.number})"
+        )
+    return TierError(
+        f"{symbol.name}: the {what} {notional.normalize():f} {symbol.quote} is beyond the last "
+        f"known tier (tier {last.number}, up to {last.cap} {symbol.quote}); this preset knows "
+        "only the first tiers of this symbol. Supply a fuller table with `liqcalc presets "
+        "import`, or give the tier yourself with --mmr and --maint-amount"
+    )

@@ -1,0 +1,98 @@
+"""Where the money goes when a liquidation fills: surplus to its recipients, shortfall from
+its payers, by the venue's rules."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal
+
+from liqcalc.core.errors import UsageError
+from liqcalc.core.model import Flow, Party, Venue, Waterfall
+from liqcalc.core.numbers import ZERO
+
+
+def check_caps(venue: Venue, caps: Mapping[Party, Decimal]) -> None:
+    """Refuse caps on parties outside the venue's waterfall, or on its last payer."""
+    payers = venue.shortfall.waterfall
+    for party in caps:
+        if party not in payers:
+            raise UsageError(
+                f"--can-pay: {party} pays no shortfall on {venue.name}; its waterfall is "
+                f"{', '.join(payers)}"
+            )
+        if party == payers[-1]:
+            raise UsageError(
+                f"--can-pay: {party} is the last payer of {venue.name}'s waterfall and takes "
+                f"whatever is left; cap one of {', '.join(payers[:-1]) or 'nothing'} instead"
+            )
+
+
+def settle(
+    venue: Venue,
+    *,
+    label: str,
+    fill_price: Decimal,
+    equity: Decimal,
+    maintenance_margin: Decimal,
+    liquidated_notional: Decimal,
+    liquidation_fee_rate: Decimal,
+    caps: Mapping[Party, Decimal],
+    adl_price: Decimal | None,
+) -> Waterfall:
+    """Split the position's ``equity`` at ``fill_price`` by the venue's rules.
+
+    Surplus (``equity >= 0``): the liquidation fee, ``rate x liquidated notional`` capped at
+    what is left ("a liquidation fee will be charged on the amount liquidated", Binance
+    Liquidation Protocol, https://docs.traderwagon.com/faq/futures-trading-introduction/liquidation-protocol ;
+    dYdX v4: "the minimum of the max liquidation fee and the leftover collateral",
+    https://github.com/dydxprotocol/v4-chain/blob/main/protocol/x/clob/keeper/liquidations.go ),
+    goes to ``fees.liquidation_fee_to``; the rest to ``surplus.to``. Hyperliquid: when equity
+    is below 2/3 of maintenance margin the backstop takes the position and "the maintenance
+    margin is not returned" (https://hyperliquid.gitbook.io/hyperliquid-docs/trading/liquidations).
+
+    Shortfall (``equity < 0``): each payer of ``shortfall.waterfall`` in order pays what it
+    can (``caps``; uncapped payers pay all that is left); the last payer is never capped.
+    """
+    flows: list[Flow] = []
+    backstop = False
+    adl_at: Decimal | None = None
+    if equity >= 0:
+        surplus, shortfall = equity, ZERO
+        rule = venue.surplus
+        if rule.backstop_below_mm is not None and rule.backstop_to is not None:
+            numerator, denominator = rule.backstop_below_mm
+            backstop = equity * denominator < maintenance_margin * numerator
+        if backstop:
+            assert rule.backstop_to is not None
+            if surplus > 0:
+                flows.append(Flow("margin", rule.backstop_to, surplus))
+        else:
+            fee = min(liquidation_fee_rate * liquidated_notional, surplus)
+            if fee > 0:
+                flows.append(Flow("margin", venue.fees.liquidation_fee_to, fee))
+            if surplus - fee > 0:
+                flows.append(Flow("margin", rule.to, surplus - fee))
+    else:
+        surplus, shortfall = ZERO, -equity
+        left = shortfall
+        payers = venue.shortfall.waterfall
+        for n, party in enumerate(payers):
+            if left == 0:
+                break
+            last = n == len(payers) - 1
+            pays = left if last or party not in caps else min(left, caps[party])
+            if pays > 0:
+                flows.append(Flow(party, "deficit", pays))
+                if party == "adl_counterparties":
+                    adl_at = adl_price
+            left -= pays
+    return Waterfall(
+        label=label,
+        fill_price=fill_price,
+        equity=equity,
+        surplus=surplus,
+        shortfall=shortfall,
+        flows=tuple(flows),
+        backstop=backstop,
+        adl_price=adl_at,
+    )

@@ -1,0 +1,1 @@
+"""Preset files: read (tomllib, ``parse_float=Decimal``), validate (pydantic), cache, write."""

@@ -1,0 +1,342 @@
+"""Find, read, validate and cache preset files.
+
+A preset file is validated in full the first time its exact content is seen; what passed is
+cached (``marshal`` of plain strings, keyed by a hash of the file's bytes and liqcalc's
+version) so that later runs read one symbol's table without parsing 1 MB of TOML or
+importing pydantic. A cache that cannot be written is skipped: it only ever saves time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import hashlib
+import marshal
+import os
+import sys
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal, cast
+
+from liqcalc import __version__
+from liqcalc.core.errors import PresetError, SymbolError
+from liqcalc.core.model import (
+    AdlRule,
+    FeeRules,
+    MarginRules,
+    ShortfallRule,
+    SurplusRule,
+    SymbolSpec,
+    Tier,
+    Venue,
+)
+
+if TYPE_CHECKING:
+    from liqcalc.presets.schema import PresetModel
+
+CACHE_FORMAT = 1
+Origin = Literal["built-in", "user", "file"]
+
+# One symbol as cached: base, quote, kind, complete, liquidation fee, tiers as strings.
+RawTier = tuple[str, str | None, str, str, str]
+RawSymbol = tuple[str, str, str, bool, str | None, tuple[RawTier, ...]]
+
+
+@dataclass(frozen=True)
+class Preset:
+    """A loaded preset: the venue's rules and its symbols' tables, each built on first use."""
+
+    venue: Venue
+    path: Path
+    origin: Origin
+    raw_symbols: Mapping[str, RawSymbol]
+
+    @property
+    def symbol_names(self) -> list[str]:
+        """Every symbol, in the file's order."""
+        return list(self.raw_symbols)
+
+    def symbol(self, query: str) -> SymbolSpec:
+        """The symbol named ``query``: the venue's spelling in any case, or a base asset
+        (``BTC``) for that base's perpetual in the preset's main quote."""
+        wanted = query.strip()
+        if wanted in self.raw_symbols:
+            return self._build(wanted)
+        folded = wanted.casefold()
+        for name in self.raw_symbols:
+            if name.casefold() == folded:
+                return self._build(name)
+        by_base = [
+            name for name, raw in self.raw_symbols.items()
+            if raw[0].casefold() == folded and raw[2] == "perpetual"
+        ]
+        main = [name for name in by_base if self.raw_symbols[name][1] == self.venue.main_quote]
+        if len(main) == 1:
+            return self._build(main[0])
+        if len(by_base) == 1:
+            return self._build(by_base[0])
+        if by_base:
+            raise SymbolError(
+                f"--symbol: {query} is the base of several {self.venue.name} perpetuals; "
+                f"name one: {', '.join(by_base)}"
+            )
+        close = difflib.get_close_matches(wanted.upper(), [n.upper() for n in self.raw_symbols], n=5, cutoff=0.6)
+        hint = f"; close names: {', '.join(close)}" if close else ""
+        raise SymbolError(
+            f"--symbol: {query} is not a symbol of the {self.venue.name} preset "
+            f"({len(self.raw_symbols)} symbols, `liqcalc presets show {self.venue.name}` lists them){hint}"
+        )
+
+    def _build(self, name: str) -> SymbolSpec:
+        base, quote, kind, complete, fee, tiers = self.raw_symbols[name]
+        return SymbolSpec(
+            name=name,
+            base=base,
+            quote=quote,
+            kind=cast(Any, kind),
+            complete=complete,
+            liquidation_fee=None if fee is None else Decimal(fee),
+            tiers=tuple(
+                Tier(n + 1, Decimal(floor), None if cap is None else Decimal(cap), Decimal(lev), Decimal(mmr), Decimal(amt))
+                for n, (floor, cap, lev, mmr, amt) in enumerate(tiers)
+            ),
+        )
+
+
+# -- where presets live -------------------------------------------------------------------
+
+
+def builtin_dir() -> Path:
+    """The folder of the presets that ship inside the package (``liqcalc._presets``)."""
+    from importlib.resources import files
+
+    return Path(str(files("liqcalc._presets")))
+
+
+def user_dir() -> Path:
+    """The user's preset folder: ``$LIQCALC_PRESETS_DIR``, else the platform config folder."""
+    override = os.environ.get("LIQCALC_PRESETS_DIR")
+    if override:
+        return Path(override)
+    if sys.platform == "win32":
+        root = Path(os.environ.get("APPDATA") or Path.home() / "AppData" / "Roaming")
+    elif sys.platform == "darwin":
+        root = Path.home() / "Library" / "Application Support"
+    else:
+        root = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
+    return root / "liqcalc" / "presets"
+
+
+def cache_dir() -> Path | None:
+    """Where validated presets are cached, or None when ``LIQCALC_NO_CACHE`` is set."""
+    if os.environ.get("LIQCALC_NO_CACHE"):
+        return None
+    override = os.environ.get("LIQCALC_CACHE_DIR")
+    if override:
+        return Path(override)
+    root = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(root) / "liqcalc"
+
+
+def available() -> Iterator[tuple[str, Path, Origin]]:
+    """Every preset by name: the user's (which override built-ins of the same name), then
+    the built-in ones."""
+    seen: set[str] = set()
+    user = user_dir()
+    if user.is_dir():
+        for path in sorted(user.glob("*.toml")):
+            seen.add(path.stem)
+            yield path.stem, path, "user"
+    for path in sorted(builtin_dir().glob("*.toml")):
+        if path.stem not in seen:
+            yield path.stem, path, "built-in"
+
+
+def resolve(name_or_path: str) -> tuple[Path, Origin]:
+    """The file ``--preset`` means: a path to a TOML file, or a preset name."""
+    candidate = Path(name_or_path).expanduser()
+    if name_or_path.endswith(".toml") or os.sep in name_or_path or "/" in name_or_path:
+        if not candidate.is_file():
+            raise PresetError(f"--preset: no preset file at {name_or_path}")
+        return candidate, "file"
+    names: dict[str, tuple[Path, Origin]] = {}
+    for name, path, origin in available():
+        names[name] = (path, origin)
+    if name_or_path in names:
+        return names[name_or_path]
+    lowered = name_or_path.lower()
+    if lowered in names:
+        return names[lowered]
+    close = difflib.get_close_matches(lowered, list(names), n=3, cutoff=0.5)
+    hint = f" (did you mean {', '.join(close)}?)" if close else ""
+    raise PresetError(
+        f"--preset: unknown preset {name_or_path!r}{hint}; valid names: {', '.join(sorted(names))}, "
+        "or a path to a .toml file"
+    )
+
+
+# -- reading and validating ---------------------------------------------------------------
+
+
+def parse(path: Path, content: bytes | None = None) -> PresetModel:
+    """Read and validate one preset file in full; every problem names the file and field."""
+    import tomllib
+
+    from pydantic import ValidationError
+
+    from liqcalc.presets.schema import SCHEMA_VERSIONS, PresetModel
+
+    if content is None:
+        content = _read(path)
+    try:
+        data = tomllib.loads(content.decode("utf-8"), parse_float=Decimal)
+    except UnicodeDecodeError as error:
+        raise PresetError(f"{path}: not UTF-8 text ({error.reason} at byte {error.start})") from None
+    except tomllib.TOMLDecodeError as error:
+        raise PresetError(f"{path}: TOML syntax error: {error}") from None
+    version = data.get("schema_version")
+    if version is None:
+        raise PresetError(f"{path}: schema_version: missing; this liqcalc reads schema_version 1")
+    if version not in SCHEMA_VERSIONS:
+        raise PresetError(
+            f"{path}: schema_version: {version!r} is not supported; this liqcalc reads "
+            f"schema_version {', '.join(map(str, SCHEMA_VERSIONS))}"
+        )
+    try:
+        return PresetModel.model_validate(data)
+    except ValidationError as error:
+        problems = [f"{path}: {line}" for line in validation_lines(error)]
+        raise PresetError(problems[0], problems) from None
+
+
+def validation_lines(error: Any) -> list[str]:
+    """Pydantic errors as ``field.path: message`` lines."""
+    lines: list[str] = []
+    for item in error.errors():
+        loc = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in item["loc"]).lstrip(".")
+        message = str(item["msg"]).removeprefix("Value error, ")
+        if item["type"] == "missing":
+            message = "missing"
+        elif item["type"] not in ("value_error", "assertion_error") and "input" in item and not isinstance(item["input"], dict | list):
+            message = f"{message} (got {item['input']!r})"
+        for part in message.split("; "):
+            if part.startswith("[") or part.startswith("."):
+                lines.append(f"{loc}{part}")
+            elif loc and not part.startswith("symbols."):
+                lines.append(f"{loc}: {part}")
+            else:
+                lines.append(part)
+    return lines
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise PresetError(f"{path}: no such file") from None
+    except OSError as error:
+        raise PresetError(f"{path}: cannot be read ({error.strerror})") from None
+
+
+def load(name_or_path: str) -> Preset:
+    """Load a preset by name or path, from the cache when this exact content passed before."""
+    path, origin = resolve(name_or_path)
+    return load_path(path, origin)
+
+
+def load_path(path: Path, origin: Origin = "file") -> Preset:
+    """Load the preset at ``path`` (validated in full unless the cache knows its content)."""
+    content = _read(path)
+    key = hashlib.blake2b(content + f"|{__version__}|{CACHE_FORMAT}".encode(), digest_size=20).hexdigest()
+    folder = cache_dir()
+    cached = folder / f"{key}.marshal" if folder else None
+    if cached is not None:
+        try:
+            plain = marshal.loads(cached.read_bytes())
+            return _from_plain(plain, path, origin)
+        except (OSError, ValueError, EOFError, TypeError, KeyError):
+            pass
+    plain = to_plain(parse(path, content))
+    if cached is not None:
+        _write_cache(cached, plain)
+    return _from_plain(plain, path, origin)
+
+
+def _write_cache(target: Path, plain: dict[str, Any]) -> None:
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        temporary = target.with_suffix(f".{os.getpid()}.tmp")
+        temporary.write_bytes(marshal.dumps(plain))
+        os.replace(temporary, target)
+    except OSError:
+        pass  # a read-only or full cache folder only costs time on the next run
+
+
+# -- model <-> core -----------------------------------------------------------------------
+
+
+def _s(value: Decimal) -> str:
+    return str(value)
+
+
+def to_plain(model: PresetModel) -> dict[str, Any]:
+    """The validated model as plain strings: the cache's content and the core's input."""
+    from liqcalc.core.tiers import maint_amounts
+    from liqcalc.presets.schema import derived_rates
+
+    symbols: dict[str, RawSymbol] = {}
+    for name, symbol in model.symbols.items():
+        rates = derived_rates(model.margin.maintenance_rate, symbol.tiers)
+        if model.margin.deduction:
+            amounts = maint_amounts([t.floor for t in symbol.tiers], rates)
+        else:
+            amounts = [Decimal(0)] * len(symbol.tiers)
+        tiers = tuple(
+            (_s(t.floor), None if t.cap is None else _s(t.cap), _s(t.max_leverage), _s(rate), _s(amount))
+            for t, rate, amount in zip(symbol.tiers, rates, amounts, strict=True)
+        )
+        fee = None if symbol.liquidation_fee is None else _s(symbol.liquidation_fee)
+        symbols[name] = (symbol.base, symbol.quote, symbol.kind, symbol.complete, fee, tiers)
+    return {
+        "format": CACHE_FORMAT,
+        "name": model.name,
+        "title": model.title,
+        "as_of": model.as_of.isoformat(),
+        "illustrative": model.illustrative,
+        "main_quote": model.main_quote,
+        "sources": list(model.sources),
+        "notes": list(model.notes),
+        "margin": [model.margin.tier_basis, model.margin.maintenance_basis, model.margin.close_fee, model.margin.source],
+        "fees": [_s(model.fees.maker), _s(model.fees.taker), _s(model.fees.liquidation), model.fees.liquidation_fee_to, model.fees.source],
+        "surplus": [model.surplus.to, model.surplus.backstop_fraction(), model.surplus.backstop_to, model.surplus.source],
+        "shortfall": [list(model.shortfall.waterfall), model.shortfall.source],
+        "adl": [model.adl.ranking, model.adl.price, model.adl.indicator_min, model.adl.indicator_max, model.adl.source],
+        "symbols": symbols,
+    }
+
+
+def _from_plain(plain: dict[str, Any], path: Path, origin: Origin) -> Preset:
+    if plain.get("format") != CACHE_FORMAT:
+        raise ValueError("cache format")
+    tier_basis, maintenance_basis, close_fee, margin_source = plain["margin"]
+    maker, taker, liquidation, fee_to, fee_source = plain["fees"]
+    surplus_to, backstop, backstop_to, surplus_source = plain["surplus"]
+    waterfall, shortfall_source = plain["shortfall"]
+    ranking, adl_price, indicator_min, indicator_max, adl_source = plain["adl"]
+    venue = Venue(
+        name=plain["name"],
+        title=plain["title"],
+        as_of=dt.date.fromisoformat(plain["as_of"]),
+        illustrative=plain["illustrative"],
+        main_quote=plain["main_quote"],
+        sources=tuple(plain["sources"]),
+        notes=tuple(plain["notes"]),
+        margin=MarginRules(tier_basis, maintenance_basis, close_fee, margin_source),
+        fees=FeeRules(Decimal(maker), Decimal(taker), Decimal(liquidation), fee_to, fee_source),
+        surplus=SurplusRule(surplus_to, None if backstop is None else tuple(backstop), backstop_to, surplus_source),
+        shortfall=ShortfallRule(tuple(waterfall), shortfall_source),
+        adl=AdlRule(ranking, adl_price, indicator_min, indicator_max, adl_source),
+    )
+    return Preset(venue=venue, path=path, origin=origin, raw_symbols=plain["symbols"])

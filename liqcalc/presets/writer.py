@@ -1,0 +1,48 @@
+"""Write presets as TOML with tomli-w, atomically, never over a file without ``force``."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from liqcalc.core.errors import PresetError
+
+
+def _plain(value: Any) -> Any:
+    """Decimals that are whole numbers become ints (``300000``, not ``300000.0``); dicts and
+    lists are walked; ``None`` entries are dropped (TOML has no null)."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else value
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def dumps(data: dict[str, Any]) -> str:
+    """A preset (a model dump in Python mode, or an equivalent dict) as TOML text."""
+    import tomli_w
+
+    return tomli_w.dumps(_plain(data), indent=2)
+
+
+def write_atomic(path: Path, text: str, *, force: bool = False) -> None:
+    """Write ``text`` to ``path`` through a temporary file in the same folder and a rename,
+    so a crash leaves the old file whole. Refuses to replace a file unless ``force``."""
+    if path.exists() and not force:
+        raise PresetError(f"{path}: already exists; use --force to replace it")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(text)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
