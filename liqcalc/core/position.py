@@ -22,12 +22,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from typing import Literal
 
 from liqcalc.core.errors import InputError, LeverageError, TierError, UsageError
 from liqcalc.core.model import Party, Side, SymbolSpec, Tier, Venue, Waterfall, side_sign
-from liqcalc.core.numbers import ONE, ZERO, div
+from liqcalc.core.numbers import ONE, ZERO, context, div
 from liqcalc.core.tiers import beyond_last_tier, tier_for
 from liqcalc.core.waterfall import check_caps, settle
 
@@ -281,7 +281,17 @@ class Calculator:
         others_pnl: Decimal = ZERO,
     ) -> PositionResult:
         """Evaluate ``spec``; ``others_*`` carry the rest of a cross account."""
-        caps = caps or {}
+        with localcontext(context()):
+            return self._evaluate(spec, fill, caps or {}, others_maintenance, others_pnl)
+
+    def _evaluate(
+        self,
+        spec: PositionSpec,
+        fill: Decimal | None,
+        caps: Mapping[Party, Decimal],
+        others_maintenance: Decimal,
+        others_pnl: Decimal,
+    ) -> PositionResult:
         check_caps(self.venue, caps)
         warnings: list[str] = []
         q, entry, mark, side = spec.size, spec.entry, spec.mark, spec.side
@@ -457,6 +467,11 @@ def evaluate_account(venue: Venue, wallet: Decimal, rows: Sequence[AccountRow], 
     the other positions held at their mark prices.
     https://www.binance.com/en/support/faq/b3c689c1f50a44cabb3a84e663b81d93
     """
+    with localcontext(context()):
+        return _evaluate_account(venue, wallet, rows, funding)
+
+
+def _evaluate_account(venue: Venue, wallet: Decimal, rows: Sequence[AccountRow], funding: Decimal) -> list[PositionResult]:
     maintenance: list[Decimal] = []
     pnl: list[Decimal] = []
     specs: list[PositionSpec] = []

@@ -4,7 +4,7 @@ its payers, by the venue's rules."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from decimal import Decimal
+from decimal import Context, Decimal, localcontext
 
 from liqcalc.core.errors import UsageError
 from liqcalc.core.model import Flow, Party, Venue, Waterfall
@@ -52,7 +52,25 @@ def settle(
 
     Shortfall (``equity < 0``): each payer of ``shortfall.waterfall`` in order pays what it
     can (``caps``; uncapped payers pay all that is left); the last payer is never capped.
+
+    The split is computed without rounding (100 digits), so the flows add up exactly.
     """
+    with localcontext(Context(prec=100)):
+        return _settle(venue, label, fill_price, equity, maintenance_margin, liquidated_notional,
+                       liquidation_fee_rate, caps, adl_price)
+
+
+def _settle(
+    venue: Venue,
+    label: str,
+    fill_price: Decimal,
+    equity: Decimal,
+    maintenance_margin: Decimal,
+    liquidated_notional: Decimal,
+    liquidation_fee_rate: Decimal,
+    caps: Mapping[Party, Decimal],
+    adl_price: Decimal | None,
+) -> Waterfall:
     flows: list[Flow] = []
     backstop = False
     adl_at: Decimal | None = None

@@ -44,7 +44,7 @@ RawTier = tuple[str, str | None, str, str, str]
 RawSymbol = tuple[str, str, str, bool, str | None, tuple[RawTier, ...]]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Preset:
     """A loaded preset: the venue's rules and its symbols' tables, each built on first use."""
 
@@ -52,6 +52,9 @@ class Preset:
     path: Path
     origin: Origin
     raw_symbols: Mapping[str, RawSymbol]
+
+    def __repr__(self) -> str:
+        return f"Preset({self.venue.name!r}, {str(self.path)!r}, {self.origin}, {len(self.raw_symbols)} symbols)"
 
     @property
     def symbol_names(self) -> list[str]:

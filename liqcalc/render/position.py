@@ -214,10 +214,10 @@ def waterfall_words(w: Waterfall, venue: Venue, quote: str, result: PositionResu
 
 
 def render_table(report: PositionReport) -> None:
-    from rich.console import Console
+    from liqcalc.render.console import console as make_console
     from rich.table import Table
 
-    console = Console(highlight=False)
+    console = make_console()
     venue, symbol, quote = report.venue, report.symbol, report.symbol.quote
     first = report.results[0]
     spec = first.spec

@@ -1,0 +1,15 @@
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+
+@pytest.fixture(autouse=True)
+def _isolated_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Keep user presets and the cache out of the developer's home."""
+    base = tmp_path_factory.getbasetemp()
+    monkeypatch.setenv("LIQCALC_PRESETS_DIR", str(base / "user-presets"))
+    monkeypatch.setenv("LIQCALC_CACHE_DIR", os.environ.get("LIQCALC_TEST_CACHE", str(base / "cache")))

@@ -1,0 +1,166 @@
+"""Invariants that hold on every built-in preset (hypothesis)."""
+
+from __future__ import annotations
+
+from decimal import Context, Decimal, localcontext
+
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+from liqcalc.core.errors import TierError
+from liqcalc.core.model import SymbolSpec, side_sign
+from liqcalc.core.position import Calculator, PositionResult, PositionSpec
+from liqcalc.core.tiers import tier_for
+from liqcalc.presets.loader import Preset, available, load
+
+D = Decimal
+PRESETS = {name: load(name) for name, _, origin in available() if origin == "built-in"}
+# a few symbols per preset keep the search focused (binance has 907)
+SYMBOLS = [(name, s) for name, preset in PRESETS.items() for s in preset.symbol_names[:40]]
+TOLERANCE = D("1e-18")
+
+
+@st.composite
+def positions(draw: st.DrawFn) -> tuple[Preset, SymbolSpec, PositionSpec]:
+    """A preset (shown by name), one of its symbols and a position opened within its limits."""
+    name, symbol_name = draw(st.sampled_from(SYMBOLS))
+    preset = PRESETS[name]
+    symbol = preset.symbol(symbol_name)
+    # a notional inside the known table, spread over its tiers
+    tier = draw(st.sampled_from(symbol.tiers[:4]))
+    high = tier.cap if tier.cap is not None else tier.floor * 2 + 1_000_000
+    notional = D(draw(st.integers(min_value=int(tier.floor) + 1, max_value=max(int(high), int(tier.floor) + 2))))
+    entry = D(draw(st.sampled_from(["0.0123", "1.5", "100", "2500", "60000"])))
+    size = notional / entry
+    max_leverage = tier_for(symbol, size * entry, "entry").max_leverage
+    leverage = D(draw(st.integers(min_value=1, max_value=max(1, int(max_leverage)))))
+    side = draw(st.sampled_from(["long", "short"]))
+    spec = PositionSpec(side=side, size=size, entry=entry, mark=entry, leverage=leverage)
+    return _Named(preset), symbol, spec  # type: ignore[return-value]
+
+
+class _Named:
+    """A preset that prints as its name in hypothesis' failure reports."""
+
+    def __init__(self, preset: Preset) -> None:
+        self._preset = preset
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._preset, name)
+
+    def __repr__(self) -> str:
+        return f"<preset {self._preset.venue.name}>"
+
+
+def evaluate(preset: Preset, symbol: SymbolSpec, spec: PositionSpec, **kw: object) -> PositionResult:
+    try:
+        return Calculator(preset.venue, symbol).evaluate(spec, **kw)  # type: ignore[arg-type]
+    except TierError:
+        assume(False)
+        raise
+
+
+def equity(result: PositionResult, price: Decimal) -> Decimal:
+    s = side_sign(result.spec.side)
+    return result.margin_balance + s * result.spec.size * (price - result.spec.entry)
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@given(positions())
+def test_equity_meets_maintenance_at_liquidation_and_zero_at_bankruptcy(case: tuple[Preset, SymbolSpec, PositionSpec]) -> None:
+    preset, symbol, spec = case
+    r = evaluate(preset, symbol, spec)
+    if r.liquidation_price is not None:
+        assert r.maintenance_margin_at_liquidation is not None
+        assert abs(equity(r, r.liquidation_price) - r.maintenance_margin_at_liquidation) <= TOLERANCE * r.notional
+        # the tier holds its own liquidation notional (the fixed point of Binance's rule)
+        if preset.venue.margin.tier_basis == "liquidation_notional":
+            notional = spec.size * r.liquidation_price
+            assert r.tier.contains(notional) or abs(notional - r.tier.floor) <= TOLERANCE * r.notional
+    if r.bankruptcy_price is not None:
+        reserve = spec.size * r.bankruptcy_price * preset.venue.fees.taker if (
+            preset.venue.margin.close_fee == "estimated_close_at_bankruptcy") else D(0)
+        assert abs(equity(r, r.bankruptcy_price) - reserve) <= TOLERANCE * r.notional
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@given(positions())
+def test_long_liquidation_below_entry_below_short_liquidation(case: tuple[Preset, SymbolSpec, PositionSpec]) -> None:
+    preset, symbol, spec = case
+    r = evaluate(preset, symbol, spec)
+    if spec.side == "long":
+        assert r.liquidation_price is None or r.liquidation_price < spec.entry
+        if r.liquidation_price is not None and r.bankruptcy_price is not None:
+            assert r.bankruptcy_price < r.liquidation_price
+    else:
+        assert r.liquidation_price is not None and r.liquidation_price > spec.entry
+        assert r.bankruptcy_price is not None and r.bankruptcy_price > r.liquidation_price
+
+
+@settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow])
+@given(positions(), st.integers(min_value=1, max_value=150))
+def test_liquidation_moves_toward_entry_as_leverage_rises(case: tuple[Preset, SymbolSpec, PositionSpec], bump: int) -> None:
+    preset, symbol, spec = case
+    max_leverage = tier_for(symbol, spec.size * spec.entry, "entry").max_leverage
+    higher = min(spec.leverage + bump, max_leverage)  # type: ignore[operator]
+    assume(higher > spec.leverage)  # type: ignore[operator]
+    low = evaluate(preset, symbol, spec)
+    high = evaluate(preset, symbol, PositionSpec(side=spec.side, size=spec.size, entry=spec.entry, mark=spec.mark, leverage=higher))
+    if spec.side == "long":
+        assert high.liquidation_price is not None
+        assert low.liquidation_price is None or low.liquidation_price <= high.liquidation_price
+    else:
+        assert low.liquidation_price is not None and high.liquidation_price is not None
+        assert high.liquidation_price <= low.liquidation_price
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@given(positions(), st.decimals(min_value=D("0.5"), max_value=D("1.5"), places=4),
+       st.one_of(st.none(), st.decimals(min_value=0, max_value=100000, places=2)))
+def test_waterfall_flows_add_up_exactly(case: tuple[Preset, SymbolSpec, PositionSpec], fill_factor: Decimal,
+                                        fund: Decimal | None) -> None:
+    preset, symbol, spec = case
+    caps = {}
+    if fund is not None and preset.venue.fund_party is not None:
+        caps[preset.venue.fund_party] = fund
+    r = evaluate(preset, symbol, spec, fill=spec.entry * fill_factor, caps=caps)
+    for w in r.waterfalls:
+        with localcontext(Context(prec=100)):  # the test must not round what it checks
+            total = sum((f.amount for f in w.flows), D(0))
+        if w.surplus > 0:
+            assert all(f.source == "margin" for f in w.flows)
+            assert total == w.surplus
+        elif w.shortfall > 0:
+            assert all(f.target == "deficit" for f in w.flows)
+            assert total == w.shortfall
+        else:
+            assert w.flows == ()
+        assert all(f.amount > 0 for f in w.flows)
+
+
+@settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow])
+@given(positions())
+def test_solution_is_the_fixed_point_of_binances_resubstitution(case: tuple[Preset, SymbolSpec, PositionSpec]) -> None:
+    """Binance: compute with the entry tier, re-pick the tier at the liquidation notional,
+    recompute until stable. Where that iteration settles, it settles on our answer."""
+    preset, symbol, spec = case
+    venue = preset.venue
+    assume(venue.margin.tier_basis == "liquidation_notional" and venue.margin.close_fee == "none")
+    r = evaluate(preset, symbol, spec)
+    assume(r.liquidation_price is not None)
+    s = side_sign(spec.side)
+    q, e, m = spec.size, spec.entry, r.margin_balance
+    tier = tier_for(symbol, q * e, "entry")
+    for _ in range(len(symbol.tiers) + 1):
+        price = (m + tier.maint_amount - s * q * e) / (q * tier.mmr - s * q)
+        try:
+            again = tier_for(symbol, q * price, "liq")
+        except TierError:
+            return
+        if again == tier:
+            break
+        tier = again
+    else:
+        return  # the naive iteration oscillates; the direct solution is still defined
+    assert r.liquidation_price is not None
+    assert abs(price - r.liquidation_price) <= TOLERANCE * e

@@ -1,0 +1,65 @@
+"""Builders for venues and symbols used by the tests (rules stated per test)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from liqcalc.core.model import (
+    AdlRule,
+    FeeRules,
+    MarginRules,
+    ShortfallRule,
+    SurplusRule,
+    SymbolSpec,
+    Tier,
+    Venue,
+)
+from liqcalc.core.tiers import maint_amounts
+
+D = Decimal
+
+
+def venue(
+    *,
+    tier_basis: Any = "liquidation_notional",
+    maintenance_basis: Any = "liquidation_price",
+    close_fee: Any = "none",
+    taker: str = "0",
+    liquidation: str = "0",
+    surplus_to: Any = "insurance_fund",
+    backstop: tuple[int, int] | None = None,
+    waterfall: tuple[Any, ...] = ("insurance_fund", "adl_counterparties"),
+    adl_price: Any = "bankruptcy",
+) -> Venue:
+    return Venue(
+        name="test", title="Test venue", as_of=dt.date(2026, 1, 1), illustrative=True, main_quote="USDT",
+        sources=("test",), notes=(),
+        margin=MarginRules(tier_basis, maintenance_basis, close_fee, "test"),
+        fees=FeeRules(D(0), D(taker), D(liquidation), "insurance_fund", "test"),
+        surplus=SurplusRule(surplus_to, backstop, "backstop_vault" if backstop else None, "test"),
+        shortfall=ShortfallRule(waterfall, "test"),
+        adl=AdlRule("pnl_x_leverage", adl_price, 1, 5, "test"),
+    )
+
+
+def symbol(rows: list[tuple[str, str | None, str, str]], *, deduction: bool = True, complete: bool = True) -> SymbolSpec:
+    """``rows`` of (floor, cap, max_leverage, mmr); amounts by the recursion when ``deduction``."""
+    floors = [D(r[0]) for r in rows]
+    rates = [D(r[3]) for r in rows]
+    amounts = maint_amounts(floors, rates) if deduction else [D(0)] * len(rows)
+    tiers = tuple(
+        Tier(n + 1, floors[n], None if r[1] is None else D(r[1]), D(r[2]), rates[n], amounts[n])
+        for n, r in enumerate(rows)
+    )
+    return SymbolSpec("TESTUSDT", "TEST", "USDT", "perpetual", complete, None, tiers)
+
+
+def one_tier(mmr: str, max_leverage: str = "125") -> SymbolSpec:
+    return symbol([("0", None, max_leverage, mmr)])
+
+
+def rounded(value: Decimal | None, places: int) -> Decimal:
+    assert value is not None
+    return value.quantize(Decimal(1).scaleb(-places))
