@@ -222,9 +222,12 @@ def validation_lines(error: Any) -> list[str]:
         message = str(item["msg"]).removeprefix("Value error, ")
         if item["type"] == "missing":
             message = "missing"
+        elif item["loc"] and item["loc"][-1] == "mmr" and item["type"] in ("greater_than", "less_than"):
+            message = f"a maintenance rate must be in (0, 1), got {item['input']}"
         elif item["type"] not in ("value_error", "assertion_error") and "input" in item and not isinstance(item["input"], dict | list):
-            message = f"{message} (got {item['input']!r})"
-        for part in message.split("; "):
+            shown = str(item["input"]) if isinstance(item["input"], Decimal) else repr(item["input"])
+            message = f"{message} (got {shown})"
+        for part in message.split("\n"):
             if part.startswith("[") or part.startswith("."):
                 lines.append(f"{loc}{part}")
             elif loc and not part.startswith("symbols."):

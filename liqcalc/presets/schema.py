@@ -63,6 +63,12 @@ class SymbolModel(_Model):
     @field_validator("tiers")
     @classmethod
     def _sorted_contiguous(cls, tiers: list[TierModel]) -> list[TierModel]:
+        for n in range(1, len(tiers)):
+            if tiers[n].floor < tiers[n - 1].floor:
+                raise ValueError(
+                    f"[{n}].floor: {tiers[n].floor} comes after a tier starting at {tiers[n - 1].floor} "
+                    "(tiers must be sorted by floor)"
+                )
         if tiers[0].floor != 0:
             raise ValueError(f"[0].floor: the first tier must start at 0, not {tiers[0].floor}")
         for n, tier in enumerate(tiers):
@@ -204,10 +210,10 @@ class PresetModel(_Model):
                         problems.append(
                             f"{where}[{n}].maint_amount: {tier.maint_amount} is not the documented "
                             f"recursion's {amount.normalize():f} (previous amount + floor x "
-                            "(rate - previous rate)); the table is not continuous"
+                            "(rate - previous rate)), so the table is not continuous"
                         )
         if problems:
-            raise ValueError("; ".join(problems))
+            raise ValueError("\n".join(problems))
         return self
 
 

@@ -31,7 +31,8 @@ def positions(draw: st.DrawFn) -> tuple[Preset, SymbolSpec, PositionSpec]:
     high = tier.cap if tier.cap is not None else tier.floor * 2 + 1_000_000
     notional = D(draw(st.integers(min_value=int(tier.floor) + 1, max_value=max(int(high), int(tier.floor) + 2))))
     entry = D(draw(st.sampled_from(["0.0123", "1.5", "100", "2500", "60000"])))
-    size = notional / entry
+    size = (notional / entry).quantize(D("1e-8"))
+    assume(size > 0)
     max_leverage = tier_for(symbol, size * entry, "entry").max_leverage
     leverage = D(draw(st.integers(min_value=1, max_value=max(1, int(max_leverage)))))
     side = draw(st.sampled_from(["long", "short"]))

@@ -1,0 +1,23 @@
+"""The installed entry point, as a subprocess (no runner in between)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+
+def test_python_dash_m_help() -> None:
+    done = subprocess.run([sys.executable, "-m", "liqcalc", "--help"], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert "position" in done.stdout
+
+
+def test_position_json_from_another_folder(tmp_path: object) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "liqcalc", "position", "--preset", "binance", "--symbol", "BTC", "--side", "short",
+         "--entry", "60000", "--size", "1", "--leverage", "20", "--json"],
+        capture_output=True, text=True, check=False, cwd=str(tmp_path),
+    )
+    assert done.returncode == 0, done.stderr
+    assert round(json.loads(done.stdout)["liquidation_price"], 2) == 62749.0
