@@ -90,12 +90,12 @@ def position(
     Example: liqcalc position --preset binance --symbol BTCUSDT --side long --entry 60000 --size 1 --leverage 20
     """
     run_position(
-        dict(
-            preset=preset, symbol=symbol, side=side, entry=entry, size=size, notional=notional, leverage=leverage,
-            margin=margin, mark=mark, add_margin=add_margin, funding=funding, mmr=mmr, maint_amount=maint_amount,
-            mode=mode, wallet=wallet, fill=fill, insurance_fund=insurance_fund, can_pay=can_pay,
-            liquidation_fee=liquidation_fee,
-        ),
+        {
+            "preset": preset, "symbol": symbol, "side": side, "entry": entry, "size": size, "notional": notional, "leverage": leverage,
+            "margin": margin, "mark": mark, "add_margin": add_margin, "funding": funding, "mmr": mmr, "maint_amount": maint_amount,
+            "mode": mode, "wallet": wallet, "fill": fill, "insurance_fund": insurance_fund, "can_pay": can_pay,
+            "liquidation_fee": liquidation_fee,
+        },
         account=account,
         input_file=input_file,
         output=OutputFormat.json if json_output else OutputFormat.table,

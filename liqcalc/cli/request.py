@@ -7,7 +7,7 @@ the command line, ``entry`` in a JSON line, ``positions[2].size`` in an account 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any, cast
 
@@ -169,18 +169,18 @@ def build(
     liquidation_fee = number(values, "liquidation_fee", name, sign="non_negative", error=error)
     if liquidation_fee is not None and liquidation_fee >= 1:
         raise error(name("liquidation_fee"), f"must be below 1 (a rate: 0.0125 is 1.25%), got {values.get('liquidation_fee')}")
-    common = {
-        "side": side, "size": size, "entry": entry, "mark": mark,
-        "add_margin": number(values, "add_margin", name, sign="non_negative", error=error) or Decimal(0),
-        "funding": number(values, "funding", name, sign="any", error=error) or Decimal(0),
-        "mmr": mmr, "maint_amount": maint_amount, "mode": mode,
-        "wallet": number(values, "wallet", name, error=error),
-        "liquidation_fee": liquidation_fee,
-    }
+    base = PositionSpec(
+        side=side, size=size, entry=entry, mark=mark,
+        add_margin=number(values, "add_margin", name, sign="non_negative", error=error) or Decimal(0),
+        funding=number(values, "funding", name, sign="any", error=error) or Decimal(0),
+        mmr=mmr, maint_amount=maint_amount, mode=mode,
+        wallet=number(values, "wallet", name, error=error),
+        liquidation_fee=liquidation_fee,
+    )
     if leverages:
-        specs = [PositionSpec(leverage=lev, **common) for lev in leverages]
+        specs = [replace(base, leverage=lev) for lev in leverages]
     else:
-        specs = [PositionSpec(margin=margin, **common)]
+        specs = [replace(base, margin=margin)]
     fill = number(values, "fill", name, error=error)
     insurance_fund = number(values, "insurance_fund", name, sign="non_negative", error=error)
     raw_caps = values.get("can_pay") or []
@@ -189,8 +189,8 @@ def build(
     inputs = {
         "preset": preset, "symbol": symbol, "side": side, "entry": entry, "size": size, "notional": size * entry,
         "mark": mark, "leverage": leverages if len(leverages) > 1 else (leverages[0] if leverages else None),
-        "margin": margin, "add_margin": common["add_margin"], "funding": common["funding"], "mmr": mmr,
-        "maint_amount": maint_amount, "mode": mode, "wallet": common["wallet"], "fill": fill,
-        "insurance_fund": insurance_fund, "can_pay": {k: v for k, v in caps.items()}, "liquidation_fee": liquidation_fee,
+        "margin": margin, "add_margin": base.add_margin, "funding": base.funding, "mmr": mmr,
+        "maint_amount": maint_amount, "mode": mode, "wallet": base.wallet, "fill": fill,
+        "insurance_fund": insurance_fund, "can_pay": dict(caps.items()), "liquidation_fee": liquidation_fee,
     }
     return Request(preset=preset, symbol=symbol, specs=specs, fill=fill, caps=caps, inputs=inputs)

@@ -5,10 +5,10 @@ The command picks an :class:`OutputFormat` once; it never branches on the format
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 
 
-class OutputFormat(str, Enum):
+class OutputFormat(StrEnum):
     """How results are written to stdout."""
 
     table = "table"

@@ -41,8 +41,9 @@ def render_account(info: PresetInfo, venue: Venue, wallet: Decimal, results: lis
         return
     import sys
 
-    from liqcalc.render.console import console as make_console
     from rich.table import Table
+
+    from liqcalc.render.console import console as make_console
 
     for r in results:
         for w in r.warnings:

@@ -214,8 +214,9 @@ def waterfall_words(w: Waterfall, venue: Venue, quote: str, result: PositionResu
 
 
 def render_table(report: PositionReport) -> None:
-    from liqcalc.render.console import console as make_console
     from rich.table import Table
+
+    from liqcalc.render.console import console as make_console
 
     console = make_console()
     venue, symbol, quote = report.venue, report.symbol, report.symbol.quote

@@ -128,7 +128,7 @@ def test_binance_isolated_derived_vector() -> None:
 
 # -- Bybit --------------------------------------------------------------------------------
 
-BYBIT_CLASSIC = dict(tier_basis="entry_notional", maintenance_basis="entry_price")
+BYBIT_CLASSIC = {"tier_basis": "entry_notional", "maintenance_basis": "entry_price"}
 
 
 def test_bybit_isolated_usdt_example() -> None:
@@ -217,7 +217,7 @@ def test_jesse_isolated_short() -> None:
 
 # -- OKX and Bitget -----------------------------------------------------------------------
 
-TAKER_IN_MM = dict(tier_basis="entry_notional", maintenance_basis="liquidation_price", close_fee="taker_rate")
+TAKER_IN_MM = {"tier_basis": "entry_notional", "maintenance_basis": "liquidation_price", "close_fee": "taker_rate"}
 
 
 @pytest.mark.parametrize(
