@@ -6,7 +6,7 @@ import sys
 from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Any, TextIO
+from typing import TYPE_CHECKING, Annotated, Any, TextIO
 
 import typer
 
@@ -18,7 +18,10 @@ from liqcalc.core.model import Party
 from liqcalc.core.position import Calculator
 from liqcalc.presets.loader import Preset, load
 from liqcalc.render import OutputFormat
-from liqcalc.render.position import PositionReport, PresetInfo
+
+if TYPE_CHECKING:
+    from liqcalc.render.position import PositionReport, PresetInfo
+
 
 EXAMPLE = "liqcalc position --preset binance --symbol BTCUSDT --side long --entry 60000 --size 1 --leverage 20"
 
@@ -46,6 +49,8 @@ class Session:
         return self.calculators[key]
 
     def info(self, name: str) -> PresetInfo:
+        from liqcalc.render.position import PresetInfo
+
         preset = self.preset(name)
         venue = preset.venue
         return PresetInfo(venue.name, venue.title, venue.as_of.isoformat(), str(preset.path), preset.origin,
@@ -53,6 +58,8 @@ class Session:
 
     def report(self, request: Request) -> PositionReport:
         calc = self.calculator(request.preset, request.symbol)
+        from liqcalc.render.position import PositionReport
+
         results = [calc.evaluate(spec, fill=request.fill, caps=request.caps) for spec in request.specs]
         return PositionReport(self.info(request.preset), calc.venue, calc.symbol, request.inputs, results)
 

@@ -36,6 +36,7 @@ Ranking = Literal[
 ]
 AdlPrice = Literal["bankruptcy", "mark", "none"]
 SymbolKind = Literal["perpetual", "delivery"]
+TierUnit = Literal["quote", "base"]
 
 
 def side_sign(side: Side) -> int:
@@ -85,6 +86,8 @@ class SymbolSpec:
             error rather than a guess.
         liquidation_fee: this symbol's liquidation-fee rate where it differs from the venue's.
         tiers: the tier table, sorted by floor, contiguous.
+        tier_unit: what the tier bounds measure: quote notional, or the position size in the
+            base asset (OKX states its tiers in contracts, a fixed base quantity each).
     """
 
     name: str
@@ -94,6 +97,16 @@ class SymbolSpec:
     complete: bool
     liquidation_fee: Decimal | None
     tiers: tuple[Tier, ...]
+    tier_unit: TierUnit = "quote"
+
+    def measure(self, size: Decimal, price: Decimal) -> Decimal:
+        """What the tier table is read with: ``size x price``, or ``size`` for base-unit tiers."""
+        return size if self.tier_unit == "base" else size * price
+
+    @property
+    def unit(self) -> str:
+        """The unit of the tier bounds (``USDT``, ``BTC``)."""
+        return self.base if self.tier_unit == "base" else self.quote
 
 
 @dataclass(frozen=True, slots=True)

@@ -199,9 +199,10 @@ class Calculator:
             return _Maintenance(tier, ZERO, size * entry * rate + constant)
         return _Maintenance(tier, size * rate, constant)
 
-    def tier_at(self, notional: Decimal, what: str) -> Tier:
-        """The tier of ``notional`` in this symbol's table."""
-        return tier_for(self.symbol, notional, what)
+    def tier_at(self, size: Decimal, price: Decimal, what: str) -> Tier:
+        """The tier of a position of ``size`` valued at ``price`` in this symbol's table."""
+        measure = self.symbol.measure(size, price)
+        return tier_for(self.symbol, measure, what if self.symbol.tier_unit == "quote" else "size")
 
     def override_tier(self, mmr: Decimal, maint_amount: Decimal | None, max_leverage: Decimal) -> Tier:
         """A one-row table from ``--mmr``/``--maint-amount``: the tier for every notional."""
@@ -306,7 +307,7 @@ class Calculator:
 
         # The entry tier: the table must hold the position, unless the user gives the tier.
         try:
-            tier_at_entry: Tier | None = self.tier_at(notional, "entry notional")
+            tier_at_entry: Tier | None = self.tier_at(q, entry, "entry notional")
         except TierError:
             if spec.mmr is None:
                 raise
@@ -365,7 +366,7 @@ class Calculator:
         if spec.mmr is not None:
             max_lev = tier_at_entry.max_leverage if tier_at_entry else Decimal("Infinity")
             tiers: tuple[Tier, ...] = (self.override_tier(spec.mmr, spec.maint_amount, max_lev),)
-        elif self.venue.margin.tier_basis == "entry_notional":
+        elif self.venue.margin.tier_basis == "entry_notional" or self.symbol.tier_unit == "base":
             assert tier_at_entry is not None
             tiers = (tier_at_entry,)
         else:
@@ -376,7 +377,7 @@ class Calculator:
 
         # Maintenance margin now: at the mark, in the mark notional's tier where the tier moves.
         if ranged:
-            mark_line = self.maintenance(self.tier_at(q * mark, "notional at the mark price"), q, entry, close_fee)
+            mark_line = self.maintenance(self.tier_at(q, mark, "notional at the mark price"), q, entry, close_fee)
         else:
             mark_line = lines[0]
         mm_now = mark_line.at(mark)
@@ -494,7 +495,7 @@ def _evaluate_account(venue: Venue, wallet: Decimal, rows: Sequence[AccountRow],
             tier = calc.override_tier(row.mmr, row.maint_amount, Decimal("Infinity"))
         else:
             basis = row.mark if venue.margin.tier_basis == "liquidation_notional" else row.entry
-            tier = calc.tier_at(row.size * basis, "notional at the mark price")
+            tier = calc.tier_at(row.size, basis, "notional at the mark price")
         fee = calc.close_fee(row.side, row.size, row.entry, row.leverage)
         maintenance.append(calc.maintenance(tier, row.size, row.entry, fee).at(row.mark))
         pnl.append(side_sign(row.side) * row.size * (row.mark - row.entry))

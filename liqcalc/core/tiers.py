@@ -60,12 +60,12 @@ def beyond_last_tier(symbol: SymbolSpec, notional: Decimal, what: str) -> TierEr
     last = symbol.tiers[-1]
     if symbol.complete:
         return TierError(
-            f"{symbol.name}: the {what} {notional.normalize():f} {symbol.quote} is beyond the "
-            f"largest position the venue allows ({last.cap} {symbol.quote}, tier {last.number})"
+            f"{symbol.name}: the {what} {notional.normalize():f} {symbol.unit} is beyond the "
+            f"largest position the venue allows ({last.cap} {symbol.unit}, tier {last.number})"
         )
     return TierError(
-        f"{symbol.name}: the {what} {notional.normalize():f} {symbol.quote} is beyond the last "
-        f"known tier (tier {last.number}, up to {last.cap} {symbol.quote}); this preset knows "
+        f"{symbol.name}: the {what} {notional.normalize():f} {symbol.unit} is beyond the last "
+        f"known tier (tier {last.number}, up to {last.cap} {symbol.unit}); this preset knows "
         "only the first tiers of this symbol. Supply a fuller table with `liqcalc presets "
         "import`, or give the tier yourself with --mmr and --maint-amount"
     )

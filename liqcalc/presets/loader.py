@@ -9,11 +9,10 @@ importing pydantic. A cache that cannot be written is skipped: it only ever save
 from __future__ import annotations
 
 import datetime as dt
-import difflib
-import hashlib
 import marshal
 import os
 import sys
+import zlib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -36,12 +35,12 @@ from liqcalc.core.model import (
 if TYPE_CHECKING:
     from liqcalc.presets.schema import PresetModel
 
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
 Origin = Literal["built-in", "user", "file"]
 
-# One symbol as cached: base, quote, kind, complete, liquidation fee, tiers as strings.
+# One symbol as cached: base, quote, kind, complete, liquidation fee, tier unit, tiers as strings.
 RawTier = tuple[str, str | None, str, str, str]
-RawSymbol = tuple[str, str, str, bool, str | None, tuple[RawTier, ...]]
+RawSymbol = tuple[str, str, str, bool, str | None, str, tuple[RawTier, ...]]
 
 
 @dataclass(frozen=True, repr=False)
@@ -51,31 +50,34 @@ class Preset:
     venue: Venue
     path: Path
     origin: Origin
-    raw_symbols: Mapping[str, RawSymbol]
+    index: Mapping[str, tuple[str, str, str]]
+    """Each symbol's base, quote and kind."""
+    packed: Mapping[str, bytes]
+    """Each symbol's table, marshalled (see :func:`pack`)."""
 
     def __repr__(self) -> str:
-        return f"Preset({self.venue.name!r}, {str(self.path)!r}, {self.origin}, {len(self.raw_symbols)} symbols)"
+        return f"Preset({self.venue.name!r}, {str(self.path)!r}, {self.origin}, {len(self.index)} symbols)"
 
     @property
     def symbol_names(self) -> list[str]:
         """Every symbol, in the file's order."""
-        return list(self.raw_symbols)
+        return list(self.index)
 
     def symbol(self, query: str) -> SymbolSpec:
         """The symbol named ``query``: the venue's spelling in any case, or a base asset
         (``BTC``) for that base's perpetual in the preset's main quote."""
         wanted = query.strip()
-        if wanted in self.raw_symbols:
+        if wanted in self.index:
             return self._build(wanted)
         folded = wanted.casefold()
-        for name in self.raw_symbols:
+        for name in self.index:
             if name.casefold() == folded:
                 return self._build(name)
         by_base = [
-            name for name, raw in self.raw_symbols.items()
-            if raw[0].casefold() == folded and raw[2] == "perpetual"
+            name for name, (base, _, kind) in self.index.items()
+            if base.casefold() == folded and kind == "perpetual"
         ]
-        main = [name for name in by_base if self.raw_symbols[name][1] == self.venue.main_quote]
+        main = [name for name in by_base if self.index[name][1] == self.venue.main_quote]
         if len(main) == 1:
             return self._build(main[0])
         if len(by_base) == 1:
@@ -85,15 +87,18 @@ class Preset:
                 f"--symbol: {query} is the base of several {self.venue.name} perpetuals; "
                 f"name one: {', '.join(by_base)}"
             )
-        close = difflib.get_close_matches(wanted.upper(), [n.upper() for n in self.raw_symbols], n=5, cutoff=0.6)
+        import difflib
+
+        close = difflib.get_close_matches(wanted.upper(), [n.upper() for n in self.index], n=5, cutoff=0.6)
         hint = f"; close names: {', '.join(close)}" if close else ""
         raise SymbolError(
             f"--symbol: {query} is not a symbol of the {self.venue.name} preset "
-            f"({len(self.raw_symbols)} symbols, `liqcalc presets show {self.venue.name}` lists them){hint}"
+            f"({len(self.index)} symbols, `liqcalc presets show {self.venue.name}` lists them){hint}"
         )
 
     def _build(self, name: str) -> SymbolSpec:
-        base, quote, kind, complete, fee, tiers = self.raw_symbols[name]
+        raw: RawSymbol = marshal.loads(self.packed[name])
+        base, quote, kind, complete, fee, unit, tiers = raw
         return SymbolSpec(
             name=name,
             base=base,
@@ -101,6 +106,7 @@ class Preset:
             kind=cast(Any, kind),
             complete=complete,
             liquidation_fee=None if fee is None else Decimal(fee),
+            tier_unit=cast(Any, unit),
             tiers=tuple(
                 Tier(n + 1, Decimal(floor), None if cap is None else Decimal(cap), Decimal(lev), Decimal(mmr), Decimal(amt))
                 for n, (floor, cap, lev, mmr, amt) in enumerate(tiers)
@@ -113,9 +119,9 @@ class Preset:
 
 def builtin_dir() -> Path:
     """The folder of the presets that ship inside the package (``liqcalc._presets``)."""
-    from importlib.resources import files
+    import liqcalc._presets as package  # type: ignore[import-not-found]
 
-    return Path(str(files("liqcalc._presets")))
+    return Path(package.__file__).parent
 
 
 def user_dir() -> Path:
@@ -164,6 +170,10 @@ def resolve(name_or_path: str) -> tuple[Path, Origin]:
         if not candidate.is_file():
             raise PresetError(f"--preset: no preset file at {name_or_path}")
         return candidate, "file"
+    for folder, origin in ((user_dir(), "user"), (builtin_dir(), "built-in")):
+        direct = folder / f"{name_or_path.lower()}.toml"
+        if direct.is_file():
+            return direct, cast(Origin, origin)
     names: dict[str, tuple[Path, Origin]] = {}
     for name, path, origin in available():
         names[name] = (path, origin)
@@ -172,6 +182,8 @@ def resolve(name_or_path: str) -> tuple[Path, Origin]:
     lowered = name_or_path.lower()
     if lowered in names:
         return names[lowered]
+    import difflib
+
     close = difflib.get_close_matches(lowered, list(names), n=3, cutoff=0.5)
     hint = f" (did you mean {', '.join(close)}?)" if close else ""
     raise PresetError(
@@ -253,21 +265,40 @@ def load(name_or_path: str) -> Preset:
 
 
 def load_path(path: Path, origin: Origin = "file") -> Preset:
-    """Load the preset at ``path`` (validated in full unless the cache knows its content)."""
-    content = _read(path)
-    key = hashlib.blake2b(content + f"|{__version__}|{CACHE_FORMAT}".encode(), digest_size=20).hexdigest()
+    """Load the preset at ``path``: validated in full, unless the cache holds this file as it
+    is now (same path, size and modification time, the rule CPython uses for its ``.pyc``
+    files, and the same liqcalc version)."""
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        raise PresetError(f"{path}: no such file") from None
+    except OSError as error:
+        raise PresetError(f"{path}: cannot be read ({error.strerror})") from None
+    absolute = str(path.resolve())
+    fingerprint = [absolute, stat.st_size, stat.st_mtime_ns, __version__, CACHE_FORMAT]
     folder = cache_dir()
-    cached = folder / f"{key}.marshal" if folder else None
+    cached = folder / f"{path.stem}-{zlib.crc32(absolute.encode()):08x}.marshal" if folder else None
     if cached is not None:
         try:
-            plain = marshal.loads(cached.read_bytes())
-            return _from_plain(plain, path, origin)
+            stored = marshal.loads(cached.read_bytes())
+            if stored["fingerprint"] == fingerprint:
+                return _from_plain(stored, path, origin)
         except (OSError, ValueError, EOFError, TypeError, KeyError):
             pass
-    plain = to_plain(parse(path, content))
+    plain = pack(to_plain(parse(path)))
+    plain["fingerprint"] = fingerprint
     if cached is not None:
         _write_cache(cached, plain)
     return _from_plain(plain, path, origin)
+
+
+def pack(plain: dict[str, Any]) -> dict[str, Any]:
+    """Index the symbols and marshal each table on its own, so a run unpacks only one."""
+    symbols: dict[str, RawSymbol] = plain["symbols"]
+    packed = dict(plain)
+    packed["index"] = {name: raw[:3] for name, raw in symbols.items()}
+    packed["symbols"] = {name: marshal.dumps(raw) for name, raw in symbols.items()}
+    return packed
 
 
 def _write_cache(target: Path, plain: dict[str, Any]) -> None:
@@ -304,7 +335,7 @@ def to_plain(model: PresetModel) -> dict[str, Any]:
             for t, rate, amount in zip(symbol.tiers, rates, amounts, strict=True)
         )
         fee = None if symbol.liquidation_fee is None else _s(symbol.liquidation_fee)
-        symbols[name] = (symbol.base, symbol.quote, symbol.kind, symbol.complete, fee, tiers)
+        symbols[name] = (symbol.base, symbol.quote, symbol.kind, symbol.complete, fee, symbol.tier_unit, tiers)
     return {
         "format": CACHE_FORMAT,
         "name": model.name,
@@ -345,4 +376,4 @@ def _from_plain(plain: dict[str, Any], path: Path, origin: Origin) -> Preset:
         shortfall=ShortfallRule(tuple(waterfall), shortfall_source),
         adl=AdlRule(ranking, adl_price, indicator_min, indicator_max, adl_source),
     )
-    return Preset(venue=venue, path=path, origin=origin, raw_symbols=plain["symbols"])
+    return Preset(venue=venue, path=path, origin=origin, index=plain["index"], packed=plain["symbols"])

@@ -58,6 +58,8 @@ class SymbolModel(_Model):
     kind: SymbolKind = "perpetual"
     complete: bool = True
     liquidation_fee: Rate | None = None
+    tier_unit: Literal["quote", "base"] = "quote"
+    """What the tier bounds measure: quote notional, or position size in the base asset."""
     tiers: Annotated[list[TierModel], Field(min_length=1)]
 
     @field_validator("tiers")

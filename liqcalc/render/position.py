@@ -158,18 +158,22 @@ def report_json(report: PositionReport) -> dict[str, Any]:
 # -- words ----------------------------------------------------------------------------------
 
 
-def tier_words(tier: Tier, quote: str) -> str:
-    span = f"above {money(tier.floor)}" if tier.cap is None else f"{money(tier.floor)} to {money(tier.cap)} {quote}"
+def tier_words(tier: Tier, unit: str) -> str:
+    span = f"above {money(tier.floor)} {unit}" if tier.cap is None else f"{money(tier.floor)} to {money(tier.cap)} {unit}"
     amount = f", amount {money(tier.maint_amount)}" if tier.maint_amount else ""
     return f"tier {tier.number} ({span}, MMR {percent(tier.mmr, 4)}{amount})"
 
 
-def why_tier(result: PositionResult, venue: Venue, quote: str) -> str:
+def why_tier(result: PositionResult, venue: Venue, symbol: SymbolSpec) -> str:
     """One sentence on which tier the liquidation price was solved in, and why."""
+    quote = symbol.quote
     if result.tier_overridden:
         return (f"The maintenance rate {percent(result.tier.mmr, 4)} and amount {money(result.tier.maint_amount)} "
                 "come from --mmr/--maint-amount, not from the tier table.")
     entry_tier = result.tier_at_entry
+    if symbol.tier_unit == "base":
+        return (f"{venue.title} reads the tier at the position size, {quantity(result.spec.size)} {symbol.base}: "
+                f"{tier_words(result.tier, symbol.base)}.")
     if venue.margin.tier_basis == "entry_notional":
         return (f"{venue.title} reads the tier at the entry notional {money(result.notional)} {quote}: "
                 f"{tier_words(result.tier, quote)}.")
@@ -267,7 +271,7 @@ def render_table(report: PositionReport) -> None:
     table.add_row("liquidation fee", money(r.liquidation_fee, quote), f"{percent(r.liquidation_fee_rate)} of notional at liquidation")
     table.add_row("open fee", money(r.open_fee, quote), f"taker {percent(venue.fees.taker, 4)}")
     console.print(table)
-    console.print(why_tier(r, venue, quote))
+    console.print(why_tier(r, venue, symbol))
     if r.liquidation_price is None:
         console.print("No liquidation price: the margin covers the whole notional, so equity never falls to the "
                       "maintenance margin at a positive price.")

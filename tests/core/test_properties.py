@@ -29,11 +29,12 @@ def positions(draw: st.DrawFn) -> tuple[Preset, SymbolSpec, PositionSpec]:
     # a notional inside the known table, spread over its tiers
     tier = draw(st.sampled_from(symbol.tiers[:4]))
     high = tier.cap if tier.cap is not None else tier.floor * 2 + 1_000_000
-    notional = D(draw(st.integers(min_value=int(tier.floor) + 1, max_value=max(int(high), int(tier.floor) + 2))))
+    measure = D(draw(st.integers(min_value=int(tier.floor) + 1, max_value=max(int(high), int(tier.floor) + 2))))
     entry = D(draw(st.sampled_from(["0.0123", "1.5", "100", "2500", "60000"])))
-    size = (notional / entry).quantize(D("1e-8"))
+    # the measure is quote notional, or the size itself where the table is in the base asset (OKX)
+    size = measure if symbol.tier_unit == "base" else (measure / entry).quantize(D("1e-8"))
     assume(size > 0)
-    max_leverage = tier_for(symbol, size * entry, "entry").max_leverage
+    max_leverage = tier_for(symbol, symbol.measure(size, entry), "entry").max_leverage
     leverage = D(draw(st.integers(min_value=1, max_value=max(1, int(max_leverage)))))
     side = draw(st.sampled_from(["long", "short"]))
     spec = PositionSpec(side=side, size=size, entry=entry, mark=entry, leverage=leverage)
@@ -75,7 +76,7 @@ def test_equity_meets_maintenance_at_liquidation_and_zero_at_bankruptcy(case: tu
         assert r.maintenance_margin_at_liquidation is not None
         assert abs(equity(r, r.liquidation_price) - r.maintenance_margin_at_liquidation) <= TOLERANCE * r.notional
         # the tier holds its own liquidation notional (the fixed point of Binance's rule)
-        if preset.venue.margin.tier_basis == "liquidation_notional":
+        if preset.venue.margin.tier_basis == "liquidation_notional" and symbol.tier_unit == "quote":
             notional = spec.size * r.liquidation_price
             assert r.tier.contains(notional) or abs(notional - r.tier.floor) <= TOLERANCE * r.notional
     if r.bankruptcy_price is not None:
@@ -102,7 +103,7 @@ def test_long_liquidation_below_entry_below_short_liquidation(case: tuple[Preset
 @given(positions(), st.integers(min_value=1, max_value=150))
 def test_liquidation_moves_toward_entry_as_leverage_rises(case: tuple[Preset, SymbolSpec, PositionSpec], bump: int) -> None:
     preset, symbol, spec = case
-    max_leverage = tier_for(symbol, spec.size * spec.entry, "entry").max_leverage
+    max_leverage = tier_for(symbol, symbol.measure(spec.size, spec.entry), "entry").max_leverage
     higher = min(spec.leverage + bump, max_leverage)  # type: ignore[operator]
     assume(higher > spec.leverage)  # type: ignore[operator]
     low = evaluate(preset, symbol, spec)
@@ -151,6 +152,7 @@ def test_solution_is_the_fixed_point_of_binances_resubstitution(case: tuple[Pres
     assume(r.liquidation_price is not None)
     s = side_sign(spec.side)
     q, e, m = spec.size, spec.entry, r.margin_balance
+    assume(symbol.tier_unit == "quote")
     tier = tier_for(symbol, q * e, "entry")
     for _ in range(len(symbol.tiers) + 1):
         price = (m + tier.maint_amount - s * q * e) / (q * tier.mmr - s * q)
