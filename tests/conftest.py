@@ -12,4 +12,6 @@ def _isolated_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest
     """Keep user presets and the cache out of the developer's home."""
     base = tmp_path_factory.getbasetemp()
     monkeypatch.setenv("LIQCALC_PRESETS_DIR", str(base / "user-presets"))
+    # ages of presets (the 90-day warning) are counted from a fixed day, so outputs are stable
+    monkeypatch.setenv("LIQCALC_TODAY", "2026-11-21")
     monkeypatch.setenv("LIQCALC_CACHE_DIR", os.environ.get("LIQCALC_TEST_CACHE", str(base / "cache")))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import typer
 
+from liqcalc.cli import presets_cmd
+from liqcalc.cli.compare import compare
 from liqcalc.cli.position import position
 
 app = typer.Typer(
@@ -15,6 +17,8 @@ app = typer.Typer(
     help="Exchange-faithful liquidation, bankruptcy and ADL what-ifs for perpetual futures.",
 )
 app.command("position", no_args_is_help=True)(position)
+app.add_typer(presets_cmd.app, name="presets")
+app.command("compare", no_args_is_help=True)(compare)
 
 
 @app.callback()

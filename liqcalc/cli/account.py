@@ -93,4 +93,5 @@ def run_account(session: Any, options: dict[str, Any], path: Path, output: Outpu
     results = evaluate_account(preset.venue, wallet, rows, funding=funding)
     from liqcalc.render.account import render_account
 
-    render_account(session.info(preset_name), preset.venue, wallet, results, output, sys.stdout)
+    stale = [session.warnings[preset_name]] if preset_name in session.warnings else []
+    render_account(session.info(preset_name), preset.venue, wallet, results, output, sys.stdout, stale)

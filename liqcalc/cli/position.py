@@ -29,13 +29,19 @@ EXAMPLE = "liqcalc position --preset binance --symbol BTCUSDT --side long --entr
 class Session:
     """Presets and calculators loaded once and reused across the lines of a batch."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, stale_warning: bool = True) -> None:
         self.presets: dict[str, Preset] = {}
         self.calculators: dict[tuple[str, str], Calculator] = {}
+        self.stale_warning = stale_warning
+        self.warnings: dict[str, str] = {}
 
     def preset(self, name: str) -> Preset:
         if name not in self.presets:
-            self.presets[name] = load(name)
+            from liqcalc.presets.loader import stale_warning
+
+            preset = self.presets[name] = load(name)
+            if self.stale_warning and (warning := stale_warning(preset)):
+                self.warnings[name] = warning
         return self.presets[name]
 
     def fund_party(self, name: str) -> Party | None:
@@ -61,7 +67,8 @@ class Session:
         from liqcalc.render.position import PositionReport
 
         results = [calc.evaluate(spec, fill=request.fill, caps=request.caps) for spec in request.specs]
-        return PositionReport(self.info(request.preset), calc.venue, calc.symbol, request.inputs, results)
+        warnings = [self.warnings[request.preset]] if request.preset in self.warnings else []
+        return PositionReport(self.info(request.preset), calc.venue, calc.symbol, request.inputs, results, warnings)
 
 
 def position(
@@ -87,6 +94,7 @@ def position(
     can_pay: Annotated[list[str] | None, typer.Option(metavar="PARTY=AMOUNT", help="What a waterfall payer can pay (repeatable).")] = None,
     liquidation_fee: Annotated[str | None, typer.Option(metavar="RATE", help="Liquidation fee rate overriding the preset's.")] = None,
     input_file: Annotated[str | None, typer.Option("--input", metavar="FILE|-", help="JSON lines of positions in, JSON lines of results out.")] = None,
+    no_stale_warning: Annotated[bool, typer.Option("--no-stale-warning", help="Do not warn about a preset older than 90 days.")] = False,
     json_output: JsonOpt = False,
 ) -> None:
     """Liquidation and bankruptcy prices of a position, and where the money goes.
@@ -105,18 +113,23 @@ def position(
         },
         account=account,
         input_file=input_file,
+        stale_warning=not no_stale_warning,
         output=OutputFormat.json if json_output else OutputFormat.table,
     )
 
 
 @boundary
-def run_position(options: dict[str, Any], *, account: Path | None, input_file: str | None, output: OutputFormat) -> None:
-    session = Session()
+def run_position(
+    options: dict[str, Any], *, account: Path | None, input_file: str | None, stale_warning: bool, output: OutputFormat
+) -> None:
+    session = Session(stale_warning=stale_warning)
     given = {k: v for k, v in options.items() if v is not None and v != []}
     if input_file is not None:
         if account is not None:
             raise UsageError("--input and --account cannot be combined")
         failures = run_batch(session, given, input_file, sys.stdout)
+        for warning in session.warnings.values():
+            sys.stderr.write(f"liqcalc: warning: {warning}\n")
         if failures:
             raise LiqcalcError(f"--input: {failures} line{'s' if failures > 1 else ''} failed; see the error objects on stdout")
         return

@@ -377,3 +377,31 @@ def _from_plain(plain: dict[str, Any], path: Path, origin: Origin) -> Preset:
         adl=AdlRule(ranking, adl_price, indicator_min, indicator_max, adl_source),
     )
     return Preset(venue=venue, path=path, origin=origin, index=plain["index"], packed=plain["symbols"])
+
+
+# -- age ----------------------------------------------------------------------------------
+
+#: A preset older than this many days gets a warning: tier tables change every few weeks.
+STALE_AFTER_DAYS = 90
+
+
+def today() -> dt.date:
+    """Today, or ``$LIQCALC_TODAY`` (an ISO date) so that tests and examples are reproducible."""
+    fixed = os.environ.get("LIQCALC_TODAY")
+    return dt.date.fromisoformat(fixed) if fixed else dt.date.today()
+
+
+def age_days(venue: Venue) -> int:
+    """Days since the preset's ``as_of`` date."""
+    return (today() - venue.as_of).days
+
+
+def stale_warning(preset: Preset) -> str | None:
+    """The warning for a preset older than :data:`STALE_AFTER_DAYS`, or None."""
+    age = age_days(preset.venue)
+    if age <= STALE_AFTER_DAYS:
+        return None
+    return (
+        f"the {preset.venue.name} preset is {age} days old (as of {preset.venue.as_of}); tier tables change often: "
+        "refresh it with `liqcalc presets import`, or pass --no-stale-warning"
+    )

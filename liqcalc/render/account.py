@@ -12,8 +12,8 @@ from liqcalc.render.numbers import dumps, money, percent, price, quantity
 from liqcalc.render.position import SCHEMA_VERSION, PresetInfo, distance, tier_json
 
 
-def account_json(info: PresetInfo, wallet: Decimal, results: list[PositionResult]) -> dict[str, object]:
-    warnings: list[str] = []
+def account_json(info: PresetInfo, wallet: Decimal, results: list[PositionResult], stale: list[str]) -> dict[str, object]:
+    warnings: list[str] = list(stale)
     for r in results:
         warnings.extend(f"{r.symbol}: {w}" for w in r.warnings)
     return {
@@ -35,9 +35,9 @@ def account_json(info: PresetInfo, wallet: Decimal, results: list[PositionResult
 
 
 def render_account(info: PresetInfo, venue: Venue, wallet: Decimal, results: list[PositionResult],
-                   output: OutputFormat, out: TextIO) -> None:
+                   output: OutputFormat, out: TextIO, stale: list[str]) -> None:
     if output is OutputFormat.json:
-        out.write(dumps(account_json(info, wallet, results)) + "\n")
+        out.write(dumps(account_json(info, wallet, results, stale)) + "\n")
         return
     import sys
 
@@ -45,6 +45,8 @@ def render_account(info: PresetInfo, venue: Venue, wallet: Decimal, results: lis
 
     from liqcalc.render.console import console as make_console
 
+    for warning in stale:
+        sys.stderr.write(f"liqcalc: warning: {warning}\n")
     for r in results:
         for w in r.warnings:
             sys.stderr.write(f"liqcalc: warning: {r.symbol}: {w}\n")

@@ -1,0 +1,168 @@
+"""``liqcalc presets``: list, show, validate and import presets."""
+
+from __future__ import annotations
+
+import sys
+from decimal import Decimal
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from liqcalc.cli.errors import boundary
+from liqcalc.cli.options import JsonOpt
+from liqcalc.core.errors import LiqcalcError, PresetError, UsageError
+from liqcalc.render import OutputFormat
+
+app = typer.Typer(
+    no_args_is_help=True,
+    help="List, show, validate and import presets (venue rules and tier tables).",
+)
+
+FORMATS = ("ccxt", "binance", "bybit", "okx", "hyperliquid")
+
+
+@app.command("list")
+@boundary
+def list_presets(*, json_output: JsonOpt = False) -> None:
+    """Every built-in and user preset: venue, as_of, age, symbols, origin.
+
+    Example: liqcalc presets list
+    """
+    from liqcalc.presets.loader import available, builtin_dir, load_path
+    from liqcalc.render.presets import render_list
+
+    rows: list[dict[str, Any]] = []
+    builtin = {path.stem for path in builtin_dir().glob("*.toml")}
+    for name, path, origin in available():
+        try:
+            preset = load_path(path, origin)
+        except PresetError as error:
+            rows.append({"name": name, "origin": origin, "path": str(path), "error": str(error)})
+            continue
+        if origin == "user" and name in builtin:
+            sys.stderr.write(f"liqcalc: notice: your preset {path} overrides the built-in {name}\n")
+        rows.append({"name": name, "origin": origin, "path": str(path), "preset": preset})
+    render_list(rows, OutputFormat.json if json_output else OutputFormat.table)
+
+
+@app.command("show")
+@boundary
+def show(
+    name: Annotated[str, typer.Argument(metavar="NAME|PATH", help="A preset name or a .toml file.")],
+    *,
+    symbol: Annotated[str | None, typer.Option("--symbol", "-s", help="Show this symbol's tier table.")] = None,
+    json_output: JsonOpt = False,
+) -> None:
+    """The rules in words and the tier table.
+
+    Example: liqcalc presets show binance --symbol BTCUSDT
+    """
+    from liqcalc.presets.loader import load
+    from liqcalc.render.presets import render_show
+
+    preset = load(name)
+    spec = preset.symbol(symbol) if symbol else None
+    render_show(preset, spec, OutputFormat.json if json_output else OutputFormat.table)
+
+
+@app.command("validate")
+def validate(files: Annotated[list[Path], typer.Argument(metavar="FILE...", help="Preset files to check.")]) -> None:
+    """Check preset files: one line per problem, naming the file and the field; exit 1 if any.
+
+    Example: liqcalc presets validate ~/.config/liqcalc/presets/*.toml
+    """
+    from liqcalc.presets.loader import parse
+
+    failed = 0
+    for path in files:
+        try:
+            model = parse(path)
+        except PresetError as error:
+            failed += 1
+            for line in error.problems:
+                sys.stderr.write(f"{line}\n")
+            continue
+        sys.stdout.write(f"{path}: ok ({model.name}, {len(model.symbols)} symbols, as of {model.as_of})\n")
+    if failed:
+        sys.stderr.write(f"liqcalc: error: {failed} of {len(files)} preset file{'s' if len(files) > 1 else ''} invalid\n")
+        raise typer.Exit(1)
+
+
+@app.command("import")
+@boundary
+def import_preset(
+    source: Annotated[str, typer.Argument(metavar="FILE|-", help="The saved API or ccxt response (JSON).")],
+    *,
+    data_format: Annotated[str, typer.Option("--format", "-f", metavar="|".join(FORMATS), help="What the file holds.")],
+    like: Annotated[str, typer.Option(metavar="NAME", help="The built-in preset whose rules (fees, waterfall, ADL) to keep.")],
+    name: Annotated[str | None, typer.Option(help="The new preset's name [default: the --like name].")] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Where to write [default: the user preset folder].")] = None,
+    force: Annotated[bool, typer.Option(help="Replace an existing file.")] = False,
+    contract_size: Annotated[list[str] | None, typer.Option(metavar="FAMILY=CTVAL", help="OKX: base asset per contract (e.g. BTC-USDT=0.01), repeatable.")] = None,
+    as_of: Annotated[str | None, typer.Option(metavar="YYYY-MM-DD", help="Date of the data [default: today].")] = None,
+) -> None:
+    """Build a preset from one API or ccxt response and write it as TOML.
+
+    Formats: ccxt (fetch_leverage_tiers / fetch_market_leverage_tiers dump), binance
+    (GET /fapi/v1/leverageBracket), bybit (GET /v5/market/risk-limit), okx
+    (GET /api/v5/public/position-tiers), hyperliquid (info {"type": "meta"}).
+
+    Example: liqcalc presets import tiers.json --format ccxt --like binance
+    """
+    import datetime as dt
+    import json
+
+    from liqcalc.presets import importers
+    from liqcalc.presets.loader import builtin_dir, parse, today, user_dir
+    from liqcalc.presets.writer import dumps, write_atomic
+
+    if data_format not in FORMATS:
+        raise UsageError(f"--format: expected one of {', '.join(FORMATS)}, got {data_format!r}")
+    like_path = builtin_dir() / f"{like}.toml"
+    if not like_path.is_file():
+        names = sorted(p.stem for p in builtin_dir().glob("*.toml"))
+        raise UsageError(f"--like: {like!r} is not a built-in preset; valid: {', '.join(names)}")
+    try:
+        date = dt.date.fromisoformat(as_of) if as_of else today()
+    except ValueError:
+        raise UsageError(f"--as-of: expected a date YYYY-MM-DD, got {as_of!r}") from None
+    sizes: dict[str, Decimal] = {}
+    for pair in contract_size or []:
+        key, sep, value = pair.rpartition("=")
+        try:
+            sizes[key if sep else "*"] = Decimal(value)
+        except ArithmeticError:
+            raise UsageError(f"--contract-size: expected FAMILY=CTVAL or CTVAL, got {pair!r}") from None
+    label = "stdin" if source == "-" else Path(source).name
+    try:
+        text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
+    except OSError as error:
+        raise LiqcalcError(f"{source}: cannot be read ({error.strerror})") from None
+    try:
+        data: Any = json.loads(text, parse_float=Decimal)
+    except json.JSONDecodeError as error:
+        raise LiqcalcError(f"{label}: not JSON ({error.msg} at line {error.lineno}, column {error.colno})") from None
+    if data_format == "ccxt":
+        symbols = importers.from_ccxt(data, source=label, spelling=like, contract_sizes=sizes or None)
+    elif data_format == "binance":
+        symbols = importers.from_binance(data, source=label)
+    elif data_format == "bybit":
+        symbols = importers.from_bybit(data, source=label)
+    elif data_format == "okx":
+        symbols = importers.from_okx(data, sizes, source=label)
+    else:
+        symbols = importers.from_hyperliquid(data, source=label)
+    like_model = parse(like_path)
+    target_name = name or like
+    document = importers.build_preset(like_model.model_dump(), symbols, name=target_name, as_of=date,
+                                      source=f"{data_format} import of {label}")
+    target = output or user_dir() / f"{target_name}.toml"
+    rendered = dumps(document)
+    # validated before anything is written: a bad import never replaces a good file
+    try:
+        parse(Path(f"imported {label}"), rendered.encode("utf-8"))
+    except PresetError as error:
+        raise PresetError(str(error)) from None
+    write_atomic(target, rendered, force=force)
+    sys.stderr.write(f"liqcalc: wrote {target} ({len(symbols)} symbols, rules of {like}, as of {date})\n")

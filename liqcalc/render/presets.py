@@ -1,0 +1,140 @@
+"""Output of ``liqcalc presets list`` and ``liqcalc presets show``."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+from liqcalc.core.model import SymbolSpec, Venue
+from liqcalc.presets.loader import Preset, age_days
+from liqcalc.render import OutputFormat
+from liqcalc.render.numbers import dumps, money, percent, quantity
+from liqcalc.render.position import PARTY_WORDS, SCHEMA_VERSION, tier_json
+
+RANKING_WORDS = {
+    "pnl_x_leverage": "PnL% x effective leverage when in profit, PnL% / effective leverage otherwise (BitMEX lineage)",
+    "binance_leverage_pnl": "unrealized PnL / wallet balance x margin ratio (Binance LeveragePnL)",
+    "hyperliquid": "(mark / entry) x (notional / account value)",
+    "bitget": "ROI x account maintenance-margin rate when in profit, ROI / that rate otherwise",
+    "random_start": "no ranking: counterparties from a random start",
+    "none": "no ADL",
+}
+
+
+def rules_words(venue: Venue) -> list[str]:
+    """The venue's rules, one sentence each."""
+    margin = venue.margin
+    tier = ("the notional at the liquidation price (solved to a fixed point)" if margin.tier_basis == "liquidation_notional"
+            else "the entry value")
+    close = {"none": "no closing fee", "taker_rate": "the taker rate added to the tier rate",
+             "estimated_close_at_bankruptcy": "the estimated fee to close at the bankruptcy price (also in initial margin)"}
+    lines = [
+        f"Maintenance margin: notional x tier rate - maintenance amount, valued at the "
+        f"{'liquidation' if margin.maintenance_basis == 'liquidation_price' else 'entry'} price, with "
+        f"{close[margin.close_fee]}; the tier is read at {tier}.",
+        f"Fees: maker {percent(venue.fees.maker, 4)}, taker {percent(venue.fees.taker, 4)}, liquidation "
+        f"{percent(venue.fees.liquidation, 4)} of the liquidated notional, to {PARTY_WORDS[venue.fees.liquidation_fee_to]}.",
+    ]
+    surplus = f"Surplus (a fill better than bankruptcy): to {PARTY_WORDS[venue.surplus.to]}"
+    if venue.surplus.backstop_below_mm and venue.surplus.backstop_to:
+        n, d = venue.surplus.backstop_below_mm
+        surplus += f"; below {n}/{d} of maintenance margin the backstop takes it, to {PARTY_WORDS[venue.surplus.backstop_to]}"
+    lines.append(surplus + ".")
+    lines.append("Shortfall (a fill beyond bankruptcy): paid by " + ", then ".join(PARTY_WORDS[p] for p in venue.shortfall.waterfall) + ".")
+    if venue.adl.ranking != "none":
+        scale = (f"indicator {venue.adl.indicator_min}-{venue.adl.indicator_max}" if venue.adl.indicator_max > venue.adl.indicator_min
+                 else "no indicator")
+        lines.append(f"ADL: ranked by {RANKING_WORDS[venue.adl.ranking]}; closed at the {venue.adl.price} price; {scale}.")
+    else:
+        lines.append("ADL: none.")
+    return lines
+
+
+def render_list(rows: list[dict[str, Any]], output: OutputFormat) -> None:
+    items = []
+    for row in rows:
+        preset: Preset | None = row.get("preset")
+        if preset is None:
+            items.append({"name": row["name"], "origin": row["origin"], "path": row["path"], "error": row["error"]})
+            continue
+        venue = preset.venue
+        items.append({
+            "name": row["name"], "title": venue.title, "as_of": venue.as_of.isoformat(), "age_days": age_days(venue),
+            "symbols": len(preset.symbol_names), "origin": row["origin"], "path": row["path"],
+            "illustrative": venue.illustrative, "error": None,
+        })
+    if output is OutputFormat.json:
+        sys.stdout.write(dumps({"schema_version": SCHEMA_VERSION, "command": "presets list", "warnings": [],
+                                "presets": items}) + "\n")
+        return
+    from rich.table import Table
+
+    from liqcalc.render.console import console
+
+    table = Table(title="Presets", title_justify="left")
+    for column in ("name", "venue", "as of", "age", "symbols", "origin"):
+        table.add_column(column, justify="right" if column in ("age", "symbols") else "left")
+    for item in items:
+        if item["error"]:
+            table.add_row(item["name"], f"[red]invalid: {item['error']}[/red]", "", "", "", item["origin"])
+            continue
+        title = item["title"] + (" (illustrative)" if item["illustrative"] else "")
+        table.add_row(item["name"], title, item["as_of"], f"{item['age_days']} d", str(item["symbols"]),
+                      item["origin"] if item["origin"] == "built-in" else f"{item['origin']}: {item['path']}")
+    console().print(table)
+
+
+def render_show(preset: Preset, symbol: SymbolSpec | None, output: OutputFormat) -> None:
+    venue = preset.venue
+    if output is OutputFormat.json:
+        data: dict[str, Any] = {
+            "schema_version": SCHEMA_VERSION, "command": "presets show", "warnings": [],
+            "name": venue.name, "title": venue.title, "as_of": venue.as_of.isoformat(), "age_days": age_days(venue),
+            "illustrative": venue.illustrative, "origin": preset.origin, "path": str(preset.path),
+            "sources": list(venue.sources), "notes": list(venue.notes),
+            "rules": {
+                "margin": {"tier_basis": venue.margin.tier_basis, "maintenance_basis": venue.margin.maintenance_basis,
+                           "close_fee": venue.margin.close_fee, "source": venue.margin.source},
+                "fees": {"maker": venue.fees.maker, "taker": venue.fees.taker, "liquidation": venue.fees.liquidation,
+                         "liquidation_fee_to": venue.fees.liquidation_fee_to, "source": venue.fees.source},
+                "surplus": {"to": venue.surplus.to, "backstop_below_mm": None if venue.surplus.backstop_below_mm is None
+                            else "/".join(map(str, venue.surplus.backstop_below_mm)), "backstop_to": venue.surplus.backstop_to,
+                            "source": venue.surplus.source},
+                "shortfall": {"waterfall": list(venue.shortfall.waterfall), "source": venue.shortfall.source},
+                "adl": {"ranking": venue.adl.ranking, "price": venue.adl.price, "indicator_min": venue.adl.indicator_min,
+                        "indicator_max": venue.adl.indicator_max, "source": venue.adl.source},
+            },
+            "symbols": preset.symbol_names,
+            "symbol": None if symbol is None else {
+                "name": symbol.name, "base": symbol.base, "quote": symbol.quote, "kind": symbol.kind,
+                "complete": symbol.complete, "tier_unit": symbol.tier_unit,
+                "tiers": [tier_json(t) for t in symbol.tiers],
+            },
+        }
+        sys.stdout.write(dumps(data) + "\n")
+        return
+    from rich.table import Table
+
+    from liqcalc.render.console import console
+
+    out = console()
+    out.print(f"[bold]{venue.title}[/bold] ({venue.name}, as of {venue.as_of}, {age_days(venue)} days old"
+              f"{', illustrative' if venue.illustrative else ''}; {preset.origin}: {preset.path})")
+    for line in rules_words(venue):
+        out.print("• " + line)
+    for note in venue.notes:
+        out.print("Note: " + note)
+    if symbol is None:
+        names = preset.symbol_names
+        shown = ", ".join(names[:40]) + (f", ... ({len(names)} in all)" if len(names) > 40 else "")
+        out.print(f"Symbols: {shown}. Add --symbol to see a tier table.")
+        return
+    table = Table(title=f"{symbol.name} tiers ({symbol.unit}{'' if symbol.complete else ', only the first tiers are known'})",
+                  title_justify="left")
+    for column in ("tier", "floor", "cap", "max leverage", "MMR", "maint. amount"):
+        table.add_column(column, justify="right")
+    for tier in symbol.tiers:
+        table.add_row(str(tier.number), money(tier.floor), "no cap" if tier.cap is None else money(tier.cap),
+                      f"{quantity(tier.max_leverage)}x", percent(tier.mmr, 4), money(tier.maint_amount))
+    out.print(table)
+    out.print("Sources: " + ", ".join(venue.sources))
