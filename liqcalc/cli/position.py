@@ -59,7 +59,7 @@ class Session:
 
         preset = self.preset(name)
         venue = preset.venue
-        return PresetInfo(venue.name, venue.title, venue.as_of.isoformat(), str(preset.path), preset.origin,
+        return PresetInfo(venue.name, venue.title, venue.as_of.isoformat(), None if preset.origin == "built-in" else str(preset.path), preset.origin,
                           venue.illustrative)
 
     def report(self, request: Request) -> PositionReport:

@@ -212,14 +212,19 @@ def from_bybit(data: Any, *, source: str = "risk-limit response") -> dict[str, d
         for m, row in enumerate(ordered):
             at = f"{where}[{m}]"
             mmr = _decimal(row.get("maintenanceMargin"), f"{at}.maintenanceMargin")
-            if mmr >= 1:
-                # Bybit's inverse examples print "0.5" for 0.5% (ccxt and freqtrade both tripped on it).
-                raise PresetError(f"{at}.maintenanceMargin: {mmr} looks like a percentage; expected a rate below 1")
             cap = _decimal(row.get("riskLimitValue"), f"{at}.riskLimitValue")
+            leverage = _decimal(row.get("maxLeverage"), f"{at}.maxLeverage")
+            if mmr >= 1 or mmr * leverage >= 1:
+                # Bybit's inverse examples print "0.5" for 0.5% (https://github.com/ccxt/ccxt/pull/13308 ;
+                # docs.rs bybit-rust-api risk_limit.rs): a rate no position could open under.
+                raise PresetError(
+                    f"{at}.maintenanceMargin: {mmr} looks like a percentage (at {leverage}x the initial rate is "
+                    f"{1 / leverage:.4f}); expected a rate such as 0.005"
+                )
             deduction = row.get("mmDeduction")
             tier: dict[str, Any] = {
                 "floor": floor, "cap": cap,
-                "max_leverage": _decimal(row.get("maxLeverage"), f"{at}.maxLeverage"), "mmr": mmr,
+                "max_leverage": leverage, "mmr": mmr,
                 "maint_amount": Decimal(0) if deduction in (None, "") else _decimal(deduction, f"{at}.mmDeduction"),
             }
             tiers.append(tier)

@@ -200,6 +200,12 @@ class PresetModel(_Model):
                         f"{where}[{n}].mmr: not allowed; margin.maintenance_rate "
                         f"\"{self.margin.maintenance_rate}\" derives it from max_leverage"
                     )
+                if tier.mmr is not None and tier.mmr * tier.max_leverage >= 1:
+                    problems.append(
+                        f"{where}[{n}].mmr: {tier.mmr} is not below the initial rate at max leverage "
+                        f"(1/{tier.max_leverage}); a position opened at the maximum would be liquidated at once "
+                        "(a percentage written as a rate?)"
+                    )
                 if not self.margin.deduction and tier.maint_amount not in (None, 0):
                     problems.append(f"{where}[{n}].maint_amount: not allowed; margin.deduction is false")
             if problems:

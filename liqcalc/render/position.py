@@ -33,7 +33,8 @@ class PresetInfo:
     name: str
     title: str
     as_of: str
-    path: str
+    path: str | None
+    """The file, for user and ad-hoc presets (None for built-in ones: the name says it)."""
     origin: str
     illustrative: bool
 

@@ -82,6 +82,9 @@ INVALID = {
                        "(tiers must be sorted and must not overlap)",
     "invalid-unsorted": "symbols.BTCUSDT.tiers[1].floor: 0 comes after a tier starting at 50000 (tiers must be sorted by floor)",
     "invalid-rate": "symbols.BTCUSDT.tiers[1].mmr: a maintenance rate must be in (0, 1), got 1.5",
+    "invalid-rate-above-initial": "symbols.BTCUSDT.tiers[0].mmr: 0.01 is not below the initial rate at max leverage "
+                                  "(1/125); a position opened at the maximum would be liquidated at once (a percentage "
+                                  "written as a rate?)",
     "invalid-schema-version": "schema_version: 2 is not supported; this liqcalc reads schema_version 1",
     "invalid-amount": "symbols.BTCUSDT.tiers[1].maint_amount: 60 is not the documented recursion's 50 (previous amount "
                       "+ floor x (rate - previous rate)), so the table is not continuous",
