@@ -78,7 +78,7 @@ def render_list(rows: list[dict[str, Any]], output: OutputFormat) -> None:
         if item["error"]:
             table.add_row(item["name"], f"[red]invalid: {item['error']}[/red]", "", "", "", item["origin"])
             continue
-        title = item["title"] + (" (illustrative)" if item["illustrative"] else "")
+        title = item["title"] + (" (illustrative)" if item["illustrative"] and "illustrative" not in item["title"].lower() else "")
         table.add_row(item["name"], title, item["as_of"], f"{item['age_days']} d", str(item["symbols"]),
                       item["origin"] if item["origin"] == "built-in" else f"{item['origin']}: {item['path']}")
     console().print(table)
