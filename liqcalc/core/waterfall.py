@@ -59,61 +59,46 @@ def settle(
     The split is computed without rounding (100 digits), so the flows add up exactly.
     """
     with localcontext(Context(prec=100)):
-        return _settle(venue, label, fill_price, equity, maintenance_margin, liquidated_notional,
-                       liquidation_fee_rate, caps, adl_price)
-
-
-def _settle(
-    venue: Venue,
-    label: str,
-    fill_price: Decimal,
-    equity: Decimal,
-    maintenance_margin: Decimal,
-    liquidated_notional: Decimal,
-    liquidation_fee_rate: Decimal,
-    caps: Mapping[Party, Decimal],
-    adl_price: Decimal | None,
-) -> Waterfall:
-    flows: list[Flow] = []
-    backstop = False
-    adl_at: Decimal | None = None
-    if equity >= 0:
-        surplus, shortfall = equity, ZERO
-        rule = venue.surplus
-        if rule.backstop_below_mm is not None and rule.backstop_to is not None:
-            numerator, denominator = rule.backstop_below_mm
-            backstop = equity * denominator < maintenance_margin * numerator
-        if backstop:
-            assert rule.backstop_to is not None
-            if surplus > 0:
-                flows.append(Flow("margin", rule.backstop_to, surplus))
+        flows: list[Flow] = []
+        backstop = False
+        adl_at: Decimal | None = None
+        if equity >= 0:
+            surplus, shortfall = equity, ZERO
+            rule = venue.surplus
+            if rule.backstop_below_mm is not None and rule.backstop_to is not None:
+                numerator, denominator = rule.backstop_below_mm
+                backstop = equity * denominator < maintenance_margin * numerator
+            if backstop:
+                assert rule.backstop_to is not None
+                if surplus > 0:
+                    flows.append(Flow("margin", rule.backstop_to, surplus))
+            else:
+                fee = min(liquidation_fee_rate * liquidated_notional, surplus)
+                if fee > 0:
+                    flows.append(Flow("margin", venue.fees.liquidation_fee_to, fee))
+                if surplus - fee > 0:
+                    flows.append(Flow("margin", rule.to, surplus - fee))
         else:
-            fee = min(liquidation_fee_rate * liquidated_notional, surplus)
-            if fee > 0:
-                flows.append(Flow("margin", venue.fees.liquidation_fee_to, fee))
-            if surplus - fee > 0:
-                flows.append(Flow("margin", rule.to, surplus - fee))
-    else:
-        surplus, shortfall = ZERO, -equity
-        left = shortfall
-        payers = venue.shortfall.waterfall
-        for n, party in enumerate(payers):
-            if left == 0:
-                break
-            last = n == len(payers) - 1
-            pays = left if last or party not in caps else min(left, caps[party])
-            if pays > 0:
-                flows.append(Flow(party, "deficit", pays))
-                if party == "adl_counterparties":
-                    adl_at = adl_price
-            left -= pays
-    return Waterfall(
-        label=label,
-        fill_price=fill_price,
-        equity=equity,
-        surplus=surplus,
-        shortfall=shortfall,
-        flows=tuple(flows),
-        backstop=backstop,
-        adl_price=adl_at,
-    )
+            surplus, shortfall = ZERO, -equity
+            left = shortfall
+            payers = venue.shortfall.waterfall
+            for n, party in enumerate(payers):
+                if left == 0:
+                    break
+                last = n == len(payers) - 1
+                pays = left if last or party not in caps else min(left, caps[party])
+                if pays > 0:
+                    flows.append(Flow(party, "deficit", pays))
+                    if party == "adl_counterparties":
+                        adl_at = adl_price
+                left -= pays
+        return Waterfall(
+            label=label,
+            fill_price=fill_price,
+            equity=equity,
+            surplus=surplus,
+            shortfall=shortfall,
+            flows=tuple(flows),
+            backstop=backstop,
+            adl_price=adl_at,
+        )
