@@ -119,8 +119,10 @@ class Preset:
 
 def builtin_dir() -> Path:
     """The folder of the presets that ship inside the package (``liqcalc._presets``)."""
-    import liqcalc._presets as package  # type: ignore[import-not-found]
+    from importlib import import_module
 
+    package = import_module("liqcalc._presets")
+    assert package.__file__ is not None
     return Path(package.__file__).parent
 
 
