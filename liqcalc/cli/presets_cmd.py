@@ -94,8 +94,8 @@ def validate(files: Annotated[list[Path], typer.Argument(metavar="FILE...", help
 def import_preset(
     source: Annotated[str, typer.Argument(metavar="FILE|-", help="The saved API or ccxt response (JSON).")],
     *,
-    data_format: Annotated[str, typer.Option("--format", "-f", metavar="|".join(FORMATS), help="What the file holds.")],
-    like: Annotated[str, typer.Option(metavar="NAME", help="The built-in preset whose rules (fees, waterfall, ADL) to keep.")],
+    data_format: Annotated[str | None, typer.Option("--format", "-f", metavar="|".join(FORMATS), help="What the file holds.")] = None,
+    like: Annotated[str | None, typer.Option(metavar="NAME", help="The built-in preset whose rules (fees, waterfall, ADL) to keep.")] = None,
     name: Annotated[str | None, typer.Option(help="The new preset's name [default: the --like name].")] = None,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Where to write [default: the user preset folder].")] = None,
     force: Annotated[bool, typer.Option(help="Replace an existing file.")] = False,
@@ -117,6 +117,10 @@ def import_preset(
     from liqcalc.presets.loader import builtin_dir, parse, today, user_dir
     from liqcalc.presets.writer import dumps, write_atomic
 
+    if data_format is None:
+        raise UsageError(f"--format is required: one of {', '.join(FORMATS)}")
+    if like is None:
+        raise UsageError("--like is required: the built-in preset whose rules to keep (binance, bybit, okx, ...)")
     if data_format not in FORMATS:
         raise UsageError(f"--format: expected one of {', '.join(FORMATS)}, got {data_format!r}")
     like_path = builtin_dir() / f"{like}.toml"
