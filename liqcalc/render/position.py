@@ -249,7 +249,8 @@ def render_table(report: PositionReport) -> None:
         console.print(f"Prices in {quote}; distances from the mark {price(spec.mark)}. One row per --leverage.")
         return
     r = first
-    table = Table(title=title, title_justify="left", show_header=False)
+    console.print(title)
+    table = Table(show_header=False)
     table.add_column("", style="bold")
     table.add_column("", justify="right")
     table.add_column("")
