@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from liqcalc.cli import presets_cmd
+from liqcalc.cli.adl_risk import adl_risk
 from liqcalc.cli.compare import compare
 from liqcalc.cli.position import position
 
@@ -17,6 +18,7 @@ app = typer.Typer(
     help="Exchange-faithful liquidation, bankruptcy and ADL what-ifs for perpetual futures.",
 )
 app.command("position", no_args_is_help=True)(position)
+app.command("adl-risk", no_args_is_help=True)(adl_risk)
 app.add_typer(presets_cmd.app, name="presets")
 app.command("compare", no_args_is_help=True)(compare)
 

@@ -1,0 +1,606 @@
+"""
+Auto-deleveraging: each venue's queue score, the queue, its indicator, and who is closed.
+
+Everything here is Decimal and pure. The whole-book shock sweep has a vectorized float twin
+in :mod:`liqcalc.core.book`, which a test checks against :func:`cascade` below.
+
+Sources (shared/reference/venues.md §1, §2.4, §3.4, §4.3, §5.3, §6.3, §7.3, §8, §13):
+
+- BitMEX lineage (BitMEX, Bybit, OKX): https://bitmex.com/app/autoDeleveraging
+- Binance "LeveragePnL": https://www.binance.com/en/support/faq/360033525471 , formula as
+  quoted on https://dev.binance.vision/t/how-to-caculating-leverage-pnl-quantile/17801
+- Hyperliquid: https://hyperliquid.gitbook.io/hyperliquid-docs/trading/auto-deleveraging
+- Bitget: https://www.bitget.cloud/support/articles/12560603800805
+- dYdX v4: https://github.com/dydxprotocol/v4-chain/blob/84d4664bae71e3a077adaac67fb77ad19cd28d30/protocol/x/clob/keeper/deleveraging.go
+- Queue versus pro-rata, overshoot: Chitra, arXiv 2512.01112, https://arxiv.org/abs/2512.01112v3
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from decimal import Decimal, localcontext
+from typing import Literal
+
+from liqcalc.core.errors import TierError
+from liqcalc.core.model import Party, Ranking, Side, SymbolSpec, Venue, side_sign
+from liqcalc.core.numbers import ONE, ZERO, context
+from liqcalc.core.position import Calculator, PositionResult, PositionSpec
+
+Policy = Literal["queue", "pro_rata"]
+POLICIES: tuple[Policy, ...] = ("queue", "pro_rata")
+HUNDRED = Decimal(100)
+BPS = Decimal(10000)
+
+
+@dataclass(frozen=True, slots=True)
+class Holder:
+    """
+    One position of the book, with what every venue's ranking needs.
+
+    Attributes:
+        id: the position's id in the book (``you`` for the trader's own).
+        side: ``long`` or ``short``.
+        size: base quantity.
+        entry: average entry price.
+        mark: the mark price it is valued at.
+        wallet_balance: what backs the position: the isolated margin, or the cross wallet
+            (Binance "Wallet Balance", Hyperliquid's account value before unrealized PnL).
+        maintenance_margin: the maintenance margin at ``mark`` (from the tier table).
+        bankruptcy_price: where its equity is zero (None: no positive price, a 1x long).
+        liquidation_price: where its equity meets maintenance margin (None: never).
+        order: its place in the book (ties in the queue keep the book's order).
+        close_fee: Bybit UTA's estimated closing fee inside its maintenance margin (else 0).
+    """
+
+    id: str
+    side: Side
+    size: Decimal
+    entry: Decimal
+    mark: Decimal
+    wallet_balance: Decimal
+    maintenance_margin: Decimal
+    bankruptcy_price: Decimal | None
+    liquidation_price: Decimal | None
+    order: int
+    close_fee: Decimal = ZERO
+
+    @property
+    def unrealized_pnl(self) -> Decimal:
+        """``side x size x (mark - entry)``."""
+        return side_sign(self.side) * self.size * (self.mark - self.entry)
+
+    @property
+    def notional(self) -> Decimal:
+        """``size x mark``."""
+        return self.size * self.mark
+
+
+def holder(result: PositionResult, id: str, order: int, calc: Calculator | None = None) -> Holder:
+    """A :class:`Holder` from the position core's result (prices from the preset's tiers)."""
+    spec = result.spec
+    close_fee = ZERO if calc is None else calc.close_fee(spec.side, spec.size, spec.entry, result.leverage)
+    return Holder(
+        id=id, side=spec.side, size=spec.size, entry=spec.entry, mark=spec.mark,
+        wallet_balance=result.margin_balance, maintenance_margin=result.maintenance_margin,
+        bankruptcy_price=result.bankruptcy_price, liquidation_price=result.liquidation_price, order=order,
+        close_fee=close_fee,
+    )
+
+
+# -- the venues' scores -------------------------------------------------------------------
+
+
+def pnl_x_leverage(side: Side, size: Decimal, entry: Decimal, mark: Decimal, bankruptcy: Decimal | None) -> Decimal | None:
+    """
+    BitMEX's ranking, also Bybit's and OKX's "leverage PnL%".
+
+    Docs (BitMEX): "Ranking = PNL Percentage * Effective Leverage (if PNL percentage > 0)
+    = PNL Percentage / Effective Leverage (if PNL percentage < 0); Effective Leverage =
+    abs(Mark Value) / (Mark Value - Bankrupt Value); PNL percentage = (Mark Value - Avg Entry
+    Value) / abs(Avg Entry Value)" https://bitmex.com/app/autoDeleveraging
+    Bybit: "derived in order of highest profit and effective leverage use"
+    https://help.bybit.com/hc/en-us/articles/900000031623-What-is-Auto-Deleveraging-ADL- ;
+    OKX: "leverage PnL% = position's PnL% x effective leverage"
+    https://www.ouchyi.work/en-gb/help/iv-introduction-to-auto-deleveraging-adl
+
+    Values are signed (a short's value is negative), so the same lines serve both sides. A 1x
+    long has no positive bankruptcy price: its bankrupt value is 0. None when the mark is at
+    or beyond the bankruptcy price (effective leverage undefined: the position is itself
+    being liquidated, not ranked).
+    """
+    s = side_sign(side)
+    mark_value = s * size * mark
+    avg_entry_value = s * size * entry
+    bankrupt_value = s * size * (bankruptcy if bankruptcy is not None else ZERO)
+    if mark_value - bankrupt_value <= 0:
+        return None
+    effective_leverage = abs(mark_value) / (mark_value - bankrupt_value)
+    pnl_percentage = (mark_value - avg_entry_value) / abs(avg_entry_value)
+    if pnl_percentage > 0:
+        return pnl_percentage * effective_leverage
+    return pnl_percentage / effective_leverage
+
+
+def binance_leverage_pnl(unrealized_profit: Decimal, wallet_balance: Decimal, maintenance_margin: Decimal) -> Decimal:
+    """
+    Binance's "Leverage Pnl" (STATED-3P, the FAQ's table as quoted on Binance's forum):
+    "Pnl Percent = max(0, Unrealized Profit) / max(1, Wallet Balance); Margin Ratio = 0 if
+    (WB + UPnL) <= 0, = Maintenance Margin / (Wallet Balance + Unrealized Profit) otherwise;
+    Leverage Pnl = Pnl Percent x Margin Ratio"
+    https://dev.binance.vision/t/how-to-caculating-leverage-pnl-quantile/17801
+    (the FAQ: https://www.binance.com/en/support/faq/360033525471).
+    """
+    pnl_percent = max(ZERO, unrealized_profit) / max(ONE, wallet_balance)
+    margin_balance = wallet_balance + unrealized_profit
+    margin_ratio = ZERO if margin_balance <= 0 else maintenance_margin / margin_balance
+    return pnl_percent * margin_ratio
+
+
+def hyperliquid_index(mark_price: Decimal, entry_price: Decimal, notional_position: Decimal, account_value: Decimal) -> Decimal | None:
+    """
+    Hyperliquid's sorting index.
+
+    Docs: "(mark_price / entry_price) * (notional_position / account_value)"
+    https://hyperliquid.gitbook.io/hyperliquid-docs/trading/auto-deleveraging
+
+    The docs give one formula for both sides; it is applied as written. ``account_value`` is
+    the position's margin plus its unrealized PnL; None when it is not positive ("If a user's
+    account value ... becomes negative" that user is the one being deleveraged against).
+    """
+    if account_value <= 0:
+        return None
+    return (mark_price / entry_price) * (notional_position / account_value)
+
+
+def bitget_score(unrealized_pnl: Decimal, entry_value: Decimal, maintenance_margin: Decimal, equity: Decimal) -> Decimal | None:
+    """
+    Bitget's cross-margin ADL score.
+
+    Docs: "Profitable position: ADL score = position ROI x account
+    maintenance margin rate; Loss-making position: ADL score = position ROI / account
+    maintenance margin rate; Position ROI = unrealized PnL / abs (position value calculated at
+    average entry price)" https://www.bitget.cloud/support/articles/12560603800805
+
+    The isolated-margin formula was not retrieved (venues.md §14); this cross formula is used
+    for every position. The account maintenance margin rate is read as maintenance margin /
+    equity (liquidation at 100%), the same ratio as ``liqcalc position``'s margin ratio.
+    None when equity is not positive.
+    """
+    if equity <= 0 or maintenance_margin <= 0:
+        return None
+    position_roi = unrealized_pnl / abs(entry_value)
+    account_mmr = maintenance_margin / equity
+    if position_roi > 0:
+        return position_roi * account_mmr
+    return position_roi / account_mmr
+
+
+def score(ranking: Ranking, h: Holder) -> Decimal | None:
+    """
+    ``h``'s score under ``ranking``; None for ``random_start``/``none`` and for a position
+    the formula leaves out (beyond its bankruptcy price at the mark).
+    """
+    with localcontext(context()):
+        if ranking == "pnl_x_leverage":
+            return pnl_x_leverage(h.side, h.size, h.entry, h.mark, h.bankruptcy_price)
+        if ranking == "binance_leverage_pnl":
+            return binance_leverage_pnl(h.unrealized_pnl, h.wallet_balance, h.maintenance_margin)
+        if ranking == "hyperliquid":
+            return hyperliquid_index(h.mark, h.entry, h.notional, h.wallet_balance + h.unrealized_pnl)
+        if ranking == "bitget":
+            return bitget_score(h.unrealized_pnl, h.size * h.entry, h.maintenance_margin, h.wallet_balance + h.unrealized_pnl)
+        return None
+
+
+# -- the queue ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class QueueRow:
+    """
+    A position's place in its side's ADL queue.
+
+    Attributes:
+        holder: the position.
+        score: its score (None for ``random_start``).
+        rank: 1 for the first position the venue closes.
+        percentile: the share of the side's ranked positions with a score at or below its own,
+            in percent (Binance: "Leverage Pnl Quantile = rank(user.Leverage Pnl) / Total User
+            Count"); 100 is the head of the queue. None for ``random_start``.
+        indicator: the lights the venue would show (None where it shows none).
+    """
+
+    holder: Holder
+    score: Decimal | None
+    rank: int
+    percentile: Decimal | None
+    indicator: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Queue:
+    """
+    One side's queue: ``rows`` in the order the venue closes them; ``excluded`` holds the
+    positions the formula leaves out (beyond their bankruptcy price at the mark).
+    """
+
+    side: Side
+    ranking: Ranking
+    rows: tuple[QueueRow, ...]
+    excluded: tuple[Holder, ...]
+    start: int | None = None
+    """``random_start`` only: the index (in book order) the walk starts from."""
+
+
+def indicator(at_or_below: int, count: int, low: int, high: int) -> int | None:
+    """
+    The venue's lights for a position with ``at_or_below`` of the side's ``count`` ranked
+    positions scoring at or below it: ``high - low + 1`` equal bands of the percentile,
+    computed in integers (the band is ``ceil(at_or_below x bands / count)``).
+
+    Binance "Values 0, 1, 2, 3, 4 shows the queue position and possibility of ADL from low to
+    high" (GET /fapi/v1/adlQuantile, https://developers.binance.com/docs/derivatives/portfolio-margin/trade/UM-Position-ADL-Quantile-Estimation);
+    Bybit ``adlRankIndicator`` 1-5; BitMEX "your priority in the queue in 20% increments".
+    """
+    if high <= low or count <= 0:
+        return None
+    bands = high - low + 1
+    band = -(-at_or_below * bands // count)
+    return low + max(1, min(bands, band)) - 1
+
+
+def lights_band(lights: int, low: int, high: int) -> tuple[Decimal, Decimal]:
+    """The percentile range (exclusive low, inclusive high) an indicator value stands for."""
+    bands = Decimal(high - low + 1)
+    n = Decimal(lights - low)
+    return n / bands * HUNDRED, (n + 1) / bands * HUNDRED
+
+
+def random_start(count: int, seed: int) -> int:
+    """
+    Where the dYdX v4 walk starts (in book order).
+
+    Docs (dYdX v4): "Start from a random subaccount" (``pseudoRand.Intn(numSubaccounts)``), then walk
+    on, wrapping around (deleveraging.go, link in the module docstring). The chain seeds its
+    generator from the block; liqcalc seeds it with ``--seed`` so that a run can be repeated.
+    """
+    return random.Random(seed).randrange(count) if count else 0
+
+
+def rank(holders: Sequence[Holder], side: Side, ranking: Ranking, *, low: int, high: int, seed: int = 0,
+         first_among_equals: str | None = "you") -> Queue:
+    """
+    The queue of ``side``: highest score first ("ranks the positions from highest to lowest",
+    BitMEX). Equal scores keep the book's order, except that ``first_among_equals`` (your
+    position) goes ahead of its equals: the pessimistic reading for you.
+    """
+    with localcontext(context()):
+        mine = [h for h in holders if h.side == side]
+        if ranking in ("random_start", "none"):
+            ordered = sorted(mine, key=lambda h: h.order)
+            start = random_start(len(ordered), seed)
+            walk = ordered[start:] + ordered[:start]
+            rows = tuple(QueueRow(h, None, n + 1, None, None) for n, h in enumerate(walk))
+            return Queue(side, ranking, rows, (), start)
+        scored: list[tuple[Decimal, Holder]] = []
+        excluded: list[Holder] = []
+        for h in mine:
+            value = score(ranking, h)
+            if value is None:
+                excluded.append(h)
+            else:
+                scored.append((value, h))
+        scored.sort(key=lambda pair: (-pair[0], 0 if pair[1].id == first_among_equals else 1, pair[1].order))
+        count = len(scored)
+        ranked: list[QueueRow] = []
+        for n, (value, h) in enumerate(scored):
+            percentile = Decimal(count - n) / Decimal(count) * HUNDRED
+            ranked.append(QueueRow(h, value, n + 1, percentile, indicator(count - n, count, low, high)))
+        return Queue(side, ranking, tuple(ranked), tuple(excluded))
+
+
+# -- who is closed ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Piece:
+    """
+    ``size`` of a liquidated order that ADL closes at ``price`` (the order's bankruptcy
+    price, or the mark, by the venue's rule).
+    """
+
+    size: Decimal
+    price: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class Allocation:
+    """
+    What one policy takes from each row of a queue.
+
+    Attributes:
+        policy: ``queue`` (the venue's greedy queue) or ``pro_rata`` (Chitra's haircut).
+        sizes: base quantity closed per row, in queue order.
+        prices: the average price each row is closed at (None where nothing is closed).
+        profit_taken: per row, the unrealized profit at the mark of the closed size: what
+            the paper counts as taken from a winner (haircut).
+        deficit: the money ADL has to cover (the shortfall the fund did not pay).
+        overshoot: profit taken beyond the deficit (0 when the profit taken does not reach it).
+        uncovered_size: liquidated size the side could not absorb (queue).
+    """
+
+    policy: Policy
+    sizes: tuple[Decimal, ...]
+    prices: tuple[Decimal | None, ...]
+    profit_taken: tuple[Decimal, ...]
+    deficit: Decimal
+    overshoot: Decimal
+    uncovered_size: Decimal
+
+    @property
+    def closed_size(self) -> Decimal:
+        """Total base quantity closed."""
+        return sum(self.sizes, ZERO)
+
+    @property
+    def total_profit_taken(self) -> Decimal:
+        """Total profit taken."""
+        return sum(self.profit_taken, ZERO)
+
+
+def queue_fill(sizes: Sequence[Decimal], quantity: Decimal) -> list[Decimal]:
+    """
+    The greedy queue: whole positions in rank order until ``quantity`` is covered.
+
+    The last one is closed partly. BitMEX: "Account 2 will have their entire position of 10 contracts closed,
+    while the remaining 10 contracts ... will be assigned to account 5"
+    https://www.bitmex.com/app/autoDeleveragingExamples
+    """
+    left = max(quantity, ZERO)
+    taken: list[Decimal] = []
+    for size in sizes:
+        take = min(size, left)
+        taken.append(take)
+        left -= take
+    return taken
+
+
+def pro_rata_share(profits: Sequence[Decimal], deficit: Decimal) -> Decimal:
+    """
+    The fraction of every winner's positive PnL that pro-rata takes.
+
+    Chitra (arXiv 2512.01112, https://arxiv.org/abs/2512.01112v3; venues.md §13.1): "pro-rata
+    haircut h_i = D x p_i / sum p_j", p_i a winner's positive PnL, D the shortfall. The unit
+    pro-rated is money (profit, in the quote currency), not contracts: every profitable
+    position gives up the same fraction of its profit, capped at all of it.
+    """
+    total = sum((p for p in profits if p > 0), ZERO)
+    if total <= 0 or deficit <= 0:
+        return ZERO
+    return min(ONE, deficit / total)
+
+
+def _prices_along(pieces: Sequence[Piece], sizes: Sequence[Decimal]) -> list[Decimal | None]:
+    """
+    Average price of each consecutive stretch ``sizes`` of the liquidated pieces, matched
+    in order (the first liquidated order meets the head of the queue).
+    """
+    out: list[Decimal | None] = []
+    n, used = 0, ZERO  # current piece, and how much of it is used
+    for size in sizes:
+        if size <= 0:
+            out.append(None)
+            continue
+        need, value = size, ZERO
+        while need > 0 and n < len(pieces):
+            take = min(need, pieces[n].size - used)
+            value += take * pieces[n].price
+            need -= take
+            used += take
+            if used >= pieces[n].size:
+                n, used = n + 1, ZERO
+        out.append(value / (size - need) if size > need else None)
+    return out
+
+
+def allocate(queue: Queue, pieces: Sequence[Piece], deficit: Decimal) -> dict[Policy, Allocation]:
+    """
+    Both policies on ``queue`` for the liquidated ``pieces`` and the money ``deficit``.
+
+    Queue: :func:`queue_fill` of the pieces' total size; each row closes at the prices of the
+    pieces it meets. Pro-rata: each profitable row gives up :func:`pro_rata_share` of its
+    profit, by closing that share of its position (the closed part carries exactly that
+    profit) at the pieces' average price. Overshoot, as in Chitra (§13.1): "queue: sort by
+    score, close whole positions in order until sum of closed PnL >= D; overshoot = sum of
+    closed PnL - D", the closed PnL being each closed size's unrealized profit at the mark.
+    """
+    with localcontext(context()):
+        quantity = sum((p.size for p in pieces), ZERO)
+        sizes = [r.holder.size for r in queue.rows]
+        profits = [max(ZERO, r.holder.unrealized_pnl) for r in queue.rows]
+        unit_profit = [p / s for p, s in zip(profits, sizes, strict=True)]
+        average = sum((p.size * p.price for p in pieces), ZERO) / quantity if quantity > 0 else None
+
+        taken = queue_fill(sizes, quantity)
+        queue_profit = [t * u for t, u in zip(taken, unit_profit, strict=True)]
+        result: dict[Policy, Allocation] = {
+            "queue": Allocation(
+                "queue", tuple(taken), tuple(_prices_along(pieces, taken)), tuple(queue_profit), deficit,
+                max(ZERO, sum(queue_profit, ZERO) - deficit), quantity - sum(taken, ZERO),
+            )
+        }
+        share = pro_rata_share(profits, deficit)
+        pro_sizes = [s * share if p > 0 else ZERO for s, p in zip(sizes, profits, strict=True)]
+        pro_profit = [p * share for p in profits]
+        # Pro-rata takes min(D, sum p) exactly (sum of h_i = share x sum p); summing the rounded
+        # shares could show an overshoot of 1e-31, so the overshoot is taken from that identity.
+        total = sum(profits, ZERO)
+        result["pro_rata"] = Allocation(
+            "pro_rata", tuple(pro_sizes), tuple(average if a > 0 else None for a in pro_sizes), tuple(pro_profit),
+            deficit, max(ZERO, min(deficit, total) - deficit), ZERO,
+        )
+        return result
+
+
+# -- a shock on a whole book (the Decimal reference of liqcalc.core.book) ------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Liquidation:
+    """
+    One book position liquidated by a shock.
+
+    Attributes:
+        holder: the position (at the original mark).
+        fill_price: where its liquidation order fills (shocked mark, with slippage).
+        shortfall: what its equity lacks at the fill (0 when there is a surplus).
+        fund_paid: the part of the shortfall the fund pays.
+        fund_received: what the fund receives from its surplus (fee and rest, by the waterfall).
+        adl_deficit: the part of the shortfall left to ADL.
+        adl_size: the part of the position ADL closes: ``size x adl_deficit / shortfall``.
+        adl_price: where ADL closes it.
+    """
+
+    holder: Holder
+    fill_price: Decimal
+    shortfall: Decimal
+    fund_paid: Decimal
+    fund_received: Decimal
+    adl_deficit: Decimal
+    adl_size: Decimal
+    adl_price: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class Shock:
+    """
+    A move of every mark by ``shock`` percent and what follows.
+
+    Attributes:
+        shock: the move in percent (-10: every mark 10% lower).
+        liquidated_side: the side whose liquidation prices are crossed.
+        liquidations: those positions, in the order the move crosses them.
+        queue: the other side's queue at the shocked marks.
+        allocations: both policies on that queue.
+        fund_left: the fund after the cascade (None: uncapped).
+    """
+
+    shock: Decimal
+    liquidated_side: Side
+    liquidations: tuple[Liquidation, ...]
+    queue: Queue
+    allocations: Mapping[Policy, Allocation]
+    fund_left: Decimal | None
+
+    @property
+    def liquidated_notional(self) -> Decimal:
+        """Size times fill price of every liquidated position."""
+        return sum((x.holder.size * x.fill_price for x in self.liquidations), ZERO)
+
+    @property
+    def fund_paid(self) -> Decimal:
+        """What the fund paid of the shortfalls."""
+        return sum((x.fund_paid for x in self.liquidations), ZERO)
+
+    @property
+    def deficit(self) -> Decimal:
+        """What is left to ADL."""
+        return sum((x.adl_deficit for x in self.liquidations), ZERO)
+
+    @property
+    def deleveraged_size(self) -> Decimal:
+        """Base quantity ADL closes."""
+        return sum((x.adl_size for x in self.liquidations), ZERO)
+
+    @property
+    def deleveraged_notional(self) -> Decimal:
+        """That quantity at the ADL prices."""
+        return sum((x.adl_size * x.adl_price for x in self.liquidations), ZERO)
+
+
+def shocked(h: Holder, calc: Calculator, mark: Decimal) -> Holder:
+    """
+    ``h`` valued at a new mark: maintenance margin from the tier the new notional is in
+    (the last tier beyond the table, as :mod:`liqcalc.core.book` does).
+    """
+    return replace(h, mark=mark, maintenance_margin=maintenance_at(calc, h, mark, h.close_fee))
+
+
+def maintenance_at(calc: Calculator, h: Holder, mark: Decimal, close_fee: Decimal) -> Decimal:
+    """
+    Maintenance margin of ``h`` at ``mark``: tier at the mark notional where the venue reads
+    it at the liquidation notional, else the entry tier (as ``Calculator.evaluate``).
+    """
+    ranged = calc.venue.margin.tier_basis == "liquidation_notional" and calc.symbol.tier_unit == "quote"
+    price = mark if ranged else h.entry
+    try:
+        tier = calc.tier_at(h.size, price, "notional at the mark price")
+    except TierError:
+        tier = calc.symbol.tiers[-1]
+    return calc.maintenance(tier, h.size, h.entry, close_fee).at(mark)
+
+
+def cascade(
+    venue: Venue,
+    symbol: SymbolSpec,
+    positions: Sequence[tuple[str, PositionSpec]],
+    *,
+    shock: Decimal,
+    slippage_bps: Decimal,
+    insurance_fund: Decimal | None,
+    ranking: Ranking,
+    seed: int = 0,
+    low: int,
+    high: int,
+) -> Shock:
+    """
+    Move every mark by ``shock`` percent; liquidate each position whose liquidation price is
+    crossed, filled at the shocked mark worsened by ``slippage_bps``; settle each by the
+    venue's waterfall (``liqcalc.core.waterfall.settle``, through ``Calculator.evaluate``) with
+    the fund capped at what is left of ``insurance_fund`` (None: uncapped), in the order the
+    move crosses them; deleverage what the fund does not pay from the other side's queue.
+
+    A one-shot move: the liquidations do not move the mark further.
+    """
+    with localcontext(context()):
+        calc = Calculator(venue, symbol)
+        fund = venue.fund_party
+        results = [calc.evaluate(spec) for _, spec in positions]
+        holders = [holder(r, id, n, calc) for n, ((id, _), r) in enumerate(zip(positions, results, strict=True))]
+        factor = ONE + shock / HUNDRED
+        losing: Side = "long" if shock < 0 else "short"
+        slip = slippage_bps / BPS
+
+        def crossed(h: Holder) -> bool:
+            new_mark = h.mark * factor
+            lp = h.liquidation_price
+            return shock != 0 and h.side == losing and lp is not None and side_sign(h.side) * (new_mark - lp) <= 0
+
+        hit = [n for n, h in enumerate(holders) if crossed(h)]
+        # crossed first: the highest long liquidation prices as the price falls, the lowest short ones as it rises
+        # (by liquidation price over mark, since each position may carry its own mark)
+        hit.sort(key=lambda n: (-side_sign(losing) * holders[n].liquidation_price / holders[n].mark, n))  # type: ignore[operator]
+        balance = insurance_fund
+        liquidations: list[Liquidation] = []
+        for n in hit:
+            h, spec = holders[n], positions[n][1]
+            new_mark = h.mark * factor
+            fill = new_mark * (ONE - side_sign(h.side) * slip)
+            caps: dict[Party, Decimal] = {} if balance is None or fund is None else {fund: balance}
+            w = calc.evaluate(replace(spec, mark=new_mark), fill=fill, caps=caps).waterfalls[-1]
+            paid = sum((f.amount for f in w.flows if f.source == fund), ZERO)
+            received = sum((f.amount for f in w.flows if f.target == fund), ZERO)
+            adl = sum((f.amount for f in w.flows if f.source == "adl_counterparties"), ZERO)
+            if balance is not None:
+                balance = balance - paid + received
+            adl_price = (h.bankruptcy_price or ZERO) if venue.adl.price == "bankruptcy" else new_mark
+            adl_size = h.size * adl / w.shortfall if w.shortfall > 0 else ZERO
+            liquidations.append(Liquidation(h, fill, w.shortfall, paid, received, adl, adl_size, adl_price))
+        winning: Side = "short" if losing == "long" else "long"
+        moved = [shocked(h, calc, h.mark * factor) for h in holders if h.side == winning]
+        queue = rank(moved, winning, ranking, low=low, high=high, seed=seed)
+        pieces = [Piece(x.adl_size, x.adl_price) for x in liquidations if x.adl_size > 0]
+        allocations = allocate(queue, pieces, sum((x.adl_deficit for x in liquidations), ZERO))
+        return Shock(shock, losing, tuple(liquidations), queue, allocations, balance)

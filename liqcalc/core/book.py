@@ -1,0 +1,655 @@
+"""
+The whole book under a price shock, vectorized (numpy, float64).
+
+This is the float twin of :func:`liqcalc.core.adl.cascade` for books of 100,000 positions and
+sweeps of 100 shocks; ``tests/core/test_book.py`` checks it against the Decimal reference (the
+same liquidation and bankruptcy prices as ``Calculator.evaluate``, the same queue, the same
+allocation on small books). It is imported only by ``liqcalc adl-risk`` with a shock, so that
+``import liqcalc.cli`` stays free of numpy.
+
+What is computed once: each position's liquidation and bankruptcy price (they do not depend
+on the shock; the same equations as ``liqcalc.core.position.Calculator``), and the order in
+which a move crosses the liquidation prices. What is computed per shock: the fills, the
+waterfall, the scores at the shocked marks (sorted once), and both allocations.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from liqcalc.core.errors import LiqcalcError
+from liqcalc.core.model import Ranking, SymbolSpec, Venue
+from liqcalc.core.tiers import beyond_last_tier
+
+Array = NDArray[np.float64]
+IntArray = NDArray[np.intp]
+
+
+class BookRowError(LiqcalcError):
+    """
+    A book row the venue's rules cannot hold (beyond the tiers, leverage above the tier's);
+    ``row`` is its index in the book, ``field`` the column at fault.
+    """
+
+    def __init__(self, row: int, field: str, problem: str) -> None:
+        super().__init__(f"row {row}: {field}: {problem}")
+        self.row = row
+        self.field = field
+        self.problem = problem
+
+
+class UnsupportedWaterfall(LiqcalcError):
+    """The vectorized cascade models a waterfall of one fund, then ADL."""
+
+
+@dataclass(frozen=True)
+class Columns:
+    """
+    The book as columns (one entry per position; ``nan`` where a column is absent).
+
+    Attributes:
+        ids: each position's id.
+        side: +1 long, -1 short.
+        size: base quantity.
+        entry: average entry price.
+        mark: the position's mark price.
+        margin: isolated margin.
+        leverage: leverage (isolated: sets the margin; cross: optional).
+        wallet: cross wallet balance (its presence makes the row cross-margined).
+    """
+
+    ids: tuple[str, ...]
+    side: Array
+    size: Array
+    entry: Array
+    mark: Array
+    margin: Array
+    leverage: Array
+    wallet: Array
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+
+def _f(value: Any) -> float:
+    return float(value)
+
+
+@dataclass(frozen=True)
+class Tiers:
+    """A symbol's tier table as arrays, with the venue's maintenance rules applied."""
+
+    floor: Array
+    cap: Array
+    max_leverage: Array
+    rate: Array
+    """Tier rate, plus the taker rate where the venue puts it in maintenance margin."""
+    amount: Array
+    ranged: bool
+    """Tier read at the notional at the liquidation price (Binance, Hyperliquid, dYdX)."""
+    entry_basis: bool
+    """Maintenance margin valued at the entry price (Bybit)."""
+    base_unit: bool
+
+    @classmethod
+    def of(cls, venue: Venue, symbol: SymbolSpec) -> Tiers:
+        """The table of ``symbol`` under ``venue``'s maintenance rules."""
+        taker = _f(venue.fees.taker) if venue.margin.close_fee == "taker_rate" else 0.0
+        return cls(
+            floor=np.array([_f(t.floor) for t in symbol.tiers]),
+            cap=np.array([np.inf if t.cap is None else _f(t.cap) for t in symbol.tiers]),
+            max_leverage=np.array([_f(t.max_leverage) for t in symbol.tiers]),
+            rate=np.array([_f(t.mmr) + taker for t in symbol.tiers]),
+            amount=np.array([_f(t.maint_amount) for t in symbol.tiers]),
+            ranged=venue.margin.tier_basis == "liquidation_notional" and symbol.tier_unit == "quote",
+            entry_basis=venue.margin.maintenance_basis == "entry_price",
+            base_unit=symbol.tier_unit == "base",
+        )
+
+    def index(self, measure: Array) -> IntArray:
+        """The tier holding each measure (``floor < measure <= cap``); ``len`` beyond the table."""
+        return np.searchsorted(self.cap, measure, side="left")
+
+
+@dataclass(frozen=True)
+class Priced:
+    """
+    Each position's prices and margin lines, computed once.
+
+    Attributes:
+        cols: the book.
+        tiers: the table.
+        backing: margin balance: isolated margin, or the cross wallet.
+        close_fee: Bybit UTA's estimated closing fee (else 0).
+        liquidation: liquidation price (``nan``: none, a long backed by its notional).
+        bankruptcy: bankruptcy price (``nan``: no positive price).
+        line_tier: the tier the liquidation price was solved in (its line prices the
+            maintenance margin in the waterfall, as ``Calculator.evaluate`` does).
+        entry_tier: the tier of the entry notional (or of the size, for base-unit tables).
+    """
+
+    cols: Columns
+    tiers: Tiers
+    backing: Array
+    close_fee: Array
+    liquidation: Array
+    bankruptcy: Array
+    line_tier: IntArray
+    entry_tier: IntArray
+    liquidation_fee_rate: float
+    """The symbol's liquidation-fee rate, else the venue's."""
+
+    def maintenance(self, rows: IntArray, price: Array, tier: IntArray | None = None) -> Array:
+        """
+        Maintenance margin of ``rows`` at ``price``: in ``tier``, or in the tier the venue
+        reads at that price (the notional's tier where the table is ranged, else the entry
+        tier; the last tier beyond the table).
+        """
+        t = self.tiers
+        q, entry = self.cols.size[rows], self.cols.entry[rows]
+        if tier is None:
+            if t.ranged:
+                tier = np.minimum(t.index(q * price), len(t.cap) - 1)
+            else:
+                tier = self.entry_tier[rows]
+        rate, amount = t.rate[tier], t.amount[tier]
+        constant = self.close_fee[rows] - amount
+        if t.entry_basis:
+            return q * entry * rate + constant
+        return q * rate * price + constant
+
+
+def price_book(venue: Venue, symbol: SymbolSpec, cols: Columns) -> Priced:
+    """
+    Liquidation and bankruptcy prices of every row.
+
+    The equations are those of ``liqcalc.core.position.Calculator`` (see there for each
+    venue's documentation):
+
+    - equity(P) = A + side x q x (P - E); MM(P) = q x P x rate - amount + close fee
+      (Binance, https://www.binance.com/en/support/faq/b3c689c1f50a44cabb3a84e663b81d93 ),
+      the rate with the taker fee added on OKX and Bitget, valued at the entry price on Bybit;
+    - the liquidation price solves equity = MM in the tier that holds its own solution
+      (Binance's re-substitution rule), the bankruptcy price solves equity = 0 (Bybit UTA:
+      equity = the estimated closing fee at that price).
+
+    Raises :class:`BookRowError` for the first row the table cannot hold or whose leverage
+    is above its tier's maximum.
+    """
+    t = Tiers.of(venue, symbol)
+    n = len(cols)
+    s, q, entry = cols.side, cols.size, cols.entry
+    notional = q * entry
+    taker = _f(venue.fees.taker)
+    estimated = venue.margin.close_fee == "estimated_close_at_bankruptcy"
+    last = len(t.cap) - 1
+
+    measure = q if t.base_unit else notional
+    entry_tier = t.index(measure)
+    beyond = np.flatnonzero(entry_tier > last)
+    if beyond.size:
+        row = int(beyond[0])
+        raise BookRowError(row, "size", str(beyond_last_tier(symbol, _decimal(measure[row]), "entry notional")))
+
+    cross = ~np.isnan(cols.wallet)
+    leverage = cols.leverage.copy()
+    margin = cols.margin
+    with np.errstate(divide="ignore", invalid="ignore"):
+        # Bybit UTA: margin = notional/L + notional x (1 - side/L) x taker, inverted for L
+        # (Calculator.implied_leverage)
+        reserved = notional * taker if estimated else np.zeros(n)
+        by_margin = ~cross & ~np.isnan(margin)
+        short_of_fee = np.flatnonzero(by_margin & (margin <= reserved))
+        if short_of_fee.size:
+            row = int(short_of_fee[0])
+            raise BookRowError(row, "margin", f"{margin[row]:g} does not cover the estimated closing fee "
+                                              f"{reserved[row]:g}; give more margin")
+        implied = notional * (1 - s * taker) / (margin - reserved) if estimated else notional / margin
+        leverage = np.where(by_margin, implied, leverage)
+    too_high = np.flatnonzero(~np.isnan(leverage) & (leverage > t.max_leverage[entry_tier]))
+    if too_high.size:
+        row = int(too_high[0])
+        what = "leverage" if np.isnan(margin[row]) else "margin"
+        implied_text = "" if what == "leverage" else f" (implied by margin {margin[row]:g})"
+        raise BookRowError(
+            row, what,
+            f"leverage {leverage[row]:g}x{implied_text} is above the maximum {t.max_leverage[entry_tier[row]]:g}x for "
+            f"{symbol.name} at {notional[row]:g} {symbol.quote} notional (tier {int(entry_tier[row]) + 1})",
+        )
+
+    # Bybit UTA's estimated fee to close at the bankruptcy price, entry x (1 - side/L); at the
+    # entry price without a leverage (Calculator.close_fee).
+    if estimated:
+        close_price = np.where(np.isnan(leverage), entry, entry * (1 - s / np.where(np.isnan(leverage), 1.0, leverage)))
+        close_fee = q * close_price * taker
+    else:
+        close_fee = np.zeros(n)
+    initial = notional / np.where(np.isnan(leverage), 1.0, leverage) + close_fee
+    backing = np.where(cross, cols.wallet, np.where(np.isnan(margin), initial, margin))
+
+    # Candidate lines: every tier where the table is ranged, else the entry tier alone.
+    if t.ranged:
+        tier_grid = np.broadcast_to(np.arange(len(t.cap)), (n, len(t.cap)))
+    else:
+        tier_grid = entry_tier[:, None]
+    rate, amount = t.rate[tier_grid], t.amount[tier_grid]
+    q2, e2, s2 = q[:, None], entry[:, None], s[:, None]
+    if t.entry_basis:
+        slope = np.zeros_like(rate)
+        constant = q2 * e2 * rate + close_fee[:, None] - amount
+    else:
+        slope = q2 * rate
+        constant = close_fee[:, None] - amount
+    gradient = s2 * q2 - slope
+    with np.errstate(divide="ignore", invalid="ignore"):
+        root = (constant - backing[:, None] + s2 * q2 * e2) / gradient
+        if t.ranged:
+            low = t.floor[tier_grid] / q2
+            high = t.cap[tier_grid] / q2
+        else:
+            low = np.zeros_like(root)
+            high = np.full_like(root, np.inf)
+    usable = gradient != 0
+    is_last = tier_grid == last
+    long_ok = usable & (root > low) & (root > 0)
+    long_beyond = long_ok & (root > high) & is_last & np.isfinite(high)
+    long_rows = s > 0
+    bad = np.flatnonzero(long_rows & long_beyond.any(axis=1))
+    if bad.size:
+        row = int(bad[0])
+        raise BookRowError(row, "size", str(beyond_last_tier(symbol, _decimal(root[row].max() * q[row]),
+                                                             "notional at the liquidation price")))
+    long_cand = np.where(long_ok, np.minimum(root, high), -np.inf)
+    short_ok = usable & (root <= high)
+    short_cand = np.where(short_ok, np.maximum(root, low), np.inf)
+    pick = np.where(long_rows, np.argmax(long_cand, axis=1), np.argmin(short_cand, axis=1))
+    rows = np.arange(n)
+    best = np.where(long_rows, long_cand[rows, pick], short_cand[rows, pick])
+    bad = np.flatnonzero(~long_rows & ~np.isfinite(best))
+    if bad.size:
+        row = int(bad[0])
+        raise BookRowError(row, "size", str(beyond_last_tier(symbol, _decimal(notional[row]),
+                                                             "notional at the liquidation price")))
+    liquidation = np.where(np.isfinite(best), best, np.nan)
+    line_tier = tier_grid[rows, np.where(np.isfinite(best), pick, 0)]
+
+    # backing + side x q x (P - E) = q x P x reserve (Calculator.bankruptcy)
+    reserve = taker if estimated else 0.0
+    bankruptcy = (s * q * entry - backing) / (s * q - q * reserve)
+    bankruptcy = np.where(bankruptcy > 0, bankruptcy, np.nan)
+    fee_rate = symbol.liquidation_fee if symbol.liquidation_fee is not None else venue.fees.liquidation
+    return Priced(cols, t, backing, close_fee, liquidation, bankruptcy, np.asarray(line_tier), entry_tier, _f(fee_rate))
+
+
+def _decimal(value: float) -> Any:
+    from decimal import Decimal
+
+    return Decimal(repr(float(value)))
+
+
+# -- scores ---------------------------------------------------------------------------------
+
+
+def scores(ranking: Ranking, priced: Priced, rows: IntArray, mark: Array) -> tuple[Array, NDArray[np.bool_]]:
+    """
+    Each row's score at ``mark`` and whether the formula ranks it (the formulas and their
+    sources are in :mod:`liqcalc.core.adl`, which this follows line by line).
+    """
+    cols = priced.cols
+    s, q, entry = cols.side[rows], cols.size[rows], cols.entry[rows]
+    wallet_balance = priced.backing[rows]
+    unrealized = s * q * (mark - entry)
+    ok = np.ones(rows.size, dtype=bool)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if ranking == "pnl_x_leverage":
+            # BitMEX: https://bitmex.com/app/autoDeleveraging
+            mark_value = s * q * mark
+            avg_entry_value = s * q * entry
+            bankrupt_value = s * q * np.nan_to_num(priced.bankruptcy[rows], nan=0.0)
+            ok = mark_value - bankrupt_value > 0
+            effective_leverage = np.abs(mark_value) / (mark_value - bankrupt_value)
+            pnl_percentage = (mark_value - avg_entry_value) / np.abs(avg_entry_value)
+            value = np.where(pnl_percentage > 0, pnl_percentage * effective_leverage, pnl_percentage / effective_leverage)
+        elif ranking == "binance_leverage_pnl":
+            # https://dev.binance.vision/t/how-to-caculating-leverage-pnl-quantile/17801
+            maintenance = priced.maintenance(rows, mark)
+            pnl_percent = np.maximum(0.0, unrealized) / np.maximum(1.0, wallet_balance)
+            margin_balance = wallet_balance + unrealized
+            margin_ratio = np.where(margin_balance <= 0, 0.0, maintenance / margin_balance)
+            value = pnl_percent * margin_ratio
+        elif ranking == "hyperliquid":
+            # https://hyperliquid.gitbook.io/hyperliquid-docs/trading/auto-deleveraging
+            account_value = wallet_balance + unrealized
+            ok = account_value > 0
+            value = (mark / entry) * (q * mark / account_value)
+        elif ranking == "bitget":
+            # https://www.bitget.cloud/support/articles/12560603800805 (cross formula; the
+            # isolated one was not retrieved)
+            maintenance = priced.maintenance(rows, mark)
+            equity = wallet_balance + unrealized
+            ok = (equity > 0) & (maintenance > 0)
+            position_roi = unrealized / np.abs(q * entry)
+            account_mmr = maintenance / equity
+            value = np.where(position_roi > 0, position_roi * account_mmr, position_roi / account_mmr)
+        else:
+            value = np.zeros(rows.size)
+    return np.where(ok, value, -np.inf), ok
+
+
+# -- one shock ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Step:
+    """
+    One shock, in full (what the tables and the JSON ``queue`` show).
+
+    Attributes:
+        shock: percent move of every mark.
+        factor: ``1 + shock/100``.
+        liquidated_side: +1 (longs, a fall) or -1 (shorts, a rise).
+        liquidated: book rows liquidated, in the order the move crosses them.
+        fill: their fill prices.
+        shortfall, fund_paid, fund_received, adl_deficit, adl_size, adl_price: per liquidated row.
+        queue: the winning side's rows in queue order (ranked rows only).
+        excluded: winning-side rows the formula leaves out.
+        score: their scores (``nan`` for random_start).
+        sizes, prices, profit: per policy (``queue``, ``pro_rata``), per queue row.
+        deficit: money left to ADL.
+        fund_left: the fund after the cascade (``nan``: uncapped).
+    """
+
+    shock: float
+    factor: float
+    liquidated_side: int
+    liquidated: IntArray
+    fill: Array
+    shortfall: Array
+    fund_paid: Array
+    fund_received: Array
+    adl_deficit: Array
+    adl_size: Array
+    adl_price: Array
+    queue: IntArray
+    excluded: IntArray
+    score: Array
+    sizes: dict[str, Array] = field(default_factory=dict)
+    prices: dict[str, Array] = field(default_factory=dict)
+    profit: dict[str, Array] = field(default_factory=dict)
+    deficit: float = 0.0
+    fund_left: float = float("nan")
+
+    def overshoot(self, policy: str) -> float:
+        """
+        Profit taken beyond the deficit; pro-rata takes min(deficit, profits) by construction
+        (as in :func:`liqcalc.core.adl.allocate`), so its float sum is not trusted to be exact.
+        """
+        if policy == "pro_rata":
+            return 0.0
+        return max(0.0, float(self.profit[policy].sum()) - self.deficit)
+
+    def percentile(self) -> Array:
+        """Share of the ranked side at or below each queue row, in percent."""
+        count = self.queue.size
+        return (count - np.arange(count)) / count * 100.0 if count else np.zeros(0)
+
+    def indicator(self, low: int, high: int) -> NDArray[np.int64]:
+        """Each queue row's lights, in integers as in :func:`liqcalc.core.adl.indicator`."""
+        count = self.queue.size
+        bands = high - low + 1
+        at_or_below = count - np.arange(count)
+        band = -(-at_or_below * bands // max(count, 1))
+        return low + np.clip(band, 1, bands) - 1
+
+
+@dataclass(frozen=True)
+class Sweep:
+    """Per-shock totals of a sweep (arrays of one value per shock)."""
+
+    shock: Array
+    liquidated_count: NDArray[np.int64]
+    liquidated_notional: Array
+    fund_paid: Array
+    deficit: Array
+    deleveraged_size: Array
+    deleveraged_notional: Array
+    overshoot: dict[str, Array]
+    you_adl_size: dict[str, Array]
+    you_adl_price: dict[str, Array]
+    you_loss_vs_mark: dict[str, Array]
+    you_liquidated: NDArray[np.bool_]
+    you_rank: NDArray[np.int64]
+
+
+class Book:
+    """A priced book and the venue's rules: shocks and sweeps."""
+
+    def __init__(self, venue: Venue, priced: Priced, *, ranking: Ranking, slippage_bps: float,
+                 insurance_fund: float | None, seed: int = 0, you: int | None = None) -> None:
+        fund = venue.fund_party
+        if fund is None or venue.shortfall.waterfall != (fund, "adl_counterparties"):
+            raise UnsupportedWaterfall(
+                f"the shock model covers a waterfall of one fund then ADL; {venue.name}'s is "
+                f"{', '.join(venue.shortfall.waterfall)}"
+            )
+        self.venue, self.priced, self.ranking = venue, priced, ranking
+        self.fund = fund
+        self.slip = slippage_bps / 10_000.0
+        self.insurance_fund = insurance_fund
+        self.seed, self.you = seed, you
+        cols = priced.cols
+        self.ratio = priced.liquidation / cols.mark
+        # Crossing order, once per side: longs by liquidation price over mark, highest first;
+        # shorts lowest first (ties keep the book's order).
+        self.crossing: dict[int, IntArray] = {}
+        self.crossing_ratio: dict[int, Array] = {}
+        index = np.arange(len(cols))
+        for side in (1, -1):
+            rows = index[(cols.side == side) & ~np.isnan(self.ratio)]
+            order = rows[np.lexsort((rows, -side * self.ratio[rows]))]
+            self.crossing[side] = order
+            self.crossing_ratio[side] = -side * self.ratio[order]
+        self.sides = {side: index[cols.side == side] for side in (1, -1)}
+        self.start = {side: random.Random(seed).randrange(rows.size) if rows.size else 0
+                      for side, rows in self.sides.items()}
+
+    # -- the cascade --------------------------------------------------------------------
+
+    def _liquidate(self, shock: float) -> tuple[int, IntArray, dict[str, Array]]:
+        cols, priced, venue = self.priced.cols, self.priced, self.venue
+        factor = 1.0 + shock / 100.0
+        losing = 1 if shock < 0 else -1
+        if shock == 0:
+            hit = np.zeros(0, dtype=np.intp)
+        else:
+            count = np.searchsorted(self.crossing_ratio[losing], -losing * factor, side="right")
+            hit = self.crossing[losing][:count]
+        s, q, entry = cols.side[hit], cols.size[hit], cols.entry[hit]
+        new_mark = cols.mark[hit] * factor
+        fill = new_mark * (1 - s * self.slip)
+        equity = priced.backing[hit] + s * q * (fill - entry)
+        surplus = np.maximum(equity, 0.0)
+        shortfall = np.maximum(-equity, 0.0)
+        # Surplus (liqcalc.core.waterfall.settle): the backstop takes it all when equity is
+        # below its fraction of maintenance margin (Hyperliquid), else the liquidation fee
+        # (capped at the surplus) to its recipient and the rest to surplus.to.
+        received = np.zeros(hit.size)
+        rule = venue.surplus
+        backstop = np.zeros(hit.size, dtype=bool)
+        if rule.backstop_below_mm is not None and rule.backstop_to is not None:
+            numerator, denominator = rule.backstop_below_mm
+            maintenance = priced.maintenance(hit, fill, priced.line_tier[hit])
+            backstop = (equity >= 0) & (equity * denominator < maintenance * numerator)
+            if rule.backstop_to == self.fund:
+                received += np.where(backstop, surplus, 0.0)
+        fee = np.minimum(priced.liquidation_fee_rate * q * fill, surplus)
+        if venue.fees.liquidation_fee_to == self.fund:
+            received += np.where(backstop, 0.0, fee)
+        if rule.to == self.fund:
+            received += np.where(backstop, 0.0, surplus - fee)
+        # Shortfall: the fund pays while it can; the rest goes to ADL. With a capped fund the
+        # running balance b_j = max(0, b_(j-1) + received_j - shortfall_j) is a Lindley
+        # recursion: with S = F + cumsum(x), the total left to ADL after j is -min(0, min S).
+        if self.insurance_fund is None:
+            adl = np.zeros(hit.size)
+            fund_left = np.nan
+        else:
+            total = self.insurance_fund + np.cumsum(received - shortfall)
+            uncovered = -np.minimum.accumulate(np.minimum(total, 0.0)) if hit.size else np.zeros(0)
+            adl = np.diff(uncovered, prepend=0.0)
+            fund_left = float(total[-1] + uncovered[-1]) if hit.size else self.insurance_fund
+        paid = shortfall - adl
+        with np.errstate(divide="ignore", invalid="ignore"):
+            adl_size = np.where(shortfall > 0, q * adl / shortfall, 0.0)
+        if venue.adl.price == "bankruptcy":
+            adl_price = np.nan_to_num(priced.bankruptcy[hit], nan=0.0)
+        else:
+            adl_price = new_mark
+        return losing, hit, {
+            "fill": fill, "shortfall": shortfall, "fund_paid": paid, "fund_received": received,
+            "adl_deficit": adl, "adl_size": adl_size, "adl_price": adl_price, "fund_left": np.array([fund_left]),
+        }
+
+    def _queue(self, side: int, factor: float) -> tuple[IntArray, IntArray, Array]:
+        rows = self.sides[side]
+        if self.ranking in ("random_start", "none"):
+            start = self.start[side]
+            order = np.concatenate((rows[start:], rows[:start]))
+            return order, np.zeros(0, dtype=np.intp), np.full(order.size, np.nan)
+        mark = self.priced.cols.mark[rows] * factor
+        value, ok = scores(self.ranking, self.priced, rows, mark)
+        ranked, values = rows[ok], value[ok]
+        # One sort per shock, highest score first. Equal scores keep the book's order with your
+        # position first among them (as adl.rank): only when there are ties, a second sort of
+        # unique integer keys (tie group, then book order) settles them.
+        negative = -values
+        order = np.argsort(negative)
+        ordered = negative[order]
+        if ordered.size > 1:
+            breaks = ordered[1:] != ordered[:-1]
+            if not breaks.all():
+                group = np.concatenate(([0], np.cumsum(breaks)))
+                place = ranked[order] + 1
+                if self.you is not None:
+                    place = np.where(ranked[order] == self.you, 0, place)
+                order = order[np.argsort(group * (len(self.priced.cols) + 1) + place)]
+        return ranked[order], rows[~ok], values[order]
+
+    def step(self, shock: float) -> Step:
+        """One shock in full: the liquidations, the queue and both allocations."""
+        losing, hit, x = self._liquidate(shock)
+        factor = 1.0 + shock / 100.0
+        queue, excluded, values = self._queue(-losing, factor)
+        cols = self.priced.cols
+        size = cols.size[queue]
+        profit_unit = np.maximum(0.0, cols.side[queue] * (cols.mark[queue] * factor - cols.entry[queue]))
+        deficit = float(x["adl_deficit"].sum())
+        quantity = float(x["adl_size"].sum())
+        cum_size, cum_value = _pieces(x["adl_size"], x["adl_price"])
+        sizes, prices, profit = {}, {}, {}
+        # Queue: whole positions in order, the last one partly (adl.queue_fill).
+        ahead = np.cumsum(size) - size
+        taken = np.clip(quantity - ahead, 0.0, size)
+        sizes["queue"] = taken
+        with np.errstate(divide="ignore", invalid="ignore"):
+            low = np.minimum(ahead, quantity)
+            high = low + taken
+            prices["queue"] = np.where(taken > 0, (_value_at(high, cum_size, cum_value) - _value_at(low, cum_size, cum_value)) / taken, np.nan)
+        profit["queue"] = taken * profit_unit
+        # Pro-rata (adl.pro_rata_share): the same fraction of every winner's profit.
+        winners = size * profit_unit
+        total = winners.sum()
+        share = min(1.0, deficit / total) if total > 0 and deficit > 0 else 0.0
+        sizes["pro_rata"] = np.where(winners > 0, size * share, 0.0)
+        average = cum_value[-1] / cum_size[-1] if cum_size[-1] > 0 else np.nan
+        prices["pro_rata"] = np.where(sizes["pro_rata"] > 0, average, np.nan)
+        profit["pro_rata"] = winners * share
+        return Step(
+            shock=shock, factor=factor, liquidated_side=losing, liquidated=hit, fill=x["fill"],
+            shortfall=x["shortfall"], fund_paid=x["fund_paid"], fund_received=x["fund_received"],
+            adl_deficit=x["adl_deficit"], adl_size=x["adl_size"], adl_price=x["adl_price"],
+            queue=queue, excluded=excluded, score=values, sizes=sizes, prices=prices, profit=profit,
+            deficit=deficit, fund_left=float(x["fund_left"][0]),
+        )
+
+    def sweep(self, shocks: Array) -> Sweep:
+        """Totals per shock, and your part (``you``) under each policy."""
+        n = shocks.size
+        cols = self.priced.cols
+        out: dict[str, Any] = {k: np.zeros(n) for k in ("liquidated_notional", "fund_paid", "deficit",
+                                                         "deleveraged_size", "deleveraged_notional")}
+        count = np.zeros(n, dtype=np.int64)
+        overshoot = {p: np.zeros(n) for p in ("queue", "pro_rata")}
+        you_size = {p: np.zeros(n) for p in ("queue", "pro_rata")}
+        you_price = {p: np.full(n, np.nan) for p in ("queue", "pro_rata")}
+        you_loss = {p: np.zeros(n) for p in ("queue", "pro_rata")}
+        you_liquidated = np.zeros(n, dtype=bool)
+        you_rank = np.zeros(n, dtype=np.int64)
+        for i, shock in enumerate(shocks):
+            # The totals of self.step(shock), without the per-row detail: the queue is sorted
+            # once; only its touched head, the profitable total and your row are read.
+            losing, hit, x = self._liquidate(float(shock))
+            factor = 1.0 + float(shock) / 100.0
+            queue, _, _ = self._queue(-losing, factor)
+            count[i] = hit.size
+            out["liquidated_notional"][i] = float((cols.size[hit] * x["fill"]).sum())
+            out["fund_paid"][i] = float(x["fund_paid"].sum())
+            deficit = float(x["adl_deficit"].sum())
+            quantity = float(x["adl_size"].sum())
+            out["deficit"][i] = deficit
+            out["deleveraged_size"][i] = quantity
+            out["deleveraged_notional"][i] = float((x["adl_size"] * x["adl_price"]).sum())
+            size = cols.size[queue]
+            unit = np.maximum(0.0, cols.side[queue] * (cols.mark[queue] * factor - cols.entry[queue]))
+            cum = np.cumsum(size)
+            head = min(int(np.searchsorted(cum, quantity, side="left")) + 1, size.size)
+            taken = np.clip(quantity - (cum[:head] - size[:head]), 0.0, size[:head])
+            overshoot["queue"][i] = max(0.0, float((taken * unit[:head]).sum()) - deficit)
+            profits = float((size * unit).sum())
+            share = min(1.0, deficit / profits) if profits > 0 and deficit > 0 else 0.0
+            if self.you is None:
+                continue
+            you_liquidated[i] = bool((hit == self.you).any())
+            where = np.flatnonzero(queue == self.you)
+            if not where.size:
+                continue
+            k = int(where[0])
+            you_rank[i] = k + 1
+            mark = cols.mark[self.you] * factor
+            cum_size, cum_value = _pieces(x["adl_size"], x["adl_price"])
+            ahead = min(float(cum[k] - size[k]), quantity)
+            mine = {"queue": min(max(quantity - ahead, 0.0), float(size[k])),
+                    "pro_rata": float(size[k]) * share if unit[k] > 0 else 0.0}
+            for policy, amount in mine.items():
+                you_size[policy][i] = amount
+                if amount <= 0:
+                    continue
+                if policy == "queue":
+                    ends = _value_at(np.array([ahead, ahead + amount]), cum_size, cum_value)
+                    price = float(ends[1] - ends[0]) / amount
+                else:
+                    price = float(cum_value[-1] / cum_size[-1])
+                you_price[policy][i] = price
+                you_loss[policy][i] = amount * cols.side[self.you] * (mark - price)
+        return Sweep(
+            shock=shocks, liquidated_count=count, overshoot=overshoot, you_adl_size=you_size,
+            you_adl_price=you_price, you_loss_vs_mark=you_loss, you_liquidated=you_liquidated, you_rank=you_rank,
+            **out,
+        )
+
+
+def _pieces(size: Array, price: Array) -> tuple[Array, Array]:
+    """Cumulative size and value of the liquidated pieces, from 0 (for interpolation)."""
+    return np.concatenate(([0.0], np.cumsum(size))), np.concatenate(([0.0], np.cumsum(size * price)))
+
+
+def _value_at(at: Array, cum_size: Array, cum_value: Array) -> Array:
+    """Value of the first ``at`` units of the pieces (piecewise linear in ``at``)."""
+    if cum_size[-1] <= 0:
+        return np.zeros_like(at)
+    return np.interp(at, cum_size, cum_value)

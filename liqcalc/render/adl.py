@@ -1,0 +1,721 @@
+"""``liqcalc adl-risk`` output: one report, built from the Decimal event path or from the
+vectorized shock path, written as JSON or as rich tables with the sentences that explain it."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from liqcalc.core.adl import Queue, pnl_x_leverage
+from liqcalc.core.model import Side, side_sign
+from liqcalc.core.numbers import ZERO
+from liqcalc.render.numbers import dumps, money, percent, price, quantity
+from liqcalc.render.position import PARTY_WORDS, SCHEMA_VERSION, PresetInfo
+
+if TYPE_CHECKING:
+    from liqcalc.cli.adl_risk import Context
+    from liqcalc.core.adl import Allocation
+    from liqcalc.core.book import Priced, Step, Sweep
+
+POLICY_WORDS = {"queue": "queue", "pro_rata": "pro-rata"}
+RANKING_WORDS = {
+    "pnl_x_leverage": ("PnL% × effective leverage (PnL% ÷ effective leverage for a loss), highest first; effective "
+                       "leverage = mark value / (mark value − bankruptcy value), so profit and leverage both move a "
+                       "position forward"),
+    "binance_leverage_pnl": ("unrealized profit / wallet balance × margin ratio (maintenance margin / margin balance), "
+                             "highest first: profit and leverage both move a position forward, and a losing position "
+                             "scores 0"),
+    "hyperliquid": "(mark / entry) × (notional / account value), highest first",
+    "bitget": ("ROI × account maintenance-margin rate (ROI ÷ that rate for a loss), highest first; ROI = unrealized "
+               "PnL / entry value"),
+}
+
+
+@dataclass(frozen=True)
+class AdlInputs:
+    """The inputs, echoed in the JSON."""
+
+    preset: str
+    symbol: str
+    mark: Decimal
+    book: str | None
+    book_rows: int
+    liquidated_size: Decimal | None
+    bankruptcy_price: Decimal | None
+    liquidated_side: str | None
+    shock: str | None
+    slippage_bps: Decimal
+    insurance_fund: Decimal | None
+    ranking: str
+    ranking_from: str
+    policy: str
+    seed: int
+    hedge_size: Decimal | None
+    lights: int | None
+    top: int
+    position: dict[str, Any] | None
+
+
+@dataclass(frozen=True)
+class EventInfo:
+    """What happened: a liquidation event or one shock (the one the queue is shown at)."""
+
+    kind: str
+    liquidated_side: str | None
+    liquidated_size: Decimal | None
+    bankruptcy_price: Decimal | None
+    adl_price: Decimal | None
+    shortfall: Decimal
+    fund_paid: Decimal
+    deficit: Decimal
+    deleveraged_size: Decimal
+    deleveraged_notional: Decimal
+    shock: Decimal | None
+    mark_after: Decimal | None
+    liquidated_count: int
+    liquidated_notional: Decimal
+    fund_left: Decimal | None
+
+
+class Rows:
+    """The queue rows, made on demand (a book can hold 100,000; a table shows a few)."""
+
+    def __init__(self, count: int, make: Callable[[int], dict[str, Any]]) -> None:
+        self.count = count
+        self.make = make
+
+    def __len__(self) -> int:
+        return self.count
+
+    def row(self, n: int) -> dict[str, Any]:
+        return self.make(n)
+
+    def all(self) -> list[dict[str, Any]]:
+        return [self.make(n) for n in range(self.count)]
+
+
+def qty(value: Decimal) -> str:
+    """A base quantity for people: at most 6 decimals, no trailing zeros."""
+    return quantity(value.quantize(Decimal("0.000001")) if value.adjusted() > -7 else value)
+
+
+def _d(value: Any) -> Decimal | None:
+    """A float as a Decimal (None for nan)."""
+    number = float(value)
+    if number != number:
+        return None
+    return Decimal(repr(number))
+
+
+def _dz(value: Any) -> Decimal:
+    return _d(value) or ZERO
+
+
+@dataclass
+class AdlReport:
+    """Everything ``adl-risk`` writes, in plain values."""
+
+    venue_name: str
+    venue_title: str
+    quote: str
+    symbol: str
+    inputs: AdlInputs
+    warnings: list[str]
+    queue_side: Side
+    ranking: str
+    queue: Rows
+    excluded: int
+    start: int | None
+    you: dict[str, Any] | None
+    event: EventInfo | None
+    policies: dict[str, dict[str, Any]]
+    sweep: list[dict[str, Any]] = field(default_factory=list)
+    reaches_you: dict[str, Any] | None = None
+    indicator_range: tuple[int, int] | None = None
+    has_book: bool = True
+    you_index: int | None = None
+    """Your row's index in the queue (None: not in it)."""
+
+    # -- the Decimal path ---------------------------------------------------------------
+
+    @classmethod
+    def build(cls, *, ctx: Context, inputs: AdlInputs, queue: Queue, allocations: dict[str, Allocation] | None,
+              event: EventInfo | None, sweep: Any, step_marks: Any) -> AdlReport:
+        venue, policy = ctx.venue, ctx.policy
+        has_book = ctx.book is not None
+        rows = queue.rows if has_book else ()
+
+        def make(n: int) -> dict[str, Any]:
+            r = rows[n]
+            h = r.holder
+            row: dict[str, Any] = {
+                "id": h.id, "side": h.side, "size": h.size, "entry": h.entry, "mark": h.mark,
+                "bankruptcy_price": h.bankruptcy_price, "score": r.score, "rank": r.rank, "percentile": r.percentile,
+                "indicator": r.indicator,
+            }
+            by_policy = {}
+            for name in ("queue", "pro_rata"):
+                a = allocations[name] if allocations else None
+                by_policy[name] = {
+                    "adl_size": a.sizes[n] if a else ZERO,
+                    "adl_price": a.prices[n] if a else None,
+                    "profit_taken": a.profit_taken[n] if a else ZERO,
+                }
+            row.update(by_policy[policy])
+            row["by_policy"] = by_policy
+            return row
+
+        policies = {}
+        for name in ("queue", "pro_rata"):
+            a = allocations[name] if allocations else None
+            policies[name] = {
+                "closed_size": a.closed_size if a else ZERO,
+                "positions_closed": sum(1 for s in a.sizes if s > 0) if a else 0,
+                "profit_taken": a.total_profit_taken if a else ZERO,
+                "deficit": a.deficit if a else ZERO,
+                "overshoot": a.overshoot if a else ZERO,
+                "uncovered_size": a.uncovered_size if a else ZERO,
+            }
+        report = cls(
+            venue_name=venue.name, venue_title=venue.title, quote=ctx.symbol.quote, symbol=ctx.symbol.name,
+            inputs=inputs, warnings=ctx.warnings, queue_side=queue.side, ranking=queue.ranking,
+            queue=Rows(len(rows), make), excluded=len(queue.excluded), start=queue.start, you=None, event=event,
+            policies=policies, indicator_range=_indicator_range(ctx), has_book=has_book,
+        )
+        if queue.excluded:
+            ctx.warnings.append(_excluded_words(len(queue.excluded), queue.side))
+        you = ctx.you
+        if you is not None:
+            from liqcalc.core.adl import score
+
+            mine = next((n for n, r in enumerate(queue.rows) if r.holder.id == "you"), None)
+            spec = you.spec
+            own_score = None
+            if mine is not None:
+                own_score = queue.rows[mine].score
+            elif spec.side == queue.side:
+                own_score = None
+            else:
+                from liqcalc.core.adl import holder
+
+                own_score = score(queue.ranking, holder(you, "you", 0, ctx.calc))
+            summary = _you_base(spec.side, spec.size, spec.entry, spec.mark, you.liquidation_price, you.bankruptcy_price,
+                                inputs, own_score)
+            summary["on_liquidated_side"] = spec.side != queue.side
+            if mine is not None and has_book:
+                r = queue.rows[mine]
+                report.you_index = mine
+                summary.update(rank=r.rank, queue_count=len(queue.rows), percentile=r.percentile, indicator=r.indicator,
+                               notional_ahead=sum((x.holder.notional for x in queue.rows[:mine]), ZERO))
+                a = allocations[policy] if allocations else None
+                size = a.sizes[mine] if a else ZERO
+                adl_price = a.prices[mine] if a else None
+                _you_outcome(summary, spec.side, spec.size, spec.entry, spec.mark, size, adl_price, inputs.hedge_size, known=True)
+            else:
+                if mine is None or not has_book:
+                    summary.update(rank=None, queue_count=len(queue.rows) if has_book else None, percentile=None,
+                                   indicator=None, notional_ahead=None)
+                if spec.side != queue.side:
+                    _you_outcome(summary, spec.side, spec.size, spec.entry, spec.mark, ZERO, None, inputs.hedge_size, known=True)
+                else:
+                    # No book: the worst case, the whole position (or the liquidated size) closed at the ADL price.
+                    basis = spec.size if event is None or event.liquidated_size is None else min(spec.size, event.liquidated_size)
+                    adl_price = event.adl_price if event is not None else (spec.mark if venue.adl.price == "mark" else None)
+                    _you_outcome(summary, spec.side, spec.size, spec.entry, spec.mark, basis, adl_price, inputs.hedge_size,
+                                 known=False)
+            report.you = summary
+        return report
+
+    # -- the vectorized path ------------------------------------------------------------
+
+    @classmethod
+    def from_step(cls, *, ctx: Context, inputs: AdlInputs, priced: Priced, step: Step, shock: Decimal, sweep: Sweep | None,
+                  shocks: Sequence[Decimal], you_index: int | None) -> AdlReport:
+        import numpy as np
+
+        venue, policy = ctx.venue, ctx.policy
+        cols = priced.cols
+        low, high = venue.adl.indicator_min, venue.adl.indicator_max
+        ranked = ctx.ranking not in ("random_start", "none")
+        percentile = step.percentile()
+        lights = step.indicator(low, high) if ranked and high > low else None
+        factor = step.factor
+        queue_side: Side = "long" if step.liquidated_side < 0 else "short"
+
+        def make(n: int) -> dict[str, Any]:
+            i = int(step.queue[n])
+            by_policy = {
+                name: {
+                    "adl_size": _dz(step.sizes[name][n]),
+                    "adl_price": _d(step.prices[name][n]),
+                    "profit_taken": _dz(step.profit[name][n]),
+                }
+                for name in ("queue", "pro_rata")
+            }
+            row: dict[str, Any] = {
+                "id": cols.ids[i], "side": "long" if cols.side[i] > 0 else "short", "size": _d(cols.size[i]),
+                "entry": _d(cols.entry[i]), "mark": _d(cols.mark[i] * factor), "bankruptcy_price": _d(priced.bankruptcy[i]),
+                "score": _d(step.score[n]) if ranked else None, "rank": n + 1,
+                "percentile": _d(percentile[n]) if ranked else None,
+                "indicator": int(lights[n]) if lights is not None else None,
+            }
+            row.update(by_policy[policy])
+            row["by_policy"] = by_policy
+            return row
+
+        policies = {}
+        for name in ("queue", "pro_rata"):
+            sizes = step.sizes[name]
+            policies[name] = {
+                "closed_size": _dz(sizes.sum()),
+                "positions_closed": int((sizes > 0).sum()),
+                "profit_taken": _dz(step.profit[name].sum()),
+                "deficit": _dz(step.deficit),
+                "overshoot": _dz(step.overshoot(name)),
+                "uncovered_size": _dz(max(0.0, float(step.adl_size.sum() - sizes.sum()))) if name == "queue" else ZERO,
+            }
+        liquidated_side = "long" if step.liquidated_side > 0 else "short"
+        adl_total = float(step.adl_size.sum())
+        event = EventInfo(
+            kind="shock", liquidated_side=liquidated_side if step.liquidated.size else None,
+            liquidated_size=_dz(cols.size[step.liquidated].sum()), bankruptcy_price=None,
+            adl_price=_d(float((step.adl_size * step.adl_price).sum()) / adl_total) if adl_total > 0 else None,
+            shortfall=_dz(step.shortfall.sum()), fund_paid=_dz(step.fund_paid.sum()), deficit=_dz(step.deficit),
+            deleveraged_size=_dz(adl_total), deleveraged_notional=_dz((step.adl_size * step.adl_price).sum()),
+            shock=shock, mark_after=ctx.mark * (1 + shock / 100), liquidated_count=int(step.liquidated.size),
+            liquidated_notional=_dz((cols.size[step.liquidated] * step.fill).sum()),
+            fund_left=_d(step.fund_left),
+        )
+        report = cls(
+            venue_name=venue.name, venue_title=venue.title, quote=ctx.symbol.quote, symbol=ctx.symbol.name, inputs=inputs,
+            warnings=ctx.warnings, queue_side=queue_side, ranking=ctx.ranking, queue=Rows(int(step.queue.size), make),
+            excluded=int(step.excluded.size), start=None, you=None, event=event, policies=policies,
+            indicator_range=_indicator_range(ctx), has_book=True,
+        )
+        if ctx.ranking in ("random_start", "none"):
+            rows = np.flatnonzero(cols.side == (1 if queue_side == "long" else -1))
+            report.start = int(np.flatnonzero(rows == step.queue[0])[0]) if step.queue.size else 0
+        if step.excluded.size:
+            ctx.warnings.append(_excluded_words(int(step.excluded.size), queue_side))
+        crossed = np.flatnonzero(priced.liquidation <= 0)
+        if crossed.size:
+            ctx.warnings.append(f"{crossed.size} book positions have no positive liquidation price")
+        if you_index is not None and ctx.you is not None:
+            spec = ctx.you.spec
+            new_mark = spec.mark * (1 + shock / 100)
+            where = np.flatnonzero(step.queue == you_index)
+            own_score = _d(step.score[int(where[0])]) if where.size and ranked else None
+            summary = _you_base(spec.side, spec.size, spec.entry, new_mark, ctx.you.liquidation_price,
+                                ctx.you.bankruptcy_price, inputs, own_score)
+            summary["on_liquidated_side"] = spec.side != queue_side
+            summary["liquidated"] = bool((step.liquidated == you_index).any())
+            if where.size:
+                k = int(where[0])
+                report.you_index = k
+                ahead = step.queue[:k]
+                summary.update(rank=k + 1, queue_count=int(step.queue.size),
+                               percentile=_d(percentile[k]) if ranked else None,
+                               indicator=int(lights[k]) if lights is not None else None,
+                               notional_ahead=_dz((cols.size[ahead] * cols.mark[ahead] * factor).sum()))
+                size, adl_price = _dz(step.sizes[policy][k]), _d(step.prices[policy][k])
+            else:
+                summary.update(rank=None, queue_count=int(step.queue.size), percentile=None, indicator=None,
+                               notional_ahead=None)
+                size, adl_price = ZERO, None
+            if summary["liquidated"]:
+                size = ZERO
+            _you_outcome(summary, spec.side, spec.size, spec.entry, new_mark, size, adl_price, inputs.hedge_size, known=True)
+            report.you = summary
+        if sweep is not None:
+            report.sweep = _sweep_rows(sweep, ctx.mark, policy, you_index is not None)
+            if you_index is not None:
+                reached = [r for r in report.sweep if r["you_adl_size"] > 0]
+                if reached:
+                    first = min(reached, key=lambda r: (abs(r["shock"]), report.sweep.index(r)))
+                    report.reaches_you = {"shock": first["shock"], "mark": first["mark"], "adl_size": first["you_adl_size"],
+                                          "adl_price": first["you_adl_price"], "loss_vs_mark": first["you_loss_vs_mark"]}
+        return report
+
+
+def _indicator_range(ctx: Context) -> tuple[int, int] | None:
+    low, high = ctx.venue.adl.indicator_min, ctx.venue.adl.indicator_max
+    if ctx.ranking in ("random_start", "none") or high <= low:
+        return None
+    return low, high
+
+
+def _excluded_words(count: int, side: str) -> str:
+    many = "positions are" if count > 1 else "position is"
+    return (f"{count} {side} {many} beyond the bankruptcy price (or without account value) at the mark: the ranking "
+            "formula does not rank them (they are being liquidated, not deleveraged); they are left out of the queue")
+
+
+def _you_base(side: Side, size: Decimal, entry: Decimal, mark: Decimal, liquidation: Decimal | None,
+              bankruptcy: Decimal | None, inputs: AdlInputs, own_score: Decimal | None) -> dict[str, Any]:
+    summary: dict[str, Any] = {
+        "id": "you", "side": side, "size": size, "entry": entry, "mark": mark,
+        "liquidation_price": liquidation, "bankruptcy_price": bankruptcy, "score": own_score,
+        "rank": None, "queue_count": None, "percentile": None, "indicator": None, "notional_ahead": None,
+        "lights": inputs.lights, "lights_band": None, "on_liquidated_side": False, "liquidated": False,
+    }
+    return summary
+
+
+def _you_outcome(summary: dict[str, Any], side: Side, size: Decimal, entry: Decimal, mark: Decimal, adl_size: Decimal,
+                 adl_price: Decimal | None, hedge: Decimal | None, *, known: bool) -> None:
+    s = side_sign(side)
+    summary["adl_size"] = adl_size if known else None
+    summary["adl_price"] = adl_price
+    summary["pnl_basis_size"] = adl_size
+    summary["pnl_at_mark"] = s * adl_size * (mark - entry)
+    summary["realized_pnl"] = None if adl_price is None else s * adl_size * (adl_price - entry)
+    summary["loss_vs_mark"] = None if adl_price is None else s * adl_size * (mark - adl_price)
+    summary["adl_price_vs_mark"] = None if adl_price is None else {"price": adl_price - mark, "percent": (adl_price - mark) / mark * 100}
+    remaining = size - (adl_size if known else ZERO)
+    summary["remaining_size"] = remaining
+    summary["hedge_size"] = hedge
+    residual = s * (remaining - (hedge or ZERO))
+    summary["residual_exposure"] = residual
+    summary["residual_notional"] = residual * mark
+
+
+def _sweep_rows(sweep: Sweep, mark: Decimal, policy: str, has_you: bool) -> list[dict[str, Any]]:
+    rows = []
+    for i in range(sweep.shock.size):
+        shock = _dz(sweep.shock[i])
+        rows.append({
+            "shock": shock,
+            "mark": mark * (1 + shock / 100),
+            "liquidated_count": int(sweep.liquidated_count[i]),
+            "liquidated_notional": _dz(sweep.liquidated_notional[i]),
+            "insurance_fund_paid": _dz(sweep.fund_paid[i]),
+            "deficit": _dz(sweep.deficit[i]),
+            "deleveraged_size": _dz(sweep.deleveraged_size[i]),
+            "deleveraged_notional": _dz(sweep.deleveraged_notional[i]),
+            "you_liquidated": bool(sweep.you_liquidated[i]) if has_you else False,
+            "you_rank": int(sweep.you_rank[i]) if has_you and sweep.you_rank[i] > 0 else None,
+            "you_adl_size": _dz(sweep.you_adl_size[policy][i]),
+            "you_adl_price": _d(sweep.you_adl_price[policy][i]),
+            "you_loss_vs_mark": _dz(sweep.you_loss_vs_mark[policy][i]),
+            "overshoot_queue": _dz(sweep.overshoot["queue"][i]),
+            "overshoot_pro_rata": _dz(sweep.overshoot["pro_rata"][i]),
+        })
+    return rows
+
+
+# -- JSON -----------------------------------------------------------------------------------
+
+
+def _info(preset: Any) -> PresetInfo:
+    venue = preset.venue
+    return PresetInfo(venue.name, venue.title, venue.as_of.isoformat(), str(preset.path), preset.origin, venue.illustrative)
+
+
+def _lights_band(report: AdlReport) -> None:
+    if report.you is None or report.inputs.lights is None or report.indicator_range is None:
+        return
+    from liqcalc.core.adl import lights_band
+
+    low, high = report.indicator_range
+    start, stop = lights_band(report.inputs.lights, low, high)
+    report.you["lights_band"] = {"from_percentile": start, "to_percentile": stop}
+
+
+def report_json(report: AdlReport, preset: Any) -> dict[str, Any]:
+    """The whole ``--json`` object."""
+    _lights_band(report)
+    event = None if report.event is None else asdict(report.event)
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "command": "adl-risk",
+        "preset": _info(preset).as_json(),
+        "inputs": asdict(report.inputs),
+        "warnings": list(dict.fromkeys(report.warnings)),
+        "ranking": report.ranking,
+        "adl_price_rule": preset.venue.adl.price,
+        "queue_side": report.queue_side if report.has_book else None,
+        "queue_count": len(report.queue),
+        "excluded_count": report.excluded,
+        "random_start": report.start,
+        "you": report.you,
+        "event": event,
+        "policy": report.inputs.policy,
+        "policies": report.policies,
+        "queue": report.queue.all(),
+        "sweep": report.sweep,
+        "reaches_you": report.reaches_you,
+    }
+
+
+def render_json(report: AdlReport, preset: Any) -> None:
+    sys.stdout.write(dumps(report_json(report, preset)) + "\n")
+
+
+# -- words ----------------------------------------------------------------------------------
+
+
+def _num(value: Decimal | None, places: int = 4) -> str:
+    if value is None:
+        return "-"
+    return f"{value:,.{places}f}"
+
+
+def _signed_money(value: Decimal | None) -> str:
+    if value is None:
+        return "-"
+    return ("+" if value > 0 else "") + money(value)
+
+
+def why_order(report: AdlReport) -> list[str]:
+    """Sentences on why the queue is in this order."""
+    side = report.queue_side
+    lines: list[str] = []
+    if report.ranking in ("random_start", "none"):
+        lines.append(
+            f"{report.venue_title} does not rank: dYdX v4 deleveraging starts from a pseudo-random position "
+            f"(pseudoRand.Intn) and walks on. liqcalc makes the start repeatable with --seed {report.inputs.seed}: "
+            f"this run starts at the {side}s' row {(report.start or 0) + 1} in book order, and there is no indicator.")
+        return lines
+    source = "--ranking" if report.inputs.ranking_from == "--ranking" else f"{report.venue_name}'s preset"
+    lines.append(f"The {side}s are ranked by {RANKING_WORDS[report.ranking]} ({report.ranking}, from {source}).")
+    if len(report.queue):
+        top = report.queue.row(0)
+        lines.append(f"{top['id']} is first with a score of {_num(top['score'])}{_factors(report, top)}.")
+    if report.you is not None and report.you_index is not None and report.you_index > 0:
+        you = report.you
+        ahead = report.queue.row(report.you_index - 1)
+        lines.append(f"You follow {ahead['id']} (score {_num(ahead['score'])}) with {_num(you['score'])}"
+                     f"{_factors(report, you)}; equal scores would put you first, the pessimistic reading.")
+    return lines
+
+
+def _factors(report: AdlReport, row: dict[str, Any]) -> str:
+    if report.ranking != "pnl_x_leverage" or row.get("score") is None:
+        return ""
+    s = side_sign(row["side"])
+    mark, entry, bankruptcy = row["mark"], row["entry"], row.get("bankruptcy_price")
+    mark_value = s * mark
+    bankrupt_value = s * (bankruptcy if bankruptcy is not None else ZERO)
+    if mark_value - bankrupt_value <= 0:
+        return ""
+    effective = abs(mark_value) / (mark_value - bankrupt_value)
+    pnl = (mark_value - s * entry) / entry
+    check = pnl_x_leverage(row["side"], row["size"], entry, mark, bankruptcy)
+    if check is None:
+        return ""
+    return f" (PnL {percent(pnl)} {'×' if pnl > 0 else '÷'} effective leverage {effective:.2f})"
+
+
+def event_words(report: AdlReport) -> list[str]:
+    e = report.event
+    q = report.quote
+    lines: list[str] = []
+    if e is None:
+        return lines
+    if e.kind == "liquidation":
+        lines.append(
+            f"The liquidated {e.liquidated_side} of {qty(e.liquidated_size or ZERO)} with bankruptcy price "
+            f"{price(e.bankruptcy_price)} leaves {money(e.shortfall)} {q} missing at the mark {price(report.inputs.mark)}; "
+            f"the fund pays {money(e.fund_paid)} {q}, ADL closes {qty(e.deleveraged_size)} at {price(e.adl_price)} "
+            f"({'the bankruptcy price of the liquidated order' if e.adl_price == e.bankruptcy_price else 'the mark'}).")
+    else:
+        if e.liquidated_count == 0:
+            lines.append(f"A {_pct(e.shock)} move (mark {price(e.mark_after)}) crosses no liquidation price in the book.")
+            return lines
+        lines.append(
+            f"A {_pct(e.shock)} move (mark {price(e.mark_after)}) liquidates {e.liquidated_count} {e.liquidated_side}"
+            f"{'s' if e.liquidated_count > 1 else ''} ({money(e.liquidated_notional)} {q} filled with "
+            f"{report.inputs.slippage_bps.normalize():f} bps of slippage): {money(e.shortfall)} {q} of shortfall, of which "
+            f"{PARTY_WORDS.get('insurance_fund')} pays {money(e.fund_paid)}"
+            + (" (uncapped: give --insurance-fund to cap it)" if report.inputs.insurance_fund is None else "")
+            + f"; ADL closes {qty(e.deleveraged_size)} ({money(e.deleveraged_notional)} {q}).")
+    if e.deficit == 0 and e.deleveraged_size == 0:
+        lines.append("The insurance fund covers every shortfall: nobody is deleveraged.")
+    return lines
+
+
+def policy_words(report: AdlReport) -> list[str]:
+    queue, pro = report.policies["queue"], report.policies["pro_rata"]
+    q = report.quote
+    if queue["closed_size"] == 0 and pro["closed_size"] == 0:
+        return []
+    lines = [
+        f"Queue (the venue's rule): whole positions from the top, {queue['positions_closed']} closed for "
+        f"{qty(queue['closed_size'])}; their unrealized profit at the mark, {money(queue['profit_taken'])} {q}, "
+        f"against a deficit of {money(queue['deficit'])} {q}: overshoot {money(queue['overshoot'])} {q}.",
+        f"Pro-rata (Chitra, arXiv 2512.01112): every profitable {report.queue_side} gives up the same share of its "
+        f"profit, {money(pro['profit_taken'])} {q} in all (the unit pro-rated is profit in {q}; each position closes "
+        f"that share of its size): overshoot {money(pro['overshoot'])} {q}.",
+    ]
+    if queue["uncovered_size"] > 0:
+        lines.append(f"The {report.queue_side}s cannot absorb {qty(queue['uncovered_size'])} of the liquidated size.")
+    return lines
+
+
+def you_words(report: AdlReport) -> list[str]:
+    you = report.you
+    if you is None:
+        return []
+    q = report.quote
+    lines: list[str] = []
+    if you.get("liquidated"):
+        lines.append("Your position is liquidated by this move itself: ADL does not reach it.")
+    elif you["on_liquidated_side"]:
+        lines.append(f"Your {you['side']} is on the liquidated side: ADL never closes it; the queue shown is the "
+                     f"{report.queue_side}s'.")
+    elif you["rank"] is not None:
+        band = "" if you["indicator"] is None else f", indicator {you['indicator']} on {report.venue_name}'s " \
+            f"{report.indicator_range[0]}-{report.indicator_range[1]} scale" if report.indicator_range else ""
+        pct = "" if you["percentile"] is None else f", percentile {you['percentile']:.1f}%"
+        lines.append(f"You are #{you['rank']} of {you['queue_count']} {report.queue_side}s{pct}{band}: "
+                     f"{money(you['notional_ahead'])} {q} of notional is ahead of you.")
+    elif not report.has_book:
+        lines.append("Without a --book, the rank is unknown: the figures below take your whole position (or the "
+                     "liquidated size) as closed at the ADL price, the worst case.")
+    if report.inputs.lights is not None and you.get("lights_band"):
+        band = you["lights_band"]
+        lines.append(f"{report.venue_name} showing {report.inputs.lights} places you between the "
+                     f"{band['from_percentile']:.0f}th and {band['to_percentile']:.0f}th percentile of the queue by score: "
+                     f"{100 - band['to_percentile']:.0f}% to {100 - band['from_percentile']:.0f}% of its positions are ahead of you.")
+    size = you.get("pnl_basis_size")
+    if size and you.get("adl_price") is not None:
+        lines.append(
+            f"Closed {qty(size)} at {price(you['adl_price'])} against the mark {price(you['mark'])}: you realize "
+            f"{_signed_money(you['realized_pnl'])} {q} where the mark gives {_signed_money(you['pnl_at_mark'])} {q}, "
+            f"{'a loss' if you['loss_vs_mark'] > 0 else 'a gain'} of {money(abs(you['loss_vs_mark']))} {q} against the mark.")
+    elif size and you.get("adl_price") is None:
+        lines.append("The ADL price is the bankruptcy price of the liquidated order: give --bankruptcy-price to see what "
+                     "you would realize at it.")
+    elif you["rank"] is not None and report.event is not None:
+        lines.append("This event does not reach you.")
+    if you.get("hedge_size") is not None:
+        residual = you["residual_exposure"]
+        direction = "long" if residual > 0 else "short"
+        if residual == 0:
+            state = "flat"
+        else:
+            notional = money(abs(you["residual_notional"]))
+            state = f"{qty(abs(residual))} {direction} unhedged ({notional} {q} at the mark)"
+        lines.append(f"Your hedge of {qty(you['hedge_size'])} stays on: {qty(you['remaining_size'])} of your "
+                     f"position is left, so you are {state}.")
+    return lines
+
+
+def sweep_words(report: AdlReport) -> list[str]:
+    if not report.sweep or report.you is None:
+        return []
+    first, last = report.sweep[0]["shock"], report.sweep[-1]["shock"]
+    hit = report.reaches_you
+    if hit is None:
+        return [f"No shock from {_pct(first)} to {_pct(last)} reaches you under the {POLICY_WORDS[report.inputs.policy]} "
+                "policy; the queue above is at the largest one."]
+    loss = hit["loss_vs_mark"]
+    outcome = f"a {'loss' if loss > 0 else 'gain'} of {money(abs(loss))} {report.quote} against the mark"
+    return [f"The smallest shock that reaches you is {_pct(hit['shock'])} (mark {price(hit['mark'])}): "
+            f"{qty(hit['adl_size'])} closed at {price(hit['adl_price'])}, {outcome}. The queue above is at that shock."]
+
+
+def _pct(value: Decimal | None) -> str:
+    if value is None:
+        return "-"
+    return f"{value.normalize():+f}%"
+
+
+# -- rich -----------------------------------------------------------------------------------
+
+
+def render_table(report: AdlReport, preset: Any) -> None:
+    from rich.table import Table
+
+    from liqcalc.render.console import console as make_console
+
+    _lights_band(report)
+    for warning in dict.fromkeys(report.warnings):
+        sys.stderr.write(f"liqcalc: warning: {warning}\n")
+    console = make_console()
+    q = report.quote
+    info = _info(preset)
+    you = report.you
+    if you is not None:
+        table = Table(title=f"ADL exposure: {report.symbol} {you['side']} {qty(you['size'])} @ {price(you['entry'])} on "
+                            f"{report.venue_title} ({info.name}, as of {info.as_of})", title_justify="left", show_header=False)
+        table.add_column("", style="bold")
+        table.add_column("", justify="right")
+        table.add_column("")
+        table.add_row("score", _num(you["score"]), report.ranking)
+        rank = "-" if you["rank"] is None else f"{you['rank']} of {you['queue_count']}"
+        pctl = "-" if you["percentile"] is None else f"{you['percentile']:.1f}%"
+        table.add_row("rank", rank, f"percentile {pctl}")
+        lights = "-" if you["indicator"] is None else str(you["indicator"])
+        scale = "" if report.indicator_range is None else f"scale {report.indicator_range[0]}-{report.indicator_range[1]}"
+        table.add_row("indicator", lights, scale)
+        table.add_row("notional ahead", money(you["notional_ahead"]) if you["notional_ahead"] is not None else "-", q)
+        table.add_row("ADL size", "-" if you["adl_size"] is None else qty(you["adl_size"]),
+                      f"policy {POLICY_WORDS[report.inputs.policy]}")
+        table.add_row("ADL price", price(you["adl_price"]) if you["adl_price"] is not None else "-", f"mark {price(you['mark'])}")
+        table.add_row("realized PnL", _signed_money(you["realized_pnl"]), f"at the ADL price, on {qty(you['pnl_basis_size'])}")
+        table.add_row("PnL at the mark", _signed_money(you["pnl_at_mark"]), "what the mark would give")
+        table.add_row("loss vs mark", money(you["loss_vs_mark"]) if you["loss_vs_mark"] is not None else "-", q)
+        if you["hedge_size"] is not None:
+            residual = you["residual_exposure"]
+            direction = "flat" if residual == 0 else ("long" if residual > 0 else "short")
+            table.add_row("residual exposure", qty(abs(residual)), f"{direction}, with the hedge of {qty(you['hedge_size'])}")
+        console.print(table)
+    if report.has_book:
+        event = report.event
+        at = "" if event is None or event.kind != "shock" else f" at {_pct(event.shock)} (mark {price(event.mark_after)})"
+        queue = Table(title=f"ADL queue of the {report.queue_side}s{at}: {len(report.queue)} ranked", title_justify="left")
+        for column in ("rank", "id", "size", "entry", "score", "pctl", "ind.", "ADL queue", "ADL pro-rata", "ADL price",
+                       "profit taken"):
+            queue.add_column(column, justify="left" if column == "id" else "right")
+        shown = list(range(min(report.inputs.top, len(report.queue))))
+        if report.you_index is not None and report.you_index not in shown:
+            shown.append(report.you_index)
+        previous = -1
+        for n in shown:
+            if n != previous + 1:
+                queue.add_row("…", "", "", "", "", "", "", "", "", "", "")
+            r = report.queue.row(n)
+            queue.add_row(
+                str(r["rank"]), r["id"], qty(r["size"]), price(r["entry"]), _num(r["score"]),
+                "-" if r["percentile"] is None else f"{r['percentile']:.1f}%",
+                "-" if r["indicator"] is None else str(r["indicator"]),
+                qty(r["by_policy"]["queue"]["adl_size"]), qty(r["by_policy"]["pro_rata"]["adl_size"]),
+                price(r["adl_price"]), money(r["profit_taken"]),
+                style="bold" if r["id"] == "you" else None,
+            )
+            previous = n
+        if len(report.queue) > (shown[-1] + 1 if shown else 0):
+            queue.add_row("…", "", "", "", "", "", "", "", "", "", "")
+        console.print(queue)
+        for line in why_order(report):
+            console.print(line)
+        if report.event is not None and (report.policies["queue"]["closed_size"] > 0 or report.policies["pro_rata"]["closed_size"] > 0):
+            side_by_side = Table(title="Queue against pro-rata", title_justify="left")
+            for column in ("policy", "positions closed", "size closed", "profit taken", "deficit", "overshoot"):
+                side_by_side.add_column(column, justify="left" if column == "policy" else "right")
+            for name in ("queue", "pro_rata"):
+                p = report.policies[name]
+                side_by_side.add_row(POLICY_WORDS[name] + (" (chosen)" if name == report.inputs.policy else ""),
+                                     str(p["positions_closed"]), qty(p["closed_size"]), money(p["profit_taken"]),
+                                     money(p["deficit"]), money(p["overshoot"]))
+            console.print(side_by_side)
+    for line in event_words(report) + policy_words(report) + you_words(report):
+        console.print(line)
+    if report.sweep:
+        sweep = Table(title=f"Shock sweep ({len(report.sweep)} steps)", title_justify="left")
+        for column in ("shock", "mark", "liquidated", "liq. notional", "fund paid", "ADL notional", "your ADL size",
+                       "your loss vs mark"):
+            sweep.add_column(column, justify="right")
+        for row in report.sweep:
+            sweep.add_row(_pct(row["shock"]), price(row["mark"]), str(row["liquidated_count"]),
+                          money(row["liquidated_notional"]), money(row["insurance_fund_paid"]),
+                          money(row["deleveraged_notional"]),
+                          "liquidated" if row["you_liquidated"] else qty(row["you_adl_size"]),
+                          money(row["you_loss_vs_mark"]))
+        console.print(sweep)
+        for line in sweep_words(report):
+            console.print(line)

@@ -1,0 +1,139 @@
+"""The vectorized book (numpy floats) against the Decimal reference: the position core's
+prices, and ``liqcalc.core.adl.cascade``'s liquidations, queue and allocation on small books."""
+
+from __future__ import annotations
+
+import random
+from decimal import Decimal
+
+import numpy as np
+import pytest
+from helpers import D
+
+from liqcalc.core import adl, book
+from liqcalc.core.position import Calculator, PositionSpec
+from liqcalc.presets.loader import load
+
+VENUES = [("binance", "BTCUSDT"), ("bybit", "BTCUSDT"), ("okx", "BTC-USDT-SWAP"), ("hyperliquid", "BTC"),
+          ("dydx", "BTC-USD"), ("bitget", "BTCUSDT")]
+RANKINGS = ["pnl_x_leverage", "binance_leverage_pnl", "hyperliquid", "bitget", "random_start"]
+
+
+def random_specs(seed: int, count: int = 30) -> list[tuple[str, PositionSpec]]:
+    """Isolated by leverage, isolated by margin, and cross rows, around 60,000, within tier 1
+    of every preset's BTC table (OKX: up to 10 BTC)."""
+    rng = random.Random(seed)
+    specs = []
+    for n in range(count):
+        side = rng.choice(["long", "short"])
+        size = D(str(round(rng.uniform(0.01, 3), 3)))
+        entry = D(str(round(rng.uniform(55000, 65000), 1)))
+        mark = D(str(round(rng.uniform(58000, 62000), 1)))
+        leverage = D(rng.randint(2, 20))
+        if n % 5 == 0:
+            spec = PositionSpec(side=side, size=size, entry=entry, mark=mark, mode="cross",
+                                wallet=(size * entry / leverage).quantize(D("0.01")))
+        elif n % 3 == 0:
+            spec = PositionSpec(side=side, size=size, entry=entry, mark=mark, margin=(size * entry / leverage).quantize(D("0.01")))
+        else:
+            spec = PositionSpec(side=side, size=size, entry=entry, mark=mark, leverage=leverage)
+        specs.append((f"p{n}", spec))
+    return specs
+
+
+def columns(specs: list[tuple[str, PositionSpec]]) -> book.Columns:
+    def col(get: object) -> np.ndarray:
+        return np.array([np.nan if (v := get(s)) is None else float(v) for _, s in specs])  # type: ignore[operator]
+
+    return book.Columns(
+        tuple(i for i, _ in specs), np.array([1.0 if s.side == "long" else -1.0 for _, s in specs]),
+        col(lambda s: s.size), col(lambda s: s.entry), col(lambda s: s.mark), col(lambda s: s.margin),
+        col(lambda s: s.leverage), col(lambda s: s.wallet),
+    )
+
+
+def close(a: Decimal | None, b: float, rel: float = 1e-9) -> bool:
+    if a is None:
+        return bool(np.isnan(b))
+    return bool(abs(float(a) - b) <= rel * max(1.0, abs(float(a))))
+
+
+@pytest.mark.parametrize(("preset", "symbol"), VENUES)
+def test_prices_match_the_position_core(preset: str, symbol: str) -> None:
+    loaded = load(preset)
+    sym = loaded.symbol(symbol)
+    calc = Calculator(loaded.venue, sym)
+    for seed in range(3):
+        specs = random_specs(seed)
+        priced = book.price_book(loaded.venue, sym, columns(specs))
+        for n, (_, spec) in enumerate(specs):
+            result = calc.evaluate(spec)
+            assert close(result.liquidation_price, priced.liquidation[n]), (n, spec)
+            assert close(result.bankruptcy_price, priced.bankruptcy[n]), (n, spec)
+            assert close(result.margin_balance, priced.backing[n]), (n, spec)
+            mm = priced.maintenance(np.array([n]), np.array([float(spec.mark)]))[0]
+            assert close(result.maintenance_margin, mm), (n, spec)
+
+
+@pytest.mark.parametrize(("preset", "symbol"), VENUES)
+@pytest.mark.parametrize("shock", ["-9", "-3", "4", "11"])
+@pytest.mark.parametrize("fund", [None, "0", "800"])
+def test_cascade_matches_the_decimal_reference(preset: str, symbol: str, shock: str, fund: str | None) -> None:
+    loaded = load(preset)
+    venue, sym = loaded.venue, loaded.symbol(symbol)
+    for seed, ranking in enumerate(RANKINGS):
+        specs = random_specs(100 + seed)
+        ref = adl.cascade(venue, sym, specs, shock=D(shock), slippage_bps=D(50),
+                          insurance_fund=None if fund is None else D(fund), ranking=ranking, seed=seed,  # type: ignore[arg-type]
+                          low=venue.adl.indicator_min, high=venue.adl.indicator_max)
+        model = book.Book(venue, book.price_book(venue, sym, columns(specs)), ranking=ranking,  # type: ignore[arg-type]
+                          slippage_bps=50.0, insurance_fund=None if fund is None else float(fund), seed=seed)
+        step = model.step(float(shock))
+        ids = [i for i, _ in specs]
+        assert [x.holder.id for x in ref.liquidations] == [ids[i] for i in step.liquidated]
+        for x, paid, to_adl, size in zip(ref.liquidations, step.fund_paid, step.adl_deficit, step.adl_size, strict=True):
+            assert close(x.fund_paid, paid, 1e-8) and close(x.adl_deficit, to_adl, 1e-8) and close(x.adl_size, size, 1e-8)
+        assert [r.holder.id for r in ref.queue.rows] == [ids[i] for i in step.queue]
+        for policy in ("queue", "pro_rata"):
+            allocation = ref.allocations[policy]  # type: ignore[index]
+            for a, b in zip(allocation.sizes, step.sizes[policy], strict=True):
+                assert close(a, b, 1e-8)
+            for a, b in zip(allocation.prices, step.prices[policy], strict=True):
+                assert close(a, b, 1e-8)
+            assert close(allocation.overshoot, step.overshoot(policy), 1e-8)
+        if ranking != "random_start":
+            for row, value in zip(ref.queue.rows, step.score, strict=True):
+                assert close(row.score, value, 1e-8)
+            if venue.adl.indicator_max > venue.adl.indicator_min:
+                assert [r.indicator for r in ref.queue.rows] == list(step.indicator(venue.adl.indicator_min, venue.adl.indicator_max))
+
+
+def test_sweep_totals_are_the_steps_totals() -> None:
+    loaded = load("binance")
+    venue, sym = loaded.venue, loaded.symbol("BTCUSDT")
+    specs = random_specs(7, 60) + [("you", PositionSpec(side="short", size=D(1), entry=D(61000), mark=D(60000), leverage=D(50)))]
+    model = book.Book(venue, book.price_book(venue, sym, columns(specs)), ranking="binance_leverage_pnl",
+                      slippage_bps=50.0, insurance_fund=0.0, you=len(specs) - 1)
+    shocks = np.arange(-1.0, -31.0, -1.5)
+    sweep = model.sweep(shocks)
+    for i, shock in enumerate(shocks):
+        step = model.step(float(shock))
+        assert sweep.deficit[i] == pytest.approx(step.deficit)
+        assert sweep.deleveraged_size[i] == pytest.approx(step.adl_size.sum())
+        where = np.flatnonzero(step.queue == len(specs) - 1)
+        assert sweep.you_adl_size["queue"][i] == pytest.approx(step.sizes["queue"][where[0]] if where.size else 0.0)
+    assert sweep.you_adl_size["queue"].max() > 0  # the sweep reaches the short
+
+
+def test_rows_beyond_the_table_or_above_max_leverage_are_named() -> None:
+    loaded = load("okx")
+    venue, sym = loaded.venue, loaded.symbol("BTC-USDT-SWAP")
+    specs = random_specs(1, 5) + [("big", PositionSpec(side="long", size=D(50), entry=D(60000), mark=D(60000), leverage=D(2)))]
+    with pytest.raises(book.BookRowError) as error:
+        book.price_book(venue, sym, columns(specs))
+    assert error.value.row == 5 and error.value.field == "size"
+    specs = random_specs(1, 5) + [("lev", PositionSpec(side="long", size=D(1), entry=D(60000), mark=D(60000), leverage=D(500)))]
+    with pytest.raises(book.BookRowError) as error:
+        book.price_book(venue, sym, columns(specs))
+    assert error.value.row == 5 and error.value.field == "leverage"
+    assert "above the maximum 100x" in error.value.problem
