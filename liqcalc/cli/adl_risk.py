@@ -217,18 +217,20 @@ def check_book(book: BookFile, market_mark: Decimal) -> Book:
     arrays: dict[str, Any] = {}
     for column in ("size", "entry", "margin", "leverage", "wallet", "mark"):
         raw_values = book.values[column]
-        try:  # the common case: every cell a number
-            parsed = np.array(raw_values, dtype=np.float64) if count else np.zeros(0)
-            absent = np.zeros(count, dtype=bool)
-        except (ValueError, TypeError):
-            parsed = None
         try:
-            if parsed is None:
-                text = np.array(raw_values, dtype=str)
-                absent = text == ""
-                parsed = np.where(absent, "nan", text).astype(np.float64)
-        except ValueError:
+            if not any(raw_values):  # a column the book does not have, or leaves blank throughout
+                parsed = np.full(count, np.nan)
+                absent = np.ones(count, dtype=bool)
+            else:
+                try:  # the common case: every cell a number
+                    parsed = np.array(raw_values, dtype=np.float64)
+                    absent = np.zeros(count, dtype=bool)
+                except (ValueError, TypeError):  # some cells blank: they are absent values
+                    parsed = np.array([v if v and v.strip() else "nan" for v in raw_values], dtype=np.float64)
+                    absent = np.array([not (v and v.strip()) for v in raw_values], dtype=bool)
+        except ValueError:  # a cell that is not a number: walk the column to name the first
             parsed = np.full(count, np.nan)
+            absent = np.zeros(count, dtype=bool)
             for n, v in enumerate(raw_values):
                 if v is None or not v.strip():
                     absent[n] = True

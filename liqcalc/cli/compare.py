@@ -21,8 +21,8 @@ def compare(
     notional: Annotated[str | None, typer.Option(metavar="AMOUNT", help="Position size as quote value at entry.")] = None,
     leverage: Annotated[str | None, typer.Option(metavar="X", help="Leverage.")] = None,
     margin: Annotated[str | None, typer.Option(metavar="AMOUNT", help="Isolated margin (instead of --leverage).")] = None,
-    mark: Annotated[str | None, typer.Option(metavar="PRICE", help="Mark price now [default: entry].")] = None,
-    presets: Annotated[str | None, typer.Option("--presets", metavar="A,B,...", help="Presets to compare [default: every built-in one].")] = None,
+    mark: Annotated[str | None, typer.Option(metavar="PRICE", help="Mark price now (default: entry).")] = None,
+    presets: Annotated[str | None, typer.Option("--presets", metavar="A,B,...", help="Presets to compare (default: every built-in one).")] = None,
     no_stale_warning: Annotated[bool, typer.Option("--no-stale-warning", help="Do not warn about presets older than 90 days.")] = False,
     json_output: JsonOpt = False,
 ) -> None:

@@ -96,11 +96,11 @@ def import_preset(
     *,
     data_format: Annotated[str | None, typer.Option("--format", "-f", metavar="|".join(FORMATS), help="What the file holds.")] = None,
     like: Annotated[str | None, typer.Option(metavar="NAME", help="The built-in preset whose rules (fees, waterfall, ADL) to keep.")] = None,
-    name: Annotated[str | None, typer.Option(help="The new preset's name [default: the --like name].")] = None,
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Where to write [default: the user preset folder].")] = None,
+    name: Annotated[str | None, typer.Option(help="The new preset's name (default: the --like name).")] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Where to write (default: the user preset folder).")] = None,
     force: Annotated[bool, typer.Option(help="Replace an existing file.")] = False,
     contract_size: Annotated[list[str] | None, typer.Option(metavar="FAMILY=CTVAL", help="OKX: base asset per contract (e.g. BTC-USDT=0.01), repeatable.")] = None,
-    as_of: Annotated[str | None, typer.Option(metavar="YYYY-MM-DD", help="Date of the data [default: today].")] = None,
+    as_of: Annotated[str | None, typer.Option(metavar="YYYY-MM-DD", help="Date of the data (default: today).")] = None,
 ) -> None:
     """Build a preset from one API or ccxt response and write it as TOML.
 

@@ -1,5 +1,4 @@
-"""
-Auto-deleveraging: each venue's queue score, the queue, its indicator, and who is closed.
+"""Auto-deleveraging: each venue's queue score, the queue, its indicator, and who is closed.
 
 Everything here is Decimal and pure. The whole-book shock sweep has a vectorized float twin
 in :mod:`liqcalc.core.book`, which a test checks against :func:`cascade` below.
@@ -36,8 +35,7 @@ BPS = Decimal(10000)
 
 @dataclass(frozen=True, slots=True)
 class Holder:
-    """
-    One position of the book, with what every venue's ranking needs.
+    """One position of the book, with what every venue's ranking needs.
 
     Attributes:
         id: the position's id in the book (``you`` for the trader's own).
@@ -93,8 +91,7 @@ def holder(result: PositionResult, id: str, order: int, calc: Calculator | None 
 
 
 def pnl_x_leverage(side: Side, size: Decimal, entry: Decimal, mark: Decimal, bankruptcy: Decimal | None) -> Decimal | None:
-    """
-    BitMEX's ranking, also Bybit's and OKX's "leverage PnL%".
+    """BitMEX's ranking, also Bybit's and OKX's "leverage PnL%".
 
     Docs (BitMEX): "Ranking = PNL Percentage * Effective Leverage (if PNL percentage > 0)
     = PNL Percentage / Effective Leverage (if PNL percentage < 0); Effective Leverage =
@@ -124,8 +121,7 @@ def pnl_x_leverage(side: Side, size: Decimal, entry: Decimal, mark: Decimal, ban
 
 
 def binance_leverage_pnl(unrealized_profit: Decimal, wallet_balance: Decimal, maintenance_margin: Decimal) -> Decimal:
-    """
-    Binance's "Leverage Pnl" (STATED-3P, the FAQ's table as quoted on Binance's forum):
+    """Binance's "Leverage Pnl" (STATED-3P, the FAQ's table as quoted on Binance's forum):
     "Pnl Percent = max(0, Unrealized Profit) / max(1, Wallet Balance); Margin Ratio = 0 if
     (WB + UPnL) <= 0, = Maintenance Margin / (Wallet Balance + Unrealized Profit) otherwise;
     Leverage Pnl = Pnl Percent x Margin Ratio"
@@ -139,8 +135,7 @@ def binance_leverage_pnl(unrealized_profit: Decimal, wallet_balance: Decimal, ma
 
 
 def hyperliquid_index(mark_price: Decimal, entry_price: Decimal, notional_position: Decimal, account_value: Decimal) -> Decimal | None:
-    """
-    Hyperliquid's sorting index.
+    """Hyperliquid's sorting index.
 
     Docs: "(mark_price / entry_price) * (notional_position / account_value)"
     https://hyperliquid.gitbook.io/hyperliquid-docs/trading/auto-deleveraging
@@ -155,8 +150,7 @@ def hyperliquid_index(mark_price: Decimal, entry_price: Decimal, notional_positi
 
 
 def bitget_score(unrealized_pnl: Decimal, entry_value: Decimal, maintenance_margin: Decimal, equity: Decimal) -> Decimal | None:
-    """
-    Bitget's cross-margin ADL score.
+    """Bitget's cross-margin ADL score.
 
     Docs: "Profitable position: ADL score = position ROI x account
     maintenance margin rate; Loss-making position: ADL score = position ROI / account
@@ -178,8 +172,7 @@ def bitget_score(unrealized_pnl: Decimal, entry_value: Decimal, maintenance_marg
 
 
 def score(ranking: Ranking, h: Holder) -> Decimal | None:
-    """
-    ``h``'s score under ``ranking``; None for ``random_start``/``none`` and for a position
+    """``h``'s score under ``ranking``; None for ``random_start``/``none`` and for a position
     the formula leaves out (beyond its bankruptcy price at the mark).
     """
     with localcontext(context()):
@@ -199,8 +192,7 @@ def score(ranking: Ranking, h: Holder) -> Decimal | None:
 
 @dataclass(frozen=True, slots=True)
 class QueueRow:
-    """
-    A position's place in its side's ADL queue.
+    """A position's place in its side's ADL queue.
 
     Attributes:
         holder: the position.
@@ -221,8 +213,7 @@ class QueueRow:
 
 @dataclass(frozen=True, slots=True)
 class Queue:
-    """
-    One side's queue: ``rows`` in the order the venue closes them; ``excluded`` holds the
+    """One side's queue: ``rows`` in the order the venue closes them; ``excluded`` holds the
     positions the formula leaves out (beyond their bankruptcy price at the mark).
     """
 
@@ -235,8 +226,7 @@ class Queue:
 
 
 def indicator(at_or_below: int, count: int, low: int, high: int) -> int | None:
-    """
-    The venue's lights for a position with ``at_or_below`` of the side's ``count`` ranked
+    """The venue's lights for a position with ``at_or_below`` of the side's ``count`` ranked
     positions scoring at or below it: ``high - low + 1`` equal bands of the percentile,
     computed in integers (the band is ``ceil(at_or_below x bands / count)``).
 
@@ -259,8 +249,7 @@ def lights_band(lights: int, low: int, high: int) -> tuple[Decimal, Decimal]:
 
 
 def random_start(count: int, seed: int) -> int:
-    """
-    Where the dYdX v4 walk starts (in book order).
+    """Where the dYdX v4 walk starts (in book order).
 
     Docs (dYdX v4): "Start from a random subaccount" (``pseudoRand.Intn(numSubaccounts)``), then walk
     on, wrapping around (deleveraging.go, link in the module docstring). The chain seeds its
@@ -271,8 +260,7 @@ def random_start(count: int, seed: int) -> int:
 
 def rank(holders: Sequence[Holder], side: Side, ranking: Ranking, *, low: int, high: int, seed: int = 0,
          first_among_equals: str | None = "you") -> Queue:
-    """
-    The queue of ``side``: highest score first ("ranks the positions from highest to lowest",
+    """The queue of ``side``: highest score first ("ranks the positions from highest to lowest",
     BitMEX). Equal scores keep the book's order, except that ``first_among_equals`` (your
     position) goes ahead of its equals: the pessimistic reading for you.
     """
@@ -306,8 +294,7 @@ def rank(holders: Sequence[Holder], side: Side, ranking: Ranking, *, low: int, h
 
 @dataclass(frozen=True, slots=True)
 class Piece:
-    """
-    ``size`` of a liquidated order that ADL closes at ``price`` (the order's bankruptcy
+    """``size`` of a liquidated order that ADL closes at ``price`` (the order's bankruptcy
     price, or the mark, by the venue's rule).
     """
 
@@ -317,8 +304,7 @@ class Piece:
 
 @dataclass(frozen=True, slots=True)
 class Allocation:
-    """
-    What one policy takes from each row of a queue.
+    """What one policy takes from each row of a queue.
 
     Attributes:
         policy: ``queue`` (the venue's greedy queue) or ``pro_rata`` (Chitra's haircut).
@@ -351,8 +337,7 @@ class Allocation:
 
 
 def queue_fill(sizes: Sequence[Decimal], quantity: Decimal) -> list[Decimal]:
-    """
-    The greedy queue: whole positions in rank order until ``quantity`` is covered.
+    """The greedy queue: whole positions in rank order until ``quantity`` is covered.
 
     The last one is closed partly. BitMEX: "Account 2 will have their entire position of 10 contracts closed,
     while the remaining 10 contracts ... will be assigned to account 5"
@@ -368,8 +353,7 @@ def queue_fill(sizes: Sequence[Decimal], quantity: Decimal) -> list[Decimal]:
 
 
 def pro_rata_share(profits: Sequence[Decimal], deficit: Decimal) -> Decimal:
-    """
-    The fraction of every winner's positive PnL that pro-rata takes.
+    """The fraction of every winner's positive PnL that pro-rata takes.
 
     Chitra (arXiv 2512.01112, https://arxiv.org/abs/2512.01112v3; venues.md §13.1): "pro-rata
     haircut h_i = D x p_i / sum p_j", p_i a winner's positive PnL, D the shortfall. The unit
@@ -383,8 +367,7 @@ def pro_rata_share(profits: Sequence[Decimal], deficit: Decimal) -> Decimal:
 
 
 def _prices_along(pieces: Sequence[Piece], sizes: Sequence[Decimal]) -> list[Decimal | None]:
-    """
-    Average price of each consecutive stretch ``sizes`` of the liquidated pieces, matched
+    """Average price of each consecutive stretch ``sizes`` of the liquidated pieces, matched
     in order (the first liquidated order meets the head of the queue).
     """
     out: list[Decimal | None] = []
@@ -406,8 +389,7 @@ def _prices_along(pieces: Sequence[Piece], sizes: Sequence[Decimal]) -> list[Dec
 
 
 def allocate(queue: Queue, pieces: Sequence[Piece], deficit: Decimal) -> dict[Policy, Allocation]:
-    """
-    Both policies on ``queue`` for the liquidated ``pieces`` and the money ``deficit``.
+    """Both policies on ``queue`` for the liquidated ``pieces`` and the money ``deficit``.
 
     Queue: :func:`queue_fill` of the pieces' total size; each row closes at the prices of the
     pieces it meets. Pro-rata: each profitable row gives up :func:`pro_rata_share` of its
@@ -449,8 +431,7 @@ def allocate(queue: Queue, pieces: Sequence[Piece], deficit: Decimal) -> dict[Po
 
 @dataclass(frozen=True, slots=True)
 class Liquidation:
-    """
-    One book position liquidated by a shock.
+    """One book position liquidated by a shock.
 
     Attributes:
         holder: the position (at the original mark).
@@ -475,8 +456,7 @@ class Liquidation:
 
 @dataclass(frozen=True, slots=True)
 class Shock:
-    """
-    A move of every mark by ``shock`` percent and what follows.
+    """A move of every mark by ``shock`` percent and what follows.
 
     Attributes:
         shock: the move in percent (-10: every mark 10% lower).
@@ -521,16 +501,14 @@ class Shock:
 
 
 def shocked(h: Holder, calc: Calculator, mark: Decimal) -> Holder:
-    """
-    ``h`` valued at a new mark: maintenance margin from the tier the new notional is in
+    """``h`` valued at a new mark: maintenance margin from the tier the new notional is in
     (the last tier beyond the table, as :mod:`liqcalc.core.book` does).
     """
     return replace(h, mark=mark, maintenance_margin=maintenance_at(calc, h, mark, h.close_fee))
 
 
 def maintenance_at(calc: Calculator, h: Holder, mark: Decimal, close_fee: Decimal) -> Decimal:
-    """
-    Maintenance margin of ``h`` at ``mark``: tier at the mark notional where the venue reads
+    """Maintenance margin of ``h`` at ``mark``: tier at the mark notional where the venue reads
     it at the liquidation notional, else the entry tier (as ``Calculator.evaluate``).
     """
     ranged = calc.venue.margin.tier_basis == "liquidation_notional" and calc.symbol.tier_unit == "quote"
@@ -555,8 +533,7 @@ def cascade(
     low: int,
     high: int,
 ) -> Shock:
-    """
-    Move every mark by ``shock`` percent; liquidate each position whose liquidation price is
+    """Move every mark by ``shock`` percent; liquidate each position whose liquidation price is
     crossed, filled at the shocked mark worsened by ``slippage_bps``; settle each by the
     venue's waterfall (``liqcalc.core.waterfall.settle``, through ``Calculator.evaluate``) with
     the fund capped at what is left of ``insurance_fund`` (None: uncapped), in the order the

@@ -1,5 +1,4 @@
-"""
-The whole book under a price shock, vectorized (numpy, float64).
+"""The whole book under a price shock, vectorized (numpy, float64).
 
 This is the float twin of :func:`liqcalc.core.adl.cascade` for books of 100,000 positions and
 sweeps of 100 shocks; ``tests/core/test_book.py`` checks it against the Decimal reference (the
@@ -31,8 +30,7 @@ IntArray = NDArray[np.intp]
 
 
 class BookRowError(LiqcalcError):
-    """
-    A book row the venue's rules cannot hold (beyond the tiers, leverage above the tier's);
+    """A book row the venue's rules cannot hold (beyond the tiers, leverage above the tier's);
     ``row`` is its index in the book, ``field`` the column at fault.
     """
 
@@ -49,8 +47,7 @@ class UnsupportedWaterfall(LiqcalcError):
 
 @dataclass(frozen=True)
 class Columns:
-    """
-    The book as columns (one entry per position; ``nan`` where a column is absent).
+    """The book as columns (one entry per position; ``nan`` where a column is absent).
 
     Attributes:
         ids: each position's id.
@@ -118,8 +115,7 @@ class Tiers:
 
 @dataclass(frozen=True)
 class Priced:
-    """
-    Each position's prices and margin lines, computed once.
+    """Each position's prices and margin lines, computed once.
 
     Attributes:
         cols: the book.
@@ -145,8 +141,7 @@ class Priced:
     """The symbol's liquidation-fee rate, else the venue's."""
 
     def maintenance(self, rows: IntArray, price: Array, tier: IntArray | None = None) -> Array:
-        """
-        Maintenance margin of ``rows`` at ``price``: in ``tier``, or in the tier the venue
+        """Maintenance margin of ``rows`` at ``price``: in ``tier``, or in the tier the venue
         reads at that price (the notional's tier where the table is ranged, else the entry
         tier; the last tier beyond the table).
         """
@@ -165,8 +160,7 @@ class Priced:
 
 
 def price_book(venue: Venue, symbol: SymbolSpec, cols: Columns) -> Priced:
-    """
-    Liquidation and bankruptcy prices of every row.
+    """Liquidation and bankruptcy prices of every row.
 
     The equations are those of ``liqcalc.core.position.Calculator`` (see there for each
     venue's documentation):
@@ -296,8 +290,7 @@ def _decimal(value: float) -> Any:
 
 
 def scores(ranking: Ranking, priced: Priced, rows: IntArray, mark: Array) -> tuple[Array, NDArray[np.bool_]]:
-    """
-    Each row's score at ``mark`` and whether the formula ranks it (the formulas and their
+    """Each row's score at ``mark`` and whether the formula ranks it (the formulas and their
     sources are in :mod:`liqcalc.core.adl`, which this follows line by line).
     """
     cols = priced.cols
@@ -346,8 +339,7 @@ def scores(ranking: Ranking, priced: Priced, rows: IntArray, mark: Array) -> tup
 
 @dataclass(frozen=True)
 class Step:
-    """
-    One shock, in full (what the tables and the JSON ``queue`` show).
+    """One shock, in full (what the tables and the JSON ``queue`` show).
 
     Attributes:
         shock: percent move of every mark.
@@ -385,8 +377,7 @@ class Step:
     fund_left: float = float("nan")
 
     def overshoot(self, policy: str) -> float:
-        """
-        Profit taken beyond the deficit; pro-rata takes min(deficit, profits) by construction
+        """Profit taken beyond the deficit; pro-rata takes min(deficit, profits) by construction
         (as in :func:`liqcalc.core.adl.allocate`), so its float sum is not trusted to be exact.
         """
         if policy == "pro_rata":
@@ -524,21 +515,70 @@ class Book:
         mark = self.priced.cols.mark[rows] * factor
         value, ok = scores(self.ranking, self.priced, rows, mark)
         ranked, values = rows[ok], value[ok]
-        # One sort per shock, highest score first. Equal scores keep the book's order with your
-        # position first among them (as adl.rank): only when there are ties, a second sort of
-        # unique integer keys (tie group, then book order) settles them.
-        negative = -values
-        order = np.argsort(negative)
-        ordered = negative[order]
-        if ordered.size > 1:
-            breaks = ordered[1:] != ordered[:-1]
-            if not breaks.all():
-                group = np.concatenate(([0], np.cumsum(breaks)))
-                place = ranked[order] + 1
-                if self.you is not None:
-                    place = np.where(ranked[order] == self.you, 0, place)
-                order = order[np.argsort(group * (len(self.priced.cols) + 1) + place)]
+        order = self._order(ranked, values)
         return ranked[order], rows[~ok], values[order]
+
+    def _order(self, ranked: IntArray, values: Array, among: IntArray | None = None) -> IntArray:
+        """Positions (of ``among``, default all) by score, highest first, in one stable sort:
+        equal scores keep the book's order (``ranked`` is in book order), with your position
+        moved to the head of its tie group (as :func:`liqcalc.core.adl.rank`)."""
+        chosen = np.arange(ranked.size) if among is None else among
+        negative = -values[chosen]
+        order = chosen[np.argsort(negative)]
+        ordered = -values[order]
+        equal = ordered[1:] == ordered[:-1]
+        if equal.any():
+            # ties: within each run of equal scores, book order (indices ascend in book order);
+            # only the tied positions are sorted again
+            tied = np.zeros(order.size, dtype=bool)
+            tied[1:] |= equal
+            tied[:-1] |= equal
+            at = np.flatnonzero(tied)
+            group = np.cumsum(np.concatenate(([True], ~equal)))
+            order[at] = order[at[np.lexsort((order[at], group[at]))]]
+        if self.you is not None:
+            where = np.flatnonzero(ranked[order] == self.you)
+            if where.size:
+                k = int(where[0])
+                first = int(np.searchsorted(-values[order], -values[order[k]], side="left"))
+                if first < k:
+                    order = np.concatenate((order[:first], order[k : k + 1], order[first:k], order[k + 1 :]))
+        return order
+
+    def _queue_head(self, side: int, factor: float, quantity: float) -> tuple[IntArray, int]:
+        """The first positions of the queue, in order, enough to cover ``quantity``, and your
+        rank (0 when you are not queued): what :meth:`_queue` gives, without sorting the whole
+        side when the head is short. The head is selected with a partition; every position
+        scoring at least the cut is then sorted, so ties at the cut keep the queue's order."""
+        rows = self.sides[side]
+        if self.ranking in ("random_start", "none"):
+            order, _, _ = self._queue(side, factor)
+            where = np.flatnonzero(order == self.you) if self.you is not None else np.zeros(0, dtype=np.intp)
+            return order, int(where[0]) + 1 if where.size else 0
+        mark = self.priced.cols.mark[rows] * factor
+        value, ok = scores(self.ranking, self.priced, rows, mark)
+        ranked, values = rows[ok], value[ok]
+        rank = 0
+        if self.you is not None:
+            mine = np.flatnonzero(ranked == self.you)
+            if mine.size:
+                rank = int((values > values[mine[0]]).sum()) + 1
+        if quantity <= 0 or ranked.size == 0:
+            return ranked[:0], rank
+        size = self.priced.cols.size[ranked]
+        # Most of a side's ties are the losers at the tail (Binance scores every loss 0): when
+        # the positive scores cover the quantity, only they are ordered, and only a head of
+        # about twice the positions the quantity needs at the average size when that is short.
+        positive = np.flatnonzero(values > 0)
+        if size[positive].sum() >= quantity:
+            k = int(min(positive.size, 2 * quantity / max(float(size.mean()), 1e-300) + 64))
+            if k < positive.size // 4:
+                cut = np.partition(-values[positive], k - 1)[k - 1]
+                head = self._order(ranked, values, positive[-values[positive] <= cut])
+                if size[head].sum() >= quantity:
+                    return ranked[head], rank
+            return ranked[self._order(ranked, values, positive)], rank
+        return ranked[self._order(ranked, values)], rank
 
     def step(self, shock: float) -> Step:
         """One shock in full: the liquidations, the queue and both allocations."""
@@ -595,7 +635,6 @@ class Book:
             # once; only its touched head, the profitable total and your row are read.
             losing, hit, x = self._liquidate(float(shock))
             factor = 1.0 + float(shock) / 100.0
-            queue, _, _ = self._queue(-losing, factor)
             count[i] = hit.size
             out["liquidated_notional"][i] = float((cols.size[hit] * x["fill"]).sum())
             out["fund_paid"][i] = float(x["fund_paid"].sum())
@@ -604,27 +643,31 @@ class Book:
             out["deficit"][i] = deficit
             out["deleveraged_size"][i] = quantity
             out["deleveraged_notional"][i] = float((x["adl_size"] * x["adl_price"]).sum())
-            size = cols.size[queue]
-            unit = np.maximum(0.0, cols.side[queue] * (cols.mark[queue] * factor - cols.entry[queue]))
+            head, rank = self._queue_head(-losing, factor, quantity)
+            size = cols.size[head]
+            unit = np.maximum(0.0, cols.side[head] * (cols.mark[head] * factor - cols.entry[head]))
             cum = np.cumsum(size)
-            head = min(int(np.searchsorted(cum, quantity, side="left")) + 1, size.size)
-            taken = np.clip(quantity - (cum[:head] - size[:head]), 0.0, size[:head])
-            overshoot["queue"][i] = max(0.0, float((taken * unit[:head]).sum()) - deficit)
-            profits = float((size * unit).sum())
-            share = min(1.0, deficit / profits) if profits > 0 and deficit > 0 else 0.0
+            taken = np.clip(quantity - (cum - size), 0.0, size)
+            overshoot["queue"][i] = max(0.0, float((taken * unit).sum()) - deficit)
             if self.you is None:
                 continue
             you_liquidated[i] = bool((hit == self.you).any())
-            where = np.flatnonzero(queue == self.you)
-            if not where.size:
+            you_rank[i] = rank
+            if not rank:
                 continue
-            k = int(where[0])
-            you_rank[i] = k + 1
-            mark = cols.mark[self.you] * factor
+            # pro-rata needs the side's whole profit; only computed when there is a deficit
+            side_rows = self.sides[-losing]
+            side_unit = np.maximum(0.0, cols.side[side_rows] * (cols.mark[side_rows] * factor - cols.entry[side_rows]))
+            profits = float((cols.size[side_rows] * side_unit).sum()) if deficit > 0 else 0.0
+            share = min(1.0, deficit / profits) if profits > 0 and deficit > 0 else 0.0
+            you = self.you
+            mark = cols.mark[you] * factor
+            you_unit = max(0.0, float(cols.side[you] * (mark - cols.entry[you])))
             cum_size, cum_value = _pieces(x["adl_size"], x["adl_price"])
-            ahead = min(float(cum[k] - size[k]), quantity)
-            mine = {"queue": min(max(quantity - ahead, 0.0), float(size[k])),
-                    "pro_rata": float(size[k]) * share if unit[k] > 0 else 0.0}
+            position = np.flatnonzero(head == you)
+            ahead = min(float(cum[position[0]] - size[position[0]]), quantity) if position.size else quantity
+            mine = {"queue": min(max(quantity - ahead, 0.0), float(cols.size[you])),
+                    "pro_rata": float(cols.size[you]) * share if you_unit > 0 else 0.0}
             for policy, amount in mine.items():
                 you_size[policy][i] = amount
                 if amount <= 0:
@@ -635,7 +678,7 @@ class Book:
                 else:
                     price = float(cum_value[-1] / cum_size[-1])
                 you_price[policy][i] = price
-                you_loss[policy][i] = amount * cols.side[self.you] * (mark - price)
+                you_loss[policy][i] = amount * cols.side[you] * (mark - price)
         return Sweep(
             shock=shocks, liquidated_count=count, overshoot=overshoot, you_adl_size=you_size,
             you_adl_price=you_price, you_loss_vs_mark=you_loss, you_liquidated=you_liquidated, you_rank=you_rank,

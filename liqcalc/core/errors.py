@@ -1,5 +1,4 @@
-"""
-Exceptions of the core. Non-fatal outcomes are data (``warnings``); these are for inputs
+"""Exceptions of the core. Non-fatal outcomes are data (``warnings``); these are for inputs
 that make a calculation impossible.
 """
 
@@ -44,8 +43,7 @@ class LeverageError(LiqcalcError):
 
 
 class PresetError(LiqcalcError):
-    """
-    A preset file is missing, unreadable or invalid; the message names file and field.
+    """A preset file is missing, unreadable or invalid; the message names file and field.
 
     ``problems`` holds one line per problem found (``presets validate`` prints them all).
     """

@@ -1,5 +1,4 @@
-"""
-Immutable records of the core: a venue's rules, a symbol's tier table, a position.
+"""Immutable records of the core: a venue's rules, a symbol's tier table, a position.
 
 These are frozen dataclasses rather than pydantic models on purpose: the core is on the
 start-up path of every ``liqcalc position`` call, and defining fifteen pydantic models costs
@@ -46,8 +45,7 @@ def side_sign(side: Side) -> int:
 
 @dataclass(frozen=True, slots=True)
 class Tier:
-    """
-    One row of a venue's tier (bracket, risk-limit) table.
+    """One row of a venue's tier (bracket, risk-limit) table.
 
     Attributes:
         number: 1-based position in the table (Binance "bracket", Bybit risk id order).
@@ -74,8 +72,7 @@ class Tier:
 
 @dataclass(frozen=True, slots=True)
 class SymbolSpec:
-    """
-    A tradable contract of a venue and its tier table.
+    """A tradable contract of a venue and its tier table.
 
     Attributes:
         name: the venue's own spelling (``BTCUSDT``, ``BTC-USDT-SWAP``, ``BTC``).
@@ -111,8 +108,7 @@ class SymbolSpec:
 
 @dataclass(frozen=True, slots=True)
 class MarginRules:
-    """
-    How a venue turns a tier table into maintenance margin.
+    """How a venue turns a tier table into maintenance margin.
 
     Attributes:
         tier_basis: where the tier is read: at the notional at the liquidation price
@@ -133,8 +129,7 @@ class MarginRules:
 
 @dataclass(frozen=True, slots=True)
 class FeeRules:
-    """
-    Fee rates, as fractions of notional.
+    """Fee rates, as fractions of notional.
 
     Attributes:
         maker: maker rate.
@@ -153,8 +148,7 @@ class FeeRules:
 
 @dataclass(frozen=True, slots=True)
 class SurplusRule:
-    """
-    Where the margin left after a liquidation that fills better than bankruptcy goes.
+    """Where the margin left after a liquidation that fills better than bankruptcy goes.
 
     Attributes:
         to: the recipient (insurance fund, trader, ...).
@@ -172,8 +166,7 @@ class SurplusRule:
 
 @dataclass(frozen=True, slots=True)
 class ShortfallRule:
-    """
-    Who pays what is missing when the liquidation fills beyond the bankruptcy price.
+    """Who pays what is missing when the liquidation fills beyond the bankruptcy price.
 
     Attributes:
         waterfall: the payers, in order; the last one takes whatever is left.
@@ -186,8 +179,7 @@ class ShortfallRule:
 
 @dataclass(frozen=True, slots=True)
 class AdlRule:
-    """
-    How the venue auto-deleverages winners.
+    """How the venue auto-deleverages winners.
 
     Attributes:
         ranking: the queue's ranking formula (``random_start``: no ranking, dYdX v4).
@@ -207,8 +199,7 @@ class AdlRule:
 
 @dataclass(frozen=True, slots=True)
 class Venue:
-    """
-    A venue's rules, as a preset states them (the tier tables live in :class:`SymbolSpec`).
+    """A venue's rules, as a preset states them (the tier tables live in :class:`SymbolSpec`).
 
     Attributes:
         name: the preset's name (``binance``).
@@ -244,8 +235,7 @@ class Venue:
 
 @dataclass(frozen=True, slots=True)
 class Flow:
-    """
-    Money moving in a liquidation: ``amount`` from ``source`` to ``target``.
+    """Money moving in a liquidation: ``amount`` from ``source`` to ``target``.
 
     A surplus flows from ``"margin"`` to its recipients; a shortfall flows from its payers
     to ``"deficit"``.
@@ -258,8 +248,7 @@ class Flow:
 
 @dataclass(frozen=True, slots=True)
 class Waterfall:
-    """
-    Where the money goes when the liquidation fills at ``fill_price``.
+    """Where the money goes when the liquidation fills at ``fill_price``.
 
     Attributes:
         label: which fill this is (``liquidation``, ``bankruptcy``, ``fill``).

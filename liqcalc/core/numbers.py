@@ -1,5 +1,4 @@
-"""
-Number construction for the core: one place that turns input into Decimal.
+"""Number construction for the core: one place that turns input into Decimal.
 
 Rounding happens only where a venue's rule says so; display precision belongs to the
 renderer. NaN and infinities are never valid in a financial input.
@@ -24,8 +23,7 @@ def context() -> Context:
 
 
 def to_decimal(value: object, field: str) -> Decimal:
-    """
-    Turn ``value`` into a finite Decimal, or raise :class:`InputError` naming ``field``.
+    """Turn ``value`` into a finite Decimal, or raise :class:`InputError` naming ``field``.
 
     Floats go through ``repr`` so ``0.1`` becomes ``Decimal("0.1")``, not its binary expansion.
     """

@@ -1,5 +1,4 @@
-"""
-Liquidation and bankruptcy prices of one position, isolated or cross, by the venue's rules.
+"""Liquidation and bankruptcy prices of one position, isolated or cross, by the venue's rules.
 
 The generic model (reference: Binance's published formula, which the other venues' formulas
 are special cases of):
@@ -37,8 +36,7 @@ Mode = Literal["isolated", "cross"]
 
 @dataclass(frozen=True, slots=True)
 class PositionSpec:
-    """
-    A position and its margin, as the trader states it.
+    """A position and its margin, as the trader states it.
 
     Attributes:
         side: ``long`` or ``short``.
@@ -73,8 +71,7 @@ class PositionSpec:
 
 @dataclass(frozen=True, slots=True)
 class PositionResult:
-    """
-    Everything ``liqcalc position`` reports about one position.
+    """Everything ``liqcalc position`` reports about one position.
 
     Attributes:
         symbol: the symbol, in the venue's spelling.
@@ -144,8 +141,7 @@ class Calculator:
     # -- margin --------------------------------------------------------------------------
 
     def close_fee(self, side: Side, size: Decimal, entry: Decimal, leverage: Decimal | None) -> Decimal:
-        """
-        Bybit UTA's estimated fee to close at the bankruptcy price, else 0.
+        """Bybit UTA's estimated fee to close at the bankruptcy price, else 0.
 
         Docs (Bybit UTA isolated): "Initial Margin = (Position Value / Leverage) + Estimated
         Fee to Close Position", "Maintenance Margin = (Position Value x MMR) - Maintenance
@@ -219,8 +215,7 @@ class Calculator:
         lines: Sequence[_Maintenance],
         ranged: bool,
     ) -> tuple[Decimal | None, _Maintenance]:
-        """
-        The liquidation price: the first price, moving against the position, where equity
+        """The liquidation price: the first price, moving against the position, where equity
         reaches maintenance margin.
 
         ``lines`` holds the maintenance margin of each candidate tier. With ``ranged`` (tier
@@ -262,8 +257,7 @@ class Calculator:
         return best
 
     def bankruptcy(self, side: Side, size: Decimal, entry: Decimal, backing: Decimal) -> Decimal | None:
-        """
-        Where equity is zero; on Bybit UTA, where equity equals the reserved closing fee.
+        """Where equity is zero; on Bybit UTA, where equity equals the reserved closing fee.
 
         Docs (Bybit): "BP(long) = Entry Price x (1 - Initial Margin Rate)"; with the closing
         fee in the margin this is where margin left equals ``q x P x taker``.
@@ -442,8 +436,7 @@ class Calculator:
 
 @dataclass(frozen=True, slots=True)
 class AccountRow:
-    """
-    One position of a cross account file.
+    """One position of a cross account file.
 
     Attributes:
         symbol: the symbol as the venue spells it.
@@ -467,8 +460,7 @@ class AccountRow:
 
 
 def evaluate_account(venue: Venue, wallet: Decimal, rows: Sequence[AccountRow], *, funding: Decimal = ZERO) -> list[PositionResult]:
-    """
-    Cross-margin liquidation price of every position of an account.
+    """Cross-margin liquidation price of every position of an account.
 
     Docs (Binance): "TMM1: Maintenance margin of all other contracts, excluding Contract 1",
     "UPNL1: Unrealized PNL of all other contracts, excluding Contract 1"; each position's LP

@@ -11,8 +11,7 @@ from liqcalc.core.numbers import ONE, ZERO, div
 
 
 def maint_amounts(floors: Sequence[Decimal], rates: Sequence[Decimal]) -> list[Decimal]:
-    """
-    Maintenance amount of every tier, by the recursion the venues document.
+    """Maintenance amount of every tier, by the recursion the venues document.
 
     Docs (Binance): "Maintenance Amount = [Floor of Position Bracket on Level n * (MMR on
     Level n - MMR on Level n-1)] + Maintenance Amount on Level n-1"
@@ -31,8 +30,7 @@ def maint_amounts(floors: Sequence[Decimal], rates: Sequence[Decimal]) -> list[D
 
 
 def mmr_from_max_leverage(max_leverage: Decimal) -> Decimal:
-    """
-    Maintenance rate as half the initial margin rate at the tier's maximum leverage.
+    """Maintenance rate as half the initial margin rate at the tier's maximum leverage.
 
     Docs (Hyperliquid): "maintenance_margin_rate(tier = n) = (Initial Margin Rate at Maximum
     leverage at tier n) / 2"; "at 20x max leverage, maintenance_margin_rate = 2.5%".
@@ -42,8 +40,7 @@ def mmr_from_max_leverage(max_leverage: Decimal) -> Decimal:
 
 
 def tier_for(symbol: SymbolSpec, notional: Decimal, what: str) -> Tier:
-    """
-    The tier holding ``notional`` (``floor < notional <= cap``).
+    """The tier holding ``notional`` (``floor < notional <= cap``).
 
     Raises :class:`TierError` when the notional is beyond the last tier, saying whether the
     table is known to be complete and how to supply a fuller one. ``what`` names the

@@ -1,5 +1,4 @@
-"""
-Where the money goes when a liquidation fills: surplus to its recipients, shortfall from
+"""Where the money goes when a liquidation fills: surplus to its recipients, shortfall from
 its payers, by the venue's rules.
 """
 
@@ -41,8 +40,7 @@ def settle(
     caps: Mapping[Party, Decimal],
     adl_price: Decimal | None,
 ) -> Waterfall:
-    """
-    Split the position's ``equity`` at ``fill_price`` by the venue's rules.
+    """Split the position's ``equity`` at ``fill_price`` by the venue's rules.
 
     Surplus (``equity >= 0``): the liquidation fee, ``rate x liquidated notional`` capped at
     what is left ("a liquidation fee will be charged on the amount liquidated", Binance

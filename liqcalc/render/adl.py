@@ -640,8 +640,9 @@ def render_table(report: AdlReport, preset: Any) -> None:
     info = _info(preset)
     you = report.you
     if you is not None:
-        table = Table(title=f"ADL exposure: {report.symbol} {you['side']} {qty(you['size'])} @ {price(you['entry'])} on "
-                            f"{report.venue_title} ({info.name}, as of {info.as_of})", title_justify="left", show_header=False)
+        console.print(f"ADL exposure: {report.symbol} {you['side']} {qty(you['size'])} @ {price(you['entry'])} on "
+                      f"{report.venue_title} ({info.name}, as of {info.as_of})")
+        table = Table(show_header=False)
         table.add_column("", style="bold")
         table.add_column("", justify="right")
         table.add_column("")

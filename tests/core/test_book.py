@@ -137,3 +137,46 @@ def test_rows_beyond_the_table_or_above_max_leverage_are_named() -> None:
         book.price_book(venue, sym, columns(specs))
     assert error.value.row == 5 and error.value.field == "leverage"
     assert "above the maximum 100x" in error.value.problem
+
+
+@pytest.mark.parametrize("ranking", ["pnl_x_leverage", "binance_leverage_pnl", "hyperliquid", "random_start"])
+def test_sweep_on_a_large_book_matches_the_full_sort(ranking: str) -> None:
+    """The sweep selects only the queue's head (argpartition, widened until it covers the
+    deleveraged size): on 2,000 positions, where the head takes several widenings, every
+    figure equals the one from fully sorted steps."""
+    loaded = load("bybit")
+    venue, sym = loaded.venue, loaded.symbol("BTCUSDT")
+    specs = random_specs(11, 2000) + [("you", PositionSpec(side="short", size=D("0.5"), entry=D(60500), mark=D(60000), leverage=D(20)))]
+    you = len(specs) - 1
+    model = book.Book(venue, book.price_book(venue, sym, columns(specs)), ranking=ranking,  # type: ignore[arg-type]
+                      slippage_bps=50.0, insurance_fund=0.0, you=you)
+    shocks = np.arange(-1.0, -25.0, -2.0)
+    sweep = model.sweep(shocks)
+    for i, shock in enumerate(shocks):
+        step = model.step(float(shock))
+        taken = step.sizes["queue"]
+        assert sweep.overshoot["queue"][i] == pytest.approx(step.overshoot("queue"), rel=1e-9, abs=1e-9)
+        where = np.flatnonzero(step.queue == you)
+        assert sweep.you_rank[i] == (int(where[0]) + 1 if where.size else 0)
+        assert sweep.you_adl_size["queue"][i] == pytest.approx(taken[where[0]] if where.size else 0.0)
+        assert sweep.you_adl_size["pro_rata"][i] == pytest.approx(step.sizes["pro_rata"][where[0]] if where.size else 0.0)
+
+
+def test_equal_scores_keep_book_order_with_you_first() -> None:
+    """Ties in the queue: identical positions rank in book order, yours first among them
+    (the pessimistic reading, as adl.rank), whatever the formula puts before or after them."""
+    loaded = load("binance")
+    venue, sym = loaded.venue, loaded.symbol("BTCUSDT")
+    twin = PositionSpec(side="long", size=D(1), entry=D(58000), mark=D(60000), leverage=D(10))
+    best = PositionSpec(side="long", size=D(1), entry=D(50000), mark=D(60000), leverage=D(10))
+    specs = [("a", twin), ("b", twin), ("top", best), ("c", twin), ("you", twin), ("d", twin)]
+    for ranking in ("pnl_x_leverage", "binance_leverage_pnl", "hyperliquid", "bitget"):
+        model = book.Book(venue, book.price_book(venue, sym, columns(specs)), ranking=ranking,  # type: ignore[arg-type]
+                          slippage_bps=50.0, insurance_fund=None, you=4)
+        step = model.step(0.0)  # no move: the longs' queue as it stands
+        names = [specs[i][0] for i in step.queue]
+        twins = [n for n in names if n != "top"]
+        assert twins == ["you", "a", "b", "c", "d"], ranking
+        head, rank = model._queue_head(1, 1.0, 3.0)
+        assert [specs[i][0] for i in head] == names[: len(head)] and len(head) >= 3
+        assert rank == names.index("you") + 1
