@@ -2,35 +2,59 @@
 
 from __future__ import annotations
 
+import sys
+
 import typer
 
-from liqcalc.cli import presets_cmd
-from liqcalc.cli.adl_risk import adl_risk
-from liqcalc.cli.compare import compare
-from liqcalc.cli.position import position
-
-app = typer.Typer(
-    name="liqcalc",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-    context_settings={"help_option_names": ["-h", "--help"]},
-    help="Exchange-faithful liquidation, bankruptcy and ADL what-ifs for perpetual futures.",
-)
-app.command("position", no_args_is_help=True)(position)
-app.command("adl-risk", no_args_is_help=True)(adl_risk)
-app.add_typer(presets_cmd.app, name="presets")
-app.command("compare", no_args_is_help=True)(compare)
+HELP = "Exchange-faithful liquidation, bankruptcy and ADL what-ifs for perpetual futures."
+COMMANDS = ("position", "adl-risk", "presets", "compare")
 
 
-@app.callback()
-def _root() -> None:
-    """Exchange-faithful liquidation, bankruptcy and ADL what-ifs for perpetual futures.
+def build_app(only: str | None = None) -> typer.Typer:
+    """The Typer app with every command, or with ``only`` one of them.
 
-    Exit codes: 0 ok, 1 domain or data error, 2 usage error.
+    Typer turns every option of every registered command into a click parameter at start-up
+    (about half a millisecond each); a run of one command registers just that one.
     """
+    app = typer.Typer(
+        name="liqcalc",
+        no_args_is_help=True,
+        add_completion=False,
+        pretty_exceptions_enable=False,
+        context_settings={"help_option_names": ["-h", "--help"]},
+        help=HELP,
+    )
+    if only in (None, "position"):
+        from liqcalc.cli.position import position
+
+        app.command("position", no_args_is_help=True)(position)
+    if only in (None, "adl-risk"):
+        from liqcalc.cli.adl_risk import adl_risk
+
+        app.command("adl-risk", no_args_is_help=True)(adl_risk)
+    if only in (None, "presets"):
+        from liqcalc.cli import presets_cmd
+
+        app.add_typer(presets_cmd.app, name="presets")
+    if only in (None, "compare"):
+        from liqcalc.cli.compare import compare
+
+        app.command("compare", no_args_is_help=True)(compare)
+
+    @app.callback()
+    def _root() -> None:
+        """Exchange-faithful liquidation, bankruptcy and ADL what-ifs for perpetual futures.
+
+        Exit codes: 0 ok, 1 domain or data error, 2 usage error.
+        """
+
+    return app
+
+
+app = build_app()
 
 
 def main() -> None:
-    """Console entry point."""
-    app()
+    """Console entry point: registers only the command being run."""
+    name = sys.argv[1] if len(sys.argv) > 1 else None
+    build_app(name if name in COMMANDS else None)()
