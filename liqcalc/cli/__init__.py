@@ -51,7 +51,18 @@ def build_app(only: str | None = None) -> typer.Typer:
     return app
 
 
-app = build_app()
+_app: typer.Typer | None = None
+
+
+def __getattr__(name: str) -> typer.Typer:
+    """``liqcalc.cli.app``, the whole app (tests, ``typer.main.get_command``), built on first use
+    so that the entry point does not import every command's module."""
+    global _app
+    if name != "app":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    if _app is None:
+        _app = build_app()
+    return _app
 
 
 def main() -> None:
