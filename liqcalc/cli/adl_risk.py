@@ -20,7 +20,21 @@ from typing import TYPE_CHECKING, Annotated, Any, cast
 import typer
 
 from liqcalc.cli.errors import boundary
-from liqcalc.cli.options import JsonOpt, PresetOpt, SideOpt, SymbolOpt
+from liqcalc.cli.options import (
+    EntryOpt,
+    InsuranceFundOpt,
+    JsonOpt,
+    LeverageOpt,
+    MarginOpt,
+    ModeOpt,
+    NoStaleWarningOpt,
+    NotionalOpt,
+    PresetOpt,
+    SideOpt,
+    SizeOpt,
+    SymbolOpt,
+    WalletOpt,
+)
 from liqcalc.cli.request import UsageInputError, build, option_name
 from liqcalc.core.errors import InputError, LeverageError, LiqcalcError, TierError, UsageError
 from liqcalc.core.model import Ranking, Side, SymbolSpec, Venue, side_sign
@@ -353,13 +367,13 @@ def adl_risk(
     preset: PresetOpt = None,
     symbol: SymbolOpt = None,
     side: SideOpt = None,
-    entry: Annotated[str | None, typer.Option(metavar="PRICE", help="Your average entry price.")] = None,
-    size: Annotated[str | None, typer.Option(metavar="QTY", help="Your position size in the base asset.")] = None,
-    notional: Annotated[str | None, typer.Option(metavar="AMOUNT", help="Your size as quote value at entry (instead of --size).")] = None,
-    leverage: Annotated[str | None, typer.Option(metavar="X", help="Your leverage (isolated: sets the margin).")] = None,
-    margin: Annotated[str | None, typer.Option(metavar="AMOUNT", help="Your isolated margin (instead of --leverage).")] = None,
-    mode: Annotated[str | None, typer.Option(metavar="isolated|cross", help="Your margin mode (default: isolated).")] = None,
-    wallet: Annotated[str | None, typer.Option(metavar="AMOUNT", help="Your cross wallet balance (with --mode cross).")] = None,
+    entry: EntryOpt = None,
+    size: SizeOpt = None,
+    notional: NotionalOpt = None,
+    leverage: LeverageOpt = None,
+    margin: MarginOpt = None,
+    mode: ModeOpt = None,
+    wallet: WalletOpt = None,
     mark: Annotated[str | None, typer.Option(metavar="PRICE", help="The mark price now, for you and for book rows without one (default: your entry).")] = None,
     book: Annotated[str | None, typer.Option(metavar="FILE|-", help="The other positions: CSV or JSON lines with id, side, size, entry, margin or leverage (wallet for cross, mark optional).")] = None,
     liquidated_size: Annotated[str | None, typer.Option(metavar="QTY", help="An uncovered liquidation on the other side: its size...")] = None,
@@ -367,13 +381,14 @@ def adl_risk(
     liquidated_side: Annotated[str | None, typer.Option(metavar="long|short", help="The liquidated side (default: the side opposite yours).")] = None,
     shock: Annotated[str | None, typer.Option(metavar="PCT|FROM:TO:STEP", help="Move every mark by PCT percent (-10: 10% down), or sweep FROM:TO:STEP.")] = None,
     slippage_bps: Annotated[str, typer.Option(metavar="BPS", help="How much worse than the shocked mark a liquidation fills, in basis points. 50 (0.5%): a liquidation is a market order that crosses the spread and walks a book thinned by the move; 0 fills at the mark.")] = DEFAULT_SLIPPAGE_BPS,
-    insurance_fund: Annotated[str | None, typer.Option(metavar="AMOUNT", help="What the venue's fund can pay of the shortfalls (default: all of them).")] = None,
+    insurance_fund: InsuranceFundOpt = None,
     ranking: Annotated[str | None, typer.Option(metavar="NAME", help="Override the preset's queue ranking: pnl_x_leverage, binance_leverage_pnl, hyperliquid, bitget, random_start.")] = None,
     policy: Annotated[str, typer.Option(metavar="queue|pro-rata", help="Whose allocation fills adl_size: the venue's queue, or pro-rata by profit (both are shown).")] = "queue",
     seed: Annotated[int, typer.Option(metavar="N", help="random_start (dYdX): seed of the walk's random start, so a run repeats.")] = 0,
     hedge_size: Annotated[str | None, typer.Option(metavar="QTY", help="Size held elsewhere against this position (the hedge ADL would leave alone).")] = None,
     lights: Annotated[int | None, typer.Option(metavar="N", help="The ADL indicator the venue shows you, to place you in a band of the queue.")] = None,
     top: Annotated[int, typer.Option(metavar="N", help="Queue rows shown in the table (JSON has them all).")] = 10,
+    no_stale_warning: NoStaleWarningOpt = False,
     json_output: JsonOpt = False,
 ) -> None:
     """Your exposure to auto-deleveraging: your place in the venue's queue, what a liquidation
@@ -390,7 +405,7 @@ def adl_risk(
          "leverage": leverage, "margin": margin, "mode": mode, "wallet": wallet, "mark": mark},
         book=book, liquidated_size=liquidated_size, bankruptcy_price=bankruptcy_price, liquidated_side=liquidated_side,
         shock=shock, slippage_bps=slippage_bps, insurance_fund=insurance_fund, ranking=ranking, policy=policy,
-        seed=seed, hedge_size=hedge_size, lights=lights, top=top,
+        seed=seed, hedge_size=hedge_size, lights=lights, top=top, stale_warning=not no_stale_warning,
         output=OutputFormat.json if json_output else OutputFormat.table,
     )
 
@@ -414,8 +429,9 @@ class Context:
 def run_adl_risk(options: dict[str, Any], *, book: str | None, liquidated_size: str | None, bankruptcy_price: str | None,
                  liquidated_side: str | None, shock: str | None, slippage_bps: str, insurance_fund: str | None,
                  ranking: str | None, policy: str, seed: int, hedge_size: str | None, lights: int | None, top: int,
-                 output: OutputFormat) -> None:
+                 stale_warning: bool, output: OutputFormat) -> None:
     from liqcalc.presets.loader import load
+    from liqcalc.presets.loader import stale_warning as age_warning
 
     given = {k: v for k, v in options.items() if v is not None}
     preset_name, symbol_name = given.get("preset"), given.get("symbol")
@@ -491,6 +507,8 @@ def run_adl_risk(options: dict[str, Any], *, book: str | None, liquidated_size: 
         raise UsageError("give your position (--side, --entry, --size, --leverage) or a --book, or both")
 
     warnings: list[str] = list(you.warnings) if you is not None else []
+    if stale_warning and (old := age_warning(loaded)):
+        warnings.insert(0, old)
     checked: Book | None = None
     if book is not None:
         import gc

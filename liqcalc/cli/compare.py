@@ -8,7 +8,18 @@ from typing import Annotated, Any
 import typer
 
 from liqcalc.cli.errors import boundary
-from liqcalc.cli.options import JsonOpt, SideOpt, SymbolOpt
+from liqcalc.cli.options import (
+    EntryOpt,
+    JsonOpt,
+    LeverageOpt,
+    MarginOpt,
+    MarkOpt,
+    NoStaleWarningOpt,
+    NotionalOpt,
+    SideOpt,
+    SizeOpt,
+    SymbolOpt,
+)
 from liqcalc.render import OutputFormat
 
 
@@ -16,14 +27,14 @@ def compare(
     *,
     symbol: SymbolOpt = None,
     side: SideOpt = None,
-    entry: Annotated[str | None, typer.Option(metavar="PRICE", help="Average entry price.")] = None,
-    size: Annotated[str | None, typer.Option(metavar="QTY", help="Position size in the base asset.")] = None,
-    notional: Annotated[str | None, typer.Option(metavar="AMOUNT", help="Position size as quote value at entry.")] = None,
-    leverage: Annotated[str | None, typer.Option(metavar="X", help="Leverage.")] = None,
-    margin: Annotated[str | None, typer.Option(metavar="AMOUNT", help="Isolated margin (instead of --leverage).")] = None,
-    mark: Annotated[str | None, typer.Option(metavar="PRICE", help="Mark price now (default: entry).")] = None,
+    entry: EntryOpt = None,
+    size: SizeOpt = None,
+    notional: NotionalOpt = None,
+    leverage: LeverageOpt = None,
+    margin: MarginOpt = None,
+    mark: MarkOpt = None,
     presets: Annotated[str | None, typer.Option("--presets", metavar="A,B,...", help="Presets to compare (default: every built-in one).")] = None,
-    no_stale_warning: Annotated[bool, typer.Option("--no-stale-warning", help="Do not warn about presets older than 90 days.")] = False,
+    no_stale_warning: NoStaleWarningOpt = False,
     json_output: JsonOpt = False,
 ) -> None:
     """The same trade on every venue: max leverage, margins, liquidation and bankruptcy prices,

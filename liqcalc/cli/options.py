@@ -1,4 +1,8 @@
-"""Options shared by the commands, defined once as ``Annotated`` aliases."""
+"""Options shared by the commands, defined once as ``Annotated`` aliases.
+
+Numbers are taken as text and parsed by :mod:`liqcalc.cli.request`, so a bad value is named
+the way the user wrote it, in one line, never by a parser's traceback.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +19,25 @@ SymbolOpt = Annotated[
     typer.Option("--symbol", "-s", help="The venue's spelling (BTCUSDT, BTC-USDT-SWAP) or a base asset (BTC)."),
 ]
 SideOpt = Annotated[str | None, typer.Option("--side", metavar="long|short", help="Position side.")]
-PriceOpt = Annotated[str | None, typer.Option(metavar="PRICE")]
-AmountOpt = Annotated[str | None, typer.Option(metavar="AMOUNT")]
+EntryOpt = Annotated[str | None, typer.Option("--entry", metavar="PRICE", help="Average entry price.")]
+SizeOpt = Annotated[str | None, typer.Option("--size", metavar="QTY", help="Position size in the base asset.")]
+NotionalOpt = Annotated[
+    str | None, typer.Option("--notional", metavar="AMOUNT", help="Position size as quote value at entry (instead of --size).")
+]
+LeverageOpt = Annotated[str | None, typer.Option("--leverage", metavar="X", help="Leverage (isolated: sets the margin).")]
+MarginOpt = Annotated[
+    str | None, typer.Option("--margin", metavar="AMOUNT", help="Isolated margin in quote currency (instead of --leverage).")
+]
+MarkOpt = Annotated[str | None, typer.Option("--mark", metavar="PRICE", help="Mark price now (default: entry).")]
+ModeOpt = Annotated[str | None, typer.Option("--mode", metavar="isolated|cross", help="Margin mode (default: isolated).")]
+WalletOpt = Annotated[
+    str | None, typer.Option("--wallet", metavar="AMOUNT", help="Cross wallet balance (with --mode cross or --account).")
+]
+InsuranceFundOpt = Annotated[
+    str | None,
+    typer.Option("--insurance-fund", metavar="AMOUNT", help="What the venue's fund can pay of a shortfall (default: all of it)."),
+]
+NoStaleWarningOpt = Annotated[
+    bool, typer.Option("--no-stale-warning", help="Do not warn about a preset older than 90 days.")
+]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Write one JSON object to stdout instead of tables.")]

@@ -11,7 +11,21 @@ from typing import TYPE_CHECKING, Annotated, Any, TextIO
 import typer
 
 from liqcalc.cli.errors import boundary
-from liqcalc.cli.options import AmountOpt, JsonOpt, PresetOpt, PriceOpt, SideOpt, SymbolOpt
+from liqcalc.cli.options import (
+    EntryOpt,
+    InsuranceFundOpt,
+    JsonOpt,
+    MarginOpt,
+    MarkOpt,
+    ModeOpt,
+    NoStaleWarningOpt,
+    NotionalOpt,
+    PresetOpt,
+    SideOpt,
+    SizeOpt,
+    SymbolOpt,
+    WalletOpt,
+)
 from liqcalc.cli.request import Request, UsageInputError, build, key_name, option_name
 from liqcalc.core.errors import InputError, LiqcalcError, PresetError, UsageError
 from liqcalc.core.model import Party
@@ -76,25 +90,25 @@ def position(
     preset: PresetOpt = None,
     symbol: SymbolOpt = None,
     side: SideOpt = None,
-    entry: Annotated[str | None, typer.Option(metavar="PRICE", help="Average entry price.")] = None,
-    size: Annotated[str | None, typer.Option(metavar="QTY", help="Position size in the base asset.")] = None,
-    notional: Annotated[str | None, typer.Option(metavar="AMOUNT", help="Position size as quote value at entry (instead of --size).")] = None,
+    entry: EntryOpt = None,
+    size: SizeOpt = None,
+    notional: NotionalOpt = None,
     leverage: Annotated[list[str] | None, typer.Option(metavar="X", help="Leverage; repeat it (or give 5,10,20) for one row each.")] = None,
-    margin: Annotated[str | None, typer.Option(metavar="AMOUNT", help="Isolated margin in quote currency (instead of --leverage).")] = None,
-    mark: Annotated[str | None, typer.Option(metavar="PRICE", help="Mark price now (default: entry).")] = None,
+    margin: MarginOpt = None,
+    mark: MarkOpt = None,
     add_margin: Annotated[str | None, typer.Option(metavar="AMOUNT", help="Margin added to the isolated position.")] = None,
     funding: Annotated[str | None, typer.Option(metavar="AMOUNT", help="Funding paid out of the margin so far (negative when received).")] = None,
     mmr: Annotated[str | None, typer.Option(metavar="RATE", help="Maintenance rate overriding the tier table (0.005 = 0.5%).")] = None,
     maint_amount: Annotated[str | None, typer.Option(metavar="AMOUNT", help="Maintenance amount going with --mmr.")] = None,
-    mode: Annotated[str | None, typer.Option(metavar="isolated|cross", help="Margin mode (default: isolated).")] = None,
-    wallet: Annotated[str | None, typer.Option(metavar="AMOUNT", help="Cross wallet balance (with --mode cross or --account).")] = None,
+    mode: ModeOpt = None,
+    wallet: WalletOpt = None,
     account: Annotated[Path | None, typer.Option(metavar="FILE", help="A JSON or TOML cross account: preset, wallet, positions.")] = None,
-    fill: PriceOpt = None,
-    insurance_fund: AmountOpt = None,
+    fill: Annotated[str | None, typer.Option(metavar="PRICE", help="The average price the liquidation order fills at.")] = None,
+    insurance_fund: InsuranceFundOpt = None,
     can_pay: Annotated[list[str] | None, typer.Option(metavar="PARTY=AMOUNT", help="What a waterfall payer can pay (repeatable).")] = None,
     liquidation_fee: Annotated[str | None, typer.Option(metavar="RATE", help="Liquidation fee rate overriding the preset's.")] = None,
     input_file: Annotated[str | None, typer.Option("--input", metavar="FILE|-", help="JSON lines of positions in, JSON lines of results out.")] = None,
-    no_stale_warning: Annotated[bool, typer.Option("--no-stale-warning", help="Do not warn about a preset older than 90 days.")] = False,
+    no_stale_warning: NoStaleWarningOpt = False,
     json_output: JsonOpt = False,
 ) -> None:
     """Liquidation and bankruptcy prices of a position, and where the money goes.

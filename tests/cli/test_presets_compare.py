@@ -83,3 +83,12 @@ def test_stale_preset_warns_once_and_can_be_silenced() -> None:
     assert data["warnings"] == [table.stderr.removeprefix("liqcalc: warning: ").strip()]
     quiet = runner.invoke(app, [*args, "--no-stale-warning", "--json"])
     assert quiet.stderr == "" and json.loads(quiet.stdout)["warnings"] == []
+
+
+def test_adl_risk_warns_about_a_stale_preset_too() -> None:
+    args = ["adl-risk", "--preset", "dydx", "--symbol", "BTC", "--side", "short", "--entry", "64000", "--size", "1",
+            "--leverage", "10", "--mark", "60000", "--liquidated-size", "1", "--bankruptcy-price", "61000"]
+    data = json.loads(runner.invoke(app, [*args, "--json"]).stdout)
+    assert any("dydx preset is 213 days old" in w for w in data["warnings"])
+    quiet = json.loads(runner.invoke(app, [*args, "--json", "--no-stale-warning"]).stdout)
+    assert not any("days old" in w for w in quiet["warnings"])
