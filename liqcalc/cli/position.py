@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TextIO
@@ -226,7 +226,3 @@ def run_batch(session: Session, defaults: dict[str, Any], input_file: str, out: 
             failures += 1
             write(dumps({"schema_version": SCHEMA_VERSION, "line": number, "error": str(error)}) + "\n")
     return failures
-
-
-def iter_nonempty(lines: Iterable[str]) -> Iterator[str]:
-    return (line for line in lines if line.strip())
