@@ -203,7 +203,8 @@ def waterfall_words(w: Waterfall, venue: Venue, quote: str, result: PositionResu
             text += (" Equity is below the backstop threshold of maintenance margin, so the backstop takes the "
                      "position and the margin is not returned.")
         elif venue.fees.liquidation > 0 or result.liquidation_fee_rate > 0:
-            text += f" The liquidation fee is {percent(result.liquidation_fee_rate)} of the liquidated notional, capped at what is left."
+            rate = f"{(result.liquidation_fee_rate * 100).normalize():f}%"
+            text += f" The liquidation fee is {rate} of the liquidated notional, capped at what is left."
         return text
     parts = [f"{PARTY_WORDS[f.source]} pay{'s' if not f.source.endswith('s') else ''} {money(f.amount)} {quote}" for f in w.flows]
     text = head + f"{money(w.shortfall)} {quote} is missing beyond the bankruptcy price; " + ", then ".join(parts) + "."
@@ -270,7 +271,8 @@ def render_table(report: PositionReport) -> None:
                   "" if liq["percent"] is None else f"{price(liq['price'])} ({liq['percent']:+.2f}%) from mark")
     table.add_row("bankruptcy price", price(r.bankruptcy_price),
                   "" if bkr["percent"] is None else f"{price(bkr['price'])} ({bkr['percent']:+.2f}%) from mark")
-    table.add_row("liquidation fee", money(r.liquidation_fee, quote), f"{percent(r.liquidation_fee_rate)} of notional at liquidation")
+    table.add_row("liquidation fee", money(r.liquidation_fee, quote),
+                  f"{(r.liquidation_fee_rate * 100).normalize():f}% of notional at liquidation")
     table.add_row("open fee", money(r.open_fee, quote), f"taker {percent(venue.fees.taker, 4)}")
     console.print(table)
     console.print(why_tier(r, venue, symbol))
