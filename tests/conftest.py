@@ -3,8 +3,13 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 sys.path.insert(0, str(Path(__file__).parent))
+
+# No per-example deadline: a loaded CI machine must not turn a slow example into a failure.
+settings.register_profile("liqcalc", deadline=None)
+settings.load_profile("liqcalc")
 
 
 @pytest.fixture(autouse=True)
