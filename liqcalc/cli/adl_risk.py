@@ -387,7 +387,7 @@ def adl_risk(
     seed: Annotated[int, typer.Option(metavar="N", help="random_start (dYdX): seed of the walk's random start, so a run repeats.")] = 0,
     hedge_size: Annotated[str | None, typer.Option(metavar="QTY", help="Size held elsewhere against this position (the hedge ADL would leave alone).")] = None,
     lights: Annotated[int | None, typer.Option(metavar="N", help="The ADL indicator the venue shows you, to place you in a band of the queue.")] = None,
-    top: Annotated[int, typer.Option(metavar="N", help="Queue rows shown in the table (JSON has them all).")] = 10,
+    top: Annotated[int | None, typer.Option(metavar="N", help="Queue rows shown: 10 in the table and every row in JSON unless given; with --json, the first N rows and yours.")] = None,
     no_stale_warning: NoStaleWarningOpt = False,
     json_output: JsonOpt = False,
 ) -> None:
@@ -428,7 +428,7 @@ class Context:
 @boundary
 def run_adl_risk(options: dict[str, Any], *, book: str | None, liquidated_size: str | None, bankruptcy_price: str | None,
                  liquidated_side: str | None, shock: str | None, slippage_bps: str, insurance_fund: str | None,
-                 ranking: str | None, policy: str, seed: int, hedge_size: str | None, lights: int | None, top: int,
+                 ranking: str | None, policy: str, seed: int, hedge_size: str | None, lights: int | None, top: int | None,
                  stale_warning: bool, output: OutputFormat) -> None:
     from liqcalc.presets.loader import load
     from liqcalc.presets.loader import stale_warning as age_warning
@@ -452,7 +452,7 @@ def run_adl_risk(options: dict[str, Any], *, book: str | None, liquidated_size: 
         chosen_ranking = cast(Ranking, ranking)
     if policy not in ("queue", "pro-rata"):
         raise UsageError(f"--policy: expected queue or pro-rata, got {policy!r}")
-    if top < 1:
+    if top is not None and top < 1:
         raise UsageError(f"--top: must be at least 1, got {top}")
     chosen_policy = policy.replace("-", "_")
 

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from liqcalc.core.book import Priced, Step, Sweep
 
 POLICY_WORDS = {"queue": "queue", "pro_rata": "pro-rata"}
+TABLE_ROWS = 10  # queue rows in the table without --top
 RANKING_WORDS = {
     "pnl_x_leverage": ("PnL% × effective leverage (PnL% ÷ effective leverage for a loss), highest first; effective "
                        "leverage = mark value / (mark value − bankruptcy value), so profit and leverage both move a "
@@ -55,7 +56,7 @@ class AdlInputs:
     seed: int
     hedge_size: Decimal | None
     lights: int | None
-    top: int
+    top: int | None
     position: dict[str, Any] | None
 
 
@@ -444,10 +445,20 @@ def report_json(report: AdlReport, preset: Any) -> dict[str, Any]:
         "event": event,
         "policy": report.inputs.policy,
         "policies": report.policies,
-        "queue": report.queue.all(),
+        "queue": _json_queue(report),
         "sweep": report.sweep,
         "reaches_you": report.reaches_you,
     }
+
+
+def _json_queue(report: AdlReport) -> list[dict[str, Any]]:
+    """Every queue row, or with ``--top N`` the first N and yours (``queue_count`` keeps the total)."""
+    if report.inputs.top is None:
+        return report.queue.all()
+    shown = list(range(min(report.inputs.top, len(report.queue))))
+    if report.you_index is not None and report.you_index not in shown:
+        shown.append(report.you_index)
+    return [report.queue.row(n) for n in shown]
 
 
 def render_json(report: AdlReport, preset: Any) -> None:
@@ -672,7 +683,7 @@ def render_table(report: AdlReport, preset: Any) -> None:
         for column in ("rank", "id", "size", "entry", "score", "pctl", "ind.", "ADL queue", "ADL pro-rata", "ADL price",
                        "profit taken"):
             queue.add_column(column, justify="left" if column == "id" else "right")
-        shown = list(range(min(report.inputs.top, len(report.queue))))
+        shown = list(range(min(report.inputs.top or TABLE_ROWS, len(report.queue))))
         if report.you_index is not None and report.you_index not in shown:
             shown.append(report.you_index)
         previous = -1

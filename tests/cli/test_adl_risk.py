@@ -207,3 +207,16 @@ def test_help_has_an_example() -> None:
 def test_importing_the_cli_does_not_import_numpy() -> None:
     code = "import sys, liqcalc.cli; assert 'numpy' not in sys.modules, 'numpy imported'"
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_json_queue_is_whole_unless_top_is_given() -> None:
+    """Scripts get every ranked row by default; ``--top N`` keeps the first N and yours."""
+    args = ["adl-risk", "--preset", "bybit", "--symbol", "BTCUSDT", "--side", "short", "--entry", "61000", "--size", "0.2",
+            "--leverage", "10", "--mark", "60000", "--book", BOOK, "--liquidated-size", "3", "--bankruptcy-price", "61000",
+            "--json"]
+    whole = json.loads(CliRunner().invoke(app, args).stdout)
+    assert len(whole["queue"]) == whole["queue_count"] > 3
+    you_rank = next(r["rank"] for r in whole["queue"] if r["id"] == "you")
+    short = json.loads(CliRunner().invoke(app, [*args, "--top", "2"]).stdout)
+    assert short["queue_count"] == whole["queue_count"]
+    assert [r["rank"] for r in short["queue"]] == sorted({1, 2, you_rank})
