@@ -7,7 +7,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, cast
 
-from liqcalc.core.errors import InputError, LiqcalcError
+from liqcalc.core.errors import InputError, LiqcalcError, SymbolError
 from liqcalc.core.position import AccountRow, evaluate_account
 from liqcalc.render import OutputFormat
 
@@ -83,8 +83,12 @@ def run_account(session: Any, options: dict[str, Any], path: Path, output: Outpu
             mmr = number(row, "mmr", name)
             if mmr is not None and mmr >= 1:
                 raise InputError(name("mmr"), f"must be below 1, got {row.get('mmr')}")
+            try:
+                symbol = preset.symbol(symbol_text)
+            except SymbolError as error:
+                raise InputError(name("symbol"), str(error).removeprefix("--symbol: ")) from None
             rows.append(AccountRow(
-                symbol=preset.symbol(symbol_text), side=side_of(row, name, InputError),
+                symbol=symbol, side=side_of(row, name, InputError),
                 size=cast(Decimal, values["size"]), entry=cast(Decimal, values["entry"]), mark=cast(Decimal, values["mark"]),
                 mmr=mmr, maint_amount=number(row, "maint_amount", name, sign="any"), leverage=number(row, "leverage", name),
             ))

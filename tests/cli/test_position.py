@@ -183,3 +183,13 @@ def test_every_command_has_help_with_an_example() -> None:
     result = run("position", "--help")
     assert result.exit_code == 0
     assert "Example: liqcalc position" in result.stdout
+
+
+def test_account_file_unknown_symbol_is_named(tmp_path: Path) -> None:
+    account = tmp_path / "acct.json"
+    account.write_text(json.dumps({"preset": "binance", "wallet": 100, "positions": [
+        {"symbol": "NOPE", "side": "long", "size": 1, "entry": 1, "mark": 1}]}))
+    result = run("position", "--account", str(account))
+    assert result.exit_code == 1
+    assert result.stderr == (f"liqcalc: error: {account}: positions[0].symbol: NOPE is not a symbol of the binance preset "
+                             "(907 symbols, `liqcalc presets show binance` lists them)\n")
