@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from liqcalc.core.errors import InputError, LiqcalcError, SymbolError
-from liqcalc.core.position import AccountRow, evaluate_account
+from liqcalc.core.position import AccountRow, Calculator, evaluate_account
 from liqcalc.render import OutputFormat
 
 
@@ -24,7 +24,7 @@ def read_account(path: Path) -> dict[str, Any]:
         if path.suffix.lower() == ".toml":
             import tomllib
 
-            data: Any = tomllib.loads(content.decode("utf-8"), parse_float=Decimal)
+            data: Any = tomllib.loads(content.decode("utf-8-sig"), parse_float=Decimal)
         else:
             import json
 
@@ -61,6 +61,7 @@ def run_account(session: Any, options: dict[str, Any], path: Path, output: Outpu
         raise LiqcalcError(f"{path}: positions: expected a non-empty list of positions")
     preset = session.preset(preset_name)
     rows: list[AccountRow] = []
+    seen: dict[str, int] = {}
     for n, row in enumerate(rows_data):
         where = f"{path}: positions[{n}]"
 
@@ -80,6 +81,7 @@ def run_account(session: Any, options: dict[str, Any], path: Path, output: Outpu
             for key, value in values.items():
                 if value is None:
                     raise InputError(name(key), "missing")
+            leverage = number(row, "leverage", name)
             mmr = number(row, "mmr", name)
             if mmr is not None and mmr >= 1:
                 raise InputError(name("mmr"), f"must be below 1, got {row.get('mmr')}")
@@ -87,11 +89,26 @@ def run_account(session: Any, options: dict[str, Any], path: Path, output: Outpu
                 symbol = preset.symbol(symbol_text)
             except SymbolError as error:
                 raise InputError(name("symbol"), str(error).removeprefix("--symbol: ")) from None
+            if symbol.name in seen:
+                raise InputError(
+                    name("symbol"),
+                    f"{symbol.name} is also positions[{seen[symbol.name]}]; liqcalc models one-way mode (one position "
+                    "per symbol): merge the rows (hedge mode is not modelled)",
+                )
+            seen[symbol.name] = n
             rows.append(AccountRow(
                 symbol=symbol, side=side_of(row, name, InputError),
                 size=cast(Decimal, values["size"]), entry=cast(Decimal, values["entry"]), mark=cast(Decimal, values["mark"]),
-                mmr=mmr, maint_amount=number(row, "maint_amount", name, sign="any"), leverage=number(row, "leverage", name),
+                mmr=mmr, maint_amount=number(row, "maint_amount", name, sign="any"), leverage=leverage,
             ))
+            if leverage is not None and mmr is None:
+                entry_tier = Calculator(preset.venue, symbol).tier_at(rows[-1].size, rows[-1].entry, "entry notional")
+                if leverage > entry_tier.max_leverage:
+                    raise InputError(
+                        name("leverage"),
+                        f"{leverage.normalize():f}x is above the maximum {entry_tier.max_leverage.normalize():f}x "
+                        f"for {symbol.name} at this size (tier {entry_tier.number})",
+                    )
         except LiqcalcError as error:
             raise LiqcalcError(f"{error}" if str(error).startswith(str(path)) else f"{where}: {error}") from None
     results = evaluate_account(preset.venue, wallet, rows, funding=funding)

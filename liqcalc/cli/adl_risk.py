@@ -79,9 +79,9 @@ def _columns_text() -> str:
 
 def _open(source: str) -> tuple[str, str]:
     if source == "-":
-        return "stdin", sys.stdin.read()
+        return "stdin", sys.stdin.read().removeprefix("\ufeff")
     try:
-        with open(source, encoding="utf-8") as stream:
+        with open(source, encoding="utf-8-sig") as stream:  # a byte-order mark is not data
             return source, stream.read()
     except FileNotFoundError:
         raise UsageError(f"--book: no such file {source}") from None

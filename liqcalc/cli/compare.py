@@ -52,13 +52,26 @@ def compare(
 @boundary
 def run_compare(options: dict[str, Any], names: str | None, no_stale_warning: bool, output: OutputFormat) -> None:
     from liqcalc.cli.request import UsageInputError, build, option_name
-    from liqcalc.core.errors import LiqcalcError
+    from liqcalc.core.errors import LiqcalcError, PresetError, UsageError
     from liqcalc.core.position import Calculator
-    from liqcalc.presets.loader import available, load, stale_warning
+    from liqcalc.presets.loader import available, builtin_dir, load, resolve, stale_warning
     from liqcalc.render.compare import VenueRow, render_compare
 
-    chosen = [n.strip() for n in names.split(",") if n.strip()] if names else [
-        name for name, _, origin in available() if origin == "built-in"]
+    if names is None:
+        # every built-in venue, in the user's version where the user has imported a fresher one
+        builtin = {path.stem for path in builtin_dir().glob("*.toml")}
+        chosen = [name for name, _, _ in available() if name in builtin]
+    else:
+        chosen = [n.strip() for n in names.split(",") if n.strip()]
+        if not chosen:
+            raise UsageError("--presets: no preset named; give names separated by commas, e.g. binance,bybit")
+        for name in chosen:  # an unknown name is a mistake, not a venue that cannot take the trade
+            try:
+                resolve(name)
+            except PresetError as error:
+                raise PresetError(str(error).replace("--preset:", "--presets:", 1)) from None
+    if options.get("leverage") is not None and "," in str(options["leverage"]):
+        raise UsageError("--leverage: compare takes one leverage; for several, use `liqcalc position --leverage 5,10,20`")
     given = {k: v for k, v in options.items() if v is not None}
     # the trade is checked once, with the first preset standing in for the name
     request = build({**given, "preset": chosen[0] if chosen else "-"}, option_name, fund_party=lambda _: None,

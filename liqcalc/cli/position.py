@@ -27,7 +27,7 @@ from liqcalc.cli.options import (
     WalletOpt,
 )
 from liqcalc.cli.request import Request, UsageInputError, build, key_name, option_name
-from liqcalc.core.errors import InputError, LiqcalcError, PresetError, UsageError
+from liqcalc.core.errors import InputError, LiqcalcError, UsageError
 from liqcalc.core.model import Party
 from liqcalc.core.position import Calculator
 from liqcalc.presets.loader import Preset, load
@@ -141,7 +141,7 @@ def run_position(
     if input_file is not None:
         if account is not None:
             raise UsageError("--input and --account cannot be combined")
-        failures = run_batch(session, given, input_file, sys.stdout)
+        failures = run_batch(session, _defaults(given), input_file, sys.stdout)
         for warning in session.warnings.values():
             sys.stderr.write(f"liqcalc: warning: {warning}\n")
         if failures:
@@ -149,6 +149,13 @@ def run_position(
         return
     if account is not None:
         from liqcalc.cli.account import run_account
+
+        ignored = sorted(set(given) - {"preset", "wallet"})
+        if ignored:
+            raise UsageError(
+                f"--account takes its positions from the file; {', '.join(option_name(k) for k in ignored)} "
+                "cannot be combined with it (only --preset and --wallet can)"
+            )
 
         run_account(session, given, account, output)
         return
@@ -181,17 +188,43 @@ def _emit_table(report: PositionReport) -> None:
     render_table(report)
 
 
-def _lines(input_file: str) -> Iterator[str]:
+def _lines(input_file: str) -> Iterator[str | UnicodeDecodeError]:
+    """The lines of ``--input`` (a file or ``-``), each decoded on its own: a line that is
+    not UTF-8 becomes an error for that line, not the end of the batch. A byte-order mark
+    at the start is not data."""
     if input_file == "-":
-        yield from sys.stdin
-        return
+        stream: Any = sys.stdin.buffer
+    else:
+        try:
+            stream = open(input_file, "rb")  # closed in the finally below
+        except FileNotFoundError:
+            raise UsageError(f"--input: no such file {input_file}") from None
+        except OSError as error:
+            raise UsageError(f"--input: {input_file} cannot be read ({error.strerror})") from None
     try:
-        with open(input_file, encoding="utf-8") as stream:
-            yield from stream
-    except FileNotFoundError:
-        raise UsageError(f"--input: no such file {input_file}") from None
-    except OSError as error:
-        raise UsageError(f"--input: {input_file} cannot be read ({error.strerror})") from None
+        for number, raw in enumerate(stream):
+            try:
+                yield raw.decode("utf-8-sig" if number == 0 else "utf-8")
+            except UnicodeDecodeError as error:
+                yield error
+    finally:
+        if stream is not sys.stdin.buffer:
+            stream.close()
+
+
+def _defaults(options: dict[str, Any]) -> dict[str, Any]:
+    """Command-line defaults for ``--input`` lines, checked once as options (exit 2)."""
+    from liqcalc.cli.request import number
+
+    for key, sign in (("entry", "positive"), ("size", "positive"), ("notional", "positive"), ("margin", "positive"),
+                      ("mark", "positive"), ("add_margin", "non_negative"), ("funding", "any"), ("mmr", "positive"),
+                      ("maint_amount", "any"), ("wallet", "positive"), ("fill", "positive"),
+                      ("insurance_fund", "non_negative"), ("liquidation_fee", "non_negative")):
+        number(options, key, option_name, sign=sign, error=UsageInputError)
+    for item in options.get("leverage") or []:
+        for part in str(item).split(","):
+            number({"leverage": part}, "leverage", option_name, error=UsageInputError)
+    return options
 
 
 def run_batch(session: Session, defaults: dict[str, Any], input_file: str, out: TextIO) -> int:
@@ -203,11 +236,16 @@ def run_batch(session: Session, defaults: dict[str, Any], input_file: str, out: 
     import json
 
     from liqcalc.render.numbers import dumps
-    from liqcalc.render.position import SCHEMA_VERSION, result_json
+    from liqcalc.render.position import SCHEMA_VERSION, report_json
 
     failures = 0
     write = out.write
     for number, line in enumerate(_lines(input_file), start=1):
+        if isinstance(line, UnicodeDecodeError):
+            failures += 1
+            write(dumps({"schema_version": SCHEMA_VERSION, "line": number,
+                         "error": f"line {number}: not UTF-8 text ({line.reason} at byte {line.start})"}) + "\n")
+            continue
         if not line.strip():
             continue
         try:
@@ -218,11 +256,13 @@ def run_batch(session: Session, defaults: dict[str, Any], input_file: str, out: 
             if not isinstance(values, dict):
                 raise InputError(f"line {number}", "expected a JSON object")
             request = build({**defaults, **values}, key_name, fund_party=session.fund_party)
-            calc = session.calculator(request.preset, request.symbol)
-            for spec in request.specs:
-                row = result_json(calc.evaluate(spec, fill=request.fill, caps=request.caps))
-                write(dumps({"schema_version": SCHEMA_VERSION, "line": number, "preset": request.preset, **row}) + "\n")
-        except (LiqcalcError, PresetError) as error:
+            envelope = report_json(session.report(request))
+            write(dumps({"schema_version": SCHEMA_VERSION, "line": number, **envelope}) + "\n")
+        except LiqcalcError as error:
             failures += 1
             write(dumps({"schema_version": SCHEMA_VERSION, "line": number, "error": str(error)}) + "\n")
+        except Exception as error:  # a bug must not cost the rest of the batch
+            failures += 1
+            write(dumps({"schema_version": SCHEMA_VERSION, "line": number,
+                         "error": f"internal error: {type(error).__name__}: {error}"}) + "\n")
     return failures

@@ -87,6 +87,8 @@ def parse_caps(pairs: list[str], insurance_fund: Decimal | None, fund_party: Cal
     """``--can-pay PARTY=AMOUNT`` pairs and ``--insurance-fund`` as waterfall caps."""
     caps: dict[Party, Decimal] = {}
     for pair in pairs:
+        if not isinstance(pair, str):
+            raise error(name("can_pay"), f"expected PARTY=AMOUNT text (or a list of them), got {pair!r}")
         party, sep, amount = pair.partition("=")
         party = party.strip()
         if not sep or party not in PARTIES:
@@ -184,6 +186,8 @@ def build(
     fill = number(values, "fill", name, error=error)
     insurance_fund = number(values, "insurance_fund", name, sign="non_negative", error=error)
     raw_caps = values.get("can_pay") or []
+    if isinstance(raw_caps, dict):  # {"insurance_fund": 5} in a JSON line
+        raw_caps = [f"{party}={amount}" for party, amount in raw_caps.items()]
     caps = parse_caps(list(raw_caps) if isinstance(raw_caps, list) else [raw_caps], insurance_fund,
                       lambda: fund_party(preset), name, error)
     inputs = {

@@ -208,7 +208,7 @@ def parse(path: Path, content: bytes | None = None) -> PresetModel:
     if content is None:
         content = _read(path)
     try:
-        data = tomllib.loads(content.decode("utf-8"), parse_float=Decimal)
+        data = tomllib.loads(content.decode("utf-8-sig"), parse_float=Decimal)
     except UnicodeDecodeError as error:
         raise PresetError(f"{path}: not UTF-8 text ({error.reason} at byte {error.start})") from None
     except tomllib.TOMLDecodeError as error:

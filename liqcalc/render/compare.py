@@ -47,8 +47,17 @@ def surplus_words(preset: Preset) -> str:
     return text
 
 
+RESULT_KEYS = ("title", "as_of", "illustrative", "surplus_to", "liquidation_fee_rate", "liquidation_fee_to",
+               "backstop_below_mm", "shortfall_waterfall", "adl", "symbol", "quote", "max_leverage", "leverage",
+               "initial_margin", "maintenance_margin", "liquidation_price", "liquidation_distance", "bankruptcy_price",
+               "bankruptcy_distance", "tier")
+
+
 def row_json(row: VenueRow) -> dict[str, Any]:
+    """One venue's result; every key is present (null where the venue cannot take the trade)."""
     base: dict[str, Any] = {"preset": row.name, "ok": row.error is None, "error": row.error}
+    base.update(dict.fromkeys(RESULT_KEYS))
+    base["warnings"] = []
     if row.preset is not None:
         venue = row.preset.venue
         base.update({
