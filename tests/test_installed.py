@@ -21,3 +21,13 @@ def test_position_json_from_another_folder(tmp_path: object) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert round(json.loads(done.stdout)["liquidation_price"], 2) == 62749.0
+
+
+def test_typer_usage_errors_are_one_line() -> None:
+    """Typer's own parsing errors (unknown option, missing value) come out as one line too."""
+    for args, message in ((["position", "--bogus"], "No such option: --bogus"),
+                          (["position", "--leverage"], "Option '--leverage' requires an argument."),
+                          (["frobnicate"], "No such command 'frobnicate'.")):
+        done = subprocess.run([sys.executable, "-m", "liqcalc", *args], capture_output=True, text=True, check=False)
+        assert done.returncode == 2
+        assert done.stderr == f"liqcalc: error: {message}\n"

@@ -66,6 +66,19 @@ def __getattr__(name: str) -> typer.Typer:
 
 
 def main() -> None:
-    """Console entry point: registers only the command being run."""
+    """Console entry point: registers only the command being run, and turns Typer's own usage
+    errors (an unknown option, a missing value) into one line on stderr, exit code 2."""
     name = sys.argv[1] if len(sys.argv) > 1 else None
-    build_app(name if name in COMMANDS else None)()
+    app = build_app(name if name in COMMANDS else None)
+    try:
+        code = app(standalone_mode=False)
+    except Exception as error:
+        # click's UsageError family, recognised by its interface (the CLI never imports click)
+        message, exit_code = getattr(error, "format_message", None), getattr(error, "exit_code", None)
+        if message is None or not isinstance(exit_code, int):
+            raise
+        if type(error).__name__ == "NoArgsIsHelpError":
+            app()  # Typer prints the help, as it does on its own, and exits 2
+        sys.stderr.write(f"liqcalc: error: {' '.join(str(message()).split())}\n")
+        sys.exit(exit_code)
+    sys.exit(code if isinstance(code, int) else 0)

@@ -473,6 +473,8 @@ def run_adl_risk(options: dict[str, Any], *, book: str | None, liquidated_size: 
     fund = _number(insurance_fund, "--insurance-fund", sign="non_negative")
     slippage = _number(slippage_bps, "--slippage-bps", sign="non_negative")
     assert slippage is not None
+    if slippage >= 10000:
+        raise UsageError(f"--slippage-bps: {slippage_bps} bps would fill at or below zero; give less than 10000 (100%)")
     hedge = _number(hedge_size, "--hedge-size", sign="non_negative")
     if lights is not None:
         low, high = venue.adl.indicator_min, venue.adl.indicator_max
@@ -527,7 +529,9 @@ def run_adl_risk(options: dict[str, Any], *, book: str | None, liquidated_size: 
 
     inputs = AdlInputs(
         preset=preset_name, symbol=symbol.name, mark=market_mark, book=book, book_rows=len(checked.file) if checked else 0,
-        liquidated_size=event_size, bankruptcy_price=event_price, liquidated_side=event_side, shock=shock,
+        liquidated_size=event_size, bankruptcy_price=event_price, liquidated_side=event_side,
+        shock=None if shocks is None else (shocks[0] if ":" not in (shock or "") else
+                                           {"from": shocks[0], "to": shocks[-1], "steps": len(shocks)}),
         slippage_bps=slippage, insurance_fund=fund, ranking=chosen_ranking, ranking_from="--ranking" if ranking else "preset",
         policy=chosen_policy, seed=seed, hedge_size=hedge, lights=lights, top=top,
         position=None if you is None else {
@@ -589,6 +593,8 @@ def event_report(ctx: Context, inputs: Any, event_side: Side | None, size: Decim
         pieces = [Piece(adl_size, adl_price)] if adl_size > 0 else []
         if ctx.book is not None:  # without a book there is no queue to allocate over
             allocations = cast(dict[str, "Allocation"], allocate(queue, pieces, deficit))
+            # what the other side can absorb is what is deleveraged; the rest stays uncovered
+            adl_size = min(adl_size, allocations["queue"].closed_size)
         event = EventInfo(kind="liquidation", liquidated_side=event_side, liquidated_size=size, bankruptcy_price=price,
                           adl_price=adl_price, shortfall=shortfall, fund_paid=fund_paid, deficit=deficit,
                           deleveraged_size=adl_size, deleveraged_notional=adl_size * adl_price, shock=None,

@@ -135,9 +135,12 @@ def import_preset(
     for pair in contract_size or []:
         key, sep, value = pair.rpartition("=")
         try:
-            sizes[key if sep else "*"] = Decimal(value)
+            ct_val = Decimal(value)
         except ArithmeticError:
             raise UsageError(f"--contract-size: expected FAMILY=CTVAL or CTVAL, got {pair!r}") from None
+        if not ct_val.is_finite() or ct_val <= 0:
+            raise UsageError(f"--contract-size: the base quantity per contract must be above 0, got {value!r}")
+        sizes[key if sep else "*"] = ct_val
     label = "stdin" if source == "-" else Path(source).name
     try:
         text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")

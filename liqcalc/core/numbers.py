@@ -13,6 +13,10 @@ from liqcalc.core.errors import InputError
 #: Working precision for every core computation: ample for notionals of 1e12 quoted to 1e-12.
 PRECISION = 34
 
+#: Largest decimal exponent, either way, of an input: far beyond any price, size or amount,
+#: and far inside what 34-digit arithmetic handles without overflow.
+MAGNITUDE = 30
+
 ZERO = Decimal(0)
 ONE = Decimal(1)
 
@@ -44,6 +48,8 @@ def to_decimal(value: object, field: str) -> Decimal:
         raise InputError(field, f"expected a number, got {value!r}")
     if not result.is_finite():
         raise InputError(field, f"expected a finite number, got {value!r}")
+    if result and not -MAGNITUDE <= result.adjusted() <= MAGNITUDE:
+        raise InputError(field, f"{value!r} is out of range (between 1e-{MAGNITUDE} and 1e{MAGNITUDE} in size)")
     return result
 
 

@@ -403,6 +403,11 @@ class Calculator:
                 adl_price=adl_price,
             )
 
+        if fill is not None and liquidation is not None and s * (fill - liquidation) > 0:
+            warnings.append(
+                f"--fill {fill} is on the profitable side of the liquidation price {liquidation:.10g}: a "
+                "liquidation order fills at or beyond the liquidation price; the waterfall at it is a what-if"
+            )
         waterfalls: list[Waterfall] = []
         if liquidation is not None:
             waterfalls.append(waterfall("liquidation", liquidation))

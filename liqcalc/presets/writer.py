@@ -33,6 +33,8 @@ def dumps(data: dict[str, Any]) -> str:
 def write_atomic(path: Path, text: str, *, force: bool = False) -> None:
     """Write ``text`` to ``path`` through a temporary file in the same folder and a rename,
     so a crash leaves the old file whole. Refuses to replace a file unless ``force``."""
+    if path.is_dir():
+        raise PresetError(f"{path}: is a folder; give a file path such as {path / 'venue.toml'}")
     if path.exists() and not force:
         raise PresetError(f"{path}: already exists; use --force to replace it")
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -47,7 +47,8 @@ class AdlInputs:
     liquidated_size: Decimal | None
     bankruptcy_price: Decimal | None
     liquidated_side: str | None
-    shock: str | None
+    shock: Decimal | dict[str, Any] | None
+    """One shock in percent, or a sweep as ``{"from", "to", "steps"}``."""
     slippage_bps: Decimal
     insurance_fund: Decimal | None
     ranking: str
@@ -412,7 +413,8 @@ def _sweep_rows(sweep: Sweep, mark: Decimal, policy: str, has_you: bool) -> list
 
 def _info(preset: Any) -> PresetInfo:
     venue = preset.venue
-    return PresetInfo(venue.name, venue.title, venue.as_of.isoformat(), str(preset.path), preset.origin, venue.illustrative)
+    path = None if preset.origin == "built-in" else str(preset.path)  # as `position` does
+    return PresetInfo(venue.name, venue.title, venue.as_of.isoformat(), path, preset.origin, venue.illustrative)
 
 
 def _lights_band(report: AdlReport) -> None:

@@ -138,7 +138,8 @@ def test_batch_input_keeps_order_and_reports_bad_lines(tmp_path: Path) -> None:
         (["--leverage", "ten"], 2, "--leverage: expected a number, got 'ten'"),
         (["--leverage", "200"], 1, "--leverage: leverage 200x is above the maximum 150x for BTCUSDT at 60000 USDT "
                                    "notional (tier 1)"),
-        (["--leverage", "20", "--entry", "1e400"], 1, None),
+        (["--leverage", "20", "--entry", "1e400"], 2, "--entry: '1e400' is out of range (between 1e-30 and 1e30 in size)"),
+        (["--leverage", "20", "--entry", "1e25"], 1, None),
     ],
 )
 def test_bad_numbers(args: list[str], code: int, message: str | None) -> None:
