@@ -103,6 +103,8 @@ def parse_caps(pairs: list[str], insurance_fund: Decimal | None, fund_party: Cal
                 f"{name('insurance_fund')}: this preset's waterfall has no insurance fund; "
                 f"cap its payers with {name('can_pay')} PARTY=AMOUNT"
             )
+        if fund in caps:
+            raise error(name("insurance_fund"), f"and {name('can_pay')} {fund}=... both cap the fund; give one")
         caps[fund] = insurance_fund
     return caps
 

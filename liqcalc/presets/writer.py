@@ -44,7 +44,18 @@ def write_atomic(path: Path, text: str, *, force: bool = False) -> None:
             stream.write(text)
             stream.flush()
             os.fsync(stream.fileno())
-        os.replace(temporary, path)
+        if force:
+            os.replace(temporary, path)
+        else:
+            # a hard link never replaces an existing file, even one created since the check above
+            try:
+                os.link(temporary, path)
+            except FileExistsError:
+                raise PresetError(f"{path}: already exists; use --force to replace it") from None
+            except OSError:  # a file system without hard links: the check above stands
+                os.replace(temporary, path)
+            else:
+                Path(temporary).unlink()
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
