@@ -54,12 +54,12 @@ def run_compare(options: dict[str, Any], names: str | None, no_stale_warning: bo
     from liqcalc.cli.request import UsageInputError, build, option_name
     from liqcalc.core.errors import LiqcalcError, PresetError, UsageError
     from liqcalc.core.position import Calculator
-    from liqcalc.presets.loader import available, builtin_dir, load, resolve, stale_warning
+    from liqcalc.presets.loader import available, builtin_names, load, resolve, stale_warning
     from liqcalc.render.compare import VenueRow, render_compare
 
     if names is None:
         # every built-in venue, in the user's version where the user has imported a fresher one
-        builtin = {path.stem for path in builtin_dir().glob("*.toml")}
+        builtin = set(builtin_names())
         chosen = [name for name, _, _ in available() if name in builtin]
     else:
         chosen = [n.strip() for n in names.split(",") if n.strip()]

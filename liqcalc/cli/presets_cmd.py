@@ -29,11 +29,11 @@ def list_presets(*, json_output: JsonOpt = False) -> None:
 
     Example: liqcalc presets list
     """
-    from liqcalc.presets.loader import available, builtin_dir, load_path
+    from liqcalc.presets.loader import available, builtin_names, load_path
     from liqcalc.render.presets import render_list
 
     rows: list[dict[str, Any]] = []
-    builtin = {path.stem for path in builtin_dir().glob("*.toml")}
+    builtin = set(builtin_names())
     for name, path, origin in available():
         try:
             preset = load_path(path, origin)
@@ -114,7 +114,7 @@ def import_preset(
     import json
 
     from liqcalc.presets import importers
-    from liqcalc.presets.loader import builtin_dir, parse, today, user_dir
+    from liqcalc.presets.loader import builtin_dir, builtin_names, parse, today, user_dir
     from liqcalc.presets.writer import dumps, write_atomic
 
     if data_format is None:
@@ -125,8 +125,7 @@ def import_preset(
         raise UsageError(f"--format: expected one of {', '.join(FORMATS)}, got {data_format!r}")
     like_path = builtin_dir() / f"{like}.toml"
     if not like_path.is_file():
-        names = sorted(p.stem for p in builtin_dir().glob("*.toml"))
-        raise UsageError(f"--like: {like!r} is not a built-in preset; valid: {', '.join(names)}")
+        raise UsageError(f"--like: {like!r} is not a built-in preset; valid: {', '.join(builtin_names())}")
     try:
         date = dt.date.fromisoformat(as_of) if as_of else today()
     except ValueError:

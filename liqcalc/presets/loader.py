@@ -151,6 +151,11 @@ def cache_dir() -> Path | None:
     return Path(root) / "liqcalc"
 
 
+def builtin_names() -> list[str]:
+    """The names of the presets that ship with liqcalc, sorted."""
+    return sorted(path.stem for path in builtin_dir().glob("*.toml"))
+
+
 def available() -> Iterator[tuple[str, Path, Origin]]:
     """Every preset by name: the user's (which override built-ins of the same name), then
     the built-in ones."""
