@@ -245,6 +245,9 @@ def price_book(venue: Venue, symbol: SymbolSpec, cols: Columns) -> Priced:
         if t.ranged:
             low = t.floor[tier_grid] / q2
             high = t.cap[tier_grid] / q2
+            if symbol.complete:
+                # a complete table's last tier holds every larger notional (Calculator.extends_last_tier)
+                high = np.where(tier_grid == last, np.inf, high)
         else:
             low = np.zeros_like(root)
             high = np.full_like(root, np.inf)

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from decimal import Decimal, localcontext
+from decimal import Context, Decimal, localcontext
 from typing import Literal
 
 from liqcalc.core.errors import InputError, LeverageError, TierError, UsageError
@@ -222,9 +222,17 @@ class Calculator:
         read at the liquidation notional) a tier's solution counts only inside the prices
         where the position's notional is in that tier: the tier that holds its own solution
         is the fixed point Binance's re-substitution rule converges to, found directly.
+
+        Beyond the last tier: a complete table's last tier holds every larger notional (the
+        entry is inside the table, so the venue holds the position and shows its price; see
+        :meth:`extends_last_tier`); a table known only in part cannot say which tier follows,
+        and the position is refused.
         """
         s = side_sign(side)
+        extend = self.extends_last_tier(ranged)
+        last = self.symbol.tiers[-1]
         best: tuple[Decimal, _Maintenance] | None = None
+        beyond: Decimal | None = None
         for line in lines:
             # equity(P) - MM(P) = backing + s*q*(P - E) - slope*P - constant = 0
             gradient = s * size - line.slope
@@ -234,12 +242,17 @@ class Calculator:
             tier = line.tier
             low = div(tier.floor, size) if ranged else ZERO
             high = div(tier.cap, size) if ranged and tier.cap is not None else None
+            if high is not None and root > high and tier == last:
+                if not extend:
+                    beyond = root
+                    if s > 0:
+                        raise beyond_last_tier(self.symbol, root * size, "notional at the liquidation price")
+                    continue
+                high = None
             if s > 0:
                 # long: equity - MM rises with P; liquidatable where P <= root
                 if root <= low or root <= 0:
                     continue
-                if high is not None and root > high and tier == self.symbol.tiers[-1]:
-                    raise beyond_last_tier(self.symbol, root * size, "notional at the liquidation price")
                 candidate = root if high is None or root <= high else high
                 if best is None or candidate > best[0]:
                     best = (candidate, line)
@@ -252,9 +265,48 @@ class Calculator:
                     best = (candidate, line)
         if best is None:
             if s < 0:
-                raise beyond_last_tier(self.symbol, size * entry, "notional at the liquidation price")
+                at = size * (beyond if beyond is not None else entry)
+                raise beyond_last_tier(self.symbol, at, "notional at the liquidation price")
             return None, lines[0]
         return best
+
+    def extends_last_tier(self, ranged: bool) -> bool:
+        """Whether a notional beyond the last tier is read in the last tier (with a warning).
+
+        Where the tier is read at the notional at the liquidation price, a short's notional
+        grows on its way to liquidation and may leave the table while the entry is inside it.
+        Binance's own calculator then still shows a price, in its last bracket (issue 7); the
+        venue holds the position (its entry is inside the table), so it has a liquidation
+        price, and the last tier is the only rate the venue states for it. Only for complete
+        tables: for a table known in part, the next tier's rate is unknown.
+        """
+        return ranged and self.symbol.complete
+
+    def tier_at_price(self, size: Decimal, price: Decimal, what: str, ranged: bool, warnings: list[str]) -> Tier:
+        """The tier of ``size`` valued at ``price``; beyond a complete table (with ``ranged``),
+        its last tier, with a warning appended to ``warnings``."""
+        try:
+            return self.tier_at(size, price, what)
+        except TierError:
+            if not self.extends_last_tier(ranged):
+                raise
+        last = self.symbol.tiers[-1]
+        warnings.append(self.beyond_last_warning(size * price, what))
+        return last
+
+    def beyond_last_warning(self, notional: Decimal, what: str) -> str:
+        """The warning for a notional read in the extended last tier."""
+        last, unit = self.symbol.tiers[-1], self.symbol.unit
+        return (
+            f"the {what}, {notional:,.2f} {unit}, is beyond {self.symbol.name}'s last tier (tier {last.number}, "
+            f"up to {last.cap or 0:,.2f} {unit}); its rate is used beyond its cap, as Binance's calculator "
+            "extends its last bracket"
+        )
+
+    def reserve_rate(self) -> Decimal:
+        """The fraction of the notional still held as equity at the bankruptcy price: Bybit
+        UTA's estimated closing fee (taker rate at the bankruptcy price), else 0."""
+        return self.venue.fees.taker if self.venue.margin.close_fee == "estimated_close_at_bankruptcy" else ZERO
 
     def bankruptcy(self, side: Side, size: Decimal, entry: Decimal, backing: Decimal) -> Decimal | None:
         """Where equity is zero; on Bybit UTA, where equity equals the reserved closing fee.
@@ -265,7 +317,7 @@ class Calculator:
         Isolated Binance equivalent: ``BP = E - side x WB / q`` (venues.md §2.2, derived).
         """
         s = side_sign(side)
-        reserve = self.venue.fees.taker if self.venue.margin.close_fee == "estimated_close_at_bankruptcy" else ZERO
+        reserve = self.reserve_rate()
         # backing + s*q*(P - E) = q*P*reserve
         price = div(s * size * entry - backing, s * size - size * reserve)
         return price if price > 0 else None
@@ -368,12 +420,19 @@ class Calculator:
             ranged = True
         lines = [self.maintenance(t, q, entry, close_fee) for t in tiers]
         liquidation, line = self.solve_liquidation(side, q, entry, backing, lines, ranged)
+        cap = line.tier.cap
+        if ranged and liquidation is not None and cap is not None and q * liquidation > cap:
+            warnings.append(self.beyond_last_warning(q * liquidation, "notional at the liquidation price"))
 
         # Maintenance margin now: at the mark, in the mark notional's tier where the tier moves.
         if ranged:
-            mark_line = self.maintenance(self.tier_at(q, mark, "notional at the mark price"), q, entry, close_fee)
+            mark_tier = self.tier_at_price(q, mark, "notional at the mark price", ranged, warnings)
+            mark_line = self.maintenance(mark_tier, q, entry, close_fee)
         else:
             mark_line = lines[0]
+        if liquidation is None:
+            # No liquidation price: the tier shown is the one that makes the maintenance margin shown.
+            line = mark_line
         mm_now = mark_line.at(mark)
         equity_now = backing_bankruptcy + s * q * (mark - entry)
         margin_ratio = div(mm_now + others_maintenance, equity_now) if equity_now > 0 else None
@@ -389,7 +448,15 @@ class Calculator:
         adl_price_rule = self.venue.adl.price
 
         def waterfall(label: str, price: Decimal) -> Waterfall:
-            equity = backing_bankruptcy + s * q * (price - entry)
+            liquidated = q * price
+            if label == "bankruptcy":
+                # Equity there is, by definition, exactly what the bankruptcy price solves for
+                # (zero, or Bybit's reserved closing fee), not its value re-computed from the
+                # price rounded to 34 digits, which leaves a residue of about 1e-27.
+                with localcontext(Context(prec=100)):
+                    equity = liquidated * self.reserve_rate()
+            else:
+                equity = backing_bankruptcy + s * q * (price - entry)
             adl_price = bankruptcy if adl_price_rule == "bankruptcy" else (price if adl_price_rule == "mark" else None)
             return settle(
                 self.venue,
@@ -397,7 +464,7 @@ class Calculator:
                 fill_price=price,
                 equity=equity,
                 maintenance_margin=line.at(price) + others_maintenance,
-                liquidated_notional=q * price,
+                liquidated_notional=liquidated,
                 liquidation_fee_rate=rate,
                 caps=caps,
                 adl_price=adl_price,
@@ -491,8 +558,10 @@ def _evaluate_account(venue: Venue, wallet: Decimal, rows: Sequence[AccountRow],
         if row.mmr is not None:
             tier = calc.override_tier(row.mmr, row.maint_amount, Decimal("Infinity"))
         else:
-            basis = row.mark if venue.margin.tier_basis == "liquidation_notional" else row.entry
-            tier = calc.tier_at(row.size, basis, "notional at the mark price")
+            ranged = venue.margin.tier_basis == "liquidation_notional" and row.symbol.tier_unit == "quote"
+            basis = row.mark if ranged else row.entry
+            # beyond a complete table: its last tier; the row's own evaluation below warns
+            tier = calc.tier_at_price(row.size, basis, "notional at the mark price", ranged, [])
         fee = calc.close_fee(row.side, row.size, row.entry, row.leverage)
         maintenance.append(calc.maintenance(tier, row.size, row.entry, fee).at(row.mark))
         pnl.append(side_sign(row.side) * row.size * (row.mark - row.entry))
