@@ -238,12 +238,14 @@ class Flow:
     """Money moving in a liquidation: ``amount`` from ``source`` to ``target``.
 
     A surplus flows from ``"margin"`` to its recipients; a shortfall flows from its payers
-    to ``"deficit"``.
+    to ``"deficit"``. ``what`` names the flow (``liquidation fee``, ``surplus``, ``backstop``,
+    ``shortfall``) where two flows share a source and a target.
     """
 
     source: str
     target: str
     amount: Decimal
+    what: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -260,6 +262,8 @@ class Waterfall:
         backstop: ``True`` when the venue's backstop takes the position (Hyperliquid).
         adl_price: where ADL counterparties are closed, when they pay part of a shortfall.
         explanation: sentences that say where the money goes and why.
+        liquidation_fee: the liquidation fee actually taken: the rate times the liquidated
+            notional, capped at what is left (0 in a backstop liquidation or a shortfall).
     """
 
     label: str
@@ -271,3 +275,4 @@ class Waterfall:
     backstop: bool
     adl_price: Decimal | None
     explanation: tuple[str, ...] = field(default=())
+    liquidation_fee: Decimal = Decimal(0)

@@ -28,7 +28,7 @@ from typing import Literal
 from liqcalc.core.errors import InputError, LeverageError, TierError, UsageError
 from liqcalc.core.model import Party, Side, SymbolSpec, Tier, Venue, Waterfall, side_sign
 from liqcalc.core.numbers import ONE, ZERO, context, div
-from liqcalc.core.tiers import beyond_last_tier, tier_for
+from liqcalc.core.tiers import beyond_last_tier, plain, tier_for
 from liqcalc.core.waterfall import check_caps, settle
 
 Mode = Literal["isolated", "cross"]
@@ -84,14 +84,24 @@ class PositionResult:
         tier: the tier the liquidation price was solved in.
         tier_at_entry: the tier of the entry notional.
         tier_overridden: ``True`` when ``--mmr`` replaced the table.
-        maintenance_margin: maintenance margin at the mark price.
+        tier_at_mark: the tier whose rate and amount make ``maintenance_margin`` (the mark
+            notional's tier where the venue reads the tier at the liquidation notional, else
+            the tier the price is solved in).
+        maintenance_margin: maintenance margin at the mark price (in cross mode, this
+            position's; ``margin_ratio`` adds the other positions').
         maintenance_margin_at_liquidation: maintenance margin at the liquidation price.
-        margin_ratio: maintenance margin / equity at the mark (liquidation at 1).
+        unrealized_pnl: this position's PnL at the mark, ``side x q x (mark - E)``.
+        equity: what backs the position at the mark: margin balance plus unrealized PnL (in
+            a cross account, plus the other positions' unrealized PnL).
+        margin_ratio: maintenance margin (all of the account's, in cross) / ``equity``
+            (liquidation at 1); None when equity is not positive.
         liquidation_price: where equity falls to maintenance margin; None when it cannot
             (a long backed by its whole notional or more).
         bankruptcy_price: where equity falls to zero; None when it is not a positive price.
         liquidation_fee_rate: the rate used for the liquidation fee.
         liquidation_fee: the fee at the liquidation price (before capping at what is left).
+        liquidation_fee_paid: the fee actually taken at the liquidation price: capped at what
+            is left, 0 when the backstop takes the position (None without a liquidation price).
         open_fee: taker fee to open the position.
         waterfalls: where the money goes at the liquidation price, the bankruptcy price and
             the given fill.
@@ -107,13 +117,17 @@ class PositionResult:
     tier: Tier
     tier_at_entry: Tier | None
     tier_overridden: bool
+    tier_at_mark: Tier
     maintenance_margin: Decimal
     maintenance_margin_at_liquidation: Decimal | None
+    unrealized_pnl: Decimal
+    equity: Decimal
     margin_ratio: Decimal | None
     liquidation_price: Decimal | None
     bankruptcy_price: Decimal | None
     liquidation_fee_rate: Decimal
     liquidation_fee: Decimal | None
+    liquidation_fee_paid: Decimal | None
     open_fee: Decimal
     waterfalls: tuple[Waterfall, ...]
     warnings: tuple[str, ...]
@@ -377,9 +391,9 @@ class Calculator:
             source = "--leverage" if spec.margin is None else "--margin"
             implied = "" if spec.margin is None else f" (implied by --margin {spec.margin})"
             raise LeverageError(
-                f"{source}: leverage {leverage.normalize():f}x{implied} is above the maximum "
-                f"{tier_at_entry.max_leverage.normalize():f}x for {self.symbol.name} at "
-                f"{notional.normalize():f} {self.symbol.quote} notional (tier {tier_at_entry.number})"
+                f"{source}: leverage {plain(leverage, 8)}x{implied} is above the maximum "
+                f"{plain(tier_at_entry.max_leverage, 8)}x for {self.symbol.name} at "
+                f"{plain(notional, 2)} {self.symbol.quote} notional (tier {tier_at_entry.number})"
             )
         if tier_at_entry is None:
             warnings.append(
@@ -434,7 +448,8 @@ class Calculator:
             # No liquidation price: the tier shown is the one that makes the maintenance margin shown.
             line = mark_line
         mm_now = mark_line.at(mark)
-        equity_now = backing_bankruptcy + s * q * (mark - entry)
+        unrealized = s * q * (mark - entry)
+        equity_now = backing_bankruptcy + unrealized
         margin_ratio = div(mm_now + others_maintenance, equity_now) if equity_now > 0 else None
         if equity_now <= 0:
             warnings.append("the position is already bankrupt at the mark price")
@@ -493,13 +508,17 @@ class Calculator:
             tier=line.tier,
             tier_at_entry=tier_at_entry,
             tier_overridden=overridden,
+            tier_at_mark=mark_line.tier,
             maintenance_margin=mm_now,
             maintenance_margin_at_liquidation=None if liquidation is None else line.at(liquidation),
+            unrealized_pnl=unrealized,
+            equity=equity_now,
             margin_ratio=margin_ratio,
             liquidation_price=liquidation,
             bankruptcy_price=bankruptcy,
             liquidation_fee_rate=rate,
             liquidation_fee=None if liquidation is None else rate * q * liquidation,
+            liquidation_fee_paid=None if liquidation is None else waterfalls[0].liquidation_fee,
             open_fee=notional * self.venue.fees.taker,
             waterfalls=tuple(waterfalls),
             warnings=tuple(warnings),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from decimal import Decimal
+from decimal import Context, Decimal, localcontext
 
 from liqcalc.core.errors import TierError
 from liqcalc.core.model import SymbolSpec, Tier
@@ -52,16 +52,29 @@ def tier_for(symbol: SymbolSpec, notional: Decimal, what: str) -> Tier:
     raise beyond_last_tier(symbol, notional, what)
 
 
+def plain(value: Decimal, places: int) -> str:
+    """``value`` in a message: rounded to ``places`` decimals, without trailing zeros or an
+    exponent (``4999999.9999999999999999999998`` -> ``5000000``; ``60000`` stays ``60000``).
+    A value too small to show at ``places`` keeps 8 significant digits."""
+    if value == 0:
+        return "0"
+    exponent = -places if value.adjusted() >= -places else value.adjusted() - 7
+    with localcontext(Context(prec=100)):
+        return format(value.quantize(Decimal(1).scaleb(exponent)).normalize(), "f")
+
+
 def beyond_last_tier(symbol: SymbolSpec, notional: Decimal, what: str) -> TierError:
     """The error for a notional past the last tier of ``symbol``'s table."""
     last = symbol.tiers[-1]
+    places = 8 if symbol.tier_unit == "base" else 2
+    shown = plain(notional, places)
     if symbol.complete:
         return TierError(
-            f"{symbol.name}: the {what} {notional.normalize():f} {symbol.unit} is beyond the "
+            f"{symbol.name}: the {what} {shown} {symbol.unit} is beyond the "
             f"largest position the venue allows ({last.cap} {symbol.unit}, tier {last.number})"
         )
     return TierError(
-        f"{symbol.name}: the {what} {notional.normalize():f} {symbol.unit} is beyond the last "
+        f"{symbol.name}: the {what} {shown} {symbol.unit} is beyond the last "
         f"known tier (tier {last.number}, up to {last.cap} {symbol.unit}); this preset knows "
         "only the first tiers of this symbol. Supply a fuller table with `liqcalc presets "
         "import`, or give the tier yourself with --mmr and --maint-amount"

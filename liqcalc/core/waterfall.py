@@ -59,6 +59,7 @@ def settle(
     with localcontext(Context(prec=100)):
         flows: list[Flow] = []
         backstop = False
+        fee = ZERO
         adl_at: Decimal | None = None
         if equity >= 0:
             surplus, shortfall = equity, ZERO
@@ -69,13 +70,13 @@ def settle(
             if backstop:
                 assert rule.backstop_to is not None
                 if surplus > 0:
-                    flows.append(Flow("margin", rule.backstop_to, surplus))
+                    flows.append(Flow("margin", rule.backstop_to, surplus, "backstop"))
             else:
                 fee = min(liquidation_fee_rate * liquidated_notional, surplus)
                 if fee > 0:
-                    flows.append(Flow("margin", venue.fees.liquidation_fee_to, fee))
+                    flows.append(Flow("margin", venue.fees.liquidation_fee_to, fee, "liquidation fee"))
                 if surplus - fee > 0:
-                    flows.append(Flow("margin", rule.to, surplus - fee))
+                    flows.append(Flow("margin", rule.to, surplus - fee, "surplus"))
         else:
             surplus, shortfall = ZERO, -equity
             left = shortfall
@@ -86,7 +87,7 @@ def settle(
                 last = n == len(payers) - 1
                 pays = left if last or party not in caps else min(left, caps[party])
                 if pays > 0:
-                    flows.append(Flow(party, "deficit", pays))
+                    flows.append(Flow(party, "deficit", pays, "shortfall"))
                     if party == "adl_counterparties":
                         adl_at = adl_price
                 left -= pays
@@ -99,4 +100,5 @@ def settle(
             flows=tuple(flows),
             backstop=backstop,
             adl_price=adl_at,
+            liquidation_fee=fee,
         )

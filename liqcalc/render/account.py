@@ -8,8 +8,34 @@ from typing import TextIO
 from liqcalc.core.model import Venue
 from liqcalc.core.position import PositionResult
 from liqcalc.render import OutputFormat
-from liqcalc.render.numbers import dumps, money, percent, price, quantity
-from liqcalc.render.position import SCHEMA_VERSION, PresetInfo, distance, tier_json
+from liqcalc.render.numbers import dumps, money, percent, price
+from liqcalc.render.position import (
+    KEEP,
+    SCHEMA_VERSION,
+    Col,
+    PresetInfo,
+    distance,
+    fitted_table,
+    left_out,
+    signed_money,
+    size_text,
+    tier_json,
+)
+
+
+def account_totals(results: list[PositionResult]) -> dict[str, Decimal | None]:
+    """The account at the marks: margin balance (the wallet after funding) + unrealized PnL
+    of every position = equity; margin ratio = the positions' maintenance margin / equity.
+    Every position's own evaluation carries the same equity and ratio (the others at their
+    marks), so these are the account's."""
+    first = results[0]
+    return {
+        "margin_balance": first.margin_balance,
+        "unrealized_pnl": sum((r.unrealized_pnl for r in results), Decimal(0)),
+        "equity": first.equity,
+        "maintenance_margin": sum((r.maintenance_margin for r in results), Decimal(0)),
+        "margin_ratio": first.margin_ratio,
+    }
 
 
 def account_json(info: PresetInfo, wallet: Decimal, results: list[PositionResult], stale: list[str]) -> dict[str, object]:
@@ -22,10 +48,12 @@ def account_json(info: PresetInfo, wallet: Decimal, results: list[PositionResult
         "preset": info.as_json(),
         "inputs": {"wallet": wallet, "mode": "cross"},
         "warnings": warnings,
+        **account_totals(results),
         "positions": [
             {
                 "symbol": r.symbol, "side": r.spec.side, "size": r.spec.size, "entry": r.spec.entry, "mark": r.spec.mark,
                 "tier": tier_json(r.tier, r.tier_overridden), "maintenance_margin": r.maintenance_margin,
+                "unrealized_pnl": r.unrealized_pnl,
                 "liquidation_price": r.liquidation_price, "bankruptcy_price": r.bankruptcy_price,
                 "liquidation_distance": distance(r.liquidation_price, r.spec.mark),
             }
@@ -41,8 +69,6 @@ def render_account(info: PresetInfo, venue: Venue, wallet: Decimal, results: lis
         return
     import sys
 
-    from rich.table import Table
-
     from liqcalc.render.console import console as make_console
 
     for warning in stale:
@@ -50,16 +76,34 @@ def render_account(info: PresetInfo, venue: Venue, wallet: Decimal, results: lis
     for r in results:
         for w in r.warnings:
             sys.stderr.write(f"liqcalc: warning: {r.symbol}: {w}\n")
-    table = Table(title=f"Cross account on {venue.title} (wallet {money(wallet)}, as of {info.as_of})", title_justify="left")
-    for column in ("symbol", "side", "size", "entry", "mark", "MMR", "maint. margin", "liquidation", "to liq.", "bankruptcy"):
-        table.add_column(column, justify="left" if column in ("symbol", "side") else "right")
-    for r in results:
-        liq = distance(r.liquidation_price, r.spec.mark)
-        table.add_row(r.symbol, r.spec.side, quantity(r.spec.size), price(r.spec.entry), price(r.spec.mark),
-                      percent(r.tier.mmr), money(r.maintenance_margin), price(r.liquidation_price),
-                      "-" if liq["percent"] is None else f"{liq['percent']:+.2f}%", price(r.bankruptcy_price))
     console = make_console()
+    width = console.width
+    dist = [distance(r.liquidation_price, r.spec.mark) for r in results]
+    columns = [
+        Col("symbol", [r.symbol for r in results], KEEP, justify="left"),
+        Col("side", [r.spec.side for r in results], KEEP, justify="left"),
+        Col("size", [size_text(r.spec.size) for r in results], 90),
+        Col("entry", [price(r.spec.entry) for r in results], 50),
+        Col("mark", [price(r.spec.mark) for r in results], 60),
+        Col("MMR", [percent(r.tier_at_mark.mmr) for r in results], 30),
+        Col("maint. margin", [money(r.maintenance_margin) for r in results], 70),
+        Col("unrealized PnL", [signed_money(r.unrealized_pnl) for r in results], 65),
+        Col("liquidation", [price(r.liquidation_price) for r in results], KEEP),
+        Col("to liq.", ["-" if d["percent"] is None else f"{d['percent']:+.2f}%" for d in dist], 80),
+        Col("bankruptcy", [price(r.bankruptcy_price) for r in results], 40),
+    ]
+    table, dropped = fitted_table(columns, width, title=f"Cross account on {venue.title} (wallet {money(wallet)}, as of "
+                                  f"{info.as_of})", title_justify="left")
     console.print(table)
+    if (note := left_out(dropped, width)) is not None:
+        console.print(note)
+    totals = account_totals(results)
+    ratio = totals["margin_ratio"]
+    console.print(
+        f"Margin balance {money(totals['margin_balance'])} + unrealized PnL {money(totals['unrealized_pnl'])} = "
+        f"equity {money(totals['equity'])}; margin ratio = maintenance margin {money(totals['maintenance_margin'])} / "
+        f"equity = {percent(ratio)} (liquidation at 100%)."
+    )
     console.print(
         "Each liquidation price holds the other positions at their marks: their maintenance margin is taken from "
         "the wallet and their unrealized PnL added to it, as in Binance's cross-margin formula (TMM1, UPNL1)."

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import Context, Decimal, localcontext
 from typing import Any
 
 from liqcalc.core.model import SymbolSpec, Tier, Venue, Waterfall
 from liqcalc.core.position import PositionResult
-from liqcalc.render.numbers import money, percent, price, quantity
+from liqcalc.render.numbers import money, percent, price
 
 SCHEMA_VERSION = 1
 
@@ -118,15 +118,19 @@ def result_json(result: PositionResult) -> dict[str, Any]:
         "margin_balance": result.margin_balance,
         "maintenance_margin": result.maintenance_margin,
         "maintenance_margin_at_liquidation": result.maintenance_margin_at_liquidation,
+        "unrealized_pnl": result.unrealized_pnl,
+        "equity": result.equity,
         "margin_ratio": result.margin_ratio,
         "tier": tier_json(result.tier, result.tier_overridden),
         "tier_at_entry": tier_json(result.tier_at_entry),
+        "tier_at_mark": tier_json(result.tier_at_mark, result.tier_overridden),
         "liquidation_price": result.liquidation_price,
         "bankruptcy_price": result.bankruptcy_price,
         "liquidation_distance": distance(result.liquidation_price, mark),
         "bankruptcy_distance": distance(result.bankruptcy_price, mark),
         "liquidation_fee_rate": result.liquidation_fee_rate,
         "liquidation_fee": result.liquidation_fee,
+        "liquidation_fee_paid": result.liquidation_fee_paid,
         "open_fee": result.open_fee,
         "waterfall": waterfall_json(main_waterfall(result)),
         "waterfalls": [waterfall_json(w) for w in result.waterfalls],
@@ -156,6 +160,123 @@ def report_json(report: PositionReport) -> dict[str, Any]:
     return envelope
 
 
+# -- numbers in texts -----------------------------------------------------------------------
+
+
+def size_text(value: Decimal) -> str:
+    """A base quantity in a text: at most 8 decimals (8 significant digits when smaller),
+    no trailing zeros, grouped (``16,666,666.66666667``, ``13.934708``, ``0.5``)."""
+    if value == 0:
+        return "0"
+    exponent = -8 if value.adjusted() >= -8 else value.adjusted() - 7
+    with localcontext(Context(prec=100)):
+        rounded = value.quantize(Decimal(1).scaleb(exponent)).normalize()
+    return f"{rounded:,f}"
+
+
+def leverage_text(value: Decimal | None) -> str:
+    """A leverage to at most 2 decimals (``20x``, ``86.67x``)."""
+    if value is None:
+        return "-"
+    with localcontext(Context(prec=100)):
+        rounded = value.quantize(Decimal("0.01")).normalize()
+    return f"{rounded:,f}x"
+
+
+def signed_money(value: Decimal, quote: str = "") -> str:
+    """An amount with its sign (``+1,200.00 USDT``, ``-300.00 USDT``)."""
+    text = money(abs(value) if value == 0 else value, quote)
+    return text if text.startswith("-") or text.startswith("0.00") else "+" + text
+
+
+def rate_text(rate: Decimal) -> str:
+    """A fee rate as a percentage, without trailing zeros (``1.25%``, ``0.055%``)."""
+    with localcontext(Context(prec=100)):
+        return f"{(rate * 100).normalize():f}%"
+
+
+# -- tables that fit ----------------------------------------------------------------------------
+
+
+@dataclass
+class Col:
+    """One column of a table that must fit the terminal without cutting a figure.
+
+    Attributes:
+        header: the column header (its words may be stacked on lines to save width).
+        cells: the column's cells, as text.
+        keep: columns are left out lowest ``keep`` first when the table does not fit;
+            ``KEEP`` columns never are.
+        justify: ``right`` for figures, ``left`` for words.
+        wrap: for a text column that may wrap (never a figure column): its narrowest width.
+    """
+
+    header: str
+    cells: list[str]
+    keep: int
+    justify: str = "right"
+    wrap: int = 0
+
+
+KEEP = 100
+
+
+def fit_columns(columns: list[Col], width: int) -> tuple[list[Col], list[Col], bool]:
+    """The columns that fit ``width`` (a rich box table: 3 characters per column, 1 more),
+    whether their headers are stacked word by word, and the columns left out.
+
+    Figure columns are never narrowed below their widest cell: the table first stacks its
+    header words, then leaves columns out (lowest ``keep`` first) rather than cut a number.
+    """
+    def need(col: Col, stacked: bool) -> int:
+        if col.wrap:
+            return col.wrap
+        words = col.header.split() if stacked else [col.header]
+        return max([len(c) for c in col.cells] + [len(w) for w in words])
+
+    def total(cols: list[Col], stacked: bool) -> int:
+        return 1 + sum(need(c, stacked) + 3 for c in cols)
+
+    if total(columns, False) <= width:
+        return columns, [], False
+    kept = list(columns)
+    dropped: list[Col] = []
+    while total(kept, True) > width:
+        candidates = [c for c in kept if c.keep < KEEP]
+        if not candidates:
+            break
+        victim = min(candidates, key=lambda c: c.keep)
+        kept.remove(victim)
+        dropped.append(victim)
+    return kept, dropped, True
+
+
+def fitted_table(columns: list[Col], width: int, **options: Any) -> tuple[Any, list[Col]]:
+    """A rich Table of the columns that fit ``width``, and the columns left out."""
+    from rich.table import Table
+
+    kept, dropped, stacked = fit_columns(columns, width)
+    table = Table(**options)
+    for col in kept:
+        header = "\n".join(col.header.split()) if stacked else col.header
+        if col.wrap:
+            table.add_column(header, justify=col.justify, overflow="fold", min_width=col.wrap)  # type: ignore[arg-type]
+        else:
+            table.add_column(header, justify=col.justify, no_wrap=True)  # type: ignore[arg-type]
+    rows = len(columns[0].cells) if columns else 0
+    for n in range(rows):
+        table.add_row(*(col.cells[n] for col in kept))
+    return table, dropped
+
+
+def left_out(dropped: list[Col], width: int) -> str | None:
+    """The sentence naming the columns a narrow terminal left out."""
+    if not dropped:
+        return None
+    names = ", ".join(c.header for c in dropped)
+    return f"Left out at {width} columns: {names} (a wider terminal or --json shows them)."
+
+
 # -- words ----------------------------------------------------------------------------------
 
 
@@ -173,20 +294,39 @@ def why_tier(result: PositionResult, venue: Venue, symbol: SymbolSpec) -> str:
                 "come from --mmr/--maint-amount, not from the tier table.")
     entry_tier = result.tier_at_entry
     if symbol.tier_unit == "base":
-        return (f"{venue.title} reads the tier at the position size, {quantity(result.spec.size)} {symbol.base}: "
+        return (f"{venue.title} reads the tier at the position size, {size_text(result.spec.size)} {symbol.base}: "
                 f"{tier_words(result.tier, symbol.base)}.")
     if venue.margin.tier_basis == "entry_notional":
         return (f"{venue.title} reads the tier at the entry notional {money(result.notional)} {quote}: "
                 f"{tier_words(result.tier, quote)}.")
     if result.liquidation_price is None:
-        return f"The entry notional {money(result.notional)} {quote} is in {tier_words(result.tier, quote)}."
+        mark_notional = result.spec.size * result.spec.mark
+        return (f"{venue.title} reads the tier at the notional at the mark, {money(mark_notional)} {quote}: "
+                f"{tier_words(result.tier, quote)}; it makes the maintenance margin shown.")
     liq_notional = result.spec.size * result.liquidation_price
     text = (f"{venue.title} reads the tier at the notional at the liquidation price, "
             f"{money(liq_notional)} {quote}: {tier_words(result.tier, quote)}")
     if entry_tier is not None and entry_tier.number != result.tier.number:
         text += (f"; the entry notional {money(result.notional)} {quote} is in tier {entry_tier.number}, so the "
                  "tier changes on the way to liquidation and the price is solved in the tier that holds it")
+    if result.tier_at_mark.number != result.tier.number:
+        text += (f". The maintenance margin at the mark, {money(result.spec.size * result.spec.mark)} {quote} of "
+                 f"notional, is in {tier_words(result.tier_at_mark, quote)}")
     return text + "."
+
+
+def fee_note(result: PositionResult) -> str:
+    """What the liquidation fee row's note says: the rate, and the cap when it bites."""
+    rate = rate_text(result.liquidation_fee_rate)
+    nominal, paid = result.liquidation_fee, result.liquidation_fee_paid
+    if nominal is None or paid is None:
+        return f"{rate} of notional at liquidation"
+    liquidation = next((w for w in result.waterfalls if w.label == "liquidation"), None)
+    if liquidation is not None and liquidation.backstop:
+        return f"none: the backstop takes the position ({rate} would be {money(nominal)})"
+    if money(paid) != money(nominal):
+        return f"{rate} of notional = {money(nominal)}, capped at what is left"
+    return f"{rate} of notional at liquidation"
 
 
 def waterfall_words(w: Waterfall, venue: Venue, quote: str, result: PositionResult) -> str:
@@ -197,14 +337,15 @@ def waterfall_words(w: Waterfall, venue: Venue, quote: str, result: PositionResu
     if w.surplus == 0 and w.shortfall == 0:
         return head + "the margin is used up exactly; nobody gains and nobody pays."
     if w.surplus > 0:
-        parts = [f"{money(f.amount)} {quote} to {PARTY_WORDS[f.target]}" for f in w.flows]
+        parts = [f"{money(f.amount)} {quote} to {PARTY_WORDS[f.target]}"
+                 + (" (the liquidation fee)" if f.what == "liquidation fee" else "") for f in w.flows]
         text = head + f"{money(w.surplus)} {quote} of margin is left; " + ", ".join(parts) + "."
         if w.backstop:
             text += (" Equity is below the backstop threshold of maintenance margin, so the backstop takes the "
                      "position and the margin is not returned.")
         elif venue.fees.liquidation > 0 or result.liquidation_fee_rate > 0:
-            rate = f"{(result.liquidation_fee_rate * 100).normalize():f}%"
-            text += f" The liquidation fee is {rate} of the liquidated notional, capped at what is left."
+            text += (f" The liquidation fee is {rate_text(result.liquidation_fee_rate)} of the liquidated notional, "
+                     "capped at what is left.")
         return text
     parts = [f"{PARTY_WORDS[f.source]} pay{'s' if not f.source.endswith('s') else ''} {money(f.amount)} {quote}" for f in w.flows]
     text = head + f"{money(w.shortfall)} {quote} is missing beyond the bankruptcy price; " + ", then ".join(parts) + "."
@@ -216,6 +357,12 @@ def waterfall_words(w: Waterfall, venue: Venue, quote: str, result: PositionResu
     return text
 
 
+def flow_text(f: Any) -> str:
+    """One flow in the waterfall table (``margin → insurance_fund 228.92 (fee)``)."""
+    tag = " (fee)" if f.what == "liquidation fee" else ""
+    return f"{f.source} → {f.target} {money(f.amount)}{tag}"
+
+
 # -- rich -----------------------------------------------------------------------------------
 
 
@@ -225,67 +372,90 @@ def render_table(report: PositionReport) -> None:
     from liqcalc.render.console import console as make_console
 
     console = make_console()
+    width = console.width
     venue, symbol, quote = report.venue, report.symbol, report.symbol.quote
     first = report.results[0]
     spec = first.spec
-    title = (f"{symbol.name} {spec.side} {quantity(spec.size)} @ {price(spec.entry)} on {venue.title} "
+    title = (f"{symbol.name} {spec.side} {size_text(spec.size)} @ {price(spec.entry)} on {venue.title} "
              f"({report.preset.name}, as of {report.preset.as_of}{', illustrative' if report.preset.illustrative else ''})")
     if len(report.results) > 1:
-        table = Table(title=title, title_justify="left")
-        for column in ("leverage", "initial margin", "maint. margin", "tier", "liquidation", "to liq.", "bankruptcy",
-                       "to bkr.", "liq. fee"):
-            table.add_column(column, justify="right")
-        for r in report.results:
-            liq = distance(r.liquidation_price, r.spec.mark)
-            bkr = distance(r.bankruptcy_price, r.spec.mark)
-            table.add_row(
-                f"{quantity(r.leverage)}x" if r.leverage is not None else "-",
-                money(r.initial_margin), money(r.maintenance_margin),
-                "override" if r.tier_overridden else str(r.tier.number),
-                price(r.liquidation_price), "-" if liq["percent"] is None else f"{liq['percent']:+.2f}%",
-                price(r.bankruptcy_price), "-" if bkr["percent"] is None else f"{bkr['percent']:+.2f}%",
-                money(r.liquidation_fee),
-            )
+        rs = report.results
+        dist = [(distance(r.liquidation_price, r.spec.mark), distance(r.bankruptcy_price, r.spec.mark)) for r in rs]
+        columns = [
+            Col("leverage", [leverage_text(r.leverage) for r in rs], KEEP),
+            Col("initial margin", [money(r.initial_margin) for r in rs], 80),
+            Col("maint. margin", [money(r.maintenance_margin) for r in rs], 50),
+            Col("tier", ["override" if r.tier_overridden else str(r.tier.number) for r in rs], 45),
+            Col("liquidation", [price(r.liquidation_price) for r in rs], KEEP),
+            Col("to liq.", ["-" if d[0]["percent"] is None else f"{d[0]['percent']:+.2f}%" for d in dist], 70),
+            Col("bankruptcy", [price(r.bankruptcy_price) for r in rs], 60),
+            Col("to bkr.", ["-" if d[1]["percent"] is None else f"{d[1]['percent']:+.2f}%" for d in dist], 40),
+            Col("liq. fee", [money(r.liquidation_fee_paid) for r in rs], 30),
+        ]
+        table, dropped = fitted_table(columns, width, title=title, title_justify="left")
         console.print(table)
-        console.print(f"Prices in {quote}; distances from the mark {price(spec.mark)}. One row per --leverage.")
+        console.print(f"Prices in {quote}; distances from the mark {price(spec.mark)}. One row per --leverage; the "
+                      "liquidation fee is what is taken at the liquidation price, capped at what is left.")
+        if (note := left_out(dropped, width)) is not None:
+            console.print(note)
         return
     r = first
     console.print(title)
-    table = Table(show_header=False)
-    table.add_column("", style="bold")
-    table.add_column("", justify="right")
-    table.add_column("")
     liq = distance(r.liquidation_price, spec.mark)
     bkr = distance(r.bankruptcy_price, spec.mark)
-    table.add_row("notional", money(r.notional, quote), f"at entry; mark {price(spec.mark)}")
-    table.add_row("leverage", "-" if r.leverage is None else f"{quantity(r.leverage.quantize(Decimal('0.01')))}x",
-                  f"{spec.mode} margin")
-    table.add_row("initial margin", money(r.initial_margin, quote), "")
-    table.add_row("margin balance", money(r.margin_balance, quote),
-                  "after added margin and funding" if spec.add_margin or spec.funding else "")
-    table.add_row("tier", "override" if r.tier_overridden else str(r.tier.number),
-                  f"MMR {percent(r.tier.mmr, 4)}, amount {money(r.tier.maint_amount)}")
-    table.add_row("maintenance margin", money(r.maintenance_margin, quote), "at the mark")
-    table.add_row("margin ratio", percent(r.margin_ratio), "liquidation at 100%")
-    table.add_row("liquidation price", price(r.liquidation_price),
-                  "" if liq["percent"] is None else f"{price(liq['price'])} ({liq['percent']:+.2f}%) from mark")
-    table.add_row("bankruptcy price", price(r.bankruptcy_price),
-                  "" if bkr["percent"] is None else f"{price(bkr['price'])} ({bkr['percent']:+.2f}%) from mark")
-    table.add_row("liquidation fee", money(r.liquidation_fee, quote),
-                  f"{(r.liquidation_fee_rate * 100).normalize():f}% of notional at liquidation")
-    table.add_row("open fee", money(r.open_fee, quote), f"taker {percent(venue.fees.taker, 4)}")
+    others_pnl = r.equity - r.margin_balance - r.unrealized_pnl
+    mark_tier = r.tier_at_mark
+    mm_note = "at the mark"
+    if not r.tier_overridden and mark_tier.number != r.tier.number:
+        mm_note = f"at the mark, tier {mark_tier.number}: MMR {percent(mark_tier.mmr, 4)}, amount {money(mark_tier.maint_amount)}"
+    rows = [
+        ("notional", money(r.notional, quote), f"at entry; mark {price(spec.mark)}"),
+        ("leverage", leverage_text(r.leverage), f"{spec.mode} margin"),
+        ("initial margin", money(r.initial_margin, quote), ""),
+        ("margin balance", money(r.margin_balance, quote),
+         "after added margin and funding" if spec.add_margin or spec.funding else ""),
+        ("unrealized PnL", signed_money(r.unrealized_pnl, quote), f"at the mark {price(spec.mark)}"),
+        ("equity", money(r.equity, quote),
+         "margin balance + unrealized PnL" + (f" + other positions' PnL {signed_money(others_pnl)}" if others_pnl else "")),
+        ("tier", "override" if r.tier_overridden else str(r.tier.number),
+         f"MMR {percent(r.tier.mmr, 4)}, amount {money(r.tier.maint_amount)}"
+         + ("" if r.liquidation_price is None or r.tier_overridden else "; at the liquidation price")),
+        ("maintenance margin", money(r.maintenance_margin, quote), mm_note),
+        ("margin ratio", percent(r.margin_ratio),
+         "maintenance margin" + (" (all positions)" if others_pnl else "") + " / equity; liquidation at 100%"),
+        ("liquidation price", price(r.liquidation_price),
+         "" if liq["percent"] is None else f"{price(liq['price'])} ({liq['percent']:+.2f}%) from mark"),
+        ("bankruptcy price", price(r.bankruptcy_price),
+         "" if bkr["percent"] is None else f"{price(bkr['price'])} ({bkr['percent']:+.2f}%) from mark"),
+        ("liquidation fee", money(r.liquidation_fee_paid, quote), fee_note(r)),
+        ("open fee", money(r.open_fee, quote), f"taker {percent(venue.fees.taker, 4)}"),
+    ]
+    table = Table(show_header=False)
+    label_width = max(len(row[0]) for row in rows)
+    value_width = max(len(row[1]) for row in rows)
+    table.add_column("", style="bold", no_wrap=True)
+    table.add_column("", justify="right", no_wrap=True)
+    table.add_column("", overflow="fold", min_width=max(8, min(30, width - label_width - value_width - 10)))
+    for row in rows:
+        table.add_row(*row)
     console.print(table)
     console.print(why_tier(r, venue, symbol))
     if r.liquidation_price is None:
         console.print("No liquidation price: the margin covers the whole notional, so equity never falls to the "
                       "maintenance margin at a positive price.")
     if r.waterfalls:
-        flows = Table(title="Where the money goes", title_justify="left")
-        for column in ("fill", "price", "equity", "surplus", "shortfall", "flows"):
-            flows.add_column(column, justify="left" if column in ("fill", "flows") else "right")
-        for w in r.waterfalls:
-            moves = "; ".join(f"{f.source} → {f.target} {money(f.amount)}" for f in w.flows) or "-"
-            flows.add_row(w.label, price(w.fill_price), money(w.equity), money(w.surplus), money(w.shortfall), moves)
+        ws = r.waterfalls
+        columns = [
+            Col("fill", [w.label for w in ws], KEEP, justify="left"),
+            Col("price", [price(w.fill_price) for w in ws], KEEP),
+            Col("equity", [money(w.equity) for w in ws], KEEP),
+            Col("surplus", [money(w.surplus) for w in ws], 20),
+            Col("shortfall", [money(w.shortfall) for w in ws], 10),
+            Col("flows", ["; ".join(flow_text(f) for f in w.flows) or "-" for w in ws], KEEP, justify="left", wrap=10),
+        ]
+        flows, dropped = fitted_table(columns, width, title="Where the money goes", title_justify="left")
         console.print(flows)
+        if (note := left_out(dropped, width)) is not None:
+            console.print(note)
         for w in r.waterfalls:
             console.print("• " + waterfall_words(w, venue, quote, r))
