@@ -187,7 +187,7 @@ class Calculator:
         if margin <= reserved:
             raise InputError(
                 "--margin",
-                f"{margin} does not cover the estimated closing fee {reserved:f}; give more margin",
+                f"{margin} does not cover the estimated closing fee {plain(reserved, 2)}; give more margin",
             )
         return div(notional * (ONE - s * taker), margin - reserved)
 
@@ -415,7 +415,7 @@ class Calculator:
         if margin_balance <= 0:
             raise InputError(
                 "--funding",
-                f"funding {spec.funding} leaves {margin_balance} of margin: the position is already bankrupt",
+                f"funding {spec.funding} leaves {plain(margin_balance, 2)} of margin: the position is already bankrupt",
             )
         backing = margin_balance - others_maintenance + others_pnl
         backing_bankruptcy = margin_balance + others_pnl
@@ -487,7 +487,7 @@ class Calculator:
 
         if fill is not None and liquidation is not None and s * (fill - liquidation) > 0:
             warnings.append(
-                f"--fill {fill} is on the profitable side of the liquidation price {liquidation:.10g}: a "
+                f"--fill {fill} is on the profitable side of the liquidation price {plain(liquidation, 8)}: a "
                 "liquidation order fills at or beyond the liquidation price; the waterfall at it is a what-if"
             )
         waterfalls: list[Waterfall] = []
