@@ -186,8 +186,10 @@ def test_bankruptcy_waterfall_moves_nothing_but_the_reserved_fee(case: tuple[Pre
             continue
         assert w.shortfall == 0
         if preset.venue.margin.close_fee == "estimated_close_at_bankruptcy":
-            assert w.equity == spec.size * w.fill_price * preset.venue.fees.taker
+            with localcontext(Context(prec=100)):
+                assert abs(w.equity - spec.size * w.fill_price * preset.venue.fees.taker) <= TOLERANCE * r.notional
             assert [f.what for f in w.flows] in (["liquidation fee"], ["backstop"])
+            assert w.flows[0].amount == w.equity
         else:
             assert w.equity == 0 and w.flows == ()
 
