@@ -103,6 +103,8 @@ class PositionResult:
         liquidation_fee_paid: the fee actually taken at the liquidation price: capped at what
             is left, 0 when the backstop takes the position (None without a liquidation price).
         open_fee: taker fee to open the position.
+        close_fee: Bybit UTA's estimated fee to close at the bankruptcy price, inside initial
+            and maintenance margin (0 elsewhere).
         waterfalls: where the money goes at the liquidation price, the bankruptcy price and
             the given fill.
         warnings: non-fatal remarks.
@@ -129,6 +131,7 @@ class PositionResult:
     liquidation_fee: Decimal | None
     liquidation_fee_paid: Decimal | None
     open_fee: Decimal
+    close_fee: Decimal
     waterfalls: tuple[Waterfall, ...]
     warnings: tuple[str, ...]
 
@@ -520,6 +523,7 @@ class Calculator:
             liquidation_fee=None if liquidation is None else rate * q * liquidation,
             liquidation_fee_paid=None if liquidation is None else waterfalls[0].liquidation_fee,
             open_fee=notional * self.venue.fees.taker,
+            close_fee=close_fee,
             waterfalls=tuple(waterfalls),
             warnings=tuple(warnings),
         )

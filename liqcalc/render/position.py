@@ -315,6 +315,14 @@ def why_tier(result: PositionResult, venue: Venue, symbol: SymbolSpec) -> str:
     return text + "."
 
 
+def mm_words(tier: Tier, venue: Venue, result: PositionResult) -> str:
+    """What makes the maintenance margin of ``tier``: its rate (plus the taker rate on OKX and
+    Bitget), its amount, and Bybit's estimated fee to close."""
+    taker = f" + taker {percent(venue.fees.taker, 4)}" if venue.margin.close_fee == "taker_rate" else ""
+    close = f", + fee to close {money(result.close_fee)}" if result.close_fee else ""
+    return f"MMR {percent(tier.mmr, 4)}{taker}, amount {money(tier.maint_amount)}{close}"
+
+
 def fee_note(result: PositionResult) -> str:
     """What the liquidation fee row's note says: the rate, and the cap when it bites."""
     rate = rate_text(result.liquidation_fee_rate)
@@ -407,7 +415,7 @@ def render_table(report: PositionReport) -> None:
     mark_tier = r.tier_at_mark
     mm_note = "at the mark"
     if not r.tier_overridden and mark_tier.number != r.tier.number:
-        mm_note = f"at the mark, tier {mark_tier.number}: MMR {percent(mark_tier.mmr, 4)}, amount {money(mark_tier.maint_amount)}"
+        mm_note = f"at the mark, tier {mark_tier.number}: {mm_words(mark_tier, venue, r)}"
     rows = [
         ("notional", money(r.notional, quote), f"at entry; mark {price(spec.mark)}"),
         ("leverage", leverage_text(r.leverage), f"{spec.mode} margin"),
@@ -418,7 +426,7 @@ def render_table(report: PositionReport) -> None:
         ("equity", money(r.equity, quote),
          "margin balance + unrealized PnL" + (f" + other positions' PnL {signed_money(others_pnl)}" if others_pnl else "")),
         ("tier", "override" if r.tier_overridden else str(r.tier.number),
-         f"MMR {percent(r.tier.mmr, 4)}, amount {money(r.tier.maint_amount)}"
+         mm_words(r.tier, venue, r)
          + ("" if r.liquidation_price is None or r.tier_overridden else "; at the liquidation price")),
         ("maintenance margin", money(r.maintenance_margin, quote), mm_note),
         ("margin ratio", percent(r.margin_ratio),
