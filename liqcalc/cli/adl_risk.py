@@ -47,8 +47,11 @@ if TYPE_CHECKING:
     from liqcalc.core.book import Columns, Step, Sweep
     from liqcalc.render.adl import AdlReport
 
-EXAMPLE = ("liqcalc adl-risk --preset binance --symbol BTCUSDT --side long --entry 60000 --size 1 --leverage 10 "
-           "--mark 66000 --book tests/assets/books/btcusdt.csv --shock 5:30:5 --insurance-fund 20000")
+EXAMPLE = ("liqcalc adl-risk --preset binance --symbol BTCUSDT --side long --entry 60000 --size 1 --leverage 20 "
+           "--mark 66000 --book sample:btcusdt --shock 2:10:2 --insurance-fund 20000")
+SAMPLE = "sample:"
+"""``--book sample:NAME`` reads a book shipped inside the package (``liqcalc/samples/NAME.csv``),
+so the example in ``--help`` runs as written from any folder."""
 
 RANKINGS: tuple[str, ...] = ("pnl_x_leverage", "binance_leverage_pnl", "hyperliquid", "bitget", "random_start")
 COLUMNS = ("id", "side", "size", "entry", "margin", "leverage", "wallet", "mark")
@@ -77,7 +80,21 @@ def _columns_text() -> str:
     return "id, side, size, entry, margin or leverage, and optional wallet and mark"
 
 
+def samples() -> list[str]:
+    """The names of the books shipped with liqcalc (``--book sample:NAME``)."""
+    from importlib.resources import files
+
+    return sorted(p.name.removesuffix(".csv") for p in (files("liqcalc") / "samples").iterdir() if p.name.endswith(".csv"))
+
+
 def _open(source: str) -> tuple[str, str]:
+    if source.startswith(SAMPLE):
+        from importlib.resources import files
+
+        name = source.removeprefix(SAMPLE)
+        if name not in samples():
+            raise UsageError(f"--book: no sample book {name!r}; the samples are {', '.join(samples())} (sample:NAME)")
+        return source, (files("liqcalc") / "samples" / f"{name}.csv").read_text(encoding="utf-8")
     if source == "-":
         return "stdin", sys.stdin.read().removeprefix("\ufeff")
     try:
@@ -96,6 +113,8 @@ def read_book(source: str) -> BookFile:
     suffix (``.csv``, ``.jsonl``/``.ndjson``/``.json``), else from its first character."""
     name, text = _open(source)
     lowered = source.lower()
+    if source.startswith(SAMPLE):
+        lowered += ".csv"
     if lowered.endswith((".jsonl", ".ndjson", ".json")):
         is_json = True
     elif lowered.endswith(".csv"):
@@ -375,7 +394,7 @@ def adl_risk(
     mode: ModeOpt = None,
     wallet: WalletOpt = None,
     mark: Annotated[str | None, typer.Option(metavar="PRICE", help="The mark price now, for you and for book rows without one (default: your entry).")] = None,
-    book: Annotated[str | None, typer.Option(metavar="FILE|-", help="The other positions: CSV or JSON lines with id, side, size, entry, margin or leverage (wallet for cross, mark optional).")] = None,
+    book: Annotated[str | None, typer.Option(metavar="FILE|-|sample:NAME", help="The other positions: CSV or JSON lines with id, side, size, entry, margin or leverage (wallet for cross, mark optional); - reads standard input; sample:btcusdt is a small BTCUSDT book shipped with liqcalc.")] = None,
     liquidated_size: Annotated[str | None, typer.Option(metavar="QTY", help="An uncovered liquidation on the other side: its size...")] = None,
     bankruptcy_price: Annotated[str | None, typer.Option(metavar="PRICE", help="...and its bankruptcy price.")] = None,
     liquidated_side: Annotated[str | None, typer.Option(metavar="long|short", help="The liquidated side (default: the side opposite yours).")] = None,
@@ -398,7 +417,7 @@ def adl_risk(
     or --shock PCT, or a sweep --shock FROM:TO:STEP over the whole --book. --insurance-fund
     AMOUNT caps what the venue's fund pays (without it the fund pays every shortfall).
 
-    Example: liqcalc adl-risk --preset binance --symbol BTCUSDT --side long --entry 60000 --size 1 --leverage 10 --mark 66000 --book tests/assets/books/btcusdt.csv --shock 5:30:5 --insurance-fund 20000
+    Example: liqcalc adl-risk --preset binance --symbol BTCUSDT --side long --entry 60000 --size 1 --leverage 20 --mark 66000 --book sample:btcusdt --shock 2:10:2 --insurance-fund 20000
     """
     run_adl_risk(
         {"preset": preset, "symbol": symbol, "side": side, "entry": entry, "size": size, "notional": notional,
@@ -565,8 +584,8 @@ def _holders(ctx: Context) -> list[Holder]:
 
 def event_report(ctx: Context, inputs: Any, event_side: Side | None, size: Decimal | None, price: Decimal | None,
                  fund: Decimal | None, seed: int) -> AdlReport:
-    from liqcalc.core.adl import Piece, allocate, rank
-    from liqcalc.render.adl import AdlReport, EventInfo
+    from liqcalc.core.adl import Handed, Piece, allocate, attribute, rank
+    from liqcalc.render.adl import AdlReport, EventInfo, accounting, r8
 
     venue = ctx.venue
     holders = _holders(ctx)
@@ -591,15 +610,22 @@ def event_report(ctx: Context, inputs: Any, event_side: Side | None, size: Decim
         adl_size = size if shortfall == 0 else size * deficit / shortfall
         adl_price = price if venue.adl.price == "bankruptcy" else ctx.mark
         pieces = [Piece(adl_size, adl_price)] if adl_size > 0 else []
-        if ctx.book is not None:  # without a book there is no queue to allocate over
+        # without a book the other side is taken to absorb it all (there is no queue to see)
+        capacity = None if ctx.book is None else sum((r.holder.size for r in queue.rows), ZERO)
+        split = attribute([Handed(event_side, size, shortfall, fund_paid, adl_size, adl_price, price, ctx.mark)], capacity,
+                          venue.adl.price, venue.adl.unabsorbed_by, fund_start=fund, fund_surplus_in=ZERO,
+                          fund_left=None if fund is None else fund - fund_paid)
+        deficit = split.adl_covered + split.unabsorbed
+        if ctx.book is not None:
             allocations = cast(dict[str, "Allocation"], allocate(queue, pieces, deficit))
-            # what the other side can absorb is what is deleveraged; the rest stays uncovered
-            adl_size = min(adl_size, allocations["queue"].closed_size)
+        shown = accounting(fund_start=split.fund_start, fund_surplus_in=split.fund_surplus_in, fund_paid=split.fund_paid,
+                           fund_left=split.fund_left, adl_covered=split.adl_covered, unabsorbed=split.unabsorbed,
+                           unabsorbed_by=split.unabsorbed_by, deleveraged_size=split.deleveraged_size,
+                           deleveraged_notional=split.deleveraged_notional)
         event = EventInfo(kind="liquidation", liquidated_side=event_side, liquidated_size=size, bankruptcy_price=price,
-                          adl_price=adl_price, shortfall=shortfall, fund_paid=fund_paid, deficit=deficit,
-                          deleveraged_size=adl_size, deleveraged_notional=adl_size * adl_price, shock=None,
-                          mark_after=None, liquidated_count=1, liquidated_notional=size * price, fund_left=None
-                          if fund is None else fund - fund_paid)
+                          adl_price=adl_price, deficit=r8(deficit) or ZERO, shock=None, mark_after=None,
+                          liquidated_count=1, liquidated_notional=r8(size * price) or ZERO, handed_size=r8(adl_size) or ZERO,
+                          **shown)
     return AdlReport.build(ctx=ctx, inputs=inputs, queue=queue, allocations=allocations, event=event, sweep=None, step_marks=None)
 
 

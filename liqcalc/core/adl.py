@@ -23,7 +23,7 @@ from decimal import Decimal, localcontext
 from typing import Literal
 
 from liqcalc.core.errors import TierError
-from liqcalc.core.model import Party, Ranking, Side, SymbolSpec, Venue, side_sign
+from liqcalc.core.model import AdlPrice, Bearer, Party, Ranking, Side, SymbolSpec, Venue, side_sign
 from liqcalc.core.numbers import ONE, ZERO, context
 from liqcalc.core.position import Calculator, PositionResult, PositionSpec
 
@@ -426,6 +426,114 @@ def allocate(queue: Queue, pieces: Sequence[Piece], deficit: Decimal) -> dict[Po
         return result
 
 
+# -- where every unit of a shortfall goes ---------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Handed:
+    """One liquidated order that leaves a shortfall, and the part of it handed to ADL.
+
+    Attributes:
+        side: the liquidated order's side.
+        size: its size.
+        shortfall: what its equity lacks at its fill (``size x |bankruptcy - fill|``).
+        fund_paid: the part of that the fund pays.
+        adl_size: the part of the order handed to ADL, ``size x (shortfall - fund_paid) /
+            shortfall``: what the fund leaves unpaid, as a share of the order.
+        adl_price: where ADL closes it (the order's bankruptcy price, or the mark).
+        bankruptcy: the order's bankruptcy price.
+        mark: the mark the counterparties are valued at.
+    """
+
+    side: Side
+    size: Decimal
+    shortfall: Decimal
+    fund_paid: Decimal
+    adl_size: Decimal
+    adl_price: Decimal
+    bankruptcy: Decimal
+    mark: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class Attribution:
+    """Every unit of a move's shortfall, with its payer: ``shortfall == fund_paid + adl_covered
+    + unabsorbed`` (exactly, in Decimal) and ``fund_paid <= fund_start + fund_surplus_in``.
+
+    Attributes:
+        shortfall: what is missing: each order's shortfall at its fill, except that the size
+            ADL closes is counted at the mark (it leaves the book against the counterparties,
+            not through the market, so it pays no slippage).
+        fund_start: the fund before the move (None: not given; uncapped).
+        fund_surplus_in: surpluses of the move's liquidations that flowed into the fund.
+        fund_paid: what the fund paid.
+        fund_left: the fund after the move (None: not given).
+        adl_covered: what the deleveraged side gives up against the mark. Bankruptcy-price
+            rule: each closed unit's gap between the bankruptcy price and the mark (nothing
+            where the mark is not beyond the bankruptcy price). Mark-price rule: nothing: the
+            counterparties are closed at the mark, and the deficit stays with ``unabsorbed_by``.
+        unabsorbed: the rest: the liquidated size the other side cannot absorb (at its fill)
+            and, under the mark-price rule, the deficit of the size ADL closes at the mark.
+        unabsorbed_by: who bears ``unabsorbed``, from the preset (None: it does not say).
+        deleveraged_size: the size ADL actually closed (at most what the other side holds).
+        deleveraged_notional: that size at the ADL prices.
+        closed: per handed order, the size ADL closed.
+    """
+
+    shortfall: Decimal
+    fund_start: Decimal | None
+    fund_surplus_in: Decimal
+    fund_paid: Decimal
+    fund_left: Decimal | None
+    adl_covered: Decimal
+    unabsorbed: Decimal
+    unabsorbed_by: Bearer | None
+    deleveraged_size: Decimal
+    deleveraged_notional: Decimal
+    closed: tuple[Decimal, ...]
+
+
+def attribute(handed: Sequence[Handed], capacity: Decimal | None, rule: AdlPrice, unabsorbed_by: Bearer | None, *,
+              fund_start: Decimal | None, fund_surplus_in: Decimal, fund_left: Decimal | None) -> Attribution:
+    """Split the shortfall of ``handed`` (in the order the move crosses them) between the fund,
+    the ADL counterparties and ``unabsorbed_by``.
+
+    ADL closes the handed sizes in order (the first liquidated order meets the head of the
+    queue) up to ``capacity``, the size the other side holds (None: all of it). A closed unit
+    of a liquidated long with bankruptcy price B, valued at the mark M, lacks ``max(0, B - M)``
+    (a short: ``max(0, M - B)``): at the bankruptcy price the counterparty pays it by closing at
+    B instead of M ("The trader's positions will be closed out at the bankruptcy price of the
+    initial liquidated order", https://www.binance.com/en/support/faq/360033525471 ); at the
+    mark nobody on the other side does ("closed at the previous mark price",
+    https://hyperliquid.gitbook.io/hyperliquid-docs/trading/auto-deleveraging ). A unit the
+    other side cannot absorb keeps its deficit at the fill.
+    """
+    with localcontext(context()):
+        left = capacity
+        closed: list[Decimal] = []
+        total = covered = unabsorbed = paid = size = notional = ZERO
+        for h in handed:
+            c = h.adl_size if left is None else min(h.adl_size, left)
+            if left is not None:
+                left -= c
+            closed.append(c)
+            gap = max(ZERO, side_sign(h.side) * (h.bankruptcy - h.mark))  # per unit, at the mark
+            at_fill = h.shortfall / h.size if h.size > 0 else ZERO  # per unit, at the fill
+            at_mark = c * gap
+            rest = (h.adl_size - c) * at_fill
+            paid += h.fund_paid
+            total += h.fund_paid + at_mark + rest
+            if rule == "bankruptcy":
+                covered += at_mark
+                unabsorbed += rest
+            else:
+                unabsorbed += at_mark + rest
+            size += c
+            notional += c * h.adl_price
+        return Attribution(total, fund_start, fund_surplus_in, paid, fund_left, covered, unabsorbed, unabsorbed_by,
+                           size, notional, tuple(closed))
+
+
 # -- a shock on a whole book (the Decimal reference of liqcalc.core.book) ------------------
 
 
@@ -465,6 +573,7 @@ class Shock:
         queue: the other side's queue at the shocked marks.
         allocations: both policies on that queue.
         fund_left: the fund after the cascade (None: uncapped).
+        attribution: who pays each unit of the shortfall (:func:`attribute`).
     """
 
     shock: Decimal
@@ -473,6 +582,7 @@ class Shock:
     queue: Queue
     allocations: Mapping[Policy, Allocation]
     fund_left: Decimal | None
+    attribution: Attribution
 
     @property
     def liquidated_notional(self) -> Decimal:
@@ -486,18 +596,23 @@ class Shock:
 
     @property
     def deficit(self) -> Decimal:
-        """What is left to ADL."""
-        return sum((x.adl_deficit for x in self.liquidations), ZERO)
+        """What the fund leaves unpaid: ``adl_covered + unabsorbed``."""
+        return self.attribution.adl_covered + self.attribution.unabsorbed
+
+    @property
+    def handed_size(self) -> Decimal:
+        """Base quantity handed to ADL (what the fund left unpaid, as a share of the orders)."""
+        return sum((x.adl_size for x in self.liquidations), ZERO)
 
     @property
     def deleveraged_size(self) -> Decimal:
-        """Base quantity ADL closes."""
-        return sum((x.adl_size for x in self.liquidations), ZERO)
+        """Base quantity ADL actually closes (at most what the other side holds)."""
+        return self.attribution.deleveraged_size
 
     @property
     def deleveraged_notional(self) -> Decimal:
         """That quantity at the ADL prices."""
-        return sum((x.adl_size * x.adl_price for x in self.liquidations), ZERO)
+        return self.attribution.deleveraged_notional
 
 
 def shocked(h: Holder, calc: Calculator, mark: Decimal) -> Holder:
@@ -561,6 +676,8 @@ def cascade(
         hit.sort(key=lambda n: (-side_sign(losing) * holders[n].liquidation_price / holders[n].mark, n))  # type: ignore[operator]
         balance = insurance_fund
         liquidations: list[Liquidation] = []
+        handed: list[Handed] = []
+        surplus_in = ZERO
         for n in hit:
             h, spec = holders[n], positions[n][1]
             new_mark = h.mark * factor
@@ -572,12 +689,20 @@ def cascade(
             adl = sum((f.amount for f in w.flows if f.source == "adl_counterparties"), ZERO)
             if balance is not None:
                 balance = balance - paid + received
+            surplus_in += received
             adl_price = (h.bankruptcy_price or ZERO) if venue.adl.price == "bankruptcy" else new_mark
             adl_size = h.size * adl / w.shortfall if w.shortfall > 0 else ZERO
             liquidations.append(Liquidation(h, fill, w.shortfall, paid, received, adl, adl_size, adl_price))
+            if w.shortfall > 0:
+                handed.append(Handed(h.side, h.size, w.shortfall, paid, adl_size, adl_price,
+                                     h.bankruptcy_price or ZERO, new_mark))
         winning: Side = "short" if losing == "long" else "long"
         moved = [shocked(h, calc, h.mark * factor) for h in holders if h.side == winning]
         queue = rank(moved, winning, ranking, low=low, high=high, seed=seed)
         pieces = [Piece(x.adl_size, x.adl_price) for x in liquidations if x.adl_size > 0]
-        allocations = allocate(queue, pieces, sum((x.adl_deficit for x in liquidations), ZERO))
-        return Shock(shock, losing, tuple(liquidations), queue, allocations, balance)
+        capacity = sum((r.holder.size for r in queue.rows), ZERO)
+        attribution = attribute(handed, capacity, venue.adl.price, venue.adl.unabsorbed_by,
+                                fund_start=insurance_fund, fund_surplus_in=surplus_in, fund_left=balance)
+        # the deficit the policies answer for: what the fund leaves unpaid
+        allocations = allocate(queue, pieces, attribution.adl_covered + attribution.unabsorbed)
+        return Shock(shock, losing, tuple(liquidations), queue, allocations, balance, attribution)

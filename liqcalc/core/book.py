@@ -355,7 +355,7 @@ class Step:
         excluded: winning-side rows the formula leaves out.
         score: their scores (``nan`` for random_start).
         sizes, prices, profit: per policy (``queue``, ``pro_rata``), per queue row.
-        deficit: money left to ADL.
+        deficit: what the fund leaves unpaid (``adl_covered + unabsorbed`` of the attribution).
         fund_left: the fund after the cascade (``nan``: uncapped).
     """
 
@@ -378,6 +378,10 @@ class Step:
     profit: dict[str, Array] = field(default_factory=dict)
     deficit: float = 0.0
     fund_left: float = float("nan")
+    closed: Array = field(default_factory=lambda: np.zeros(0))
+    """Per liquidated row, the size ADL actually closed (at most what the queue holds)."""
+    attribution: dict[str, float] = field(default_factory=dict)
+    """Who pays the shortfall (the keys of :data:`ATTRIBUTION`), as :func:`liqcalc.core.adl.attribute`."""
 
     def overshoot(self, policy: str) -> float:
         """Profit taken beyond the deficit; pro-rata takes min(deficit, profits) by construction
@@ -401,9 +405,16 @@ class Step:
         return low + np.clip(band, 1, bands) - 1
 
 
+#: The shortfall's attribution, per shock (:class:`liqcalc.core.adl.Attribution`).
+ATTRIBUTION = ("shortfall", "fund_start", "fund_surplus_in", "fund_paid", "fund_left", "adl_covered", "unabsorbed",
+               "deleveraged_size", "deleveraged_notional")
+
+
 @dataclass(frozen=True)
 class Sweep:
-    """Per-shock totals of a sweep (arrays of one value per shock)."""
+    """Per-shock totals of a sweep (arrays of one value per shock); ``fund_paid``,
+    ``deleveraged_size`` and ``deleveraged_notional`` as in :data:`ATTRIBUTION`, and
+    ``attribution`` holds every key of it."""
 
     shock: Array
     liquidated_count: NDArray[np.int64]
@@ -418,6 +429,7 @@ class Sweep:
     you_loss_vs_mark: dict[str, Array]
     you_liquidated: NDArray[np.bool_]
     you_rank: NDArray[np.int64]
+    attribution: dict[str, Array] = field(default_factory=dict)
 
 
 class Book:
@@ -509,6 +521,38 @@ class Book:
             "adl_deficit": adl, "adl_size": adl_size, "adl_price": adl_price, "fund_left": np.array([fund_left]),
         }
 
+    def _attribute(self, hit: IntArray, x: dict[str, Array], factor: float, capacity: float) -> tuple[Array, dict[str, float]]:
+        """Who pays each unit of the shortfall: :func:`liqcalc.core.adl.attribute`, line by line
+        (the handed sizes closed in crossing order up to ``capacity``; a closed unit lacks the
+        gap between its bankruptcy price and the mark, paid by the counterparties at the
+        bankruptcy price and left to ``unabsorbed_by`` at the mark; an unabsorbed one keeps its
+        deficit at the fill)."""
+        cols, priced = self.priced.cols, self.priced
+        s, q = cols.side[hit], cols.size[hit]
+        handed = x["adl_size"]
+        closed = np.clip(capacity - (np.cumsum(handed) - handed), 0.0, handed)
+        bankruptcy = np.nan_to_num(priced.bankruptcy[hit], nan=0.0)
+        gap = np.maximum(0.0, s * (bankruptcy - cols.mark[hit] * factor))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            at_fill = np.where(q > 0, x["shortfall"] / q, 0.0)
+        at_mark = float((closed * gap).sum())
+        rest = float(((handed - closed) * at_fill).sum())
+        paid = float(x["fund_paid"].sum())
+        covered, unabsorbed = (at_mark, rest) if self.venue.adl.price == "bankruptcy" else (0.0, at_mark + rest)
+        fund_left = float(x["fund_left"][0])
+        totals = {
+            "shortfall": paid + covered + unabsorbed,
+            "fund_start": np.nan if self.insurance_fund is None else self.insurance_fund,
+            "fund_surplus_in": float(x["fund_received"].sum()),
+            "fund_paid": paid,
+            "fund_left": fund_left,
+            "adl_covered": covered,
+            "unabsorbed": unabsorbed,
+            "deleveraged_size": float(closed.sum()),
+            "deleveraged_notional": float((closed * x["adl_price"]).sum()),
+        }
+        return closed, totals
+
     def _queue(self, side: int, factor: float) -> tuple[IntArray, IntArray, Array]:
         rows = self.sides[side]
         if self.ranking in ("random_start", "none"):
@@ -548,27 +592,28 @@ class Book:
                     order = np.concatenate((order[:first], order[k : k + 1], order[first:k], order[k + 1 :]))
         return order
 
-    def _queue_head(self, side: int, factor: float, quantity: float) -> tuple[IntArray, int]:
-        """The first positions of the queue, in order, enough to cover ``quantity``, and your
-        rank (0 when you are not queued): what :meth:`_queue` gives, without sorting the whole
-        side when the head is short. The head is selected with a partition; every position
+    def _queue_head(self, side: int, factor: float, quantity: float) -> tuple[IntArray, int, float]:
+        """The first positions of the queue, in order, enough to cover ``quantity``, your
+        rank (0 when you are not queued) and the size the whole queue holds: what :meth:`_queue`
+        gives, without sorting the whole side when the head is short. The head is selected with a partition; every position
         scoring at least the cut is then sorted, so ties at the cut keep the queue's order."""
         rows = self.sides[side]
         if self.ranking in ("random_start", "none"):
             order, _, _ = self._queue(side, factor)
             where = np.flatnonzero(order == self.you) if self.you is not None else np.zeros(0, dtype=np.intp)
-            return order, int(where[0]) + 1 if where.size else 0
+            return order, int(where[0]) + 1 if where.size else 0, float(self.priced.cols.size[order].sum())
         mark = self.priced.cols.mark[rows] * factor
         value, ok = scores(self.ranking, self.priced, rows, mark)
         ranked, values = rows[ok], value[ok]
+        size = self.priced.cols.size[ranked]
+        capacity = float(size.sum())
         rank = 0
         if self.you is not None:
             mine = np.flatnonzero(ranked == self.you)
             if mine.size:
                 rank = int((values > values[mine[0]]).sum()) + 1
         if quantity <= 0 or ranked.size == 0:
-            return ranked[:0], rank
-        size = self.priced.cols.size[ranked]
+            return ranked[:0], rank, capacity
         # Most of a side's ties are the losers at the tail (Binance scores every loss 0): when
         # the positive scores cover the quantity, only they are ordered, and only a head of
         # about twice the positions the quantity needs at the average size when that is short.
@@ -579,9 +624,9 @@ class Book:
                 cut = np.partition(-values[positive], k - 1)[k - 1]
                 head = self._order(ranked, values, positive[-values[positive] <= cut])
                 if size[head].sum() >= quantity:
-                    return ranked[head], rank
-            return ranked[self._order(ranked, values, positive)], rank
-        return ranked[self._order(ranked, values)], rank
+                    return ranked[head], rank, capacity
+            return ranked[self._order(ranked, values, positive)], rank, capacity
+        return ranked[self._order(ranked, values)], rank, capacity
 
     def step(self, shock: float) -> Step:
         """One shock in full: the liquidations, the queue and both allocations."""
@@ -591,8 +636,10 @@ class Book:
         cols = self.priced.cols
         size = cols.size[queue]
         profit_unit = np.maximum(0.0, cols.side[queue] * (cols.mark[queue] * factor - cols.entry[queue]))
-        deficit = float(x["adl_deficit"].sum())
         quantity = float(x["adl_size"].sum())
+        closed, attribution = self._attribute(hit, x, factor, float(size.sum()))
+        # what the fund leaves unpaid: the ADL counterparties' part and the unabsorbed part
+        deficit = attribution["adl_covered"] + attribution["unabsorbed"]
         cum_size, cum_value = _pieces(x["adl_size"], x["adl_price"])
         sizes, prices, profit = {}, {}, {}
         # Queue: whole positions in order, the last one partly (adl.queue_fill).
@@ -617,7 +664,7 @@ class Book:
             shortfall=x["shortfall"], fund_paid=x["fund_paid"], fund_received=x["fund_received"],
             adl_deficit=x["adl_deficit"], adl_size=x["adl_size"], adl_price=x["adl_price"],
             queue=queue, excluded=excluded, score=values, sizes=sizes, prices=prices, profit=profit,
-            deficit=deficit, fund_left=float(x["fund_left"][0]),
+            deficit=deficit, fund_left=float(x["fund_left"][0]), closed=closed, attribution=attribution,
         )
 
     def sweep(self, shocks: Array) -> Sweep:
@@ -633,6 +680,7 @@ class Book:
         you_loss = {p: np.zeros(n) for p in ("queue", "pro_rata")}
         you_liquidated = np.zeros(n, dtype=bool)
         you_rank = np.zeros(n, dtype=np.int64)
+        attribution = {key: np.zeros(n) for key in ATTRIBUTION}
         for i, shock in enumerate(shocks):
             # The totals of self.step(shock), without the per-row detail: the queue is sorted
             # once; only its touched head, the profitable total and your row are read.
@@ -640,13 +688,16 @@ class Book:
             factor = 1.0 + float(shock) / 100.0
             count[i] = hit.size
             out["liquidated_notional"][i] = float((cols.size[hit] * x["fill"]).sum())
-            out["fund_paid"][i] = float(x["fund_paid"].sum())
-            deficit = float(x["adl_deficit"].sum())
             quantity = float(x["adl_size"].sum())
+            head, rank, capacity = self._queue_head(-losing, factor, quantity)
+            _, totals = self._attribute(hit, x, factor, capacity)
+            deficit = totals["adl_covered"] + totals["unabsorbed"]
             out["deficit"][i] = deficit
-            out["deleveraged_size"][i] = quantity
-            out["deleveraged_notional"][i] = float((x["adl_size"] * x["adl_price"]).sum())
-            head, rank = self._queue_head(-losing, factor, quantity)
+            for key, value in totals.items():
+                attribution[key][i] = value
+            out["fund_paid"][i] = totals["fund_paid"]
+            out["deleveraged_size"][i] = totals["deleveraged_size"]
+            out["deleveraged_notional"][i] = totals["deleveraged_notional"]
             size = cols.size[head]
             unit = np.maximum(0.0, cols.side[head] * (cols.mark[head] * factor - cols.entry[head]))
             cum = np.cumsum(size)
@@ -685,7 +736,7 @@ class Book:
         return Sweep(
             shock=shocks, liquidated_count=count, overshoot=overshoot, you_adl_size=you_size,
             you_adl_price=you_price, you_loss_vs_mark=you_loss, you_liquidated=you_liquidated, you_rank=you_rank,
-            **out,
+            attribution=attribution, **out,
         )
 
 

@@ -34,6 +34,10 @@ Ranking = Literal[
     "pnl_x_leverage", "binance_leverage_pnl", "hyperliquid", "bitget", "random_start", "none"
 ]
 AdlPrice = Literal["bankruptcy", "mark", "none"]
+#: Who bears the part of a shortfall that neither the fund nor the ADL counterparties pay
+#: (``[adl] unabsorbed_by`` of a preset): the venue itself, a backstop vault, the fund, or the
+#: day's winners under socialized loss.
+Bearer = Literal["venue", "insurance_fund", "backstop_vault", "socialized_loss"]
 SymbolKind = Literal["perpetual", "delivery"]
 TierUnit = Literal["quote", "base"]
 
@@ -188,6 +192,9 @@ class AdlRule:
         indicator_min: lowest value of the venue's ADL indicator (Binance 0, Bybit 1).
         indicator_max: highest value (Binance 4, Bybit 5).
         source: the page the rule comes from.
+        unabsorbed_by: who bears what the ADL counterparties do not (the size the other side
+            cannot absorb; under the mark-price rule, the deficit of what ADL closes at the
+            mark). None: the preset does not say.
     """
 
     ranking: Ranking
@@ -195,6 +202,7 @@ class AdlRule:
     indicator_min: int
     indicator_max: int
     source: str
+    unabsorbed_by: Bearer | None = None
 
 
 @dataclass(frozen=True, slots=True)

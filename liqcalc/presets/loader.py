@@ -35,7 +35,7 @@ from liqcalc.core.model import (
 if TYPE_CHECKING:
     from liqcalc.presets.schema import PresetModel
 
-CACHE_FORMAT = 2
+CACHE_FORMAT = 3
 Origin = Literal["built-in", "user", "file"]
 
 # One symbol as cached: base, quote, kind, complete, liquidation fee, tier unit, tiers as strings.
@@ -356,7 +356,8 @@ def to_plain(model: PresetModel) -> dict[str, Any]:
         "fees": [_s(model.fees.maker), _s(model.fees.taker), _s(model.fees.liquidation), model.fees.liquidation_fee_to, model.fees.source],
         "surplus": [model.surplus.to, model.surplus.backstop_fraction(), model.surplus.backstop_to, model.surplus.source],
         "shortfall": [list(model.shortfall.waterfall), model.shortfall.source],
-        "adl": [model.adl.ranking, model.adl.price, model.adl.indicator_min, model.adl.indicator_max, model.adl.source],
+        "adl": [model.adl.ranking, model.adl.price, model.adl.indicator_min, model.adl.indicator_max, model.adl.source,
+                model.adl.unabsorbed_by],
         "symbols": symbols,
     }
 
@@ -368,7 +369,7 @@ def _from_plain(plain: dict[str, Any], path: Path, origin: Origin) -> Preset:
     maker, taker, liquidation, fee_to, fee_source = plain["fees"]
     surplus_to, backstop, backstop_to, surplus_source = plain["surplus"]
     waterfall, shortfall_source = plain["shortfall"]
-    ranking, adl_price, indicator_min, indicator_max, adl_source = plain["adl"]
+    ranking, adl_price, indicator_min, indicator_max, adl_source, unabsorbed_by = plain["adl"]
     venue = Venue(
         name=plain["name"],
         title=plain["title"],
@@ -381,7 +382,7 @@ def _from_plain(plain: dict[str, Any], path: Path, origin: Origin) -> Preset:
         fees=FeeRules(Decimal(maker), Decimal(taker), Decimal(liquidation), fee_to, fee_source),
         surplus=SurplusRule(surplus_to, None if backstop is None else tuple(backstop), backstop_to, surplus_source),
         shortfall=ShortfallRule(tuple(waterfall), shortfall_source),
-        adl=AdlRule(ranking, adl_price, indicator_min, indicator_max, adl_source),
+        adl=AdlRule(ranking, adl_price, indicator_min, indicator_max, adl_source, unabsorbed_by),
     )
     return Preset(venue=venue, path=path, origin=origin, index=plain["index"], packed=plain["symbols"])
 

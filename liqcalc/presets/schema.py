@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from liqcalc.core.model import (
     AdlPrice,
+    Bearer,
     CloseFee,
     MaintenanceBasis,
     MaintenanceRate,
@@ -160,6 +161,8 @@ class AdlModel(_Model):
     indicator_min: Annotated[int, Field(ge=0)]
     indicator_max: Annotated[int, Field(ge=0)]
     source: Url
+    unabsorbed_by: Bearer | None = None
+    """Who bears what the ADL counterparties do not (optional; see presets/FORMAT.md)."""
 
     @model_validator(mode="after")
     def _scale(self) -> Self:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
+from decimal import Context as DecimalContext
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -13,7 +14,7 @@ from liqcalc.core.adl import Queue, pnl_x_leverage
 from liqcalc.core.model import Side, side_sign
 from liqcalc.core.numbers import ZERO
 from liqcalc.render.numbers import dumps, money, percent, price, quantity
-from liqcalc.render.position import PARTY_WORDS, SCHEMA_VERSION, PresetInfo
+from liqcalc.render.position import SCHEMA_VERSION, PresetInfo
 
 if TYPE_CHECKING:
     from liqcalc.cli.adl_risk import Context
@@ -80,6 +81,14 @@ class EventInfo:
     liquidated_count: int
     liquidated_notional: Decimal
     fund_left: Decimal | None
+    fund_start: Decimal | None
+    fund_surplus_in: Decimal
+    adl_covered: Decimal
+    unabsorbed: Decimal
+    unabsorbed_by: str | None
+    handed_size: Decimal
+    """The liquidated size handed to ADL (what the fund left unpaid, as a share of the orders);
+    ``deleveraged_size`` of it was closed, the rest is what the other side cannot absorb."""
 
 
 class Rows:
@@ -99,9 +108,39 @@ class Rows:
         return [self.make(n) for n in range(self.count)]
 
 
+EIGHT = Decimal("1e-8")
+WIDE = DecimalContext(prec=80)  # quantizing 1e30 (the largest input accepted) to 1e-8 needs 39 digits
+
+
+def r8(value: Decimal | None) -> Decimal | None:
+    """An amount or a size to 8 decimals: no float or Decimal noise (49999.99999999985 is
+    50000), and the parts of a shortfall still add up to 1e-8."""
+    if value is None:
+        return None
+    if not value.is_finite():
+        return value
+    return value.quantize(EIGHT, context=WIDE).normalize(WIDE) + ZERO
+
+
+def accounting(*, fund_start: Decimal | None, fund_surplus_in: Decimal, fund_paid: Decimal, fund_left: Decimal | None,
+               adl_covered: Decimal, unabsorbed: Decimal, unabsorbed_by: str | None, deleveraged_size: Decimal,
+               deleveraged_notional: Decimal) -> dict[str, Any]:
+    """The shortfall's attribution as shown: each part to 8 decimals, the fund's payment
+    within what it had, and ``shortfall`` their sum, so the identity holds as printed."""
+    start, surplus_in, left = r8(fund_start), r8(fund_surplus_in) or ZERO, r8(fund_left)
+    paid, covered, rest = r8(fund_paid) or ZERO, r8(adl_covered) or ZERO, r8(unabsorbed) or ZERO
+    if start is not None:
+        paid = min(paid, start + surplus_in)
+    return {
+        "shortfall": paid + covered + rest, "fund_start": start, "fund_surplus_in": surplus_in, "fund_paid": paid,
+        "fund_left": left, "adl_covered": covered, "unabsorbed": rest, "unabsorbed_by": unabsorbed_by,
+        "deleveraged_size": r8(deleveraged_size) or ZERO, "deleveraged_notional": r8(deleveraged_notional) or ZERO,
+    }
+
+
 def qty(value: Decimal) -> str:
     """A base quantity for people: at most 6 decimals, no trailing zeros."""
-    return quantity(value.quantize(Decimal("0.000001")) if value.adjusted() > -7 else value)
+    return quantity(value.quantize(Decimal("0.000001"), context=WIDE) if value.adjusted() > -7 else value)
 
 
 def _d(value: Any) -> Decimal | None:
@@ -138,6 +177,7 @@ class AdlReport:
     reaches_you: dict[str, Any] | None = None
     indicator_range: tuple[int, int] | None = None
     has_book: bool = True
+    adl_price_rule: str = "bankruptcy"
     you_index: int | None = None
     """Your row's index in the queue (None: not in it)."""
 
@@ -185,7 +225,7 @@ class AdlReport:
             venue_name=venue.name, venue_title=venue.title, quote=ctx.symbol.quote, symbol=ctx.symbol.name,
             inputs=inputs, warnings=ctx.warnings, queue_side=queue.side, ranking=queue.ranking,
             queue=Rows(len(rows), make), excluded=len(queue.excluded), start=queue.start, you=None, event=event,
-            policies=policies, indicator_range=_indicator_range(ctx), has_book=has_book,
+            policies=policies, indicator_range=_indicator_range(ctx), has_book=has_book, adl_price_rule=venue.adl.price,
         )
         if queue.excluded:
             ctx.warnings.append(_excluded_words(len(queue.excluded), queue.side))
@@ -205,7 +245,7 @@ class AdlReport:
 
                 own_score = score(queue.ranking, holder(you, "you", 0, ctx.calc))
             summary = _you_base(spec.side, spec.size, spec.entry, spec.mark, you.liquidation_price, you.bankruptcy_price,
-                                inputs, own_score)
+                                inputs, own_score, you.margin_balance)
             summary["on_liquidated_side"] = spec.side != queue.side
             if mine is not None and has_book:
                 r = queue.rows[mine]
@@ -280,22 +320,22 @@ class AdlReport:
                 "uncovered_size": _dz(max(0.0, float(step.adl_size.sum() - sizes.sum()))) if name == "queue" else ZERO,
             }
         liquidated_side = "long" if step.liquidated_side > 0 else "short"
-        adl_total = float(step.adl_size.sum())
+        closed_total = float(step.closed.sum())
         event = EventInfo(
             kind="shock", liquidated_side=liquidated_side if step.liquidated.size else None,
-            liquidated_size=_dz(cols.size[step.liquidated].sum()), bankruptcy_price=None,
-            adl_price=_d(float((step.adl_size * step.adl_price).sum()) / adl_total) if adl_total > 0 else None,
-            shortfall=_dz(step.shortfall.sum()), fund_paid=_dz(step.fund_paid.sum()), deficit=_dz(step.deficit),
-            deleveraged_size=_dz(adl_total), deleveraged_notional=_dz((step.adl_size * step.adl_price).sum()),
-            shock=shock, mark_after=ctx.mark * (1 + shock / 100), liquidated_count=int(step.liquidated.size),
-            liquidated_notional=_dz((cols.size[step.liquidated] * step.fill).sum()),
-            fund_left=_d(step.fund_left),
+            liquidated_size=r8(_dz(cols.size[step.liquidated].sum())) or ZERO, bankruptcy_price=None,
+            adl_price=r8(_d(float((step.closed * step.adl_price).sum()) / closed_total)) if closed_total > 0 else None,
+            deficit=r8(_dz(step.deficit)) or ZERO, shock=shock, mark_after=ctx.mark * (1 + shock / 100),
+            liquidated_count=int(step.liquidated.size),
+            liquidated_notional=r8(_dz((cols.size[step.liquidated] * step.fill).sum())) or ZERO,
+            handed_size=r8(_dz(step.adl_size.sum())) or ZERO,
+            **_shown(step.attribution, venue.adl.unabsorbed_by),
         )
         report = cls(
             venue_name=venue.name, venue_title=venue.title, quote=ctx.symbol.quote, symbol=ctx.symbol.name, inputs=inputs,
             warnings=ctx.warnings, queue_side=queue_side, ranking=ctx.ranking, queue=Rows(int(step.queue.size), make),
             excluded=int(step.excluded.size), start=None, you=None, event=event, policies=policies,
-            indicator_range=_indicator_range(ctx), has_book=True,
+            indicator_range=_indicator_range(ctx), has_book=True, adl_price_rule=venue.adl.price,
         )
         if ctx.ranking in ("random_start", "none"):
             rows = np.flatnonzero(cols.side == (1 if queue_side == "long" else -1))
@@ -311,7 +351,7 @@ class AdlReport:
             where = np.flatnonzero(step.queue == you_index)
             own_score = _d(step.score[int(where[0])]) if where.size and ranked else None
             summary = _you_base(spec.side, spec.size, spec.entry, new_mark, ctx.you.liquidation_price,
-                                ctx.you.bankruptcy_price, inputs, own_score)
+                                ctx.you.bankruptcy_price, inputs, own_score, ctx.you.margin_balance)
             summary["on_liquidated_side"] = spec.side != queue_side
             summary["liquidated"] = bool((step.liquidated == you_index).any())
             if where.size:
@@ -322,7 +362,7 @@ class AdlReport:
                                percentile=_d(percentile[k]) if ranked else None,
                                indicator=int(lights[k]) if lights is not None else None,
                                notional_ahead=_dz((cols.size[ahead] * cols.mark[ahead] * factor).sum()))
-                size, adl_price = _dz(step.sizes[policy][k]), _d(step.prices[policy][k])
+                size, adl_price = r8(_dz(step.sizes[policy][k])) or ZERO, r8(_d(step.prices[policy][k]))
             else:
                 summary.update(rank=None, queue_count=int(step.queue.size), percentile=None, indicator=None,
                                notional_ahead=None)
@@ -332,14 +372,28 @@ class AdlReport:
             _you_outcome(summary, spec.side, spec.size, spec.entry, new_mark, size, adl_price, inputs.hedge_size, known=True)
             report.you = summary
         if sweep is not None:
-            report.sweep = _sweep_rows(sweep, ctx.mark, policy, you_index is not None)
+            report.sweep = _sweep_rows(sweep, ctx.mark, policy, report.you if you_index is not None else None,
+                                       inputs.hedge_size, venue.adl.unabsorbed_by)
             if you_index is not None:
                 reached = [r for r in report.sweep if r["you_adl_size"] > 0]
                 if reached:
                     first = min(reached, key=lambda r: (abs(r["shock"]), report.sweep.index(r)))
                     report.reaches_you = {"shock": first["shock"], "mark": first["mark"], "adl_size": first["you_adl_size"],
-                                          "adl_price": first["you_adl_price"], "loss_vs_mark": first["you_loss_vs_mark"]}
+                                          "adl_price": first["you_adl_price"], "loss_vs_mark": first["you_loss_vs_mark"],
+                                          "loss_vs_mark_roe_percent": first["you_loss_vs_mark_roe_percent"]}
         return report
+
+
+def _shown(totals: Any, unabsorbed_by: str | None, i: int | None = None) -> dict[str, Any]:
+    """:func:`accounting` of the vectorized path's totals (one shock, or row ``i`` of a sweep)."""
+    def get(key: str) -> Decimal | None:
+        return _d(totals[key] if i is None else totals[key][i])
+
+    return accounting(fund_start=get("fund_start"), fund_surplus_in=get("fund_surplus_in") or ZERO,
+                      fund_paid=get("fund_paid") or ZERO, fund_left=get("fund_left"), adl_covered=get("adl_covered") or ZERO,
+                      unabsorbed=get("unabsorbed") or ZERO, unabsorbed_by=unabsorbed_by,
+                      deleveraged_size=get("deleveraged_size") or ZERO,
+                      deleveraged_notional=get("deleveraged_notional") or ZERO)
 
 
 def _indicator_range(ctx: Context) -> tuple[int, int] | None:
@@ -356,9 +410,9 @@ def _excluded_words(count: int, side: str) -> str:
 
 
 def _you_base(side: Side, size: Decimal, entry: Decimal, mark: Decimal, liquidation: Decimal | None,
-              bankruptcy: Decimal | None, inputs: AdlInputs, own_score: Decimal | None) -> dict[str, Any]:
+              bankruptcy: Decimal | None, inputs: AdlInputs, own_score: Decimal | None, margin: Decimal) -> dict[str, Any]:
     summary: dict[str, Any] = {
-        "id": "you", "side": side, "size": size, "entry": entry, "mark": mark,
+        "id": "you", "side": side, "size": size, "entry": entry, "mark": mark, "margin": margin,
         "liquidation_price": liquidation, "bankruptcy_price": bankruptcy, "score": own_score,
         "rank": None, "queue_count": None, "percentile": None, "indicator": None, "notional_ahead": None,
         "lights": inputs.lights, "lights_band": None, "on_liquidated_side": False, "liquidated": False,
@@ -370,41 +424,69 @@ def _you_outcome(summary: dict[str, Any], side: Side, size: Decimal, entry: Deci
                  adl_price: Decimal | None, hedge: Decimal | None, *, known: bool) -> None:
     s = side_sign(side)
     summary["adl_size"] = adl_size if known else None
+    summary["adl_size_known"] = known
     summary["adl_price"] = adl_price
     summary["pnl_basis_size"] = adl_size
-    summary["pnl_at_mark"] = s * adl_size * (mark - entry)
-    summary["realized_pnl"] = None if adl_price is None else s * adl_size * (adl_price - entry)
-    summary["loss_vs_mark"] = None if adl_price is None else s * adl_size * (mark - adl_price)
-    summary["adl_price_vs_mark"] = None if adl_price is None else {"price": adl_price - mark, "percent": (adl_price - mark) / mark * 100}
+    summary["pnl_at_mark"] = r8(s * adl_size * (mark - entry))
+    summary["realized_pnl"] = None if adl_price is None else r8(s * adl_size * (adl_price - entry))
+    loss = None if adl_price is None else s * adl_size * (mark - adl_price)
+    summary["loss_vs_mark"] = r8(loss)
+    summary["loss_vs_mark_roe_percent"] = roe(loss, summary["margin"])
+    summary["adl_price_vs_mark"] = None if adl_price is None else {
+        "price": r8(adl_price - mark), "percent": r8((adl_price - mark) / mark * 100)}
     remaining = size - (adl_size if known else ZERO)
-    summary["remaining_size"] = remaining
+    summary["remaining_size"] = r8(remaining)
     summary["hedge_size"] = hedge
     residual = s * (remaining - (hedge or ZERO))
-    summary["residual_exposure"] = residual
-    summary["residual_notional"] = residual * mark
+    summary["residual_exposure"] = r8(residual)
+    summary["residual_notional"] = r8(residual * mark)
 
 
-def _sweep_rows(sweep: Sweep, mark: Decimal, policy: str, has_you: bool) -> list[dict[str, Any]]:
+def roe(loss: Decimal | None, margin: Decimal | None) -> Decimal | None:
+    """A loss against the mark as a percent of the position's margin (its isolated margin, or
+    the cross wallet): the ROE a trader reads on the venue's screen. None without either."""
+    if loss is None or margin is None or margin <= 0:
+        return None
+    return (loss / margin * 100).quantize(Decimal("0.01"), context=WIDE) + ZERO
+
+
+def _sweep_rows(sweep: Sweep, mark: Decimal, policy: str, you: dict[str, Any] | None, hedge: Decimal | None,
+                unabsorbed_by: str | None) -> list[dict[str, Any]]:
+    """One row per shock: the shortfall's attribution (as the event's), and your outcome: the
+    size closed, its price, the loss against the mark (and as a percent of your margin), and
+    what is left of your position and of the hedge."""
     rows = []
     for i in range(sweep.shock.size):
         shock = _dz(sweep.shock[i])
-        rows.append({
+        shown = _shown(sweep.attribution, unabsorbed_by, i)
+        row: dict[str, Any] = {
             "shock": shock,
             "mark": mark * (1 + shock / 100),
             "liquidated_count": int(sweep.liquidated_count[i]),
-            "liquidated_notional": _dz(sweep.liquidated_notional[i]),
-            "insurance_fund_paid": _dz(sweep.fund_paid[i]),
-            "deficit": _dz(sweep.deficit[i]),
-            "deleveraged_size": _dz(sweep.deleveraged_size[i]),
-            "deleveraged_notional": _dz(sweep.deleveraged_notional[i]),
-            "you_liquidated": bool(sweep.you_liquidated[i]) if has_you else False,
-            "you_rank": int(sweep.you_rank[i]) if has_you and sweep.you_rank[i] > 0 else None,
-            "you_adl_size": _dz(sweep.you_adl_size[policy][i]),
-            "you_adl_price": _d(sweep.you_adl_price[policy][i]),
-            "you_loss_vs_mark": _dz(sweep.you_loss_vs_mark[policy][i]),
-            "overshoot_queue": _dz(sweep.overshoot["queue"][i]),
-            "overshoot_pro_rata": _dz(sweep.overshoot["pro_rata"][i]),
-        })
+            "liquidated_notional": r8(_dz(sweep.liquidated_notional[i])),
+            "insurance_fund_paid": shown["fund_paid"],
+            "deficit": r8(_dz(sweep.deficit[i])),
+            **shown,
+            "you_liquidated": bool(sweep.you_liquidated[i]) if you is not None else False,
+            "you_rank": int(sweep.you_rank[i]) if you is not None and sweep.you_rank[i] > 0 else None,
+            "you_adl_size": r8(_dz(sweep.you_adl_size[policy][i])),
+            "you_adl_price": r8(_d(sweep.you_adl_price[policy][i])),
+            "you_loss_vs_mark": r8(_dz(sweep.you_loss_vs_mark[policy][i])),
+            "you_loss_vs_mark_roe_percent": None,
+            "you_remaining_size": None,
+            "you_residual_exposure": None,
+            "overshoot_queue": r8(_dz(sweep.overshoot["queue"][i])),
+            "overshoot_pro_rata": r8(_dz(sweep.overshoot["pro_rata"][i])),
+        }
+        if you is not None:
+            closed = ZERO if row["you_liquidated"] else row["you_adl_size"]
+            remaining = ZERO if row["you_liquidated"] else you["size"] - closed
+            row["you_loss_vs_mark_roe_percent"] = roe(row["you_loss_vs_mark"] if row["you_adl_price"] is not None else None,
+                                                      you["margin"])
+            row["you_remaining_size"] = r8(remaining)
+            if hedge is not None:
+                row["you_residual_exposure"] = r8(side_sign(you["side"]) * (remaining - hedge))
+        rows.append(row)
     return rows
 
 
@@ -522,6 +604,19 @@ def _factors(report: AdlReport, row: dict[str, Any]) -> str:
     return f" (PnL {percent(pnl)} {'×' if pnl > 0 else '÷'} effective leverage {effective:.2f})"
 
 
+BEARER_WORDS = {
+    "venue": "the venue itself",
+    "insurance_fund": "the insurance fund",
+    "backstop_vault": "the backstop (liquidator) vault",
+    "socialized_loss": "the day's winners (socialized loss)",
+}
+
+
+def bearer_words(bearer: str | None) -> str:
+    """Who ``unabsorbed_by`` names, in words."""
+    return BEARER_WORDS.get(bearer or "", "a party the preset does not name ([adl] unabsorbed_by)")
+
+
 def event_words(report: AdlReport) -> list[str]:
     e = report.event
     q = report.quote
@@ -531,22 +626,56 @@ def event_words(report: AdlReport) -> list[str]:
     if e.kind == "liquidation":
         lines.append(
             f"The liquidated {e.liquidated_side} of {qty(e.liquidated_size or ZERO)} with bankruptcy price "
-            f"{price(e.bankruptcy_price)} leaves {money(e.shortfall)} {q} missing at the mark {price(report.inputs.mark)}; "
-            f"the fund pays {money(e.fund_paid)} {q}, ADL closes {qty(e.deleveraged_size)} at {price(e.adl_price)} "
-            f"({'the bankruptcy price of the liquidated order' if e.adl_price == e.bankruptcy_price else 'the mark'}).")
+            f"{price(e.bankruptcy_price)} leaves {money(e.shortfall)} {q} missing at the mark {price(report.inputs.mark)}.")
     else:
         if e.liquidated_count == 0:
             lines.append(f"A {_pct(e.shock)} move (mark {price(e.mark_after)}) crosses no liquidation price in the book.")
             return lines
         lines.append(
             f"A {_pct(e.shock)} move (mark {price(e.mark_after)}) liquidates {e.liquidated_count} {e.liquidated_side}"
-            f"{'s' if e.liquidated_count > 1 else ''} ({money(e.liquidated_notional)} {q} filled with "
-            f"{report.inputs.slippage_bps.normalize():f} bps of slippage): {money(e.shortfall)} {q} of shortfall, of which "
-            f"{PARTY_WORDS.get('insurance_fund')} pays {money(e.fund_paid)}"
-            + (" (uncapped: give --insurance-fund to cap it)" if report.inputs.insurance_fund is None else "")
-            + f"; ADL closes {qty(e.deleveraged_size)} ({money(e.deleveraged_notional)} {q}).")
-    if e.deficit == 0 and e.deleveraged_size == 0:
-        lines.append("The insurance fund covers every shortfall: nobody is deleveraged.")
+            f"{'s' if e.liquidated_count > 1 else ''} (size {qty(e.liquidated_size or ZERO)}, {money(e.liquidated_notional)} {q} "
+            f"filled with {report.inputs.slippage_bps.normalize():f} bps of slippage).")
+    return lines + shortfall_words(report)
+
+
+def shortfall_words(report: AdlReport) -> list[str]:
+    """Who pays every unit of the shortfall, with the same numbers as the JSON ``event``."""
+    e = report.event
+    if e is None:
+        return []
+    q, side, rule = report.quote, report.queue_side, report.adl_price_rule
+    if e.shortfall == 0 and e.deleveraged_size == 0:
+        if e.kind == "shock":
+            return ["No liquidation fills beyond its bankruptcy price: there is no shortfall, and nobody is deleveraged."]
+        return []
+    lines: list[str] = []
+    if e.fund_start is None:
+        fund = (f"the insurance fund pays {money(e.fund_paid)} (uncapped: give --insurance-fund to cap it)"
+                if e.kind == "shock" else f"the insurance fund pays {money(e.fund_paid)} (no --insurance-fund given)")
+    else:
+        took = f" and {money(e.fund_surplus_in)} from this move's surpluses" if e.fund_surplus_in > 0 else ""
+        fund = (f"the insurance fund pays {money(e.fund_paid)} of the {money(e.fund_start)} it held{took} "
+                f"({money(e.fund_left)} left)")
+    if e.handed_size > 0:
+        where = ("the bankruptcy price of the liquidated orders" if rule == "bankruptcy" else "the mark")
+        closes = (f"ADL closes {qty(e.deleveraged_size)} of the {qty(e.handed_size)} left to it "
+                  f"({money(e.deleveraged_notional)} {q}" + (f" at {price(e.adl_price)}, {where})" if e.adl_price is not None
+                                                             else ")"))
+        if e.handed_size > e.deleveraged_size:
+            closes += (f"; the {side}s hold no more, so {qty(e.handed_size - e.deleveraged_size)} of the liquidated size "
+                       "is not absorbed")
+        lines.append(f"{fund[0].upper()}{fund[1:]}; {closes}.")
+    else:
+        lines.append(f"{fund[0].upper()}{fund[1:]}; nothing is left to ADL.")
+        if e.shortfall == e.fund_paid:
+            lines.append("The insurance fund covers every shortfall: nobody is deleveraged.")
+            return lines
+    if rule == "bankruptcy":
+        covered = f"the deleveraged {side}s {money(e.adl_covered)} (closed at the bankruptcy price, not the mark)"
+    else:
+        covered = f"the deleveraged {side}s {money(e.adl_covered)} (closed at the mark, they give up nothing against it)"
+    lines.append(f"Shortfall {money(e.shortfall)} {q} = the insurance fund {money(e.fund_paid)} + {covered} + "
+                 f"{bearer_words(e.unabsorbed_by)} {money(e.unabsorbed)} (unabsorbed).")
     return lines
 
 
@@ -558,13 +687,11 @@ def policy_words(report: AdlReport) -> list[str]:
     lines = [
         f"Queue (the venue's rule): whole positions from the top, {queue['positions_closed']} closed for "
         f"{qty(queue['closed_size'])}; their unrealized profit at the mark, {money(queue['profit_taken'])} {q}, "
-        f"against a deficit of {money(queue['deficit'])} {q}: overshoot {money(queue['overshoot'])} {q}.",
+        f"against the {money(queue['deficit'])} {q} the fund leaves unpaid: overshoot {money(queue['overshoot'])} {q}.",
         f"Pro-rata (Chitra, arXiv 2512.01112): every profitable {report.queue_side} gives up the same share of its "
         f"profit, {money(pro['profit_taken'])} {q} in all (the unit pro-rated is profit in {q}; each position closes "
         f"that share of its size): overshoot {money(pro['overshoot'])} {q}.",
     ]
-    if queue["uncovered_size"] > 0:
-        lines.append(f"The {report.queue_side}s cannot absorb {qty(queue['uncovered_size'])} of the liquidated size.")
     return lines
 
 
@@ -598,7 +725,9 @@ def you_words(report: AdlReport) -> list[str]:
         lines.append(
             f"Closed {qty(size)} at {price(you['adl_price'])} against the mark {price(you['mark'])}: you realize "
             f"{_signed_money(you['realized_pnl'])} {q} where the mark gives {_signed_money(you['pnl_at_mark'])} {q}, "
-            f"{'a loss' if you['loss_vs_mark'] > 0 else 'a gain'} of {money(abs(you['loss_vs_mark']))} {q} against the mark.")
+            f"{'a loss' if you['loss_vs_mark'] > 0 else 'a gain'} of {money(abs(you['loss_vs_mark']))} {q} against the mark"
+            + ("" if you["loss_vs_mark_roe_percent"] is None else
+               f" ({_roe_text(abs(you['loss_vs_mark_roe_percent']))} of your margin of {money(you['margin'])} {q})") + ".")
     elif size and you.get("adl_price") is None:
         lines.append("The ADL price is the bankruptcy price of the liquidated order: give --bankruptcy-price to see what "
                      "you would realize at it.")
@@ -627,6 +756,8 @@ def sweep_words(report: AdlReport) -> list[str]:
                 "policy; the queue above is at the largest one."]
     loss = hit["loss_vs_mark"]
     outcome = f"a {'loss' if loss > 0 else 'gain'} of {money(abs(loss))} {report.quote} against the mark"
+    if hit.get("loss_vs_mark_roe_percent") is not None:
+        outcome += f" ({_roe_text(abs(hit['loss_vs_mark_roe_percent']))} of your margin)"
     return [f"The smallest shock that reaches you is {_pct(hit['shock'])} (mark {price(hit['mark'])}): "
             f"{qty(hit['adl_size'])} closed at {price(hit['adl_price'])}, {outcome}. The queue above is at that shock."]
 
@@ -640,6 +771,49 @@ def _pct(value: Decimal | None) -> str:
 # -- rich -----------------------------------------------------------------------------------
 
 
+Cells = list[str]
+
+
+def fitted(width: int, title: str, columns: Sequence[tuple[str, str]], rows: Sequence[tuple[Cells, str | None]],
+           drop: Sequence[str] = ()) -> Any:
+    """A rich table that fits ``width`` without cutting a figure: the columns named in ``drop``
+    go first, in that order, while the table is wider than the screen; what is still too wide
+    folds onto a second line (``overflow="fold"``), never "…"."""
+    from rich.table import Table
+
+    keep = list(range(len(columns)))
+
+    def need(indices: list[int]) -> int:
+        return 1 + sum(3 + max([len(columns[i][0])] + [len(cells[i]) for cells, _ in rows]) for i in indices)
+
+    for name in drop:
+        if need(keep) <= width:
+            break
+        keep = [i for i in keep if columns[i][0] != name]
+    # a title longer than the table would stretch it (and wrap the headers): then it goes above
+    short = len(title) <= need(keep)
+    table = Table(title=title if short else None, title_justify="left")
+    if not short:
+        from rich.console import Group
+        from rich.text import Text
+
+        table = Table(title=None)
+        for i in keep:
+            table.add_column(columns[i][0], justify=columns[i][1], overflow="fold")  # type: ignore[arg-type]
+        for cells, style in rows:
+            table.add_row(*(cells[i] for i in keep), style=style)
+        return Group(Text(title), table)
+    for i in keep:
+        table.add_column(columns[i][0], justify=columns[i][1], overflow="fold")  # type: ignore[arg-type]
+    for cells, style in rows:
+        table.add_row(*(cells[i] for i in keep), style=style)
+    return table
+
+
+def _roe_text(value: Decimal | None) -> str:
+    return "-" if value is None else f"{value:,.2f}%"
+
+
 def render_table(report: AdlReport, preset: Any) -> None:
     from rich.table import Table
 
@@ -649,6 +823,7 @@ def render_table(report: AdlReport, preset: Any) -> None:
     for warning in dict.fromkeys(report.warnings):
         sys.stderr.write(f"liqcalc: warning: {warning}\n")
     console = make_console()
+    width = console.width
     q = report.quote
     info = _info(preset)
     you = report.you
@@ -656,9 +831,9 @@ def render_table(report: AdlReport, preset: Any) -> None:
         console.print(f"ADL exposure: {report.symbol} {you['side']} {qty(you['size'])} @ {price(you['entry'])} on "
                       f"{report.venue_title} ({info.name}, as of {info.as_of})")
         table = Table(show_header=False)
-        table.add_column("", style="bold")
-        table.add_column("", justify="right")
-        table.add_column("")
+        table.add_column("", style="bold", overflow="fold")
+        table.add_column("", justify="right", overflow="fold")
+        table.add_column("", overflow="fold")
         table.add_row("score", _num(you["score"]), report.ranking)
         rank = "-" if you["rank"] is None else f"{you['rank']} of {you['queue_count']}"
         pctl = "-" if you["percentile"] is None else f"{you['percentile']:.1f}%"
@@ -667,69 +842,94 @@ def render_table(report: AdlReport, preset: Any) -> None:
         scale = "" if report.indicator_range is None else f"scale {report.indicator_range[0]}-{report.indicator_range[1]}"
         table.add_row("indicator", lights, scale)
         table.add_row("notional ahead", money(you["notional_ahead"]) if you["notional_ahead"] is not None else "-", q)
-        table.add_row("ADL size", "-" if you["adl_size"] is None else qty(you["adl_size"]),
-                      f"policy {POLICY_WORDS[report.inputs.policy]}")
+        if you.get("adl_size_known", True):
+            table.add_row("ADL size", "-" if you["adl_size"] is None else qty(you["adl_size"]),
+                          f"policy {POLICY_WORDS[report.inputs.policy]}")
+        else:  # no book: the figures below take this size, the worst case (as the text says)
+            table.add_row("ADL size", f"up to {qty(you['pnl_basis_size'])}", "worst case: no --book, rank unknown")
         table.add_row("ADL price", price(you["adl_price"]) if you["adl_price"] is not None else "-", f"mark {price(you['mark'])}")
         table.add_row("realized PnL", _signed_money(you["realized_pnl"]), f"at the ADL price, on {qty(you['pnl_basis_size'])}")
         table.add_row("PnL at the mark", _signed_money(you["pnl_at_mark"]), "what the mark would give")
         table.add_row("loss vs mark", money(you["loss_vs_mark"]) if you["loss_vs_mark"] is not None else "-", q)
+        table.add_row("loss vs mark (ROE)", _roe_text(you["loss_vs_mark_roe_percent"]), f"of your margin {money(you['margin'])} {q}")
         if you["hedge_size"] is not None:
             residual = you["residual_exposure"]
             direction = "flat" if residual == 0 else ("long" if residual > 0 else "short")
+            table.add_row("position left", qty(you["remaining_size"]), f"of {qty(you['size'])}")
             table.add_row("residual exposure", qty(abs(residual)), f"{direction}, with the hedge of {qty(you['hedge_size'])}")
         console.print(table)
     if report.has_book:
         event = report.event
         at = "" if event is None or event.kind != "shock" else f" at {_pct(event.shock)} (mark {price(event.mark_after)})"
-        queue = Table(title=f"ADL queue of the {report.queue_side}s{at}: {len(report.queue)} ranked", title_justify="left")
-        for column in ("rank", "id", "size", "entry", "score", "pctl", "ind.", "ADL queue", "ADL pro-rata", "ADL price",
-                       "profit taken"):
-            queue.add_column(column, justify="left" if column == "id" else "right")
+        columns = [("rank", "right"), ("id", "left"), ("size", "right"), ("entry", "right"), ("score", "right"),
+                   ("pctl", "right"), ("ind.", "right"), ("ADL queue", "right"), ("ADL pro-rata", "right"),
+                   ("ADL price", "right"), ("profit taken", "right")]
+        rows: list[tuple[Cells, str | None]] = []
+        gap: Cells = ["…"] + [""] * (len(columns) - 1)
         shown = list(range(min(report.inputs.top or TABLE_ROWS, len(report.queue))))
         if report.you_index is not None and report.you_index not in shown:
             shown.append(report.you_index)
         previous = -1
         for n in shown:
             if n != previous + 1:
-                queue.add_row("…", "", "", "", "", "", "", "", "", "", "")
+                rows.append((gap, None))
             r = report.queue.row(n)
-            queue.add_row(
+            rows.append(([
                 str(r["rank"]), r["id"], qty(r["size"]), price(r["entry"]), _num(r["score"]),
                 "-" if r["percentile"] is None else f"{r['percentile']:.1f}%",
                 "-" if r["indicator"] is None else str(r["indicator"]),
                 qty(r["by_policy"]["queue"]["adl_size"]), qty(r["by_policy"]["pro_rata"]["adl_size"]),
                 price(r["adl_price"]), money(r["profit_taken"]),
-                style="bold" if r["id"] == "you" else None,
-            )
+            ], "bold" if r["id"] == "you" else None))
             previous = n
         if len(report.queue) > (shown[-1] + 1 if shown else 0):
-            queue.add_row("…", "", "", "", "", "", "", "", "", "", "")
-        console.print(queue)
+            rows.append((gap, None))
+        other = "ADL pro-rata" if report.inputs.policy == "queue" else "ADL queue"
+        console.print(fitted(width, f"ADL queue of the {report.queue_side}s{at}: {len(report.queue)} ranked", columns, rows,
+                             drop=("entry", "pctl", other, "profit taken", "score")))
         for line in why_order(report):
             console.print(line)
         if report.event is not None and (report.policies["queue"]["closed_size"] > 0 or report.policies["pro_rata"]["closed_size"] > 0):
-            side_by_side = Table(title="Queue against pro-rata", title_justify="left")
-            for column in ("policy", "positions closed", "size closed", "profit taken", "deficit", "overshoot"):
-                side_by_side.add_column(column, justify="left" if column == "policy" else "right")
+            columns = [("policy", "left"), ("positions closed", "right"), ("size closed", "right"),
+                       ("profit taken", "right"), ("unpaid by the fund", "right"), ("overshoot", "right")]
+            rows = []
             for name in ("queue", "pro_rata"):
                 p = report.policies[name]
-                side_by_side.add_row(POLICY_WORDS[name] + (" (chosen)" if name == report.inputs.policy else ""),
-                                     str(p["positions_closed"]), qty(p["closed_size"]), money(p["profit_taken"]),
-                                     money(p["deficit"]), money(p["overshoot"]))
-            console.print(side_by_side)
+                rows.append(([POLICY_WORDS[name] + (" (chosen)" if name == report.inputs.policy else ""),
+                              str(p["positions_closed"]), qty(p["closed_size"]), money(p["profit_taken"]),
+                              money(p["deficit"]), money(p["overshoot"])], None))
+            console.print(fitted(width, "Queue against pro-rata", columns, rows, drop=("positions closed",)))
     for line in event_words(report) + policy_words(report) + you_words(report):
         console.print(line)
     if report.sweep:
-        sweep = Table(title=f"Shock sweep ({len(report.sweep)} steps)", title_justify="left")
-        for column in ("shock", "mark", "liquidated", "liq. notional", "fund paid", "ADL notional", "your ADL size",
-                       "your loss vs mark"):
-            sweep.add_column(column, justify="right")
-        for row in report.sweep:
-            sweep.add_row(_pct(row["shock"]), price(row["mark"]), str(row["liquidated_count"]),
-                          money(row["liquidated_notional"]), money(row["insurance_fund_paid"]),
-                          money(row["deleveraged_notional"]),
-                          "liquidated" if row["you_liquidated"] else qty(row["you_adl_size"]),
-                          money(row["you_loss_vs_mark"]))
-        console.print(sweep)
+        columns = [("shock", "right"), ("mark", "right"), ("liquidated", "right"), ("shortfall", "right"),
+                   ("fund paid", "right"), ("ADL covered", "right"), ("unabsorbed", "right"), ("ADL closed", "right")]
+        rows = [([_pct(row["shock"]), price(row["mark"]), str(row["liquidated_count"]), money(row["shortfall"]),
+                  money(row["fund_paid"]), money(row["adl_covered"]), money(row["unabsorbed"]),
+                  qty(row["deleveraged_size"])], None) for row in report.sweep]
+        bearer = bearer_words(report.sweep[0]["unabsorbed_by"])
+        console.print(fitted(width, f"Shock sweep ({len(report.sweep)} steps): who pays the shortfall ({q}; "
+                                    f"unabsorbed: {bearer})", columns, rows, drop=("mark", "liquidated", "ADL closed")))
+        if you is not None:
+            hedged = report.inputs.hedge_size is not None
+            columns = [("shock", "right"), ("mark", "right"), ("ADL size", "right"), ("ADL price", "right"),
+                       ("loss", "right"), ("ROE", "right"), ("left", "right")]
+            if hedged:
+                columns.append(("net hedged", "right"))
+            rows = []
+            for row in report.sweep:
+                liquidated = row["you_liquidated"]
+                cells = [_pct(row["shock"]), price(row["mark"]), "liquidated" if liquidated else qty(row["you_adl_size"]),
+                         "-" if row["you_adl_price"] is None else price(row["you_adl_price"]),
+                         money(row["you_loss_vs_mark"]), _roe_text(row["you_loss_vs_mark_roe_percent"]),
+                         qty(row["you_remaining_size"])]
+                if hedged:
+                    residual = row["you_residual_exposure"]
+                    cells.append("0" if residual == 0 else f"{'+' if residual > 0 else '-'}{qty(abs(residual))}")
+                rows.append((cells, None))
+            console.print(fitted(width, f"Shock sweep: your position ({POLICY_WORDS[report.inputs.policy]} policy; loss "
+                                        f"against the mark in {q} and in % of your margin; what is left of it"
+                                        + (", and net of your hedge, + long, - short)" if hedged else ")"),
+                                 columns, rows, drop=("mark", "ROE")))
         for line in sweep_words(report):
             console.print(line)

@@ -94,6 +94,9 @@ def test_cascade_matches_the_decimal_reference(preset: str, symbol: str, shock: 
         for x, paid, to_adl, size in zip(ref.liquidations, step.fund_paid, step.adl_deficit, step.adl_size, strict=True):
             assert close(x.fund_paid, paid, 1e-8) and close(x.adl_deficit, to_adl, 1e-8) and close(x.adl_size, size, 1e-8)
         assert [r.holder.id for r in ref.queue.rows] == [ids[i] for i in step.queue]
+        for key in ("shortfall", "fund_surplus_in", "fund_paid", "adl_covered", "unabsorbed", "deleveraged_size",
+                    "deleveraged_notional"):
+            assert close(getattr(ref.attribution, key), step.attribution[key], 1e-8), key
         for policy in ("queue", "pro_rata"):
             allocation = ref.allocations[policy]  # type: ignore[index]
             for a, b in zip(allocation.sizes, step.sizes[policy], strict=True):
@@ -119,7 +122,9 @@ def test_sweep_totals_are_the_steps_totals() -> None:
     for i, shock in enumerate(shocks):
         step = model.step(float(shock))
         assert sweep.deficit[i] == pytest.approx(step.deficit)
-        assert sweep.deleveraged_size[i] == pytest.approx(step.adl_size.sum())
+        assert sweep.deleveraged_size[i] == pytest.approx(step.closed.sum())
+        for key, values in sweep.attribution.items():
+            assert values[i] == pytest.approx(step.attribution[key], nan_ok=True), key
         where = np.flatnonzero(step.queue == len(specs) - 1)
         assert sweep.you_adl_size["queue"][i] == pytest.approx(step.sizes["queue"][where[0]] if where.size else 0.0)
     assert sweep.you_adl_size["queue"].max() > 0  # the sweep reaches the short
@@ -177,6 +182,6 @@ def test_equal_scores_keep_book_order_with_you_first() -> None:
         names = [specs[i][0] for i in step.queue]
         twins = [n for n in names if n != "top"]
         assert twins == ["you", "a", "b", "c", "d"], ranking
-        head, rank = model._queue_head(1, 1.0, 3.0)
+        head, rank, _ = model._queue_head(1, 1.0, 3.0)
         assert [specs[i][0] for i in head] == names[: len(head)] and len(head) >= 3
         assert rank == names.index("you") + 1
