@@ -2,24 +2,107 @@
 
 from __future__ import annotations
 
+import inspect
+import re
 import sys
+from typing import Annotated, Any
 
 import typer
+from typer.core import TyperArgument, TyperCommand, TyperGroup, TyperOption
 
 HELP = "Exchange-faithful liquidation, bankruptcy and ADL what-ifs for perpetual futures."
 COMMANDS = ("position", "adl-risk", "presets", "compare")
 
+# A line that starts one of its own inside a paragraph of help: an example, a list item.
+_OWN_LINE = re.compile(r"\s*(liqcalc\s|\$\s|Examples?:|- |• )")
+
+
+def reflow(text: str | None) -> str | None:
+    """Help text with each paragraph on one line, for the terminal to wrap.
+
+    Typer's rich help keeps the single line breaks of a docstring, so a paragraph written over
+    three source lines is printed broken mid-sentence at every width; examples and list items
+    keep a line of their own, and a paragraph that starts with ``\\b`` is left as written.
+    """
+    if not text:
+        return text
+    paragraphs = []
+    for paragraph in inspect.cleandoc(text).split("\n\n"):
+        if paragraph.startswith("\b"):
+            paragraphs.append(paragraph)
+            continue
+        lines: list[str] = []
+        for line in paragraph.split("\n"):
+            if lines and not _OWN_LINE.match(line):
+                lines[-1] = f"{lines[-1].rstrip()} {line.strip()}"
+            else:
+                lines.append(line.strip())
+        paragraphs.append("\n".join(lines))
+    return "\n\n".join(paragraphs)
+
+
+class _Argument(TyperArgument):
+    """An argument whose help row shows its metavar (``NAME|PATH``) without Typer's type
+    placeholder (``<str>``, ``<list[Path]>``) beside it."""
+
+    def display_type_rich(self, ctx: Any) -> str | None:
+        return None
+
+
+def _quiet(param: Any) -> Any:
+    """Help without type placeholders: a flag takes no value (no ``<bool>``), an option
+    without a metavar is named after itself (``--name NAME``), an argument shows its metavar."""
+    if isinstance(param, TyperOption) and param.metavar is None:
+        param.metavar = "" if param.is_flag else (param.name or "value").upper()
+    elif type(param) is TyperArgument:
+        param.__class__ = _Argument
+    return param
+
+
+class Command(TyperCommand):
+    """A command whose help reads as prose (see :func:`reflow` and :func:`_quiet`)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.help = reflow(self.help)
+
+    def get_params(self, ctx: Any) -> list[Any]:
+        return [_quiet(p) for p in super().get_params(ctx)]
+
+
+class Group(TyperGroup):
+    """A group whose help reads as prose, like :class:`Command`."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.help = reflow(self.help)
+
+    def get_params(self, ctx: Any) -> list[Any]:
+        return [_quiet(p) for p in super().get_params(ctx)]
+
+
+def _version(value: bool) -> None:
+    if value:
+        from liqcalc import __version__
+
+        sys.stdout.write(f"liqcalc {__version__}\n")
+        raise typer.Exit()
+
 
 def build_app(only: str | None = None) -> typer.Typer:
-    """The Typer app with every command, or with ``only`` one of them.
+    """The Typer app with every command, or with ``only`` one of them (``""``: none, for
+    ``--version``).
 
     Typer turns every option of every registered command into a click parameter at start-up
-    (about half a millisecond each); a run of one command registers just that one.
+    (about half a millisecond each); a run of one command registers just that one. Shell
+    completion (``--install-completion``, ``--show-completion``, and the completion requests
+    of the shell, which name no command) needs every command, so only the whole app has it.
     """
     app = typer.Typer(
         name="liqcalc",
+        cls=Group,
         no_args_is_help=True,
-        add_completion=False,
+        add_completion=only is None,
         pretty_exceptions_enable=False,
         context_settings={"help_option_names": ["-h", "--help"]},
         help=HELP,
@@ -27,22 +110,29 @@ def build_app(only: str | None = None) -> typer.Typer:
     if only in (None, "position"):
         from liqcalc.cli.position import position
 
-        app.command("position", no_args_is_help=True)(position)
+        app.command("position", no_args_is_help=True, cls=Command)(position)
     if only in (None, "adl-risk"):
         from liqcalc.cli.adl_risk import adl_risk
 
-        app.command("adl-risk", no_args_is_help=True)(adl_risk)
+        app.command("adl-risk", no_args_is_help=True, cls=Command)(adl_risk)
     if only in (None, "presets"):
         from liqcalc.cli import presets_cmd
 
-        app.add_typer(presets_cmd.app, name="presets")
+        for info in presets_cmd.app.registered_commands:  # its commands read as prose too
+            if info.cls in (None, TyperCommand):
+                info.cls = Command
+        app.add_typer(presets_cmd.app, name="presets", cls=Group)
     if only in (None, "compare"):
         from liqcalc.cli.compare import compare
 
-        app.command("compare", no_args_is_help=True)(compare)
+        app.command("compare", no_args_is_help=True, cls=Command)(compare)
 
     @app.callback()
-    def _root() -> None:
+    def _root(
+        version: Annotated[
+            bool, typer.Option("--version", is_eager=True, callback=_version, help="Print liqcalc's version and exit.")
+        ] = False,
+    ) -> None:
         """Exchange-faithful liquidation, bankruptcy and ADL what-ifs for perpetual futures.
 
         Exit codes: 0 ok, 1 domain or data error, 2 usage error.
@@ -69,7 +159,7 @@ def main() -> None:
     """Console entry point: registers only the command being run, and turns Typer's own usage
     errors (an unknown option, a missing value) into one line on stderr, exit code 2."""
     name = sys.argv[1] if len(sys.argv) > 1 else None
-    app = build_app(name if name in COMMANDS else None)
+    app = build_app(name if name in COMMANDS else "" if sys.argv[1:] == ["--version"] else None)
     try:
         code = app(standalone_mode=False)
     except Exception as error:

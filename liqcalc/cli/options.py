@@ -16,7 +16,7 @@ PresetOpt = Annotated[
 ]
 SymbolOpt = Annotated[
     str | None,
-    typer.Option("--symbol", "-s", help="The venue's spelling (BTCUSDT, BTC-USDT-SWAP) or a base asset (BTC)."),
+    typer.Option("--symbol", "-s", metavar="SYMBOL", help="The venue's spelling (BTCUSDT, BTC-USDT-SWAP) or a base asset (BTC)."),
 ]
 SideOpt = Annotated[str | None, typer.Option("--side", metavar="long|short", help="Position side.")]
 EntryOpt = Annotated[str | None, typer.Option("--entry", metavar="PRICE", help="Average entry price.")]

@@ -3,18 +3,46 @@
 from __future__ import annotations
 
 import json
-from decimal import Context, Decimal
+import numbers
+from decimal import ROUND_HALF_EVEN, Context, Decimal
 from typing import Any
 
-_SIGNIFICANT = Context(prec=16)
+JSON_DECIMALS = 10
+"""JSON numbers carry at most this many decimals (issue 7: no Decimal or float noise)."""
+FLOAT_DIGITS = 12
+"""Significant digits kept of a float (the vectorized book code computes in doubles): a double
+holds 15 to 17 digits, and a sum over a book of n positions may lose n x 2**-53 of its value,
+about 1e-12 for a few thousand rows; the digits beyond are noise (49999.99999999985 for 50000)."""
+SIZE_DECIMALS = 8
+"""Decimals of a size when the symbol's step is not known (a satoshi is 1e-8 BTC)."""
 
 
-def json_number(value: Decimal) -> str:
-    """A Decimal as a JSON number literal: 16 significant digits (a float's precision), no
-    exponent, no trailing zeros."""
-    rounded = _SIGNIFICANT.plus(value).normalize()
-    text = format(rounded, "f")
-    return "0" if text in ("-0", "0") else text
+def rounded(value: Decimal, places: int) -> Decimal:
+    """``value`` rounded half-even to ``places`` decimals, however large it is (the default
+    context's 28 digits would fail on a 1e30 input)."""
+    if value.as_tuple().exponent >= -places:  # type: ignore[operator]
+        return value
+    digits = max(1, value.adjusted() + places + 2)
+    return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_EVEN, context=Context(prec=digits))
+
+
+def plain(value: Decimal) -> str:
+    """Fixed-point text without trailing zeros or a negative zero (never an exponent)."""
+    text = format(value, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def json_number(value: Decimal | float) -> str:
+    """A number as a JSON literal: at most 10 decimals, no exponent, no trailing zeros; a
+    float first loses the digits beyond its 12 significant ones; NaN and infinities are null
+    (JSON has no literal for them)."""
+    if isinstance(value, float):
+        value = Decimal(format(value, f".{FLOAT_DIGITS}g"))
+    if not value.is_finite():
+        return "null"
+    return plain(rounded(value, JSON_DECIMALS))
 
 
 def dumps(value: Any) -> str:
@@ -25,10 +53,14 @@ def dumps(value: Any) -> str:
         return "true"
     if value is False:
         return "false"
-    if isinstance(value, Decimal):
+    if isinstance(value, Decimal | float):
         return json_number(value)
-    if isinstance(value, int | float | str):
+    if isinstance(value, int | str):
         return json.dumps(value)
+    if isinstance(value, numbers.Integral):  # numpy's integers
+        return str(int(value))
+    if isinstance(value, numbers.Real):  # numpy's other floats
+        return json_number(float(value))
     if isinstance(value, dict):
         return "{" + ", ".join(f"{json.dumps(str(k))}: {dumps(v)}" for k, v in value.items()) + "}"
     if isinstance(value, list | tuple):
@@ -67,7 +99,17 @@ def percent(value: Decimal | None, places: int = 2) -> str:
     return f"{value * 100:.{places}f}%"
 
 
-def quantity(value: Decimal) -> str:
-    """A base quantity or a leverage, as given, without trailing zeros."""
-    text = format(value.normalize(), "f")
+def quantity(value: Decimal, step: Decimal | None = None) -> str:
+    """A size in the base asset (or a leverage): at the symbol's ``step`` when it is known
+    (0.001 -> 3 decimals, kept), else to at most 8 decimals without trailing zeros. A non-zero
+    size below 1e-8 says so instead of showing 0."""
+    if not value.is_finite():
+        return format(value, "f")
+    if step is not None and step > 0:
+        places = max(0, -step.normalize().as_tuple().exponent)  # type: ignore[operator]
+        return format(rounded(value, places), f".{places}f")
+    text = plain(rounded(value, SIZE_DECIMALS))
+    if text == "0" and value != 0:
+        tick = plain(Decimal(1).scaleb(-SIZE_DECIMALS))
+        return f"<{tick}" if value > 0 else f">-{tick}"
     return text
