@@ -14,12 +14,13 @@ from liqcalc.render import OutputFormat
 
 def read_account(path: Path) -> dict[str, Any]:
     """The account file as a dict: JSON, or TOML when the name ends in .toml."""
-    try:
-        content = path.read_bytes()
-    except FileNotFoundError:
-        raise LiqcalcError(f"--account: no such file {path}") from None
-    except OSError as error:
-        raise LiqcalcError(f"--account: {path} cannot be read ({error.strerror})") from None
+    import os
+
+    from liqcalc.presets.files import ACCOUNT_LIMIT, read_regular
+
+    if not os.path.lexists(path):
+        raise LiqcalcError(f"--account: no such file {path}")
+    content = read_regular(path, ACCOUNT_LIMIT, label=f"--account: {path}")
     try:
         if path.suffix.lower() == ".toml":
             import tomllib
@@ -31,7 +32,13 @@ def read_account(path: Path) -> dict[str, Any]:
             data = json.loads(content, parse_float=Decimal)
     except UnicodeDecodeError:
         raise LiqcalcError(f"{path}: not UTF-8 text") from None
-    except ValueError as error:  # JSONDecodeError and TOMLDecodeError are ValueErrors
+    except RecursionError:
+        raise LiqcalcError(f"{path}: nested too deeply to be an account (preset, wallet, positions)") from None
+    except ValueError as error:  # JSONDecodeError and TOMLDecodeError are ValueErrors; also a 5,000-digit integer
+        if "integer string conversion" in str(error):
+            from liqcalc.presets.files import too_long
+
+            raise LiqcalcError(f"{path}: {too_long(error)}") from None
         raise LiqcalcError(f"{path}: not valid {'TOML' if path.suffix.lower() == '.toml' else 'JSON'}: {error}") from None
     if not isinstance(data, dict):
         raise LiqcalcError(f"{path}: expected an object with preset, wallet and positions")

@@ -1,4 +1,9 @@
-"""The one error boundary: every liqcalc error becomes one line on stderr and an exit code."""
+"""The one error boundary: every liqcalc error becomes one line on stderr and an exit code.
+
+An error is always one line: control characters in what it echoes (a ``--symbol`` with a
+newline, a path with an escape sequence) are written as escapes. A closed stdout (``liqcalc
+... --json | head -1``) ends the command quietly, as Unix filters do.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,7 @@ import functools
 import os
 import sys
 from collections.abc import Callable
-from typing import ParamSpec, TypeVar
+from typing import NoReturn, ParamSpec, TypeVar
 
 import typer
 
@@ -17,11 +22,80 @@ R = TypeVar("R")
 
 DEBUG_VARIABLE = "LIQCALC_DEBUG"
 
+#: Exit code after a closed pipe: Python's own (``python -c 'print(1)' | true`` gives 1 when
+#: the write fails; https://docs.python.org/3/library/signal.html#note-on-sigpipe).
+BROKEN_PIPE_EXIT = 1
+
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def escape(text: str) -> str:
+    """``text`` with every control, format, line or paragraph separator and lone surrogate
+    character written as an escape (``\\n``, ``\\x07``, ``\\u2028``), so it prints on one line
+    and cannot steer the terminal."""
+    if text.isprintable():
+        return text
+    out: list[str] = []
+    for char in text:
+        if char in _NAMED:
+            out.append(_NAMED[char])
+        elif char.isprintable():
+            out.append(char)
+        else:
+            code = ord(char)
+            out.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}")
+    return "".join(out)
+
+
+def line(prefix: str, message: str) -> str:
+    """One stderr line: ``liqcalc: prefix: message`` with the message escaped."""
+    return f"liqcalc: {prefix}: {escape(message)}\n"
+
 
 def fail(message: str, code: int) -> typer.Exit:
-    """Print ``liqcalc: error: message`` on stderr and return the exit to raise."""
-    sys.stderr.write(f"liqcalc: error: {message}\n")
+    """Print ``liqcalc: error: message`` (one line) on stderr and return the exit to raise."""
+    sys.stderr.write(line("error", message))
     return typer.Exit(code)
+
+
+def warn(message: str, prefix: str = "warning") -> None:
+    """Print ``liqcalc: warning: message`` (one line) on stderr."""
+    sys.stderr.write(line(prefix, message))
+
+
+def closed_pipe() -> NoReturn:
+    """stdout's reader went away: point stdout at /dev/null so the interpreter's final flush
+    does not fail a second time, and exit with Python's code for it, saying nothing."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):
+        pass  # not a real file descriptor (a test runner's buffer): nothing left to flush
+    raise typer.Exit(BROKEN_PIPE_EXIT)
+
+
+def _flush() -> None:
+    """Flush stdout inside the boundary, so a closed pipe is seen here and not at exit."""
+    flush = getattr(sys.stdout, "flush", None)
+    if flush is not None:
+        flush()
+
+
+def describe(error: BaseException) -> tuple[str, int] | None:
+    """The one-line message and exit code for an ordinary failure that is not a liqcalc
+    error (a file system refusal, nesting beyond Python's limit), or None for a bug."""
+    if isinstance(error, OSError):
+        from liqcalc.presets.files import os_problem
+
+        names = [str(name) for name in (error.filename, error.filename2) if name is not None]
+        where = f"{' -> '.join(names)}: " if names else ""
+        return f"{where}{os_problem(error)}", 1
+    if isinstance(error, RecursionError):
+        return "the input is nested too deeply to read", 1
+    if isinstance(error, MemoryError):
+        return "out of memory: the input is too large", 1
+    return None
 
 
 def boundary(command: Callable[P, R]) -> Callable[P, R]:
@@ -33,9 +107,17 @@ def boundary(command: Callable[P, R]) -> Callable[P, R]:
     @functools.wraps(command)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
-            return command(*args, **kwargs)
+            result = command(*args, **kwargs)
+            _flush()
+            return result
         except typer.Exit:
+            try:
+                _flush()
+            except BrokenPipeError:
+                closed_pipe()
             raise
+        except BrokenPipeError:
+            closed_pipe()
         except LiqcalcError as error:
             if os.environ.get(DEBUG_VARIABLE):
                 raise
@@ -45,6 +127,9 @@ def boundary(command: Callable[P, R]) -> Callable[P, R]:
         except Exception as error:
             if os.environ.get(DEBUG_VARIABLE):
                 raise
+            described = describe(error)
+            if described is not None:
+                raise fail(*described) from None
             raise fail(
                 f"internal error: {type(error).__name__}: {error} (set {DEBUG_VARIABLE}=1 for the traceback, "
                 "and please report it)",

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
-from liqcalc.cli.errors import boundary
+from liqcalc.cli.errors import boundary, escape, warn
 from liqcalc.cli.options import JsonOpt
 from liqcalc.core.errors import LiqcalcError, PresetError, UsageError
 from liqcalc.render import OutputFormat
@@ -41,7 +41,7 @@ def list_presets(*, json_output: JsonOpt = False) -> None:
             rows.append({"name": name, "origin": origin, "path": str(path), "error": str(error)})
             continue
         if origin == "user" and name in builtin:
-            sys.stderr.write(f"liqcalc: notice: your preset {path} overrides the built-in {name}\n")
+            warn(f"your preset {path} overrides the built-in {name}", "notice")
         rows.append({"name": name, "origin": origin, "path": str(path), "preset": preset})
     render_list(rows, OutputFormat.json if json_output else OutputFormat.table)
 
@@ -67,8 +67,11 @@ def show(
 
 
 @app.command("validate")
+@boundary
 def validate(files: Annotated[list[Path], typer.Argument(metavar="FILE...", help="Preset files to check.")]) -> None:
     """Check preset files: one line per problem, naming the file and the field; exit 1 if any.
+
+    Only regular files of at most 16 MiB are read (a FIFO or a device is refused at once).
 
     Example: liqcalc presets validate ~/.config/liqcalc/presets/*.toml
     """
@@ -78,12 +81,12 @@ def validate(files: Annotated[list[Path], typer.Argument(metavar="FILE...", help
     for path in files:
         try:
             model = parse(path)
-        except PresetError as error:
+        except LiqcalcError as error:
             failed += 1
-            for line in error.problems:
-                sys.stderr.write(f"{line}\n")
+            for line in error.problems if isinstance(error, PresetError) else [str(error)]:
+                sys.stderr.write(f"{escape(line)}\n")
             continue
-        sys.stdout.write(f"{path}: ok ({model.name}, {len(model.symbols)} symbols, as of {model.as_of})\n")
+        sys.stdout.write(escape(f"{path}: ok ({model.name}, {len(model.symbols)} symbols, as of {model.as_of})") + "\n")
     if failed:
         sys.stderr.write(f"liqcalc: error: {failed} of {len(files)} preset file{'s' if len(files) > 1 else ''} invalid\n")
         raise typer.Exit(1)
@@ -100,7 +103,7 @@ def import_preset(
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Where to write (default: the user preset folder).")] = None,
     force: Annotated[bool, typer.Option(help="Replace an existing file.")] = False,
     contract_size: Annotated[list[str] | None, typer.Option(metavar="FAMILY=CTVAL", help="OKX: base asset per contract (e.g. BTC-USDT=0.01), repeatable.")] = None,
-    as_of: Annotated[str | None, typer.Option(metavar="YYYY-MM-DD", help="Date of the data (default: today).")] = None,
+    as_of: Annotated[str | None, typer.Option(metavar="YYYY-MM-DD", help="Date of the data (default: the date the response carries, else the file's modification date).")] = None,
 ) -> None:
     """Build a preset from one API or ccxt response and write it as TOML.
 
@@ -108,12 +111,20 @@ def import_preset(
     (GET /fapi/v1/leverageBracket), bybit (GET /v5/market/risk-limit), okx
     (GET /api/v5/public/position-tiers), hyperliquid (info {"type": "meta"}).
 
+    The preset's as_of is the date the response carries (Bybit's time, OKX's ts), else the
+    file's modification date; --as-of overrides both. Which one was used is said on stderr
+    and written in the preset's notes.
+
     Example: liqcalc presets import tiers.json --format ccxt --like binance
     """
     import datetime as dt
     import json
+    import os
 
+    from liqcalc.core.errors import InputError
+    from liqcalc.core.numbers import to_decimal
     from liqcalc.presets import importers
+    from liqcalc.presets.files import RESPONSE_LIMIT, read_file, read_stream, too_long
     from liqcalc.presets.loader import builtin_dir, builtin_names, parse, today, user_dir
     from liqcalc.presets.writer import dumps, write_atomic
 
@@ -123,46 +134,84 @@ def import_preset(
         raise UsageError("--like is required: the built-in preset whose rules to keep (binance, bybit, okx, ...)")
     if data_format not in FORMATS:
         raise UsageError(f"--format: expected one of {', '.join(FORMATS)}, got {data_format!r}")
+    builtin = builtin_names()
+    if like not in builtin:
+        raise UsageError(f"--like: {like!r} is not a built-in preset; valid: {', '.join(builtin)}")
     like_path = builtin_dir() / f"{like}.toml"
-    if not like_path.is_file():
-        raise UsageError(f"--like: {like!r} is not a built-in preset; valid: {', '.join(builtin_names())}")
-    try:
-        date = dt.date.fromisoformat(as_of) if as_of else today()
-    except ValueError:
-        raise UsageError(f"--as-of: expected a date YYYY-MM-DD, got {as_of!r}") from None
+    if name is not None and not _valid_name(name):
+        raise UsageError(
+            f"--name: {name!r} cannot be a preset name; use letters, digits, '-', '_' and '.' (at most 64, not starting with '.')"
+        )
+    date: dt.date | None = None
+    if as_of is not None:
+        try:
+            date = dt.date.fromisoformat(as_of) if as_of.isascii() else None
+        except ValueError:
+            date = None
+        if date is None:
+            raise UsageError(f"--as-of: expected a date YYYY-MM-DD, got {as_of!r}")
     sizes: dict[str, Decimal] = {}
     for pair in contract_size or []:
         key, sep, value = pair.rpartition("=")
         try:
-            ct_val = Decimal(value)
-        except ArithmeticError:
-            raise UsageError(f"--contract-size: expected FAMILY=CTVAL or CTVAL, got {pair!r}") from None
-        if not ct_val.is_finite() or ct_val <= 0:
+            ct_val = to_decimal(value, "--contract-size")
+        except InputError:
+            raise UsageError(f"--contract-size: expected FAMILY=CTVAL or CTVAL with CTVAL a number, got {pair!r}") from None
+        if ct_val <= 0:
             raise UsageError(f"--contract-size: the base quantity per contract must be above 0, got {value!r}")
         sizes[key if sep else "*"] = ct_val
     label = "stdin" if source == "-" else Path(source).name
+    modified: float | None = None
+    if source == "-":
+        content = read_stream(sys.stdin.buffer, RESPONSE_LIMIT, "stdin")
+        try:
+            info = os.fstat(sys.stdin.fileno())
+            import stat
+
+            modified = info.st_mtime if stat.S_ISREG(info.st_mode) else None
+        except (OSError, ValueError, AttributeError):
+            modified = None
+    else:
+        content, info = read_file(Path(source), RESPONSE_LIMIT)
+        modified = info.st_mtime
     try:
-        text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
-    except OSError as error:
-        raise LiqcalcError(f"{source}: cannot be read ({error.strerror})") from None
-    try:
-        data: Any = json.loads(text, parse_float=Decimal)
+        data: Any = json.loads(content.decode("utf-8-sig"), parse_float=Decimal)
+    except UnicodeDecodeError as error:
+        raise LiqcalcError(f"{label}: not UTF-8 text ({error.reason} at byte {error.start})") from None
     except json.JSONDecodeError as error:
         raise LiqcalcError(f"{label}: not JSON ({error.msg} at line {error.lineno}, column {error.colno})") from None
-    if data_format == "ccxt":
-        symbols = importers.from_ccxt(data, source=label, spelling=like, contract_sizes=sizes or None)
-    elif data_format == "binance":
-        symbols = importers.from_binance(data, source=label)
-    elif data_format == "bybit":
-        symbols = importers.from_bybit(data, source=label)
-    elif data_format == "okx":
-        symbols = importers.from_okx(data, sizes, source=label)
+    except RecursionError:
+        raise LiqcalcError(f"{label}: nested too deeply to be an API response") from None
+    except ValueError as error:  # an integer beyond Python's digit limit for text (4,300 digits)
+        raise LiqcalcError(f"{label}: {too_long(error)}") from None
+    try:
+        if data_format == "ccxt":
+            symbols = importers.from_ccxt(data, source=label, spelling=like, contract_sizes=sizes or None)
+        elif data_format == "binance":
+            symbols = importers.from_binance(data, source=label)
+        elif data_format == "bybit":
+            symbols = importers.from_bybit(data, source=label)
+        elif data_format == "okx":
+            symbols = importers.from_okx(data, sizes, source=label)
+        else:
+            symbols = importers.from_hyperliquid(data, source=label)
+    except (TypeError, KeyError, AttributeError, ValueError, ArithmeticError) as error:
+        # a shape the checks above did not foresee: still the file's fault, and named so
+        raise PresetError(f"{label}: not a {data_format} response liqcalc can read ({type(error).__name__}: {error})") from None
+    if date is not None:
+        as_of_from = "--as-of"
+    elif (carried := importers.response_date(data, data_format, label)) is not None:
+        date, as_of_from = carried
+    elif modified is not None:
+        date = dt.datetime.fromtimestamp(modified, tz=dt.UTC).date()
+        as_of_from = f"the modification date of {label} (UTC; the response carries no date)"
     else:
-        symbols = importers.from_hyperliquid(data, source=label)
+        date = today()
+        as_of_from = "the day of the import (the response carries no date and stdin is not a file; give --as-of for older data)"
     like_model = parse(like_path)
     target_name = name or like
     document = importers.build_preset(like_model.model_dump(), symbols, name=target_name, as_of=date,
-                                      source=f"{data_format} import of {label}")
+                                      source=f"{data_format} import of {label}", as_of_from=as_of_from)
     target = output or user_dir() / f"{target_name}.toml"
     rendered = dumps(document)
     # validated before anything is written: a bad import never replaces a good file
@@ -171,4 +220,26 @@ def import_preset(
     except PresetError as error:
         raise PresetError(str(error)) from None
     write_atomic(target, rendered, force=force)
-    sys.stderr.write(f"liqcalc: wrote {target} ({len(symbols)} symbols, rules of {like}, as of {date})\n")
+    override = "" if as_of_from == "--as-of" else "; --as-of YYYY-MM-DD overrides it"
+    sys.stderr.write(escape(f"liqcalc: wrote {target} ({len(symbols)} symbols, rules of {like}, as of {date} "
+                            f"from {as_of_from}{override})") + "\n")
+    if target.stem in builtin and _in_user_dir(target, user_dir()):
+        warn(
+            f"{target} overrides the built-in {target.stem} preset: `--preset {target.stem}` and `compare` now use "
+            f"this import (`liqcalc presets list` shows it; give --name to keep the built-in in use)",
+            "notice",
+        )
+
+
+def _valid_name(name: str) -> bool:
+    """A preset name is a file name in the user folder: no path, no control characters."""
+    import re
+
+    return re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_.\-]{0,63}", name) is not None
+
+
+def _in_user_dir(target: Path, folder: Path) -> bool:
+    try:
+        return target.parent.resolve() == folder.resolve()
+    except (OSError, RuntimeError):
+        return False

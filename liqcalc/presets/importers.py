@@ -6,6 +6,7 @@ from a built-in preset (``--like``) and only refreshes the tables.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
@@ -30,13 +31,84 @@ def _field(row: Mapping[str, Any], name: str, where: str) -> Any:
 
 
 def _decimal(value: Any, where: str) -> Decimal:
+    """A number of a response (JSON number or numeric text, ASCII digits only), or an error
+    naming the field."""
+    from liqcalc.core.errors import InputError
+    from liqcalc.core.numbers import to_decimal
+
+    if value is None or isinstance(value, bool) or not isinstance(value, str | int | float | Decimal):
+        raise PresetError(f"{where}: expected a number, got {_shown(value)}")
     try:
-        result = Decimal(str(value))
-    except Exception:
-        raise PresetError(f"{where}: expected a number, got {value!r}") from None
-    if not result.is_finite():
-        raise PresetError(f"{where}: expected a finite number, got {value!r}")
-    return result
+        return to_decimal(value, where)
+    except InputError as error:
+        raise PresetError(str(error)) from None
+
+
+def _shown(value: Any) -> str:
+    """A value as a message shows it: short, one line."""
+    if value is None:
+        return "null"
+    text = repr(value) if not isinstance(value, list | dict) else f"a {'list' if isinstance(value, list) else 'object'}"
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _list(value: Any, where: str, what: str) -> list[Any]:
+    """``value`` if it is a JSON list, else an error naming the field."""
+    if not isinstance(value, list):
+        raise PresetError(f"{where}: expected a list of {what}, got {_shown(value)}")
+    return value
+
+
+def _object(value: Any, where: str, what: str) -> Mapping[str, Any]:
+    if not isinstance(value, Mapping):
+        raise PresetError(f"{where}: expected {what}, got {_shown(value)}")
+    return value
+
+
+def _text(value: Any, where: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise PresetError(f"{where}: expected a name, got {_shown(value)}")
+    return value
+
+
+# -- the date the data carries ------------------------------------------------------------
+
+#: Timestamps outside these years are not a response's date (milliseconds since 1970).
+_YEARS = (2009, 2200)
+
+
+def response_date(data: Any, data_format: str, source: str) -> tuple[dt.date, str] | None:
+    """The date a response carries, with the field it came from: Bybit v5's top-level
+    ``time`` ("Current timestamp (ms)", https://bybit-exchange.github.io/docs/v5/intro ),
+    OKX's ``ts`` (at the top level or in the rows, the newest wins). None when there is none
+    (Binance's leverageBracket, ccxt dumps, Hyperliquid's meta carry no date)."""
+    stamps: list[tuple[Any, str]] = []
+    if isinstance(data, Mapping):
+        if data_format == "bybit" and data.get("time") is not None:
+            stamps.append((data["time"], "time"))
+        if data_format == "okx":
+            if data.get("ts") is not None:
+                stamps.append((data["ts"], "ts"))
+            rows = data.get("data")
+            if isinstance(rows, list):
+                stamps.extend((row["ts"], f"data[{n}].ts") for n, row in enumerate(rows)
+                              if isinstance(row, Mapping) and row.get("ts") not in (None, ""))
+    best: tuple[dt.date, str] | None = None
+    for raw, field in stamps:
+        text = str(raw)
+        if isinstance(raw, bool) or not (isinstance(raw, int) or (isinstance(raw, str) and text.isascii() and text.isdigit())):
+            raise PresetError(f"{source}: {field}: expected a time in milliseconds since 1970, got {_shown(raw)}")
+        milliseconds = int(text) if len(text) < 20 else -1
+        low, high = (int(dt.datetime(year, 1, 1, tzinfo=dt.UTC).timestamp() * 1000) for year in _YEARS)
+        if not low <= milliseconds < high:
+            raise PresetError(
+                f"{source}: {field}: {text} is not a time in milliseconds between {_YEARS[0]} and {_YEARS[1]}; "
+                "give --as-of YYYY-MM-DD"
+            )
+        day = dt.datetime.fromtimestamp(milliseconds / 1000, tz=dt.UTC).date()
+        if best is None or day > best[0]:
+            best = (day, f"the response's {field} field ({text} ms, UTC)")
+    return best
 
 
 def venue_symbol(ccxt_symbol: str, spelling: str = "binance") -> tuple[str, str, str, str]:
@@ -80,12 +152,17 @@ def from_ccxt(
         for n, row in enumerate(dump):
             if not isinstance(row, Mapping) or "symbol" not in row:
                 raise PresetError(f"{source}[{n}]: expected a ccxt leverage tier with a symbol")
-            grouped.setdefault(str(row["symbol"]), []).append(row)
+            grouped.setdefault(_text(row["symbol"], f"{source}[{n}].symbol"), []).append(row)
         dump = grouped
     if not isinstance(dump, Mapping):
         raise PresetError(f"{source}: expected {{symbol: [tiers]}} or a list of tiers")
     symbols: dict[str, dict[str, Any]] = {}
     for ccxt_symbol, rows in dump.items():
+        rows = _list(rows, f"{source}: {ccxt_symbol}", "leverage tiers")
+        if not rows:
+            raise PresetError(f"{source}: {ccxt_symbol}: no tiers")
+        for n, row in enumerate(rows):
+            _object(row, f"{source}: {ccxt_symbol}[{n}]", "a leverage tier object")
         name, base, quote, kind = venue_symbol(str(ccxt_symbol), spelling)
         contract = None if contract_sizes is None else (contract_sizes.get(base) or contract_sizes.get("*"))
         if spelling == "okx" and contract is None:
@@ -116,9 +193,11 @@ def from_ccxt(
 
 
 def build_preset(like: dict[str, Any], symbols: dict[str, dict[str, Any]], *, name: str, as_of: Any,
-                 source: str) -> dict[str, Any]:
+                 source: str, as_of_from: str | None = None) -> dict[str, Any]:
     """A whole preset: the rules of ``like`` (a model dump of a built-in preset) with fresh
-    tables, a new name and date, and the import's source added to ``sources``."""
+    tables, a new name and date, and the import's source added to ``sources``; ``as_of_from``
+    says where the date came from (the response's own field, the file's modification date,
+    ``--as-of``) and is written in the notes."""
     if not symbols:
         raise PresetError(f"{source}: no symbols found")
     preset = {key: value for key, value in like.items() if key != "symbols"}
@@ -126,7 +205,8 @@ def build_preset(like: dict[str, Any], symbols: dict[str, dict[str, Any]], *, na
     preset["name"] = name
     preset["as_of"] = as_of
     preset["sources"] = [*preset["sources"], source]
-    preset["notes"] = [f"Tier tables imported from {source} on {as_of}; the rules are those of the built-in "
+    dated = f"as of {as_of}, taken from {as_of_from}" if as_of_from else f"on {as_of}"
+    preset["notes"] = [f"Tier tables imported from {source}, {dated}; the rules are those of the built-in "
                        f"{like_name} preset."] + [n for n in preset.get("notes", []) if "tier" not in n.lower()]
     preset["symbols"] = symbols
     return preset
@@ -170,6 +250,12 @@ def from_binance(data: Any, *, source: str = "leverageBracket response") -> dict
         where = f"{source}[{n}]"
         if not isinstance(row, Mapping) or "symbol" not in row or "brackets" not in row:
             raise PresetError(f"{where}: expected {{symbol, brackets}}")
+        _text(row["symbol"], f"{where}.symbol")
+        brackets = _list(row["brackets"], f"{where}.brackets", "brackets")
+        if not brackets:
+            raise PresetError(f"{where}.brackets: empty; expected at least one bracket")
+        floors = [_decimal(_object(b, f"{where}.brackets[{m}]", "a bracket object").get("notionalFloor"),
+                           f"{where}.brackets[{m}].notionalFloor") for m, b in enumerate(brackets)]
         if row.get("notionalCoef") not in (None, 1, "1", 1.0):
             raise PresetError(
                 f"{where}.notionalCoef: {row['notionalCoef']} means this account's brackets are scaled; "
@@ -177,7 +263,8 @@ def from_binance(data: Any, *, source: str = "leverageBracket response") -> dict
             )
         base, quote, kind = split_symbol(str(row["symbol"]), where)
         tiers = []
-        for m, bracket in enumerate(sorted(row["brackets"], key=lambda b: float(b["notionalFloor"]))):
+        order = sorted(range(len(brackets)), key=lambda m: floors[m])
+        for m, bracket in enumerate(brackets[k] for k in order):
             at = f"{where}.brackets[{m}]"
             tiers.append({
                 "floor": _decimal(bracket.get("notionalFloor"), f"{at}.notionalFloor"),
@@ -198,10 +285,11 @@ def from_bybit(data: Any, *, source: str = "risk-limit response") -> dict[str, d
     """
     if isinstance(data, Mapping) and data.get("retCode") not in (None, 0):
         raise PresetError(f"{source}: the venue answered retCode {data.get('retCode')}: {data.get('retMsg')}")
-    rows = _payload(data, source, "result", "list")
+    rows = _list(_payload(data, source, "result", "list"), f"{source}: result.list", "risk-limit tiers")
     grouped: dict[str, list[Mapping[str, Any]]] = {}
-    for row in rows:
-        grouped.setdefault(str(row.get("symbol")), []).append(row)
+    for n, row in enumerate(rows):
+        row = _object(row, f"{source}: result.list[{n}]", "a risk-limit tier object")
+        grouped.setdefault(_text(row.get("symbol"), f"{source}: result.list[{n}].symbol"), []).append(row)
     symbols: dict[str, dict[str, Any]] = {}
     for name, tiers_raw in grouped.items():
         where = f"{source}: {name}"
@@ -243,13 +331,14 @@ def from_okx(data: Any, contract_sizes: Mapping[str, Decimal], *, source: str = 
     """
     if isinstance(data, Mapping) and str(data.get("code", "0")) != "0":
         raise PresetError(f"{source}: the venue answered code {data.get('code')}: {data.get('msg')}")
-    rows = _payload(data, source, "data")
+    rows = _list(_payload(data, source, "data"), f"{source}: data", "position tiers")
     grouped: dict[str, list[Mapping[str, Any]]] = {}
-    for row in rows:
+    for n, row in enumerate(rows):
+        row = _object(row, f"{source}: data[{n}]", "a position tier object")
         family = row.get("instFamily") or row.get("uly")
         if not family:
-            raise PresetError(f"{source}: a tier without instFamily")
-        grouped.setdefault(str(family), []).append(row)
+            raise PresetError(f"{source}: data[{n}]: a tier without instFamily")
+        grouped.setdefault(_text(family, f"{source}: data[{n}].instFamily"), []).append(row)
     symbols: dict[str, dict[str, Any]] = {}
     for family, tiers_raw in grouped.items():
         where = f"{source}: {family}"
@@ -259,7 +348,8 @@ def from_okx(data: Any, contract_sizes: Mapping[str, Decimal], *, source: str = 
                 f"{where}: OKX tiers are in contracts; give --contract-size {family}=CTVAL (e.g. 0.01 for BTC-USDT)"
             )
         base, _, quote = family.partition("-")
-        ordered = sorted(tiers_raw, key=lambda r: int(r.get("tier", 0)))
+        ranks = [_decimal(r.get("tier", 0), f"{where}[{m}].tier") for m, r in enumerate(tiers_raw)]
+        ordered = [tiers_raw[k] for k in sorted(range(len(tiers_raw)), key=lambda k: ranks[k])]
         floor = Decimal(0)
         tiers = []
         for m, row in enumerate(ordered):
@@ -282,14 +372,17 @@ def from_hyperliquid(data: Any, *, source: str = "meta response") -> dict[str, d
     to the ID." https://hyperliquid.gitbook.io/hyperliquid-docs/trading/margin-tiers
     Delisted coins are skipped.
     """
-    universe = _payload(data, source, "universe")
+    universe = _list(_payload(data, source, "universe"), f"{source}.universe", "assets")
     tables: dict[int, list[Mapping[str, Any]]] = {}
-    for n, entry in enumerate(data.get("marginTables") or []):
-        try:
-            table_id, table = entry
-            tables[int(table_id)] = list(table["marginTiers"])
-        except (TypeError, ValueError, KeyError):
-            raise PresetError(f"{source}.marginTables[{n}]: expected [id, {{marginTiers: [...]}}]") from None
+    for n, entry in enumerate(_list(data.get("marginTables") or [], f"{source}.marginTables", "[id, table] pairs")):
+        where = f"{source}.marginTables[{n}]"
+        if not (isinstance(entry, list) and len(entry) == 2 and isinstance(entry[1], Mapping)):
+            raise PresetError(f"{where}: expected [id, {{marginTiers: [...]}}]")
+        raw_table_id = _decimal(entry[0], f"{where}[0]")
+        tiers_raw = _list(entry[1].get("marginTiers"), f"{where}.marginTiers", "tiers")
+        if raw_table_id != raw_table_id.to_integral_value() or not tiers_raw:
+            raise PresetError(f"{where}: expected [id, {{marginTiers: [...]}}] with a whole id and at least one tier")
+        tables[int(raw_table_id)] = [_object(t, f"{where}.marginTiers[{m}]", "a tier object") for m, t in enumerate(tiers_raw)]
     symbols: dict[str, dict[str, Any]] = {}
     for n, asset in enumerate(universe):
         where = f"{source}.universe[{n}]"
@@ -297,7 +390,10 @@ def from_hyperliquid(data: Any, *, source: str = "meta response") -> dict[str, d
             raise PresetError(f"{where}: expected {{name, maxLeverage, marginTableId}}")
         if asset.get("isDelisted"):
             continue
-        table_id = int(asset.get("marginTableId", asset.get("maxLeverage", 0)))
+        raw_id = _decimal(asset.get("marginTableId", asset.get("maxLeverage")), f"{where}.marginTableId")
+        if raw_id != raw_id.to_integral_value() or raw_id < 1:
+            raise PresetError(f"{where}.marginTableId: expected a whole number of 1 or more, got {raw_id}")
+        table_id = int(raw_id)
         if table_id < 50:
             raw_tiers: list[Mapping[str, Any]] = [{"lowerBound": 0, "maxLeverage": table_id}]
         elif table_id in tables:
@@ -311,5 +407,6 @@ def from_hyperliquid(data: Any, *, source: str = "meta response") -> dict[str, d
             if m + 1 < len(bounds):
                 row["cap"] = bounds[m + 1]
             tiers.append(row)
-        symbols[str(asset["name"])] = {"base": str(asset["name"]), "quote": "USDC", "kind": "perpetual", "tiers": tiers}
+        coin = _text(asset["name"], f"{where}.name")
+        symbols[coin] = {"base": coin, "quote": "USDC", "kind": "perpetual", "tiers": tiers}
     return symbols

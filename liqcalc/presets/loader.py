@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import marshal
 import os
+import stat
 import sys
 import zlib
 from collections.abc import Iterator, Mapping
@@ -36,6 +37,8 @@ if TYPE_CHECKING:
     from liqcalc.presets.schema import PresetModel
 
 CACHE_FORMAT = 3
+#: Longest preset name: a file name of at most 255 bytes, ``.toml`` included.
+NAME_LIMIT = 250
 Origin = Literal["built-in", "user", "file"]
 
 # One symbol as cached: base, quote, kind, complete, liquidation fee, tier unit, tiers as strings.
@@ -161,25 +164,64 @@ def available() -> Iterator[tuple[str, Path, Origin]]:
     the built-in ones."""
     seen: set[str] = set()
     user = user_dir()
-    if user.is_dir():
-        for path in sorted(user.glob("*.toml")):
-            seen.add(path.stem)
-            yield path.stem, path, "user"
+    try:
+        found = sorted(user.glob("*.toml")) if user.is_dir() else []
+    except (OSError, ValueError):  # an unreadable or unusable folder holds no presets we can use
+        found = []
+    for path in found:
+        seen.add(path.stem)
+        yield path.stem, path, "user"
     for path in sorted(builtin_dir().glob("*.toml")):
         if path.stem not in seen:
             yield path.stem, path, "built-in"
 
 
+def _is_file(path: Path) -> bool:
+    """``path.is_file()``, False where the name cannot be a file (too long, a NUL byte)."""
+    try:
+        return path.is_file()
+    except (OSError, ValueError):
+        return False
+
+
+def _exists(path: Path) -> bool:
+    try:
+        return os.path.lexists(path)
+    except (OSError, ValueError):
+        return False
+
+
 def resolve(name_or_path: str) -> tuple[Path, Origin]:
     """The file ``--preset`` means: a path to a TOML file, or a preset name."""
-    candidate = Path(name_or_path).expanduser()
+    if "\0" in name_or_path:
+        raise PresetError(f"--preset: {name_or_path!r} holds a NUL character; give a preset name or a .toml path")
     if name_or_path.endswith(".toml") or os.sep in name_or_path or "/" in name_or_path:
-        if not candidate.is_file():
-            raise PresetError(f"--preset: no preset file at {name_or_path}")
+        try:
+            candidate = Path(name_or_path).expanduser()
+        except RuntimeError:  # ~user that does not exist, or no home folder
+            user = name_or_path.split("/", 1)[0]
+            raise PresetError(f"--preset: {name_or_path}: cannot expand {user} (no such user or no home folder)") from None
+        try:
+            info = candidate.stat()
+        except OSError as error:
+            from liqcalc.presets.files import os_problem
+
+            raise PresetError(f"--preset: no preset file at {name_or_path} ({os_problem(error)})") from None
+        if not stat.S_ISREG(info.st_mode):
+            from liqcalc.presets.files import kind_of
+
+            raise PresetError(f"--preset: {name_or_path} is {kind_of(info.st_mode)}, not a preset file")
         return candidate, "file"
+    if len(name_or_path.encode("utf-8", "surrogateescape")) > NAME_LIMIT:
+        raise PresetError(
+            f"--preset: a preset name of {len(name_or_path)} characters is too long (at most {NAME_LIMIT}); "
+            f"valid names: {', '.join(name for name, _, _ in available())}, or a path to a .toml file"
+        )
     for folder, origin in ((user_dir(), "user"), (builtin_dir(), "built-in")):
         direct = folder / f"{name_or_path.lower()}.toml"
-        if direct.is_file():
+        # a user file that is there but broken (a FIFO, a dangling link) is still the one
+        # meant: loading it names its problem rather than quietly using the built-in
+        if _is_file(direct) or (origin == "user" and _exists(direct)):
             return direct, cast(Origin, origin)
     names: dict[str, tuple[Path, Origin]] = {}
     for name, path, origin in available():
@@ -208,6 +250,7 @@ def parse(path: Path, content: bytes | None = None) -> PresetModel:
 
     from pydantic import ValidationError
 
+    from liqcalc.presets.files import too_long
     from liqcalc.presets.schema import SCHEMA_VERSIONS, PresetModel
 
     if content is None:
@@ -218,6 +261,14 @@ def parse(path: Path, content: bytes | None = None) -> PresetModel:
         raise PresetError(f"{path}: not UTF-8 text ({error.reason} at byte {error.start})") from None
     except tomllib.TOMLDecodeError as error:
         raise PresetError(f"{path}: TOML syntax error: {error}") from None
+    except RecursionError:
+        raise PresetError(f"{path}: arrays or tables nested too deeply (a preset nests a few levels)") from None
+    except ValueError as error:  # an integer beyond Python's digit limit for text (4,300 digits)
+        raise PresetError(f"{path}: {too_long(error)}") from None
+    problems = list(number_problems(data))
+    if problems:
+        lines = [f"{path}: {line}" for line in problems]
+        raise PresetError(lines[0], lines)
     version = data.get("schema_version")
     if version is None:
         raise PresetError(f"{path}: schema_version: missing; this liqcalc reads schema_version 1")
@@ -228,6 +279,8 @@ def parse(path: Path, content: bytes | None = None) -> PresetModel:
         )
     try:
         return PresetModel.model_validate(data)
+    except RecursionError:
+        raise PresetError(f"{path}: arrays or tables nested too deeply (a preset nests a few levels)") from None
     except ValidationError as error:
         problems = [f"{path}: {line}" for line in validation_lines(error)]
         raise PresetError(problems[0], problems) from None
@@ -256,13 +309,36 @@ def validation_lines(error: Any) -> list[str]:
     return lines
 
 
+#: Deepest nesting of arrays and tables in a preset (symbols.X.tiers[n] is 4 levels).
+MAX_DEPTH = 16
+
+
+def number_problems(data: Any, where: str = "", depth: int = 0) -> Iterator[str]:
+    """Numbers a preset cannot hold (NaN, infinities, beyond 1e30 either way), and nesting
+    deeper than :data:`MAX_DEPTH`, as ``field.path: problem`` lines."""
+    from liqcalc.core.errors import InputError
+    from liqcalc.core.numbers import to_decimal
+
+    if depth > MAX_DEPTH:
+        yield f"{where or 'the file'}: nested more than {MAX_DEPTH} levels deep"
+        return
+    if isinstance(data, dict):
+        for key, value in data.items():
+            yield from number_problems(value, f"{where}.{key}" if where else str(key), depth + 1)
+    elif isinstance(data, list):
+        for n, value in enumerate(data):
+            yield from number_problems(value, f"{where}[{n}]", depth + 1)
+    elif isinstance(data, Decimal | int) and not isinstance(data, bool):
+        try:
+            to_decimal(data, where)
+        except InputError as error:
+            yield str(error)
+
+
 def _read(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise PresetError(f"{path}: no such file") from None
-    except OSError as error:
-        raise PresetError(f"{path}: cannot be read ({error.strerror})") from None
+    from liqcalc.presets.files import PRESET_LIMIT, read_regular
+
+    return read_regular(path, PRESET_LIMIT, PresetError)
 
 
 def load(name_or_path: str) -> Preset:
@@ -275,14 +351,17 @@ def load_path(path: Path, origin: Origin = "file") -> Preset:
     """Load the preset at ``path``: validated in full, unless the cache holds this file as it
     is now (same path, size and modification time, the rule CPython uses for its ``.pyc``
     files, and the same liqcalc version)."""
+    from liqcalc.presets.files import kind_of, os_problem
+
     try:
-        stat = path.stat()
-    except FileNotFoundError:
-        raise PresetError(f"{path}: no such file") from None
-    except OSError as error:
-        raise PresetError(f"{path}: cannot be read ({error.strerror})") from None
-    absolute = str(path.resolve())
-    fingerprint = [absolute, stat.st_size, stat.st_mtime_ns, __version__, CACHE_FORMAT]
+        info = path.stat()
+        absolute = str(path.resolve())
+    except (OSError, RuntimeError) as error:
+        problem = os_problem(error) if isinstance(error, OSError) else str(error)
+        raise PresetError(f"{path}: cannot be read ({problem})") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise PresetError(f"{path}: is {kind_of(info.st_mode)}, not a preset file")
+    fingerprint = [absolute, info.st_size, info.st_mtime_ns, __version__, CACHE_FORMAT]
     folder = cache_dir()
     cached = folder / f"{path.stem}-{zlib.crc32(absolute.encode()):08x}.marshal" if folder else None
     if cached is not None:

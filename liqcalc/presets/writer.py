@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
 from decimal import Decimal
 from pathlib import Path
@@ -32,17 +33,50 @@ def dumps(data: dict[str, Any]) -> str:
 
 def write_atomic(path: Path, text: str, *, force: bool = False) -> None:
     """Write ``text`` to ``path`` through a temporary file in the same folder and a rename,
-    so a crash leaves the old file whole. Refuses to replace a file unless ``force``."""
+    so a crash leaves the old file whole. Refuses to replace a file unless ``force``; a
+    replaced file keeps its permission bits, a new one gets the usual ``0666 & ~umask``.
+    Every refusal of the file system is one error naming the path."""
+    from liqcalc.presets.files import os_problem
+
+    try:
+        _write_atomic(path, text, force=force)
+    except OSError as error:
+        raise PresetError(f"{path}: cannot be written ({os_problem(error)}{_why(path)})") from None
+
+
+def _why(path: Path) -> str:
+    """Which part of the path is in the way, when one is a file rather than a folder."""
+    for parent in path.parents:
+        try:
+            if parent.exists():
+                return "" if parent.is_dir() else f": {parent} is a file, not a folder"
+        except OSError:
+            return ""
+    return ""
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _write_atomic(path: Path, text: str, *, force: bool) -> None:
     if path.is_dir():
         raise PresetError(f"{path}: is a folder; give a file path such as {path / 'venue.toml'}")
     if path.exists() and not force:
         raise PresetError(f"{path}: already exists; use --force to replace it")
+    try:
+        mode = stat.S_IMODE(path.stat().st_mode)
+    except FileNotFoundError:
+        mode = 0o666 & ~_umask()
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name[:200]}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
             stream.write(text)
             stream.flush()
+            os.fchmod(stream.fileno(), mode)
             os.fsync(stream.fileno())
         if force:
             os.replace(temporary, path)
