@@ -101,7 +101,6 @@ def examples() -> list[tuple[str, str]]:
 
 
 WAITING = {
-    "adl-risk": "sample book comes with the adl branch",
     "presets validate": "needs a preset file anywhere: validate takes paths only (presets branch)",
     "presets import": "needs a saved API response shipped in the package (presets branch)",
 }
