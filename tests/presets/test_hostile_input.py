@@ -254,8 +254,10 @@ def _closed_pipe_run(args: list[str]) -> subprocess.CompletedProcess[str]:
     read_end, write_end = os.pipe()
     os.close(read_end)  # the reader is gone before the first byte, as `| head -c0`
     try:
+        # From another folder: in the repository's root, ``-m liqcalc`` would import the source tree,
+        # which has no liqcalc._presets (the wheel maps presets/ there), instead of the installed package.
         return subprocess.run([sys.executable, "-m", "liqcalc", *args], stdout=write_end, stderr=subprocess.PIPE,
-                              text=True, check=False)
+                              text=True, check=False, cwd=tempfile.gettempdir())
     finally:
         os.close(write_end)
 
