@@ -91,6 +91,7 @@ class PositionResult:
             position's; ``margin_ratio`` adds the other positions').
         maintenance_margin_at_liquidation: maintenance margin at the liquidation price.
         unrealized_pnl: this position's PnL at the mark, ``side x q x (mark - E)``.
+        others_pnl: in a cross account, the other positions' unrealized PnL (else 0).
         equity: what backs the position at the mark: margin balance plus unrealized PnL (in
             a cross account, plus the other positions' unrealized PnL).
         margin_ratio: maintenance margin (all of the account's, in cross) / ``equity``
@@ -123,6 +124,7 @@ class PositionResult:
     maintenance_margin: Decimal
     maintenance_margin_at_liquidation: Decimal | None
     unrealized_pnl: Decimal
+    others_pnl: Decimal
     equity: Decimal
     margin_ratio: Decimal | None
     liquidation_price: Decimal | None
@@ -515,6 +517,7 @@ class Calculator:
             maintenance_margin=mm_now,
             maintenance_margin_at_liquidation=None if liquidation is None else line.at(liquidation),
             unrealized_pnl=unrealized,
+            others_pnl=others_pnl,
             equity=equity_now,
             margin_ratio=margin_ratio,
             liquidation_price=liquidation,

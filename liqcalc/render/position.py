@@ -411,7 +411,7 @@ def render_table(report: PositionReport) -> None:
     console.print(title)
     liq = distance(r.liquidation_price, spec.mark)
     bkr = distance(r.bankruptcy_price, spec.mark)
-    others_pnl = r.equity - r.margin_balance - r.unrealized_pnl
+    others_pnl = r.others_pnl
     mark_tier = r.tier_at_mark
     mm_note = "at the mark"
     if not r.tier_overridden and mark_tier.number != r.tier.number:

@@ -148,3 +148,14 @@ def test_account_equity_and_margin_ratio_add_up() -> None:
     table = re.sub(r"\s+", " ", run("position", "--account", ACCOUNT, "--no-stale-warning").stdout)
     assert ("Margin balance 1,535,443.01 + unrealized PnL -504,547.45 = equity 1,030,895.56; margin ratio = "
             "maintenance margin 427,713.32 / equity = 41.49%") in table
+
+
+def test_equity_note_has_no_rounding_residue() -> None:
+    """A mark with a float tail left "+ other positions' PnL -0.00000000000000000000001933"
+    in the equity note of a single (not cross-account) position."""
+    args = ["position", "--preset", "dydx", "--symbol", "BTC-USD", "--side", "long", "--entry", "60000", "--notional",
+            "5000000", "--leverage", "7", "--mark", "64200.00000000001", "--no-stale-warning"]
+    result = run(*args, columns=120)
+    assert result.exit_code == 0, result.output
+    assert "other positions" not in result.stdout
+    assert not NOISE.search(result.stdout)

@@ -10,7 +10,7 @@ import pytest
 from helpers import D, rounded, symbol, venue
 
 from liqcalc.core import book
-from liqcalc.core.errors import TierError
+from liqcalc.core.errors import LeverageError, TierError
 from liqcalc.core.position import AccountRow, Calculator, PositionSpec, evaluate_account
 from liqcalc.presets.loader import load
 
@@ -58,7 +58,7 @@ def test_bybit_leverage_above_entry_tier_maximum_is_refused() -> None:
     though the notional at the liquidation price is in tier 1 (150x)."""
     preset = load("bybit")
     calc = Calculator(preset.venue, preset.symbol("BTCUSDT"))
-    with pytest.raises(Exception, match="above the maximum 100x"):
+    with pytest.raises(LeverageError, match="above the maximum 100x"):
         calc.evaluate(PositionSpec(side="long", size=D("13.934708"), entry=D("21631.9"), mark=D("21631.9"), leverage=D(120)))
 
 
