@@ -520,18 +520,16 @@ class Book:
 
     def _attribute(self, hit: IntArray, x: dict[str, Array], factor: float, capacity: float) -> tuple[Array, dict[str, float]]:
         """Who pays each unit of the shortfall: :func:`liqcalc.core.adl.attribute`, line by line
-        (the handed sizes closed in crossing order up to ``capacity``; a closed unit lacks the
-        gap between its bankruptcy price and the mark, paid by the counterparties at the
-        bankruptcy price and left to ``unabsorbed_by`` at the mark; an unabsorbed one keeps its
-        deficit at the fill)."""
-        cols, priced = self.priced.cols, self.priced
+        (the handed sizes closed in crossing order up to ``capacity``; a closed unit lacks what
+        its equity lacks at the mark, paid by the counterparties at the bankruptcy price and
+        left to ``unabsorbed_by`` at the mark; an unabsorbed one keeps its deficit at the fill)."""
+        cols = self.priced.cols
         s, q = cols.side[hit], cols.size[hit]
         handed = x["adl_size"]
         closed = np.clip(capacity - (np.cumsum(handed) - handed), 0.0, handed)
-        bankruptcy = np.nan_to_num(priced.bankruptcy[hit], nan=0.0)
-        gap = np.maximum(0.0, s * (bankruptcy - cols.mark[hit] * factor))
         with np.errstate(divide="ignore", invalid="ignore"):
             at_fill = np.where(q > 0, x["shortfall"] / q, 0.0)
+        gap = np.maximum(0.0, at_fill - s * (cols.mark[hit] * factor - x["fill"]))
         at_mark = float((closed * gap).sum())
         rest = float(((handed - closed) * at_fill).sum())
         paid = float(x["fund_paid"].sum())

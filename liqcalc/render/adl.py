@@ -509,11 +509,23 @@ def _lights_band(report: AdlReport) -> None:
     report.you["lights_band"] = {"from_percentile": start, "to_percentile": stop}
 
 
+def clean(value: Any, key: str = "") -> Any:
+    """Amounts, sizes, prices and percents to 8 decimals (:func:`r8`), through dicts and lists;
+    scores keep every digit (a ranking index, not an amount)."""
+    if isinstance(value, Decimal):
+        return value if key == "score" else r8(value)
+    if isinstance(value, dict):
+        return {k: clean(v, k) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [clean(v, key) for v in value]
+    return value
+
+
 def report_json(report: AdlReport, preset: Any) -> dict[str, Any]:
-    """The whole ``--json`` object."""
+    """The whole ``--json`` object (numbers of the ADL results to 8 decimals: :func:`clean`)."""
     _lights_band(report)
     event = None if report.event is None else asdict(report.event)
-    return {
+    whole: dict[str, Any] = clean({
         "schema_version": SCHEMA_VERSION,
         "command": "adl-risk",
         "preset": _info(preset).as_json(),
@@ -532,7 +544,8 @@ def report_json(report: AdlReport, preset: Any) -> dict[str, Any]:
         "queue": _json_queue(report),
         "sweep": report.sweep,
         "reaches_you": report.reaches_you,
-    }
+    })
+    return whole
 
 
 def _json_queue(report: AdlReport) -> list[dict[str, Any]]:
