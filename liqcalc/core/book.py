@@ -589,7 +589,8 @@ class Book:
 
     def _queue_head(self, side: int, factor: float, quantity: float) -> tuple[IntArray, int, float]:
         """The first positions of the queue, in order, enough to cover ``quantity``, your
-        rank (0 when you are not queued) and the size the whole queue holds: what :meth:`_queue`
+        rank (0 when you are not queued) and the size the whole queue holds (0 when ``quantity``
+        is 0): what :meth:`_queue`
         gives, without sorting the whole side when the head is short. The head is selected with a partition; every position
         scoring at least the cut is then sorted, so ties at the cut keep the queue's order."""
         rows = self.sides[side]
@@ -600,15 +601,15 @@ class Book:
         mark = self.priced.cols.mark[rows] * factor
         value, ok = scores(self.ranking, self.priced, rows, mark)
         ranked, values = rows[ok], value[ok]
-        size = self.priced.cols.size[ranked]
-        capacity = float(size.sum())
         rank = 0
         if self.you is not None:
             mine = np.flatnonzero(ranked == self.you)
             if mine.size:
                 rank = int((values > values[mine[0]]).sum()) + 1
         if quantity <= 0 or ranked.size == 0:
-            return ranked[:0], rank, capacity
+            return ranked[:0], rank, 0.0  # nothing handed to ADL: nothing to absorb
+        size = self.priced.cols.size[ranked]
+        capacity = float(size.sum())
         # Most of a side's ties are the losers at the tail (Binance scores every loss 0): when
         # the positive scores cover the quantity, only they are ordered, and only a head of
         # about twice the positions the quantity needs at the average size when that is short.
