@@ -14,7 +14,7 @@ from liqcalc.core.adl import Queue, pnl_x_leverage
 from liqcalc.core.model import Side, side_sign
 from liqcalc.core.numbers import ZERO
 from liqcalc.render.numbers import dumps, money, percent, price, quantity
-from liqcalc.render.position import SCHEMA_VERSION, PresetInfo
+from liqcalc.render.position import PARTY_WORDS, SCHEMA_VERSION, PresetInfo
 
 if TYPE_CHECKING:
     from liqcalc.cli.adl_risk import Context
@@ -178,6 +178,8 @@ class AdlReport:
     indicator_range: tuple[int, int] | None = None
     has_book: bool = True
     adl_price_rule: str = "bankruptcy"
+    fund_party: str | None = "insurance_fund"
+    """The fund ``--insurance-fund`` caps (Hyperliquid: the backstop vault)."""
     you_index: int | None = None
     """Your row's index in the queue (None: not in it)."""
 
@@ -226,6 +228,7 @@ class AdlReport:
             inputs=inputs, warnings=ctx.warnings, queue_side=queue.side, ranking=queue.ranking,
             queue=Rows(len(rows), make), excluded=len(queue.excluded), start=queue.start, you=None, event=event,
             policies=policies, indicator_range=_indicator_range(ctx), has_book=has_book, adl_price_rule=venue.adl.price,
+            fund_party=venue.fund_party,
         )
         if queue.excluded:
             ctx.warnings.append(_excluded_words(len(queue.excluded), queue.side))
@@ -335,7 +338,7 @@ class AdlReport:
             venue_name=venue.name, venue_title=venue.title, quote=ctx.symbol.quote, symbol=ctx.symbol.name, inputs=inputs,
             warnings=ctx.warnings, queue_side=queue_side, ranking=ctx.ranking, queue=Rows(int(step.queue.size), make),
             excluded=int(step.excluded.size), start=None, you=None, event=event, policies=policies,
-            indicator_range=_indicator_range(ctx), has_book=True, adl_price_rule=venue.adl.price,
+            indicator_range=_indicator_range(ctx), has_book=True, adl_price_rule=venue.adl.price, fund_party=venue.fund_party,
         )
         if ctx.ranking in ("random_start", "none"):
             rows = np.flatnonzero(cols.side == (1 if queue_side == "long" else -1))
@@ -657,17 +660,18 @@ def shortfall_words(report: AdlReport) -> list[str]:
     if e is None:
         return []
     q, side, rule = report.quote, report.queue_side, report.adl_price_rule
+    payer = PARTY_WORDS.get(report.fund_party or "insurance_fund", "the fund")  # what --insurance-fund caps
     if e.shortfall == 0 and e.deleveraged_size == 0:
         if e.kind == "shock":
             return ["No liquidation fills beyond its bankruptcy price: there is no shortfall, and nobody is deleveraged."]
         return []
     lines: list[str] = []
     if e.fund_start is None:
-        fund = (f"the insurance fund pays {money(e.fund_paid)} (uncapped: give --insurance-fund to cap it)"
-                if e.kind == "shock" else f"the insurance fund pays {money(e.fund_paid)} (no --insurance-fund given)")
+        fund = (f"{payer} pays {money(e.fund_paid)} (uncapped: give --insurance-fund to cap it)"
+                if e.kind == "shock" else f"{payer} pays {money(e.fund_paid)} (no --insurance-fund given)")
     else:
-        took = f" and {money(e.fund_surplus_in)} from this move's surpluses" if e.fund_surplus_in > 0 else ""
-        fund = (f"the insurance fund pays {money(e.fund_paid)} of the {money(e.fund_start)} it held{took} "
+        took = f" and the {money(e.fund_surplus_in)} it took in from this move's surpluses" if e.fund_surplus_in > 0 else ""
+        fund = (f"{payer} pays {money(e.fund_paid)} of the {money(e.fund_start)} it held{took} "
                 f"({money(e.fund_left)} left)")
     if e.handed_size > 0:
         where = ("the bankruptcy price of the liquidated orders" if rule == "bankruptcy" else "the mark")
@@ -681,13 +685,13 @@ def shortfall_words(report: AdlReport) -> list[str]:
     else:
         lines.append(f"{fund[0].upper()}{fund[1:]}; nothing is left to ADL.")
         if e.shortfall == e.fund_paid:
-            lines.append("The insurance fund covers every shortfall: nobody is deleveraged.")
+            lines.append(f"{payer[0].upper()}{payer[1:]} covers every shortfall: nobody is deleveraged.")
             return lines
     if rule == "bankruptcy":
         covered = f"the deleveraged {side}s {money(e.adl_covered)} (closed at the bankruptcy price, not the mark)"
     else:
         covered = f"the deleveraged {side}s {money(e.adl_covered)} (closed at the mark, they give up nothing against it)"
-    lines.append(f"Shortfall {money(e.shortfall)} {q} = the insurance fund {money(e.fund_paid)} + {covered} + "
+    lines.append(f"Shortfall {money(e.shortfall)} {q} = {payer} {money(e.fund_paid)} + {covered} + "
                  f"{bearer_words(e.unabsorbed_by)} {money(e.unabsorbed)} (unabsorbed).")
     return lines
 
