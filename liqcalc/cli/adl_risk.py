@@ -306,7 +306,11 @@ def check_book(book: BookFile, market_mark: Decimal) -> Book:
         with np.errstate(invalid="ignore"):
             out_of_range = ~absent & np.isfinite(parsed) & (parsed != 0) & ((magnitude < 1e-30) | (magnitude >= 1e31))
         first(out_of_range, column, _says("{!r} is out of range (between 1e-30 and 1e30 in size)", raw_of))
-        if not "".join(v or "" for v in raw_values).isascii():
+        try:  # numeric columns hold strings ("" where absent): one join in C
+            ascii_only = "".join(cast(list[str], raw_values)).isascii()
+        except TypeError:
+            ascii_only = "".join(v or "" for v in raw_values).isascii()
+        if not ascii_only:
             first(np.array([not (v or "").isascii() for v in raw_values], dtype=bool), column,
                   _says("expected a number in ASCII digits, got {!r}", raw_of))
         arrays[column] = parsed

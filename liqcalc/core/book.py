@@ -514,7 +514,7 @@ class Book:
         else:
             adl_price = new_mark
         return losing, hit, {
-            "fill": fill, "shortfall": shortfall, "fund_paid": paid, "fund_received": received,
+            "mark": new_mark, "fill": fill, "shortfall": shortfall, "fund_paid": paid, "fund_received": received,
             "adl_deficit": adl, "adl_size": adl_size, "adl_price": adl_price, "fund_left": np.array([fund_left]),
         }
 
@@ -523,15 +523,20 @@ class Book:
         (the handed sizes closed in crossing order up to ``capacity``; a closed unit lacks what
         its equity lacks at the mark, paid by the counterparties at the bankruptcy price and
         left to ``unabsorbed_by`` at the mark; an unabsorbed one keeps its deficit at the fill)."""
-        cols = self.priced.cols
-        s, q = cols.side[hit], cols.size[hit]
-        handed = x["adl_size"]
-        closed = np.clip(capacity - (np.cumsum(handed) - handed), 0.0, handed)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            at_fill = np.where(q > 0, x["shortfall"] / q, 0.0)
-        gap = np.maximum(0.0, at_fill - s * (cols.mark[hit] * factor - x["fill"]))
-        at_mark = float((closed * gap).sum())
-        rest = float(((handed - closed) * at_fill).sum())
+        # Per handed order of size a with deficit D = a x shortfall/size: a closed unit lacks
+        # shortfall/size - |mark - fill| (the fill is the mark worsened by the slippage), so the
+        # closed share c/a of the order lacks (c/a) x max(0, D - a x mark x slip); the rest keeps
+        # (1 - c/a) x D. The queue absorbs all (the common case) or a prefix in crossing order.
+        a, deficit = x["adl_size"], x["adl_deficit"]
+        at_mark_all = np.maximum(0.0, deficit - a * x["mark"] * self.slip)
+        if float(a.sum()) <= capacity:
+            closed = a
+            at_mark, rest = float(at_mark_all.sum()), 0.0
+        else:
+            closed = np.clip(capacity - (np.cumsum(a) - a), 0.0, a)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                share = np.where(a > 0, closed / a, 0.0)
+            at_mark, rest = float((share * at_mark_all).sum()), float(((1.0 - share) * deficit).sum())
         paid = float(x["fund_paid"].sum())
         covered, unabsorbed = (at_mark, rest) if self.venue.adl.price == "bankruptcy" else (0.0, at_mark + rest)
         fund_left = float(x["fund_left"][0])
