@@ -13,7 +13,7 @@ import io
 import json
 import sys
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated, Any, cast
 
@@ -71,6 +71,8 @@ class BookFile:
     name: str
     lines: list[int]
     values: dict[str, list[str | None]]
+    ascii: bool = False
+    """The whole file is ASCII (then no cell needs its digits checked)."""
 
     def __len__(self) -> int:
         return len(self.lines)
@@ -121,7 +123,8 @@ def read_book(source: str) -> BookFile:
         is_json = False
     else:
         is_json = text.lstrip().startswith("{")
-    return _read_jsonl(name, text) if is_json else _read_csv(name, text)
+    book = _read_jsonl(name, text) if is_json else _read_csv(name, text)
+    return replace(book, ascii=text.isascii())
 
 
 def _read_csv(name: str, text: str) -> BookFile:
@@ -306,11 +309,7 @@ def check_book(book: BookFile, market_mark: Decimal) -> Book:
         with np.errstate(invalid="ignore"):
             out_of_range = ~absent & np.isfinite(parsed) & (parsed != 0) & ((magnitude < 1e-30) | (magnitude >= 1e31))
         first(out_of_range, column, _says("{!r} is out of range (between 1e-30 and 1e30 in size)", raw_of))
-        try:  # numeric columns hold strings ("" where absent): one join in C
-            ascii_only = "".join(cast(list[str], raw_values)).isascii()
-        except TypeError:
-            ascii_only = "".join(v or "" for v in raw_values).isascii()
-        if not ascii_only:
+        if not book.ascii and not "".join(v or "" for v in raw_values).isascii():
             first(np.array([not (v or "").isascii() for v in raw_values], dtype=bool), column,
                   _says("expected a number in ASCII digits, got {!r}", raw_of))
         arrays[column] = parsed
