@@ -807,24 +807,17 @@ def fitted(width: int, title: str, columns: Sequence[tuple[str, str]], rows: Seq
         if need(keep) <= width:
             break
         keep = [i for i in keep if columns[i][0] != name]
+    from rich.console import Group
+    from rich.text import Text
+
     # a title longer than the table would stretch it (and wrap the headers): then it goes above
     short = len(title) <= need(keep)
-    table = Table(title=title if short else None, title_justify="left")
-    if not short:
-        from rich.console import Group
-        from rich.text import Text
-
-        table = Table(title=None)
-        for i in keep:
-            table.add_column(columns[i][0], justify=columns[i][1], overflow="fold")  # type: ignore[arg-type]
-        for cells, style in rows:
-            table.add_row(*(cells[i] for i in keep), style=style)
-        return Group(Text(title), table)
+    table = Table(title=Text(title) if short else None, title_justify="left")
     for i in keep:
         table.add_column(columns[i][0], justify=columns[i][1], overflow="fold")  # type: ignore[arg-type]
-    for cells, style in rows:
-        table.add_row(*(cells[i] for i in keep), style=style)
-    return table
+    for cells, style in rows:  # Text, not markup: a book's ids are shown as written
+        table.add_row(*(Text(cells[i]) for i in keep), style=style)
+    return table if short else Group(Text(title), table)
 
 
 def _roe_text(value: Decimal | None) -> str:
@@ -846,7 +839,7 @@ def render_table(report: AdlReport, preset: Any) -> None:
     you = report.you
     if you is not None:
         console.print(f"ADL exposure: {report.symbol} {you['side']} {qty(you['size'])} @ {price(you['entry'])} on "
-                      f"{report.venue_title} ({info.name}, as of {info.as_of})")
+                      f"{report.venue_title} ({info.name}, as of {info.as_of})", markup=False)
         table = Table(show_header=False)
         table.add_column("", style="bold", overflow="fold")
         table.add_column("", justify="right", overflow="fold")
@@ -905,7 +898,7 @@ def render_table(report: AdlReport, preset: Any) -> None:
         console.print(fitted(width, f"ADL queue of the {report.queue_side}s{at}: {len(report.queue)} ranked", columns, rows,
                              drop=("entry", "pctl", other, "profit taken", "score")))
         for line in why_order(report):
-            console.print(line)
+            console.print(line, markup=False)
         if report.event is not None and (report.policies["queue"]["closed_size"] > 0 or report.policies["pro_rata"]["closed_size"] > 0):
             columns = [("policy", "left"), ("positions closed", "right"), ("size closed", "right"),
                        ("profit taken", "right"), ("unpaid by the fund", "right"), ("overshoot", "right")]
@@ -917,7 +910,7 @@ def render_table(report: AdlReport, preset: Any) -> None:
                               money(p["deficit"]), money(p["overshoot"])], None))
             console.print(fitted(width, "Queue against pro-rata", columns, rows, drop=("positions closed",)))
     for line in event_words(report) + policy_words(report) + you_words(report):
-        console.print(line)
+        console.print(line, markup=False)
     if report.sweep:
         columns = [("shock", "right"), ("mark", "right"), ("liquidated", "right"), ("shortfall", "right"),
                    ("fund paid", "right"), ("ADL covered", "right"), ("unabsorbed", "right"), ("ADL closed", "right")]
@@ -949,4 +942,4 @@ def render_table(report: AdlReport, preset: Any) -> None:
                                         + (", and net of your hedge, + long, - short)" if hedged else ")"),
                                  columns, rows, drop=("mark", "ROE")))
         for line in sweep_words(report):
-            console.print(line)
+            console.print(line, markup=False)

@@ -247,3 +247,24 @@ def test_unknown_sample_book_is_named() -> None:
     result = run("adl-risk", "--preset", "binance", "--symbol", "BTCUSDT", "--mark", "60000", "--book", "sample:nope")
     assert result.exit_code == 2
     assert result.stderr == "liqcalc: error: --book: no sample book 'nope'; the samples are btcusdt (sample:NAME)\n"
+
+
+def test_a_preset_without_unabsorbed_by_says_so() -> None:
+    """A user preset written before [adl] unabsorbed_by existed still loads; the bearer is null
+    and the words say the preset does not name it."""
+    preset = str(Path(__file__).parent.parent / "assets" / "presets" / "valid-minimal.toml")
+    args = ["adl-risk", "--preset", preset, "--symbol", "BTCUSDT", "--mark", "60000", "--book", BOOK, "--shock", "-40",
+            "--insurance-fund", "0", "--no-stale-warning"]
+    data = json.loads(run(*args, "--json").stdout)
+    assert data["event"]["unabsorbed_by"] is None
+    conserved(data["event"])
+    assert "a party the preset does not name ([adl] unabsorbed_by)" in " ".join(run(*args).stdout.split())
+
+
+def test_book_ids_are_shown_as_written_not_as_markup(tmp_path: Path) -> None:
+    path = tmp_path / "markup.csv"
+    path.write_text("id,side,size,entry,leverage\n[bold]x[/bold],short,1,70000,10\n[red],long,1,60000,10\n")
+    result = run("adl-risk", "--preset", "binance", "--symbol", "BTCUSDT", "--mark", "60000", "--book", str(path),
+                 "--liquidated-size", "1", "--bankruptcy-price", "59000", "--liquidated-side", "long")
+    assert result.exit_code == 0, result.output
+    assert "[bold]x[/bold]" in result.stdout and "[bold]x[/bold] is first" in " ".join(result.stdout.split())
