@@ -13,7 +13,7 @@ import io
 import json
 import sys
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated, Any, cast
 
@@ -71,6 +71,8 @@ class BookFile:
     name: str
     lines: list[int]
     values: dict[str, list[str | None]]
+    ascii: bool = False
+    """The whole file is ASCII (then no cell needs its digits checked)."""
 
     def __len__(self) -> int:
         return len(self.lines)
@@ -121,10 +123,34 @@ def read_book(source: str) -> BookFile:
         is_json = False
     else:
         is_json = text.lstrip().startswith("{")
-    return _read_jsonl(name, text) if is_json else _read_csv(name, text)
+    book = _read_jsonl(name, text) if is_json else _read_csv(name, text)
+    return replace(book, ascii=text.isascii())
 
 
 def _read_csv(name: str, text: str) -> BookFile:
+    try:
+        return _parse_csv(name, text)
+    except csv.Error as error:  # e.g. a cell over the csv module's field limit of 131,072 characters
+        line = _csv_error_line(text, error)
+        where = f"{name}:{line}" if line else name
+        limit = csv.field_size_limit()
+        problem = (f"a cell longer than {limit:,} characters; a book cell holds one number or id"
+                   if "field larger than field limit" in str(error) else f"not CSV ({error})")
+        raise InputError(where, problem) from None
+
+
+def _csv_error_line(text: str, error: csv.Error) -> int | None:
+    """The line the csv module stopped on (it does not say in the error): read again up to it."""
+    reader = csv.reader(io.StringIO(text))
+    try:
+        for _ in reader:
+            pass
+    except csv.Error:
+        return reader.line_num
+    return None
+
+
+def _parse_csv(name: str, text: str) -> BookFile:
     reader = csv.reader(io.StringIO(text))
     header: list[str] | None = None
     header_line = 0
@@ -276,6 +302,16 @@ def check_book(book: BookFile, market_mark: Decimal) -> Book:
                     break
         raw_of = raw_values
         first(~absent & ~np.isfinite(parsed), column, _says("expected a finite number, got {!r}", raw_of))
+        # what the Decimal core takes (liqcalc.core.numbers.to_decimal), so both paths read the
+        # same book: ASCII digits, and magnitudes from 1e-30 to 1e30 (a denormal float such as
+        # 1e-320 would overflow the vectorized divisions)
+        magnitude = np.abs(parsed)
+        with np.errstate(invalid="ignore"):
+            out_of_range = ~absent & np.isfinite(parsed) & (parsed != 0) & ((magnitude < 1e-30) | (magnitude >= 1e31))
+        first(out_of_range, column, _says("{!r} is out of range (between 1e-30 and 1e30 in size)", raw_of))
+        if not book.ascii and not "".join(v or "" for v in raw_values).isascii():
+            first(np.array([not (v or "").isascii() for v in raw_values], dtype=bool), column,
+                  _says("expected a number in ASCII digits, got {!r}", raw_of))
         arrays[column] = parsed
         arrays[column + "_absent"] = absent
         if column in ("size", "entry"):
@@ -308,7 +344,12 @@ def book_specs(book: Book, market_mark: Decimal) -> list[tuple[str, PositionSpec
     for n in range(len(book.file)):
         def number(column: str, row: int = n) -> Decimal | None:
             raw = values[column][row]
-            return None if raw is None or not raw.strip() else to_decimal(raw, column)
+            if raw is None or not raw.strip():
+                return None
+            try:
+                return to_decimal(raw, column)
+            except InputError as error:
+                raise InputError(f"{book.file.name}:{book.file.lines[row]}: {column}", error.problem) from None
 
         wallet = number("wallet")
         side = cast(Side, cast(str, values["side"][n]).lower())
@@ -335,6 +376,8 @@ def evaluate_rows(calc: Calculator, book: Book, specs: Sequence[tuple[str, Posit
         except InputError as error:
             field = error.field.removeprefix("--")
             raise InputError(f"{book.file.name}:{book.file.lines[n]}: {field}", error.problem) from None
+        except LiqcalcError as error:  # any other rule the row breaks: still named by file and line
+            raise InputError(f"{book.file.name}:{book.file.lines[n]}", str(error)) from None
     return results
 
 
@@ -612,7 +655,7 @@ def event_report(ctx: Context, inputs: Any, event_side: Side | None, size: Decim
         pieces = [Piece(adl_size, adl_price)] if adl_size > 0 else []
         # without a book the other side is taken to absorb it all (there is no queue to see)
         capacity = None if ctx.book is None else sum((r.holder.size for r in queue.rows), ZERO)
-        split = attribute([Handed(event_side, size, shortfall, fund_paid, adl_size, adl_price, price, ctx.mark)], capacity,
+        split = attribute([Handed(event_side, size, shortfall, fund_paid, adl_size, adl_price, ctx.mark, ctx.mark)], capacity,
                           venue.adl.price, venue.adl.unabsorbed_by, fund_start=fund, fund_surplus_in=ZERO,
                           fund_left=None if fund is None else fund - fund_paid)
         deficit = split.adl_covered + split.unabsorbed

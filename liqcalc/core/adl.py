@@ -441,7 +441,7 @@ class Handed:
         adl_size: the part of the order handed to ADL, ``size x (shortfall - fund_paid) /
             shortfall``: what the fund leaves unpaid, as a share of the order.
         adl_price: where ADL closes it (the order's bankruptcy price, or the mark).
-        bankruptcy: the order's bankruptcy price.
+        fill: the price its shortfall is measured at.
         mark: the mark the counterparties are valued at.
     """
 
@@ -451,7 +451,7 @@ class Handed:
     fund_paid: Decimal
     adl_size: Decimal
     adl_price: Decimal
-    bankruptcy: Decimal
+    fill: Decimal
     mark: Decimal
 
 
@@ -500,13 +500,16 @@ def attribute(handed: Sequence[Handed], capacity: Decimal | None, rule: AdlPrice
 
     ADL closes the handed sizes in order (the first liquidated order meets the head of the
     queue) up to ``capacity``, the size the other side holds (None: all of it). A closed unit
-    of a liquidated long with bankruptcy price B, valued at the mark M, lacks ``max(0, B - M)``
-    (a short: ``max(0, M - B)``): at the bankruptcy price the counterparty pays it by closing at
-    B instead of M ("The trader's positions will be closed out at the bankruptcy price of the
-    initial liquidated order", https://www.binance.com/en/support/faq/360033525471 ); at the
-    mark nobody on the other side does ("closed at the previous mark price",
-    https://hyperliquid.gitbook.io/hyperliquid-docs/trading/auto-deleveraging ). A unit the
-    other side cannot absorb keeps its deficit at the fill.
+    lacks what its equity lacks at the mark M instead of the fill F (equity moves by
+    ``side x (price - F)`` a unit): ``max(0, shortfall/size - side x (M - F))``. At the
+    bankruptcy price the counterparty pays it by closing at that price instead of M ("The
+    trader's positions will be closed out at the bankruptcy price of the initial liquidated
+    order", https://www.binance.com/en/support/faq/360033525471 ); at the mark nobody on the
+    other side does ("closed at the previous mark price",
+    https://hyperliquid.gitbook.io/hyperliquid-docs/trading/auto-deleveraging ). (Where the
+    bankruptcy price keeps a closing-fee reserve, Bybit's, the counterparty gives up that reserve
+    too; it is not part of the shortfall.) A unit the other side cannot absorb keeps its
+    deficit at the fill.
     """
     with localcontext(context()):
         left = capacity
@@ -517,8 +520,8 @@ def attribute(handed: Sequence[Handed], capacity: Decimal | None, rule: AdlPrice
             if left is not None:
                 left -= c
             closed.append(c)
-            gap = max(ZERO, side_sign(h.side) * (h.bankruptcy - h.mark))  # per unit, at the mark
             at_fill = h.shortfall / h.size if h.size > 0 else ZERO  # per unit, at the fill
+            gap = max(ZERO, at_fill - side_sign(h.side) * (h.mark - h.fill))  # per unit, at the mark
             at_mark = c * gap
             rest = (h.adl_size - c) * at_fill
             paid += h.fund_paid
@@ -694,8 +697,7 @@ def cascade(
             adl_size = h.size * adl / w.shortfall if w.shortfall > 0 else ZERO
             liquidations.append(Liquidation(h, fill, w.shortfall, paid, received, adl, adl_size, adl_price))
             if w.shortfall > 0:
-                handed.append(Handed(h.side, h.size, w.shortfall, paid, adl_size, adl_price,
-                                     h.bankruptcy_price or ZERO, new_mark))
+                handed.append(Handed(h.side, h.size, w.shortfall, paid, adl_size, adl_price, fill, new_mark))
         winning: Side = "short" if losing == "long" else "long"
         moved = [shocked(h, calc, h.mark * factor) for h in holders if h.side == winning]
         queue = rank(moved, winning, ranking, low=low, high=high, seed=seed)

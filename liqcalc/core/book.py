@@ -517,26 +517,29 @@ class Book:
         else:
             adl_price = new_mark
         return losing, hit, {
-            "fill": fill, "shortfall": shortfall, "fund_paid": paid, "fund_received": received,
+            "mark": new_mark, "fill": fill, "shortfall": shortfall, "fund_paid": paid, "fund_received": received,
             "adl_deficit": adl, "adl_size": adl_size, "adl_price": adl_price, "fund_left": np.array([fund_left]),
         }
 
     def _attribute(self, hit: IntArray, x: dict[str, Array], factor: float, capacity: float) -> tuple[Array, dict[str, float]]:
         """Who pays each unit of the shortfall: :func:`liqcalc.core.adl.attribute`, line by line
-        (the handed sizes closed in crossing order up to ``capacity``; a closed unit lacks the
-        gap between its bankruptcy price and the mark, paid by the counterparties at the
-        bankruptcy price and left to ``unabsorbed_by`` at the mark; an unabsorbed one keeps its
-        deficit at the fill)."""
-        cols, priced = self.priced.cols, self.priced
-        s, q = cols.side[hit], cols.size[hit]
-        handed = x["adl_size"]
-        closed = np.clip(capacity - (np.cumsum(handed) - handed), 0.0, handed)
-        bankruptcy = np.nan_to_num(priced.bankruptcy[hit], nan=0.0)
-        gap = np.maximum(0.0, s * (bankruptcy - cols.mark[hit] * factor))
-        with np.errstate(divide="ignore", invalid="ignore"):
-            at_fill = np.where(q > 0, x["shortfall"] / q, 0.0)
-        at_mark = float((closed * gap).sum())
-        rest = float(((handed - closed) * at_fill).sum())
+        (the handed sizes closed in crossing order up to ``capacity``; a closed unit lacks what
+        its equity lacks at the mark, paid by the counterparties at the bankruptcy price and
+        left to ``unabsorbed_by`` at the mark; an unabsorbed one keeps its deficit at the fill)."""
+        # Per handed order of size a with deficit D = a x shortfall/size: a closed unit lacks
+        # shortfall/size - |mark - fill| (the fill is the mark worsened by the slippage), so the
+        # closed share c/a of the order lacks (c/a) x max(0, D - a x mark x slip); the rest keeps
+        # (1 - c/a) x D. The queue absorbs all (the common case) or a prefix in crossing order.
+        a, deficit = x["adl_size"], x["adl_deficit"]
+        at_mark_all = np.maximum(0.0, deficit - a * x["mark"] * self.slip)
+        if float(a.sum()) <= capacity:
+            closed = a
+            at_mark, rest = float(at_mark_all.sum()), 0.0
+        else:
+            closed = np.clip(capacity - (np.cumsum(a) - a), 0.0, a)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                share = np.where(a > 0, closed / a, 0.0)
+            at_mark, rest = float((share * at_mark_all).sum()), float(((1.0 - share) * deficit).sum())
         paid = float(x["fund_paid"].sum())
         covered, unabsorbed = (at_mark, rest) if self.venue.adl.price == "bankruptcy" else (0.0, at_mark + rest)
         fund_left = float(x["fund_left"][0])
@@ -594,7 +597,8 @@ class Book:
 
     def _queue_head(self, side: int, factor: float, quantity: float) -> tuple[IntArray, int, float]:
         """The first positions of the queue, in order, enough to cover ``quantity``, your
-        rank (0 when you are not queued) and the size the whole queue holds: what :meth:`_queue`
+        rank (0 when you are not queued) and the size the whole queue holds (0 when ``quantity``
+        is 0): what :meth:`_queue`
         gives, without sorting the whole side when the head is short. The head is selected with a partition; every position
         scoring at least the cut is then sorted, so ties at the cut keep the queue's order."""
         rows = self.sides[side]
@@ -605,15 +609,15 @@ class Book:
         mark = self.priced.cols.mark[rows] * factor
         value, ok = scores(self.ranking, self.priced, rows, mark)
         ranked, values = rows[ok], value[ok]
-        size = self.priced.cols.size[ranked]
-        capacity = float(size.sum())
         rank = 0
         if self.you is not None:
             mine = np.flatnonzero(ranked == self.you)
             if mine.size:
                 rank = int((values > values[mine[0]]).sum()) + 1
         if quantity <= 0 or ranked.size == 0:
-            return ranked[:0], rank, capacity
+            return ranked[:0], rank, 0.0  # nothing handed to ADL: nothing to absorb
+        size = self.priced.cols.size[ranked]
+        capacity = float(size.sum())
         # Most of a side's ties are the losers at the tail (Binance scores every loss 0): when
         # the positive scores cover the quantity, only they are ordered, and only a head of
         # about twice the positions the quantity needs at the average size when that is short.

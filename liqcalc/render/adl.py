@@ -14,7 +14,7 @@ from liqcalc.core.adl import Queue, pnl_x_leverage
 from liqcalc.core.model import Side, side_sign
 from liqcalc.core.numbers import ZERO
 from liqcalc.render.numbers import dumps, money, percent, price, quantity
-from liqcalc.render.position import SCHEMA_VERSION, PresetInfo
+from liqcalc.render.position import PARTY_WORDS, SCHEMA_VERSION, PresetInfo
 
 if TYPE_CHECKING:
     from liqcalc.cli.adl_risk import Context
@@ -178,6 +178,8 @@ class AdlReport:
     indicator_range: tuple[int, int] | None = None
     has_book: bool = True
     adl_price_rule: str = "bankruptcy"
+    fund_party: str | None = "insurance_fund"
+    """The fund ``--insurance-fund`` caps (Hyperliquid: the backstop vault)."""
     you_index: int | None = None
     """Your row's index in the queue (None: not in it)."""
 
@@ -226,6 +228,7 @@ class AdlReport:
             inputs=inputs, warnings=ctx.warnings, queue_side=queue.side, ranking=queue.ranking,
             queue=Rows(len(rows), make), excluded=len(queue.excluded), start=queue.start, you=None, event=event,
             policies=policies, indicator_range=_indicator_range(ctx), has_book=has_book, adl_price_rule=venue.adl.price,
+            fund_party=venue.fund_party,
         )
         if queue.excluded:
             ctx.warnings.append(_excluded_words(len(queue.excluded), queue.side))
@@ -335,7 +338,7 @@ class AdlReport:
             venue_name=venue.name, venue_title=venue.title, quote=ctx.symbol.quote, symbol=ctx.symbol.name, inputs=inputs,
             warnings=ctx.warnings, queue_side=queue_side, ranking=ctx.ranking, queue=Rows(int(step.queue.size), make),
             excluded=int(step.excluded.size), start=None, you=None, event=event, policies=policies,
-            indicator_range=_indicator_range(ctx), has_book=True, adl_price_rule=venue.adl.price,
+            indicator_range=_indicator_range(ctx), has_book=True, adl_price_rule=venue.adl.price, fund_party=venue.fund_party,
         )
         if ctx.ranking in ("random_start", "none"):
             rows = np.flatnonzero(cols.side == (1 if queue_side == "long" else -1))
@@ -509,11 +512,23 @@ def _lights_band(report: AdlReport) -> None:
     report.you["lights_band"] = {"from_percentile": start, "to_percentile": stop}
 
 
+def clean(value: Any, key: str = "") -> Any:
+    """Amounts, sizes, prices and percents to 8 decimals (:func:`r8`), through dicts and lists;
+    scores keep every digit (a ranking index, not an amount)."""
+    if isinstance(value, Decimal):
+        return value if key == "score" else r8(value)
+    if isinstance(value, dict):
+        return {k: clean(v, k) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [clean(v, key) for v in value]
+    return value
+
+
 def report_json(report: AdlReport, preset: Any) -> dict[str, Any]:
-    """The whole ``--json`` object."""
+    """The whole ``--json`` object (numbers of the ADL results to 8 decimals: :func:`clean`)."""
     _lights_band(report)
     event = None if report.event is None else asdict(report.event)
-    return {
+    whole: dict[str, Any] = clean({
         "schema_version": SCHEMA_VERSION,
         "command": "adl-risk",
         "preset": _info(preset).as_json(),
@@ -532,7 +547,8 @@ def report_json(report: AdlReport, preset: Any) -> dict[str, Any]:
         "queue": _json_queue(report),
         "sweep": report.sweep,
         "reaches_you": report.reaches_you,
-    }
+    })
+    return whole
 
 
 def _json_queue(report: AdlReport) -> list[dict[str, Any]]:
@@ -644,17 +660,18 @@ def shortfall_words(report: AdlReport) -> list[str]:
     if e is None:
         return []
     q, side, rule = report.quote, report.queue_side, report.adl_price_rule
+    payer = PARTY_WORDS.get(report.fund_party or "insurance_fund", "the fund")  # what --insurance-fund caps
     if e.shortfall == 0 and e.deleveraged_size == 0:
         if e.kind == "shock":
             return ["No liquidation fills beyond its bankruptcy price: there is no shortfall, and nobody is deleveraged."]
         return []
     lines: list[str] = []
     if e.fund_start is None:
-        fund = (f"the insurance fund pays {money(e.fund_paid)} (uncapped: give --insurance-fund to cap it)"
-                if e.kind == "shock" else f"the insurance fund pays {money(e.fund_paid)} (no --insurance-fund given)")
+        fund = (f"{payer} pays {money(e.fund_paid)} (uncapped: give --insurance-fund to cap it)"
+                if e.kind == "shock" else f"{payer} pays {money(e.fund_paid)} (no --insurance-fund given)")
     else:
-        took = f" and {money(e.fund_surplus_in)} from this move's surpluses" if e.fund_surplus_in > 0 else ""
-        fund = (f"the insurance fund pays {money(e.fund_paid)} of the {money(e.fund_start)} it held{took} "
+        took = f" and the {money(e.fund_surplus_in)} it took in from this move's surpluses" if e.fund_surplus_in > 0 else ""
+        fund = (f"{payer} pays {money(e.fund_paid)} of the {money(e.fund_start)} it held{took} "
                 f"({money(e.fund_left)} left)")
     if e.handed_size > 0:
         where = ("the bankruptcy price of the liquidated orders" if rule == "bankruptcy" else "the mark")
@@ -668,13 +685,13 @@ def shortfall_words(report: AdlReport) -> list[str]:
     else:
         lines.append(f"{fund[0].upper()}{fund[1:]}; nothing is left to ADL.")
         if e.shortfall == e.fund_paid:
-            lines.append("The insurance fund covers every shortfall: nobody is deleveraged.")
+            lines.append(f"{payer[0].upper()}{payer[1:]} covers every shortfall: nobody is deleveraged.")
             return lines
     if rule == "bankruptcy":
         covered = f"the deleveraged {side}s {money(e.adl_covered)} (closed at the bankruptcy price, not the mark)"
     else:
         covered = f"the deleveraged {side}s {money(e.adl_covered)} (closed at the mark, they give up nothing against it)"
-    lines.append(f"Shortfall {money(e.shortfall)} {q} = the insurance fund {money(e.fund_paid)} + {covered} + "
+    lines.append(f"Shortfall {money(e.shortfall)} {q} = {payer} {money(e.fund_paid)} + {covered} + "
                  f"{bearer_words(e.unabsorbed_by)} {money(e.unabsorbed)} (unabsorbed).")
     return lines
 
@@ -790,24 +807,17 @@ def fitted(width: int, title: str, columns: Sequence[tuple[str, str]], rows: Seq
         if need(keep) <= width:
             break
         keep = [i for i in keep if columns[i][0] != name]
+    from rich.console import Group
+    from rich.text import Text
+
     # a title longer than the table would stretch it (and wrap the headers): then it goes above
     short = len(title) <= need(keep)
-    table = Table(title=title if short else None, title_justify="left")
-    if not short:
-        from rich.console import Group
-        from rich.text import Text
-
-        table = Table(title=None)
-        for i in keep:
-            table.add_column(columns[i][0], justify=columns[i][1], overflow="fold")  # type: ignore[arg-type]
-        for cells, style in rows:
-            table.add_row(*(cells[i] for i in keep), style=style)
-        return Group(Text(title), table)
+    table = Table(title=Text(title) if short else None, title_justify="left")
     for i in keep:
         table.add_column(columns[i][0], justify=columns[i][1], overflow="fold")  # type: ignore[arg-type]
-    for cells, style in rows:
-        table.add_row(*(cells[i] for i in keep), style=style)
-    return table
+    for cells, style in rows:  # Text, not markup: a book's ids are shown as written
+        table.add_row(*(Text(cells[i]) for i in keep), style=style)
+    return table if short else Group(Text(title), table)
 
 
 def _roe_text(value: Decimal | None) -> str:
@@ -829,7 +839,7 @@ def render_table(report: AdlReport, preset: Any) -> None:
     you = report.you
     if you is not None:
         console.print(f"ADL exposure: {report.symbol} {you['side']} {qty(you['size'])} @ {price(you['entry'])} on "
-                      f"{report.venue_title} ({info.name}, as of {info.as_of})")
+                      f"{report.venue_title} ({info.name}, as of {info.as_of})", markup=False)
         table = Table(show_header=False)
         table.add_column("", style="bold", overflow="fold")
         table.add_column("", justify="right", overflow="fold")
@@ -888,7 +898,7 @@ def render_table(report: AdlReport, preset: Any) -> None:
         console.print(fitted(width, f"ADL queue of the {report.queue_side}s{at}: {len(report.queue)} ranked", columns, rows,
                              drop=("entry", "pctl", other, "profit taken", "score")))
         for line in why_order(report):
-            console.print(line)
+            console.print(line, markup=False)
         if report.event is not None and (report.policies["queue"]["closed_size"] > 0 or report.policies["pro_rata"]["closed_size"] > 0):
             columns = [("policy", "left"), ("positions closed", "right"), ("size closed", "right"),
                        ("profit taken", "right"), ("unpaid by the fund", "right"), ("overshoot", "right")]
@@ -900,7 +910,7 @@ def render_table(report: AdlReport, preset: Any) -> None:
                               money(p["deficit"]), money(p["overshoot"])], None))
             console.print(fitted(width, "Queue against pro-rata", columns, rows, drop=("positions closed",)))
     for line in event_words(report) + policy_words(report) + you_words(report):
-        console.print(line)
+        console.print(line, markup=False)
     if report.sweep:
         columns = [("shock", "right"), ("mark", "right"), ("liquidated", "right"), ("shortfall", "right"),
                    ("fund paid", "right"), ("ADL covered", "right"), ("unabsorbed", "right"), ("ADL closed", "right")]
@@ -932,4 +942,4 @@ def render_table(report: AdlReport, preset: Any) -> None:
                                         + (", and net of your hedge, + long, - short)" if hedged else ")"),
                                  columns, rows, drop=("mark", "ROE")))
         for line in sweep_words(report):
-            console.print(line)
+            console.print(line, markup=False)
