@@ -196,7 +196,7 @@ def _print_fill(out: Any, request: Any, rows: list[VenueRow]) -> None:
     fills = {r.name: main_waterfall(r.result) for r in taken if r.result is not None}
     with_surplus = any(w is not None and w.surplus > 0 for w in fills.values())
     columns = [Column("venue", "left", wrap=True), *([Column("surplus")] if with_surplus else []), Column("shortfall"),
-               *(Column(PAYER_HEADERS[p]) for p in payers), Column("ADL price")]
+               *(Column(PAYER_HEADERS[p]) for p in payers), Column("ADL at")]
     cells: list[list[str]] = []
     words: list[str] = []
     for row in taken:
@@ -222,5 +222,5 @@ def _print_fill(out: Any, request: Any, rows: list[VenueRow]) -> None:
         out.print("• " + line)
     cap = f"; each fund pays at most {money(fund)}" if fund is not None else "; each fund pays all it is asked"
     out.print(f"Amounts in each venue's quote{cap}; payers pay in the order of the venue's waterfall, and add up to "
-              "the shortfall. ADL price: where ADL closes the winners (the bankruptcy price, or the fill standing "
+              "the shortfall. ADL at: the price ADL closes the winners at (the bankruptcy price, or the fill standing "
               "for the mark).")
