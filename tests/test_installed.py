@@ -56,7 +56,7 @@ def test_shell_completion_request_completes_commands_and_options(tmp_path: objec
     """What the script of `liqcalc --install-completion` runs on <TAB>: the shell names no command."""
     import os
 
-    for words, cword, expected in (("liqcalc comp", "1", "compare"), ("liqcalc compare --no-stale", "2", "--no-stale-warning")):
+    for words, cword, expected in (("liqcalc comp", "1", "compare"), ("liqcalc compare --insurance", "2", "--insurance-fund")):
         env = {**os.environ, "_LIQCALC_COMPLETE": "complete_bash", "COMP_WORDS": words, "COMP_CWORD": cword}
         done = subprocess.run([ENTRY_POINT], capture_output=True, text=True, check=False, env=env,
                               cwd=str(tmp_path))
