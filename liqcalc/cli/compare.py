@@ -118,6 +118,9 @@ def run_compare(options: dict[str, Any], names: str | None, no_stale_warning: bo
             fund = preset.venue.fund_party
             if fund is None:
                 notes.append("no fund in this venue's waterfall: --insurance-fund does not apply")
+            elif fund == preset.venue.shortfall.waterfall[-1]:
+                notes.append(f"the {fund.replace('_', ' ')} is this venue's last payer and pays whatever is left: "
+                             "--insurance-fund does not apply")
             else:
                 caps[fund] = insurance_fund
         try:

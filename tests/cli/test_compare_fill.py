@@ -138,3 +138,22 @@ def test_fit_never_cuts_a_figure_and_stays_within_the_width(width: int, figures:
     for row in rows:
         for figure in row[1:]:
             assert f" {figure} " in text
+
+
+def test_compare_insurance_fund_on_a_venue_whose_fund_pays_everything(tmp_path: object) -> None:
+    """A fund that is the last payer takes whatever is left; the cap does not apply to it (and
+    is not reported as a --can-pay problem, which the user never wrote)."""
+    from pathlib import Path
+
+    source = (Path(__file__).parents[2] / "presets" / "binance.toml").read_text(encoding="utf-8")
+    text = source.replace('waterfall = ["insurance_fund", "adl_counterparties"]', 'waterfall = ["insurance_fund"]')
+    assert text != source
+    path = Path(str(tmp_path)) / "fund-only.toml"
+    path.write_text(text.replace('name = "binance"', 'name = "fund-only"'), encoding="utf-8")
+    rows = compare_json("--size", "1", "--leverage", "10", "--fill", "50000", "--insurance-fund", "10",
+                        "--presets", f"{path},binance")
+    only = rows[str(path)]
+    assert only["ok"] and only["paid_by"] == {"insurance_fund": 4000}
+    assert only["warnings"] == ["the insurance fund is this venue's last payer and pays whatever is left: "
+                                "--insurance-fund does not apply"]
+    assert rows["binance"]["paid_by"] == {"insurance_fund": 10, "adl_counterparties": 3990}
