@@ -41,3 +41,12 @@ NoStaleWarningOpt = Annotated[
     bool, typer.Option("--no-stale-warning", help="Do not warn about a preset older than 90 days.")
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Write one JSON object to stdout instead of tables.")]
+FillOpt = Annotated[
+    str | None, typer.Option("--fill", metavar="PRICE", help="The average price the liquidation order fills at.")
+]
+MmrOpt = Annotated[
+    str | None, typer.Option("--mmr", metavar="RATE", help="Maintenance rate overriding the tier table (0.005 = 0.5%).")
+]
+MaintAmountOpt = Annotated[
+    str | None, typer.Option("--maint-amount", metavar="AMOUNT", help="Maintenance amount going with --mmr.")
+]

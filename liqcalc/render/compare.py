@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
-from liqcalc.core.model import SymbolSpec
+from liqcalc.core.model import Party, SymbolSpec, Venue, Waterfall
 from liqcalc.core.position import PositionResult
 from liqcalc.presets.loader import Preset
 from liqcalc.render import OutputFormat
 from liqcalc.render.numbers import dumps, money, price, quantity
-from liqcalc.render.position import SCHEMA_VERSION, distance
+from liqcalc.render.position import SCHEMA_VERSION, distance, main_waterfall, waterfall_json
 
 PARTY_SHORT = {
     "trader": "trader", "insurance_fund": "insurance fund", "backstop_vault": "backstop vault",
@@ -25,6 +26,17 @@ RANKING_SHORT = {
 }
 
 
+# The payers a shortfall can have, in the order the columns show them (issue 7, §4: the fund,
+# ADL counterparties, the clearing member, the guaranty fund; the trader under recourse).
+PAYERS: tuple[Party, ...] = ("trader", "insurance_fund", "backstop_vault", "adl_counterparties", "socialized_loss",
+                             "clearing_member", "guaranty_fund")
+PAYER_HEADERS = {
+    "trader": "trader", "insurance_fund": "insurance fund", "backstop_vault": "backstop vault",
+    "adl_counterparties": "ADL", "socialized_loss": "socialized loss", "clearing_member": "clearing member",
+    "guaranty_fund": "guaranty fund",
+}
+
+
 @dataclass(frozen=True)
 class VenueRow:
     """One venue's answer, or why it cannot take the trade."""
@@ -34,6 +46,8 @@ class VenueRow:
     symbol: SymbolSpec | None
     result: PositionResult | None
     error: str | None
+    notes: list[str] = field(default_factory=list)
+    """Remarks about this venue alone (an option that does not apply to it)."""
 
 
 def surplus_words(preset: Preset) -> str:
@@ -47,17 +61,41 @@ def surplus_words(preset: Preset) -> str:
     return text
 
 
+def paid_by(venue: Venue, waterfall: Waterfall | None) -> dict[str, Decimal]:
+    """What each payer of the venue's shortfall waterfall pays at this fill (0 when it pays
+    nothing); the amounts add up to the shortfall."""
+    paid: dict[str, Decimal] = dict.fromkeys(venue.shortfall.waterfall, Decimal(0))
+    for flow in waterfall.flows if waterfall is not None else ():
+        if flow.target == "deficit":
+            paid[flow.source] += flow.amount
+    return paid
+
+
+def surplus_flows(waterfall: Waterfall, charges_fee: bool) -> str:
+    """Where a surplus goes, in words: the liquidation fee (capped at what is left) first."""
+    parts = []
+    for n, flow in enumerate(waterfall.flows):
+        to = PARTY_SHORT.get(flow.target, flow.target)
+        if waterfall.backstop:
+            parts.append(f"all to the {to}, which takes the position (below its threshold of maintenance margin)")
+        elif n == 0 and charges_fee:
+            parts.append(f"the liquidation fee {money(flow.amount)} to the {to}")
+        else:
+            parts.append(f"{'the rest ' if parts else ''}{money(flow.amount)} to the {to}")
+    return ", ".join(parts)
+
+
 RESULT_KEYS = ("title", "as_of", "illustrative", "surplus_to", "liquidation_fee_rate", "liquidation_fee_to",
                "backstop_below_mm", "shortfall_waterfall", "adl", "symbol", "quote", "max_leverage", "leverage",
                "initial_margin", "maintenance_margin", "liquidation_price", "liquidation_distance", "bankruptcy_price",
-               "bankruptcy_distance", "tier")
+               "bankruptcy_distance", "tier", "waterfall", "paid_by")
 
 
 def row_json(row: VenueRow) -> dict[str, Any]:
     """One venue's result; every key is present (null where the venue cannot take the trade)."""
     base: dict[str, Any] = {"preset": row.name, "ok": row.error is None, "error": row.error}
     base.update(dict.fromkeys(RESULT_KEYS))
-    base["warnings"] = []
+    base["warnings"] = list(row.notes)
     if row.preset is not None:
         venue = row.preset.venue
         base.update({
@@ -69,63 +107,120 @@ def row_json(row: VenueRow) -> dict[str, Any]:
             "adl": {"ranking": venue.adl.ranking, "price": venue.adl.price},
         })
     r = row.result
-    if r is not None and row.symbol is not None:
+    if r is not None and row.symbol is not None and row.preset is not None:
+        waterfall = main_waterfall(r)
         base.update({
             "symbol": row.symbol.name, "quote": row.symbol.quote,
             "max_leverage": None if r.tier_at_entry is None else r.tier_at_entry.max_leverage,
             "leverage": r.leverage, "initial_margin": r.initial_margin, "maintenance_margin": r.maintenance_margin,
             "liquidation_price": r.liquidation_price, "liquidation_distance": distance(r.liquidation_price, r.spec.mark),
             "bankruptcy_price": r.bankruptcy_price, "bankruptcy_distance": distance(r.bankruptcy_price, r.spec.mark),
-            "tier": r.tier.number, "warnings": list(r.warnings),
+            "tier": None if r.tier_overridden else r.tier.number, "waterfall": waterfall_json(waterfall),
+            "paid_by": paid_by(row.preset.venue, waterfall), "warnings": [*r.warnings, *row.notes],
         })
     return base
 
 
+def _ok(row: VenueRow) -> bool:
+    return row.error is None and row.result is not None and row.symbol is not None
+
+
+def _name(row: VenueRow) -> str:
+    return row.name + (" *" if row.preset is not None and row.preset.venue.illustrative else "")
+
+
 def render_compare(request: Any, rows: list[VenueRow], warnings: list[str], output: OutputFormat) -> None:
     if output is OutputFormat.json:
-        inputs = {k: v for k, v in request.inputs.items() if k not in ("preset", "fill", "insurance_fund", "can_pay")}
+        inputs = {k: v for k, v in request.inputs.items() if k not in ("preset", "can_pay")}
         sys.stdout.write(dumps({"schema_version": SCHEMA_VERSION, "command": "compare", "inputs": inputs,
                                 "warnings": warnings, "results": [row_json(r) for r in rows]}) + "\n")
         return
-    from rich.table import Table
+    from liqcalc.render.console import Column, console, fit
 
-    from liqcalc.render.console import console
-
+    out = console()
     spec = request.specs[0]
     sizing = f"{quantity(spec.leverage)}x" if spec.leverage is not None else f"margin {money(spec.margin)}"
-    numbers = Table(title=f"{request.symbol} {spec.side} {quantity(spec.size)} @ {price(spec.entry)}, {sizing}, venue by venue",
-                    title_justify="left")
-    for column in ("venue", "symbol", "max lev.", "initial margin", "maint. margin", "liquidation", "to liq.", "bankruptcy"):
-        numbers.add_column(column, justify="left" if column in ("venue", "symbol") else "right")
-    rules = Table(title="Where the money goes", title_justify="left")
-    for column in ("venue", "surplus goes to", "shortfall paid by", "ADL queue / price"):
-        rules.add_column(column)
+    title = f"{request.symbol} {spec.side} {quantity(spec.size)} @ {price(spec.entry)}, {sizing}, venue by venue"
+    columns = [Column("venue", "left", wrap=True), Column("symbol", "left"), Column("max lev."),
+               Column("initial margin"), Column("maint. margin"), Column("liquidation"), Column("to liq."),
+               Column("bankruptcy")]
+    cells: list[list[str]] = []
     refused: list[str] = []
     for row in rows:
-        name = row.name + (" *" if row.preset is not None and row.preset.venue.illustrative else "")
-        if row.preset is not None:
-            venue = row.preset.venue
-            rules.add_row(
-                name, surplus_words(row.preset), " → ".join(PARTY_SHORT[p] for p in venue.shortfall.waterfall),
-                f"{RANKING_SHORT[venue.adl.ranking]} / {venue.adl.price}" if venue.adl.ranking != "none" else "no ADL",
-            )
-        if row.error is not None or row.result is None or row.symbol is None:
-            numbers.add_row(name, "-", "-", "-", "-", "-", "-", "-")
+        if not _ok(row):
+            cells.append([_name(row), *["-"] * 7])
             refused.append(f"{row.name} cannot take this trade: {row.error}")
             continue
+        assert row.result is not None and row.symbol is not None
         r = row.result
         liq = distance(r.liquidation_price, r.spec.mark)
-        numbers.add_row(
-            name, row.symbol.name,
+        cells.append([
+            _name(row), row.symbol.name,
             "-" if r.tier_at_entry is None else f"{quantity(r.tier_at_entry.max_leverage)}x",
             money(r.initial_margin), money(r.maintenance_margin), price(r.liquidation_price),
             "-" if liq["percent"] is None else f"{liq['percent']:+.2f}%", price(r.bankruptcy_price),
-        )
-    out = console()
-    out.print(numbers)
+        ])
+    for table in fit(title, columns, cells, out.width):
+        out.print(table)
     for line in refused:
         out.print("• " + line)
     out.print("Max leverage is the tier's at this entry notional; distances are from the mark; prices in each venue's quote.")
-    out.print(rules)
+    if request.fill is not None:
+        _print_fill(out, request, rows)
+    rules = [Column("venue", "left", wrap=True), Column("surplus goes to", "left", wrap=True),
+             Column("shortfall paid by", "left", wrap=True), Column("ADL queue ranked by", "left", wrap=True),
+             Column("ADL price", "left", wrap=True)]
+    rule_cells = []
+    for row in rows:
+        if row.preset is None:
+            continue
+        venue = row.preset.venue
+        adl = venue.adl.ranking != "none"
+        rule_cells.append([
+            _name(row), surplus_words(row.preset), " → ".join(PARTY_SHORT[p] for p in venue.shortfall.waterfall),
+            RANKING_SHORT[venue.adl.ranking] if adl else "no ADL", venue.adl.price if adl else "-",
+        ])
+    for table in fit("Where the money goes", rules, rule_cells, out.width):
+        out.print(table)
     if any(r.preset is not None and r.preset.venue.illustrative for r in rows):
         out.print("* a model with illustrative rates, not a venue.")
+
+
+def _print_fill(out: Any, request: Any, rows: list[VenueRow]) -> None:
+    """Who pays what at ``--fill`` on each venue: one column per payer, in each venue's quote;
+    the surplus column only when some venue has one."""
+    from liqcalc.render.console import Column, fit
+
+    taken = [r for r in rows if _ok(r) and r.preset is not None]
+    payers = [p for p in PAYERS if any(r.preset is not None and p in r.preset.venue.shortfall.waterfall for r in taken)]
+    fills = {r.name: main_waterfall(r.result) for r in taken if r.result is not None}
+    with_surplus = any(w is not None and w.surplus > 0 for w in fills.values())
+    columns = [Column("venue", "left", wrap=True), *([Column("surplus")] if with_surplus else []), Column("shortfall"),
+               *(Column(PAYER_HEADERS[p]) for p in payers), Column("ADL at")]
+    cells: list[list[str]] = []
+    words: list[str] = []
+    for row in taken:
+        assert row.preset is not None and row.symbol is not None and row.result is not None
+        waterfall = fills[row.name]
+        assert waterfall is not None
+        paid = paid_by(row.preset.venue, waterfall)
+        cells.append([
+            _name(row), *([money(waterfall.surplus)] if with_surplus else []), money(waterfall.shortfall),
+            *(money(paid[p]) if p in paid else "-" for p in payers),
+            price(waterfall.adl_price) if waterfall.adl_price is not None else "-",
+        ])
+        quote = row.symbol.quote
+        if waterfall.surplus > 0:
+            words.append(f"{row.name}: {money(waterfall.surplus, quote)} is left at this fill: "
+                         f"{surplus_flows(waterfall, row.result.liquidation_fee_rate > 0)}.")
+        words.extend(f"{row.name}: {note}." for note in row.notes)
+    fund = request.inputs.get("insurance_fund")
+    title = f"At a fill of {price(request.fill)}: who pays the shortfall"
+    for table in fit(title, columns, cells, out.width):
+        out.print(table)
+    for line in words:
+        out.print("• " + line)
+    cap = f"; each fund pays at most {money(fund)}" if fund is not None else "; each fund pays all it is asked"
+    out.print(f"Amounts in each venue's quote{cap}; payers pay in the order of the venue's waterfall, and add up to "
+              "the shortfall. ADL at: the price ADL closes the winners at (the bankruptcy price, or the fill standing "
+              "for the mark).")

@@ -75,7 +75,7 @@ def test_help_paragraphs_are_not_broken_mid_sentence(path: list[str]) -> None:
     for line in description.splitlines():
         line = line.strip()
         if line and not line.startswith(("Usage:", "Example", "liqcalc ")):
-            assert line.endswith((".", ":", ")")), f"paragraph broken after {line!r}"
+            assert line.endswith((".", ":", ")", "?", "!", "`")), f"paragraph broken after {line!r}"
     if "─ Commands ─" in panels:
         rows = [row for row in panels.split("─ Commands ─", 1)[1].splitlines() if row.startswith("│")]
         assert rows and all(re.match(r"│ [a-z-]+ ", row) for row in rows), rows
