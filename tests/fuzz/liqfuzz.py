@@ -311,6 +311,13 @@ def baseline(rng: random.Random, pools: dict[str, list[str]]) -> tuple[str, list
         ("position", ["--preset", "hyperliquid", "--symbol", "BTC", "--side", "long", "--entry", "60000", "--notional",
                       "50000", "--margin", "6000", "--mark", "59000"]),
         ("position", ["--account", str(ASSETS / "accounts" / "binance-cross.json")]),
+        ("position", ["--preset", "clearinghouse", "--symbol", rng.choice(["BTC", "ES"]), "--side", "long", "--entry", "60000",
+                      "--size", "1", "--leverage", "5", "--fill", "40000", "--can-pay", "clearing_member=5000"]),
+        ("position", ["--preset", rng.choice(["binance", "okx", "dydx"]), "--symbol", rng.choice(["BTC", "ETH"]), "--side",
+                      "short", "--entry", "3000", "--size", "2", "--mode", "cross", "--wallet", "1000", "--mark", "3100",
+                      "--leverage", "5,10,20"]),
+        ("position", ["--preset", rng.choice(pools["preset"]), "--symbol", "BTCUSDT", "--side", "long", "--entry", "60000",
+                      "--size", "1", "--leverage", "20"]),
         ("position", ["--input", pools["input"][0], "--json"]),
         ("adl-risk", ["--preset", "binance", "--symbol", "BTCUSDT", "--side", "long", "--entry", "60000", "--size", "1",
                       "--leverage", "10", "--mark", "66000", "--book", book, "--shock", "-10", "--insurance-fund", "20000"]),
@@ -351,9 +358,13 @@ def _mutate(rng: random.Random, command: str, args: list[str], pools: dict[str, 
             name = rng.choice(list(options))
             args += [name, _value(rng, options[name], pools)]
         elif move < 0.88:  # a flag, an unknown option, a dangling option
-            args.append(rng.choice(FLAGS.get(command, []) + ["--bogus", "-x", "--json=1", "--", "--help"]))
+            args.append(rng.choice(FLAGS.get(command, []) + ["--bogus", "-x", "--json=1", "--", "--help", "--x\x1b[31m",
+                                                            "--sym\nbol", "-\u2028", "--ｊｓｏｎ", "--preset=\x07"]))
         elif move < 0.94 and options:
             args.append(rng.choice(list(options)))  # an option missing its value
+        elif move < 0.97 and option_positions:  # a value of another kind (a path where a number goes, ...)
+            n = rng.choice(option_positions)
+            args[n + 1] = _value(rng, rng.choice(["number", "symbol", "preset", "book", "shock", "int", "date"]), pools)
         elif command in ("presets show", "presets validate", "presets import") and args:
             kind = {"presets show": "preset", "presets validate": "preset", "presets import": "response"}[command]
             args[0] = rng.choice(pools["special"] + [_value(rng, kind, pools), rng.choice(TEXT_BAD)])
@@ -420,6 +431,8 @@ def _book_named(*names: str) -> Callable[[Case], bool]:
 KNOWN: list[tuple[str, str, Callable[[Case], bool]]] = [
     ("adl-risk --book with a size of 1e-320 (numpy RuntimeWarnings) or a CSV cell over 131,072 characters "
      "(issue 7 §6, the ADL helper's bullets)", "adl-risk", _book_named("/tiny-size.csv", "/big-cell.csv")),
+    ("adl-risk --book row with a size of 1e31 (beyond the 1e30 accepted on the command line): 'internal error: "
+     "InvalidOperation' (book values are not range-checked)", "adl-risk", _book_named("/bad6.csv")),
     ("adl-risk --book FIFO hangs, and --book a link to /dev/zero reads until memory runs out (24 GiB seen): the book "
      "reader opens any file", "adl-risk", _book_special),
     ("adl-risk with a size or amount of 1e22 or more (--size, --notional, --hedge-size, --liquidated-size, --margin): "
@@ -522,7 +535,7 @@ def problems(case: Case, outcome: Outcome) -> list[str]:
             found.append(f"internal error on {stream}: {line[:300]}")
     if outcome.code in (0, 2) and "Usage: liqcalc" in outcome.stdout + outcome.stderr and not outcome.stderr.startswith("liqcalc: error"):
         return found  # help, asked for or shown for a command given no options
-    validate_files = case.argv[2:] if case.argv[:2] == ["presets", "validate"] else []
+    validate_files = [str(Path(a)) for a in case.argv[2:]] if case.argv[:2] == ["presets", "validate"] else []
     lines = outcome.stderr.splitlines()
     for line in lines:
         if line.startswith("liqcalc: "):
@@ -533,6 +546,10 @@ def problems(case: Case, outcome: Outcome) -> list[str]:
             continue
         found.append(f"stray stderr line (an error over several lines?): {line[:200]!r}")
         break
+    for line in lines:
+        if not line.isprintable():
+            found.append(f"a control character on stderr (not escaped): {line[:200]!r}")
+            break
     errors = [line for line in lines if line.startswith("liqcalc: error:")]
     if outcome.code not in (0, None) and "--help" not in case.argv and len(errors) != 1:
         found.append(f"{len(errors)} 'liqcalc: error:' lines for exit code {outcome.code}")
