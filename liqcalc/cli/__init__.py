@@ -169,6 +169,8 @@ def main() -> None:
             raise
         if type(error).__name__ == "NoArgsIsHelpError":
             app()  # Typer prints the help, as it does on its own, and exits 2
-        sys.stderr.write(f"liqcalc: error: {' '.join(str(message()).split())}\n")
+        from liqcalc.cli.errors import escape
+
+        sys.stderr.write(f"liqcalc: error: {escape(' '.join(str(message()).split()))}\n")
         sys.exit(exit_code)
     sys.exit(code if isinstance(code, int) else 0)

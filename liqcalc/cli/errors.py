@@ -91,10 +91,39 @@ def describe(error: BaseException) -> tuple[str, int] | None:
         names = [str(name) for name in (error.filename, error.filename2) if name is not None]
         where = f"{' -> '.join(names)}: " if names else ""
         return f"{where}{os_problem(error)}", 1
+    if isinstance(error, ValueError) and "integer string conversion" in str(error):
+        from liqcalc.presets.files import too_long
+
+        return f"the input has {too_long(error)}", 1
+    if isinstance(error, UnicodeDecodeError):
+        return f"the input is not UTF-8 text ({error.reason} at byte {error.start})", 1
     if isinstance(error, RecursionError):
         return "the input is nested too deeply to read", 1
     if isinstance(error, MemoryError):
         return "out of memory: the input is too large", 1
+    return None
+
+
+def _not_utf8(value: object) -> str | None:
+    """The first command-line value (text, path, or inside a list or dict of them) holding
+    bytes that are not UTF-8 (Python keeps them as lone surrogates), or None."""
+    if isinstance(value, str | os.PathLike):
+        text = os.fspath(value)
+        if isinstance(text, str):
+            try:
+                text.encode("utf-8")
+            except UnicodeEncodeError:
+                return text
+        return None
+    if isinstance(value, list | tuple):
+        items: list[object] = list(value)
+    elif isinstance(value, dict):
+        items = list(value.values())
+    else:
+        return None
+    for item in items:
+        if (found := _not_utf8(item)) is not None:
+            return found
     return None
 
 
@@ -106,6 +135,9 @@ def boundary(command: Callable[P, R]) -> Callable[P, R]:
 
     @functools.wraps(command)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        bad = _not_utf8([*args, *kwargs.values()])
+        if bad is not None:
+            raise fail(f"a command-line value is not UTF-8 text: {bad!r}; liqcalc reads UTF-8 only", 2)
         try:
             result = command(*args, **kwargs)
             _flush()

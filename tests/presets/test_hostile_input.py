@@ -410,3 +410,11 @@ def test_a_response_of_5000_digits_or_deep_nesting_is_named(tmp_path: Path) -> N
 def test_decimal_is_unchanged_for_ascii_numbers() -> None:
     assert to_decimal("1_000.5", "x") == Decimal("1000.5")
     assert to_decimal(" 6e4 ", "x") == Decimal(60000)
+
+
+def test_typer_usage_errors_escape_control_characters() -> None:
+    """Typer's own usage errors (an unexpected argument) echo input too: escaped, one line."""
+    done = subprocess.run([sys.executable, "-m", "liqcalc", "presets", "show", "binance", "x\u202ey\x1b[31m"],
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == 2
+    assert done.stderr == "liqcalc: error: Got unexpected extra argument(s) (x\\u202ey\\x1b[31m)\n"
