@@ -666,7 +666,7 @@ def event_report(ctx: Context, inputs: Any, event_side: Side | None, size: Decim
                            unabsorbed_by=split.unabsorbed_by, deleveraged_size=split.deleveraged_size,
                            deleveraged_notional=split.deleveraged_notional)
         event = EventInfo(kind="liquidation", liquidated_side=event_side, liquidated_size=size, bankruptcy_price=price,
-                          adl_price=adl_price, deficit=r8(deficit) or ZERO, shock=None, mark_after=None,
+                          adl_price=adl_price, deficit=shown["adl_covered"] + shown["unabsorbed"], shock=None, mark_after=None,
                           liquidated_count=1, liquidated_notional=r8(size * price) or ZERO, handed_size=r8(adl_size) or ZERO,
                           **shown)
     return AdlReport.build(ctx=ctx, inputs=inputs, queue=queue, allocations=allocations, event=event, sweep=None, step_marks=None)

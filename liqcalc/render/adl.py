@@ -324,15 +324,19 @@ class AdlReport:
             }
         liquidated_side = "long" if step.liquidated_side > 0 else "short"
         closed_total = float(step.closed.sum())
+        shown = _shown(step.attribution, venue.adl.unabsorbed_by)
+        unpaid = shown["adl_covered"] + shown["unabsorbed"]  # the deficit, as its printed parts add up
+        for name in policies:
+            policies[name]["deficit"] = unpaid
         event = EventInfo(
             kind="shock", liquidated_side=liquidated_side if step.liquidated.size else None,
             liquidated_size=r8(_dz(cols.size[step.liquidated].sum())) or ZERO, bankruptcy_price=None,
             adl_price=r8(_d(float((step.closed * step.adl_price).sum()) / closed_total)) if closed_total > 0 else None,
-            deficit=r8(_dz(step.deficit)) or ZERO, shock=shock, mark_after=ctx.mark * (1 + shock / 100),
+            deficit=unpaid, shock=shock, mark_after=ctx.mark * (1 + shock / 100),
             liquidated_count=int(step.liquidated.size),
             liquidated_notional=r8(_dz((cols.size[step.liquidated] * step.fill).sum())) or ZERO,
             handed_size=r8(_dz(step.adl_size.sum())) or ZERO,
-            **_shown(step.attribution, venue.adl.unabsorbed_by),
+            **shown,
         )
         report = cls(
             venue_name=venue.name, venue_title=venue.title, quote=ctx.symbol.quote, symbol=ctx.symbol.name, inputs=inputs,
@@ -468,7 +472,7 @@ def _sweep_rows(sweep: Sweep, mark: Decimal, policy: str, you: dict[str, Any] | 
             "liquidated_count": int(sweep.liquidated_count[i]),
             "liquidated_notional": r8(_dz(sweep.liquidated_notional[i])),
             "insurance_fund_paid": shown["fund_paid"],
-            "deficit": r8(_dz(sweep.deficit[i])),
+            "deficit": shown["adl_covered"] + shown["unabsorbed"],
             **shown,
             "you_liquidated": bool(sweep.you_liquidated[i]) if you is not None else False,
             "you_rank": int(sweep.you_rank[i]) if you is not None and sweep.you_rank[i] > 0 else None,

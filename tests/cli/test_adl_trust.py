@@ -50,6 +50,9 @@ def conserved(part: dict[str, Any]) -> None:
     if part["fund_start"] is not None:
         assert part["fund_paid"] <= part["fund_start"] + part["fund_surplus_in"]
     assert min(part["fund_paid"], part["adl_covered"], part["unabsorbed"]) >= 0
+    # what the fund leaves unpaid is the rest, to the digit
+    rest = Decimal(str(part["adl_covered"])) + Decimal(str(part["unabsorbed"]))
+    assert abs(Decimal(str(part["deficit"])) - rest) <= max(Decimal(0), Decimal("2e-16") * abs(shortfall))
 
 
 def test_seen_sol_book_every_unit_of_the_shortfall_has_a_payer(sol_book: str) -> None:
