@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, cast
 
 from liqcalc import __version__
-from liqcalc.core.errors import PresetError, SymbolError
+from liqcalc.core.errors import LiqcalcError, PresetError, SymbolError
 from liqcalc.core.model import (
     AdlRule,
     FeeRules,
@@ -372,10 +372,12 @@ def load_path(path: Path, origin: Origin = "file") -> Preset:
     cached = folder / f"{path.stem}-{zlib.crc32(absolute.encode()):08x}.marshal" if folder else None
     if cached is not None:
         try:
-            stored = marshal.loads(cached.read_bytes())
+            from liqcalc.presets.files import RESPONSE_LIMIT, read_regular
+
+            stored = marshal.loads(read_regular(cached, RESPONSE_LIMIT))  # a FIFO there is not waited on
             if stored["fingerprint"] == fingerprint:
                 return _from_plain(stored, path, origin)
-        except (OSError, ValueError, EOFError, TypeError, KeyError):
+        except (LiqcalcError, OSError, ValueError, EOFError, TypeError, KeyError):
             pass
     plain = pack(to_plain(parse(path)))
     plain["fingerprint"] = fingerprint
