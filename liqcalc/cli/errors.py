@@ -16,6 +16,7 @@ from typing import NoReturn, ParamSpec, TypeVar
 import typer
 
 from liqcalc.core.errors import LiqcalcError
+from liqcalc.core.errors import escape as escape  # re-exported: the boundary's one-line rule
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -25,27 +26,6 @@ DEBUG_VARIABLE = "LIQCALC_DEBUG"
 #: Exit code after a closed pipe: Python's own (``python -c 'print(1)' | true`` gives 1 when
 #: the write fails; https://docs.python.org/3/library/signal.html#note-on-sigpipe).
 BROKEN_PIPE_EXIT = 1
-
-_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
-
-
-def escape(text: str) -> str:
-    """``text`` with every control, format, line or paragraph separator and lone surrogate
-    character written as an escape (``\\n``, ``\\x07``, ``\\u2028``), so it prints on one line
-    and cannot steer the terminal."""
-    if text.isprintable():
-        return text
-    out: list[str] = []
-    for char in text:
-        if char in _NAMED:
-            out.append(_NAMED[char])
-        elif char.isprintable():
-            out.append(char)
-        else:
-            code = ord(char)
-            out.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}")
-    return "".join(out)
-
 
 def line(prefix: str, message: str) -> str:
     """One stderr line: ``liqcalc: prefix: message`` with the message escaped."""

@@ -4,6 +4,27 @@ that make a calculation impossible.
 
 from __future__ import annotations
 
+#: Control characters written by name in :func:`escape`.
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def escape(text: str) -> str:
+    r"""``text`` with every control, format, line or paragraph separator and lone surrogate
+    character written as an escape (``\n``, ``\x07``, ``\u2028``), so it prints on one line
+    and cannot steer the terminal (errors are one line, whatever they echo)."""
+    if text.isprintable():
+        return text
+    out: list[str] = []
+    for char in text:
+        if char in _NAMED:
+            out.append(_NAMED[char])
+        elif char.isprintable():
+            out.append(char)
+        else:
+            code = ord(char)
+            out.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}")
+    return "".join(out)
+
 
 class LiqcalcError(Exception):
     """Base of every error liqcalc reports to a user as one line."""

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, cast
 
 from liqcalc import __version__
-from liqcalc.core.errors import PresetError, SymbolError
+from liqcalc.core.errors import LiqcalcError, PresetError, SymbolError
 from liqcalc.core.model import (
     AdlRule,
     FeeRules,
@@ -314,8 +314,9 @@ MAX_DEPTH = 16
 
 
 def number_problems(data: Any, where: str = "", depth: int = 0) -> Iterator[str]:
-    """Numbers a preset cannot hold (NaN, infinities, beyond 1e30 either way), and nesting
-    deeper than :data:`MAX_DEPTH`, as ``field.path: problem`` lines."""
+    """Numbers a preset cannot hold (NaN, infinities, beyond 1e30 either way), text with
+    control characters (a symbol or title that would break a line or steer the terminal), and
+    nesting deeper than :data:`MAX_DEPTH`, as ``field.path: problem`` lines."""
     from liqcalc.core.errors import InputError
     from liqcalc.core.numbers import to_decimal
 
@@ -324,10 +325,15 @@ def number_problems(data: Any, where: str = "", depth: int = 0) -> Iterator[str]
         return
     if isinstance(data, dict):
         for key, value in data.items():
+            if not key.isprintable():
+                yield f"{where or 'the file'}: control characters are not allowed in a key (got {key[:40]!r})"
+                continue
             yield from number_problems(value, f"{where}.{key}" if where else str(key), depth + 1)
     elif isinstance(data, list):
         for n, value in enumerate(data):
             yield from number_problems(value, f"{where}[{n}]", depth + 1)
+    elif isinstance(data, str) and not data.isprintable():
+        yield f"{where}: control characters are not allowed in a preset's text (got {data[:40]!r})"
     elif isinstance(data, Decimal | int) and not isinstance(data, bool):
         try:
             to_decimal(data, where)
@@ -366,10 +372,12 @@ def load_path(path: Path, origin: Origin = "file") -> Preset:
     cached = folder / f"{path.stem}-{zlib.crc32(absolute.encode()):08x}.marshal" if folder else None
     if cached is not None:
         try:
-            stored = marshal.loads(cached.read_bytes())
+            from liqcalc.presets.files import RESPONSE_LIMIT, read_regular
+
+            stored = marshal.loads(read_regular(cached, RESPONSE_LIMIT))  # a FIFO there is not waited on
             if stored["fingerprint"] == fingerprint:
                 return _from_plain(stored, path, origin)
-        except (OSError, ValueError, EOFError, TypeError, KeyError):
+        except (LiqcalcError, OSError, ValueError, EOFError, TypeError, KeyError):
             pass
     plain = pack(to_plain(parse(path)))
     plain["fingerprint"] = fingerprint

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from typing import Any
 
+from liqcalc.core.errors import escape
 from liqcalc.core.model import SymbolSpec, Venue
 from liqcalc.presets.loader import Preset, age_days
 from liqcalc.render import OutputFormat
@@ -19,6 +20,13 @@ RANKING_WORDS = {
     "random_start": "no ranking: counterparties from a random start",
     "none": "no ADL",
 }
+
+
+def markup(text: str) -> str:
+    """Text from a preset file or a path, shown as written: rich's ``[...]`` markup escaped."""
+    from rich.markup import escape as escape_markup
+
+    return escape_markup(text)
 
 
 def rules_words(venue: Venue) -> list[str]:
@@ -73,14 +81,17 @@ def render_list(rows: list[dict[str, Any]], output: OutputFormat) -> None:
 
     table = Table(title="Presets", title_justify="left")
     for column in ("name", "venue", "as of", "age", "symbols", "origin"):
-        table.add_column(column, justify="right" if column in ("age", "symbols") else "left")
+        # a broken user preset's error and a user path are folded, never cut
+        table.add_column(column, justify="right" if column in ("age", "symbols") else "left",
+                         overflow="fold" if column in ("venue", "origin") else "ellipsis")
     for item in items:
         if item["error"]:
-            table.add_row(item["name"], f"[red]invalid: {item['error']}[/red]", "", "", "", item["origin"])
+            table.add_row(markup(item["name"]), f"[red]invalid: {markup(escape(item['error']))}[/red]", "", "", "",
+                          item["origin"])
             continue
         title = item["title"] + (" (illustrative)" if item["illustrative"] and "illustrative" not in item["title"].lower() else "")
-        table.add_row(item["name"], title, item["as_of"], f"{item['age_days']} d", str(item["symbols"]),
-                      item["origin"] if item["origin"] == "built-in" else f"{item['origin']}: {item['path']}")
+        table.add_row(markup(item["name"]), markup(title), item["as_of"], f"{item['age_days']} d", str(item["symbols"]),
+                      item["origin"] if item["origin"] == "built-in" else markup(escape(f"{item['origin']}: {item['path']}")))
     console().print(table)
 
 
@@ -118,16 +129,16 @@ def render_show(preset: Preset, symbol: SymbolSpec | None, output: OutputFormat)
     from liqcalc.render.console import console
 
     out = console()
-    out.print(f"[bold]{venue.title}[/bold] ({venue.name}, as of {venue.as_of}, {age_days(venue)} days old"
-              f"{', illustrative' if venue.illustrative else ''}; {preset.origin}: {preset.path})")
+    out.print(f"[bold]{markup(venue.title)}[/bold] ({venue.name}, as of {venue.as_of}, {age_days(venue)} days old"
+              f"{', illustrative' if venue.illustrative else ''}; {preset.origin}: {markup(escape(str(preset.path)))})")
     for line in rules_words(venue):
-        out.print("• " + line)
+        out.print("• " + markup(line))
     for note in venue.notes:
-        out.print("Note: " + note)
+        out.print("Note: " + markup(note))
     if symbol is None:
         names = preset.symbol_names
         shown = ", ".join(names[:40]) + (f", ... ({len(names)} in all)" if len(names) > 40 else "")
-        out.print(f"Symbols: {shown}. Add --symbol to see a tier table.")
+        out.print(f"Symbols: {markup(shown)}. Add --symbol to see a tier table.")
         return
     table = Table(title=f"{symbol.name} tiers ({symbol.unit}{'' if symbol.complete else ', only the first tiers are known'})",
                   title_justify="left")
@@ -137,4 +148,4 @@ def render_show(preset: Preset, symbol: SymbolSpec | None, output: OutputFormat)
         table.add_row(str(tier.number), money(tier.floor), "no cap" if tier.cap is None else money(tier.cap),
                       f"{quantity(tier.max_leverage)}x", percent(tier.mmr, 4), money(tier.maint_amount))
     out.print(table)
-    out.print("Sources: " + ", ".join(venue.sources))
+    out.print("Sources: " + markup(", ".join(venue.sources)))

@@ -418,3 +418,14 @@ def test_typer_usage_errors_escape_control_characters() -> None:
                           capture_output=True, text=True, check=False)
     assert done.returncode == 2
     assert done.stderr == "liqcalc: error: Got unexpected extra argument(s) (x\\u202ey\\x1b[31m)\n"
+
+
+def test_a_preset_with_control_characters_in_its_text_is_refused(tmp_path: Path) -> None:
+    text = (Path(__file__).parent.parent / "assets" / "presets" / "valid-minimal.toml").read_text()
+    path = tmp_path / "ctrl.toml"
+    path.write_text(text.replace("[symbols.BTCUSDT]", '[symbols."BTC\\nUSDT"]'))
+    with pytest.raises(PresetError, match=r"control characters are not allowed in a key \(got 'BTC\\nUSDT'\)"):
+        parse(path)
+    path.write_text(text.replace('title = "Minimal test venue"', 'title = "Mini\\u001b[31mmal"'))
+    with pytest.raises(PresetError, match=r"title: control characters are not allowed"):
+        parse(path)
