@@ -59,6 +59,8 @@ REQUIRED = ("id", "side", "size", "entry")
 DEFAULT_SLIPPAGE_BPS = "50"
 YOU = "you"
 MAX_STEPS = 10_000
+#: Largest book file read: a million positions as CSV is about 35 MB.
+BOOK_LIMIT = 1024 * 1024 * 1024
 
 
 # -- the book file --------------------------------------------------------------------------
@@ -99,15 +101,19 @@ def _open(source: str) -> tuple[str, str]:
         return source, (files("liqcalc") / "samples" / f"{name}.csv").read_text(encoding="utf-8")
     if source == "-":
         return "stdin", sys.stdin.read().removeprefix("\ufeff")
+    from pathlib import Path
+
+    from liqcalc.presets.files import read_regular
+
+    if not Path(source).exists() and not Path(source).is_symlink():
+        raise UsageError(f"--book: no such file {source}")
+    # A regular file only, up to BOOK_LIMIT: a FIFO is not waited on, /dev/zero not read for GiBs
+    # (a pipe goes through ``--book -``).
+    data = read_regular(Path(source), BOOK_LIMIT, UsageError, label=f"--book: {source}")
     try:
-        with open(source, encoding="utf-8-sig") as stream:  # a byte-order mark is not data
-            return source, stream.read()
-    except FileNotFoundError:
-        raise UsageError(f"--book: no such file {source}") from None
+        return source, data.decode("utf-8-sig")  # a byte-order mark is not data
     except UnicodeDecodeError as error:
         raise InputError(f"{source}", f"not UTF-8 text ({error.reason} at byte {error.start})") from None
-    except OSError as error:
-        raise UsageError(f"--book: {source} cannot be read ({error.strerror})") from None
 
 
 def read_book(source: str) -> BookFile:

@@ -188,23 +188,48 @@ def _emit_table(report: PositionReport) -> None:
     render_table(report)
 
 
+#: Longest line of ``--input``: one position as a JSON object is well under a kilobyte.
+LINE_LIMIT = 1024 * 1024
+
+
+def _open_input(input_file: str) -> Any:
+    """``--input`` opened for reading: a regular file or a pipe (``<(...)`` gives one), never a
+    device or a folder. Opened without blocking, so a named pipe nobody writes to reads as empty
+    instead of waiting; then back to blocking reads for a writer that is slow to start."""
+    import fcntl
+    import os
+    import stat
+
+    from liqcalc.presets.files import kind_of, os_problem
+
+    try:
+        fd = os.open(input_file, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY)
+    except (OSError, ValueError) as error:
+        problem = "not a usable file name" if isinstance(error, ValueError) else os_problem(error)
+        raise UsageError(f"--input: {input_file} cannot be read ({problem})") from None
+    mode = os.fstat(fd).st_mode
+    if not (stat.S_ISREG(mode) or stat.S_ISFIFO(mode)):
+        os.close(fd)
+        raise UsageError(f"--input: {input_file} is {kind_of(mode)}; give a file of JSON lines, or - for stdin")
+    fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) & ~os.O_NONBLOCK)
+    return os.fdopen(fd, "rb")
+
+
 def _lines(input_file: str) -> Iterator[str | UnicodeDecodeError]:
     """The lines of ``--input`` (a file or ``-``), each decoded on its own: a line that is
     not UTF-8 becomes an error for that line, not the end of the batch. A byte-order mark
-    at the start is not data."""
-    if input_file == "-":
-        stream: Any = sys.stdin.buffer
-    else:
-        try:
-            stream = open(input_file, "rb")  # closed in the finally below
-        except FileNotFoundError:
-            raise UsageError(f"--input: no such file {input_file}") from None
-        except OSError as error:
-            raise UsageError(f"--input: {input_file} cannot be read ({error.strerror})") from None
+    at the start is not data. A line longer than :data:`LINE_LIMIT` ends the batch with an
+    error (``/dev/zero`` through a pipe is one endless line)."""
+    stream: Any = sys.stdin.buffer if input_file == "-" else _open_input(input_file)
     try:
-        for number, raw in enumerate(stream):
+        number = 0
+        while raw := stream.readline(LINE_LIMIT + 1):
+            number += 1
+            if len(raw) > LINE_LIMIT:
+                raise InputError("--input", f"line {number} is longer than {LINE_LIMIT // 1024 // 1024} MiB; each "
+                                 "line is one JSON object (a position)")
             try:
-                yield raw.decode("utf-8-sig" if number == 0 else "utf-8")
+                yield raw.decode("utf-8-sig" if number == 1 else "utf-8")
             except UnicodeDecodeError as error:
                 yield error
     finally:
@@ -253,6 +278,12 @@ def run_batch(session: Session, defaults: dict[str, Any], input_file: str, out: 
                 values = json.loads(line, parse_float=Decimal)
             except json.JSONDecodeError as error:
                 raise InputError(f"line {number}", f"not JSON ({error.msg} at column {error.colno})") from None
+            except RecursionError:
+                raise InputError(f"line {number}", "nested too deeply; a line is one flat JSON object") from None
+            except ValueError as error:  # an integer beyond Python's digit limit
+                from liqcalc.presets.files import too_long
+
+                raise InputError(f"line {number}", too_long(error)) from None
             if not isinstance(values, dict):
                 raise InputError(f"line {number}", "expected a JSON object")
             request = build({**defaults, **values}, key_name, fund_party=session.fund_party)

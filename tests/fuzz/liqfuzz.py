@@ -393,57 +393,10 @@ def generate(seed: int, count: int, pools: dict[str, list[str]], out: Path) -> I
 
 # -- known findings in areas other helpers own ----------------------------------------------
 
-#: (finding, owner, test on the case) of problems seen in the fuzz and not fixed in this
-#: area: the short run leaves these cases out; the long run counts them apart.
-def _after(case: Case, option: str) -> list[str]:
-    return [case.argv[n + 1] for n, a in enumerate(case.argv[:-1]) if a == option]
-
-
-def _special(value: str) -> bool:
-    """A FIFO or a link to /dev/zero (a folder, a dangling link, /dev/null are answered at once)."""
-    return value.endswith(("/special/fifo.toml", "/special/zero.toml"))
-
-
-def _input_special(case: Case) -> bool:
-    return case.argv[0] == "position" and any(_special(v) for v in _after(case, "--input"))
-
-
-def _input_unparsable_number_or_depth(case: Case) -> bool:
-    if case.argv[0] != "position":
-        return False
-    values = _after(case, "--input")
-    return any(v.endswith(("/huge.jsonl", "/deep.jsonl")) for v in values) or (
-        "-" in values and (case.stdin.startswith(b"[[[") or b"5555555555" in case.stdin))
-
-
-def _adl_huge_number(case: Case) -> bool:
-    return case.argv[0] == "adl-risk" and any(v in ("1e22", "1e25", "1e29", "1e30") for v in case.argv)
-
-
-def _book_special(case: Case) -> bool:
-    return case.argv[0] == "adl-risk" and any(_special(v) for v in _after(case, "--book"))
-
-
-def _book_named(*names: str) -> Callable[[Case], bool]:
-    return lambda case: case.argv[0] == "adl-risk" and any(v.endswith(names) for v in _after(case, "--book"))
-
-
-KNOWN: list[tuple[str, str, Callable[[Case], bool]]] = [
-    ("adl-risk --book with a size of 1e-320 (numpy RuntimeWarnings) or a CSV cell over 131,072 characters "
-     "(issue 7 §6, the ADL helper's bullets)", "adl-risk", _book_named("/tiny-size.csv", "/big-cell.csv")),
-    ("adl-risk --book row with a size of 1e31 (beyond the 1e30 accepted on the command line): 'internal error: "
-     "InvalidOperation' (book values are not range-checked)", "adl-risk", _book_named("/bad6.csv")),
-    ("adl-risk --book FIFO hangs, and --book a link to /dev/zero reads until memory runs out (24 GiB seen): the book "
-     "reader opens any file", "adl-risk", _book_special),
-    ("adl-risk with a size or amount of 1e22 or more (--size, --notional, --hedge-size, --liquidated-size, --margin): "
-     "'internal error: InvalidOperation' from the table renderer's quantize (render/adl.py qty)", "adl-risk",
-     _adl_huge_number),
-    ("position --input FIFO hangs (and a link to /dev/zero reads until memory runs out): cli/position.py _lines "
-     "opens any file", "position", _input_special),
-    ("position --input line with a 5,000-digit integer or 100,000 nested arrays: 'internal error: ValueError / "
-     "RecursionError' in the line's error object (cli/position.py run_batch catches only JSONDecodeError)",
-     "position", _input_unparsable_number_or_depth),
-]
+#: (finding, owner, test on the case) of problems seen in the fuzz and not fixed yet: the short
+#: run leaves these cases out; the long run counts them apart. Empty: every finding so far is
+#: fixed (special files and unparsable lines for --input and --book, huge ADL amounts, book cells).
+KNOWN: list[tuple[str, str, Callable[[Case], bool]]] = []
 
 
 def known_finding(case: Case) -> str | None:
