@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -13,6 +13,9 @@ from liqcalc.cli.errors import boundary, escape, warn
 from liqcalc.cli.options import JsonOpt
 from liqcalc.core.errors import LiqcalcError, PresetError, UsageError
 from liqcalc.render import OutputFormat
+
+if TYPE_CHECKING:
+    import datetime as dt
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -68,34 +71,61 @@ def show(
 
 @app.command("validate")
 @boundary
-def validate(files: Annotated[list[Path], typer.Argument(metavar="FILE...", help="Preset files to check.")]) -> None:
+def validate(files: Annotated[list[str], typer.Argument(metavar="FILE...", help="Preset files (or names of presets) to check.")]) -> None:
     """Check preset files: one line per problem, naming the file and the field; exit 1 if any.
 
-    Only regular files of at most 16 MiB are read (a FIFO or a device is refused at once).
+    Only regular files of at most 16 MiB are read (a FIFO or a device is refused at once). A
+    name instead of a path checks the preset --preset NAME would use (a user file or a
+    built-in).
 
-    Example: liqcalc presets validate ~/.config/liqcalc/presets/*.toml
+    Example: liqcalc presets validate binance bybit
     """
-    from liqcalc.presets.loader import parse
+    from liqcalc.presets.loader import parse, resolve
 
     failed = 0
-    for path in files:
+    for given in files:
         try:
+            try:
+                path = Path(given) if Path(given).exists() or Path(given).is_symlink() else resolve(given)[0]
+            except PresetError as error:  # neither a file nor a preset's name: said of this argument
+                raise PresetError(f"{given}: {str(error).removeprefix('--preset: ')}") from None
             model = parse(path)
         except LiqcalcError as error:
             failed += 1
             for line in error.problems if isinstance(error, PresetError) else [str(error)]:
                 sys.stderr.write(f"{escape(line)}\n")
             continue
-        sys.stdout.write(escape(f"{path}: ok ({model.name}, {len(model.symbols)} symbols, as of {model.as_of})") + "\n")
+        sys.stdout.write(escape(f"{path}: ok ({model.name}, {len(model.symbols)} symbol{'' if len(model.symbols) == 1 else 's'}, as of {model.as_of})") + "\n")
     if failed:
         sys.stderr.write(f"liqcalc: error: {failed} of {len(files)} preset file{'s' if len(files) > 1 else ''} invalid\n")
         raise typer.Exit(1)
 
 
+SAMPLE = "sample:"
+
+
+def _sample_names() -> list[str]:
+    from importlib.resources import files
+
+    return sorted(p.name.removesuffix(".json") for p in (files("liqcalc") / "samples").iterdir() if p.name.endswith(".json"))
+
+
+def _sample_response(source: str) -> tuple[bytes, dt.date]:
+    """A saved response shipped with liqcalc (``sample:NAME``, for the example in ``--help``), and the
+    date it was captured, which its name ends with."""
+    import datetime as dt
+    from importlib.resources import files
+
+    name = source.removeprefix(SAMPLE)
+    if name not in _sample_names():
+        raise UsageError(f"FILE: no sample response {name!r}; the samples are {', '.join(_sample_names())} (sample:NAME)")
+    return (files("liqcalc") / "samples" / f"{name}.json").read_bytes(), dt.date.fromisoformat(name[-10:])
+
+
 @app.command("import")
 @boundary
 def import_preset(
-    source: Annotated[str, typer.Argument(metavar="FILE|-", help="The saved API or ccxt response (JSON).")],
+    source: Annotated[str, typer.Argument(metavar="FILE|-", help="The saved API or ccxt response (JSON), - for stdin, or sample:NAME.")],
     *,
     data_format: Annotated[str | None, typer.Option("--format", "-f", metavar="|".join(FORMATS), help="What the file holds.")] = None,
     like: Annotated[str | None, typer.Option(metavar="NAME", help="The built-in preset whose rules (fees, waterfall, ADL) to keep.")] = None,
@@ -115,7 +145,10 @@ def import_preset(
     file's modification date; --as-of overrides both. Which one was used is said on stderr
     and written in the preset's notes.
 
-    Example: liqcalc presets import tiers.json --format ccxt --like binance
+    sample:NAME reads a response shipped with liqcalc: binance-usdm-2026-09-01 is Binance's
+    BTCUSDT and ETHUSDT brackets in ccxt's shape, captured 2026-09-01.
+
+    Example: liqcalc presets import sample:binance-usdm-2026-09-01 --format ccxt --like binance --output binance-sample.toml
     """
     import datetime as dt
     import json
@@ -160,8 +193,9 @@ def import_preset(
         if ct_val <= 0:
             raise UsageError(f"--contract-size: the base quantity per contract must be above 0, got {value!r}")
         sizes[key if sep else "*"] = ct_val
-    label = "stdin" if source == "-" else Path(source).name
+    label = "stdin" if source == "-" else source if source.startswith(SAMPLE) else Path(source).name
     modified: float | None = None
+    as_of_override: str | None = None
     if source == "-":
         content = read_stream(sys.stdin.buffer, RESPONSE_LIMIT, "stdin")
         try:
@@ -171,6 +205,11 @@ def import_preset(
             modified = info.st_mtime if stat.S_ISREG(info.st_mode) else None
         except (OSError, ValueError, AttributeError):
             modified = None
+    elif source.startswith(SAMPLE):
+        content, sample_date = _sample_response(source)
+        if date is None:
+            # the sample's capture date is in its name; the installed file's own date is the install's
+            date, as_of_override = sample_date, f"the capture date in the sample's name, {label}"
     else:
         content, info = read_file(Path(source), RESPONSE_LIMIT)
         modified = info.st_mtime
@@ -198,7 +237,9 @@ def import_preset(
     except (TypeError, KeyError, AttributeError, ValueError, ArithmeticError) as error:
         # a shape the checks above did not foresee: still the file's fault, and named so
         raise PresetError(f"{label}: not a {data_format} response liqcalc can read ({type(error).__name__}: {error})") from None
-    if date is not None:
+    if as_of_override is not None:
+        as_of_from = as_of_override
+    elif date is not None:
         as_of_from = "--as-of"
     elif (carried := importers.response_date(data, data_format, label)) is not None:
         date, as_of_from = carried

@@ -101,8 +101,6 @@ def examples() -> list[tuple[str, str]]:
 
 
 WAITING = {
-    "presets validate": "needs a preset file anywhere: validate takes paths only (presets branch)",
-    "presets import": "needs a saved API response shipped in the package (presets branch)",
 }
 
 

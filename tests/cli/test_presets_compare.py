@@ -39,7 +39,7 @@ def test_validate_reports_every_problem_and_exits_1() -> None:
     result = runner.invoke(app, ["presets", "validate", str(ASSETS / "valid-minimal.toml"), str(ASSETS / "invalid-gap.toml"),
                                  str(ASSETS / "invalid-rate.toml")])
     assert result.exit_code == 1
-    assert result.stdout == f"{ASSETS / 'valid-minimal.toml'}: ok (minimal, 1 symbols, as of 2026-01-01)\n"
+    assert result.stdout == f"{ASSETS / 'valid-minimal.toml'}: ok (minimal, 1 symbol, as of 2026-01-01)\n"
     assert result.stderr.splitlines() == [
         f"{ASSETS / 'invalid-gap.toml'}: symbols.BTCUSDT.tiers[1].floor: 60000 leaves a gap after the previous tier, "
         "which ends at 50000 (each floor must equal the previous cap)",
