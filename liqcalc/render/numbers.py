@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import numbers
-from decimal import ROUND_HALF_EVEN, Context, Decimal
+from decimal import Decimal
 from typing import Any
 
 JSON_DECIMALS = 10
@@ -17,18 +17,11 @@ SIZE_DECIMALS = 8
 """Decimals of a size when the symbol's step is not known (a satoshi is 1e-8 BTC)."""
 
 
-def rounded(value: Decimal, places: int) -> Decimal:
-    """``value`` rounded half-even to ``places`` decimals, however large it is (the default
-    context's 28 digits would fail on a 1e30 input)."""
-    if value.as_tuple().exponent >= -places:  # type: ignore[operator]
-        return value
-    digits = max(1, value.adjusted() + places + 2)
-    return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_EVEN, context=Context(prec=digits))
-
-
-def plain(value: Decimal) -> str:
-    """Fixed-point text without trailing zeros or a negative zero (never an exponent)."""
-    text = format(value, "f")
+def fixed(value: Decimal, places: int) -> str:
+    """``value`` rounded half-even to at most ``places`` decimals, in fixed-point text without
+    trailing zeros or a negative zero (never an exponent, however large or small the value;
+    Decimal's own formatting is exact at any size and the fastest way there)."""
+    text = format(value, f".{places}f")
     if "." in text:
         text = text.rstrip("0").rstrip(".")
     return "0" if text in ("-0", "") else text
@@ -42,29 +35,32 @@ def json_number(value: Decimal | float) -> str:
         value = Decimal(format(value, f".{FLOAT_DIGITS}g"))
     if not value.is_finite():
         return "null"
-    return plain(rounded(value, JSON_DECIMALS))
+    text = format(value, ".10f").rstrip("0").rstrip(".")  # fixed(value, JSON_DECIMALS), inlined: the batch's hot path
+    return "0" if text in ("-0", "") else text
 
 
 def dumps(value: Any) -> str:
     """Compact JSON where Decimals are numbers (never strings, never exponents)."""
+    if isinstance(value, Decimal):
+        return json_number(value)
     if value is None:
         return "null"
     if value is True:
         return "true"
     if value is False:
         return "false"
-    if isinstance(value, Decimal | float):
+    if isinstance(value, float):
         return json_number(value)
     if isinstance(value, int | str):
         return json.dumps(value)
-    if isinstance(value, numbers.Integral):  # numpy's integers
-        return str(int(value))
-    if isinstance(value, numbers.Real):  # numpy's other floats
-        return json_number(float(value))
     if isinstance(value, dict):
         return "{" + ", ".join(f"{json.dumps(str(k))}: {dumps(v)}" for k, v in value.items()) + "}"
     if isinstance(value, list | tuple):
         return "[" + ", ".join(dumps(v) for v in value) + "]"
+    if isinstance(value, numbers.Integral):  # numpy's integers
+        return str(int(value))
+    if isinstance(value, numbers.Real):  # numpy's other floats
+        return json_number(float(value))
     return json.dumps(str(value))
 
 
@@ -107,9 +103,9 @@ def quantity(value: Decimal, step: Decimal | None = None) -> str:
         return format(value, "f")
     if step is not None and step > 0:
         places = max(0, -step.normalize().as_tuple().exponent)  # type: ignore[operator]
-        return format(rounded(value, places), f".{places}f")
-    text = plain(rounded(value, SIZE_DECIMALS))
+        return format(value, f".{places}f")
+    text = fixed(value, SIZE_DECIMALS)
     if text == "0" and value != 0:
-        tick = plain(Decimal(1).scaleb(-SIZE_DECIMALS))
+        tick = fixed(Decimal(1).scaleb(-SIZE_DECIMALS), SIZE_DECIMALS)
         return f"<{tick}" if value > 0 else f">-{tick}"
     return text
