@@ -507,8 +507,9 @@ class Book:
         else:
             total = self.insurance_fund + np.cumsum(received - shortfall)
             uncovered = -np.minimum.accumulate(np.minimum(total, 0.0)) if hit.size else np.zeros(0)
-            adl = np.diff(uncovered, prepend=0.0)
-            fund_left = float(total[-1] + uncovered[-1]) if hit.size else self.insurance_fund
+            # within [0, shortfall] and a fund never below zero: float residues (-1e-8) are no flows
+            adl = np.clip(np.diff(uncovered, prepend=0.0), 0.0, shortfall)
+            fund_left = max(0.0, float(total[-1] + uncovered[-1])) if hit.size else self.insurance_fund
         paid = shortfall - adl
         with np.errstate(divide="ignore", invalid="ignore"):
             adl_size = np.where(shortfall > 0, q * adl / shortfall, 0.0)

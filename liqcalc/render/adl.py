@@ -3,6 +3,7 @@ vectorized shock path, written as JSON or as rich tables with the sentences that
 
 from __future__ import annotations
 
+import math
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -13,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from liqcalc.core.adl import Queue, pnl_x_leverage
 from liqcalc.core.model import Side, side_sign
 from liqcalc.core.numbers import ZERO
-from liqcalc.render.numbers import dumps, money, percent, price, quantity
+from liqcalc.render.numbers import FLOAT_DIGITS, dumps, money, percent, price, quantity
 from liqcalc.render.position import PARTY_WORDS, SCHEMA_VERSION, PresetInfo
 
 if TYPE_CHECKING:
@@ -128,7 +129,9 @@ def accounting(*, fund_start: Decimal | None, fund_surplus_in: Decimal, fund_pai
     """The shortfall's attribution as shown: each part to 8 decimals, the fund's payment
     within what it had, and ``shortfall`` their sum, so the identity holds as printed."""
     start, surplus_in, left = r8(fund_start), r8(fund_surplus_in) or ZERO, r8(fund_left)
-    paid, covered, rest = r8(fund_paid) or ZERO, r8(adl_covered) or ZERO, r8(unabsorbed) or ZERO
+    # no part is below zero: a float residue of -1e-8 is a payment of nothing
+    paid, covered, rest = (max(ZERO, r8(v) or ZERO) for v in (fund_paid, adl_covered, unabsorbed))
+    left = None if left is None else max(ZERO, left)
     if start is not None:
         paid = min(paid, start + surplus_in)
     return {
@@ -144,11 +147,12 @@ def qty(value: Decimal) -> str:
 
 
 def _d(value: Any) -> Decimal | None:
-    """A float as a Decimal (None for nan)."""
+    """A float as a Decimal (None for nan), to the 12 significant digits a float sum of a book
+    keeps (as JSON does: render.numbers.FLOAT_DIGITS), so 49999.99999999985 reads 50000."""
     number = float(value)
     if number != number:
         return None
-    return Decimal(repr(number))
+    return Decimal(format(number, f".{FLOAT_DIGITS}g")) if math.isfinite(number) else Decimal(repr(number))
 
 
 def _dz(value: Any) -> Decimal:
