@@ -124,7 +124,6 @@ def render_show(preset: Preset, symbol: SymbolSpec | None, output: OutputFormat)
         }
         sys.stdout.write(dumps(data) + "\n")
         return
-    from rich.table import Table
 
     from liqcalc.render.console import console
 
@@ -140,12 +139,13 @@ def render_show(preset: Preset, symbol: SymbolSpec | None, output: OutputFormat)
         shown = ", ".join(names[:40]) + (f", ... ({len(names)} in all)" if len(names) > 40 else "")
         out.print(f"Symbols: {markup(shown)}. Add --symbol to see a tier table.")
         return
-    table = Table(title=f"{symbol.name} tiers ({symbol.unit}{'' if symbol.complete else ', only the first tiers are known'})",
-                  title_justify="left")
-    for column in ("tier", "floor", "cap", "max leverage", "MMR", "maint. amount"):
-        table.add_column(column, justify="right")
-    for tier in symbol.tiers:
-        table.add_row(str(tier.number), money(tier.floor), "no cap" if tier.cap is None else money(tier.cap),
-                      f"{quantity(tier.max_leverage)}x", percent(tier.mmr, 4), money(tier.maint_amount))
-    out.print(table)
+    from liqcalc.render.console import Column, fit
+
+    title = f"{symbol.name} tiers ({symbol.unit}{'' if symbol.complete else ', only the first tiers are known'})"
+    rows = [(str(tier.number), money(tier.floor), "no cap" if tier.cap is None else money(tier.cap),
+             f"{quantity(tier.max_leverage)}x", percent(tier.mmr, 4), money(tier.maint_amount)) for tier in symbol.tiers]
+    # at any width every figure whole: the table splits into parts that repeat the tier number
+    for table in fit(markup(title), [Column(c) for c in ("tier", "floor", "cap", "max leverage", "MMR", "maint. amount")],
+                     rows, out.width):
+        out.print(table)
     out.print("Sources: " + markup(", ".join(venue.sources)))
