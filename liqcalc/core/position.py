@@ -28,7 +28,7 @@ from typing import Literal
 from liqcalc.core.errors import InputError, LeverageError, TierError, UsageError
 from liqcalc.core.model import Party, Side, SymbolSpec, Tier, Venue, Waterfall, side_sign
 from liqcalc.core.numbers import ONE, ZERO, context, div
-from liqcalc.core.tiers import beyond_last_tier, plain, tier_for
+from liqcalc.core.tiers import beyond_last_tier, echo, plain, tier_for
 from liqcalc.core.waterfall import check_caps, settle
 
 Mode = Literal["isolated", "cross"]
@@ -313,6 +313,30 @@ class Calculator:
         warnings.append(self.beyond_last_warning(size * price, what))
         return last
 
+    def tier_at_mark(self, size: Decimal, mark: Decimal, ranged: bool, warnings: list[str], *,
+                     field: str = "--mark", valid: str = "a --mark") -> Tier:
+        """The tier of the notional at ``mark`` (with ``ranged``: the venue reads the tier at the
+        notional, which moves with the mark).
+
+        Beyond a complete table: its last tier, with a warning (:meth:`extends_last_tier`; Binance's
+        calculator extends its last bracket, and the venue values the maintenance margin at the
+        mark in the tier that notional is in, so the last tier is the only rate it states for it).
+        Beyond a table known in part the next tier's rate is unknown: an :class:`InputError`
+        naming ``field`` (the option or file field the mark comes from) and the largest mark the
+        known tiers hold, as the position core refuses a liquidation notional there.
+        """
+        try:
+            return self.tier_at_price(size, mark, "notional at the mark price", ranged, warnings)
+        except TierError:
+            pass
+        last = self.symbol.tiers[-1]
+        assert last.cap is not None  # a tier without a cap holds every larger notional
+        unit = self.symbol.unit
+        limit = (f"Give {valid} of at most {plain(div(last.cap, size), 8)} ({plain(last.cap, 2)} {unit} / "
+                 f"size {plain(size, 8)}), ")
+        error = beyond_last_tier(self.symbol, size * mark, "notional at the mark price", limit)
+        raise InputError(field, error.message)
+
     def beyond_last_warning(self, notional: Decimal, what: str) -> str:
         """The warning for a notional read in the extended last tier."""
         last, unit = self.symbol.tiers[-1], self.symbol.unit
@@ -394,7 +418,7 @@ class Calculator:
 
         if leverage is not None and tier_at_entry is not None and leverage > tier_at_entry.max_leverage:
             source = "--leverage" if spec.margin is None else "--margin"
-            implied = "" if spec.margin is None else f" (implied by --margin {spec.margin})"
+            implied = "" if spec.margin is None else f" (implied by --margin {echo(spec.margin)})"
             raise LeverageError(
                 f"{source}: leverage {plain(leverage, 8)}x{implied} is above the maximum "
                 f"{plain(tier_at_entry.max_leverage, 8)}x for {self.symbol.name} at "
@@ -420,7 +444,7 @@ class Calculator:
         if margin_balance <= 0:
             raise InputError(
                 "--funding",
-                f"funding {spec.funding} leaves {plain(margin_balance, 2)} of margin: the position is already bankrupt",
+                f"funding {echo(spec.funding)} leaves {plain(margin_balance, 2)} of margin: the position is already bankrupt",
             )
         backing = margin_balance - others_maintenance + others_pnl
         backing_bankruptcy = margin_balance + others_pnl
@@ -445,7 +469,7 @@ class Calculator:
 
         # Maintenance margin now: at the mark, in the mark notional's tier where the tier moves.
         if ranged:
-            mark_tier = self.tier_at_price(q, mark, "notional at the mark price", ranged, warnings)
+            mark_tier = self.tier_at_mark(q, mark, ranged, warnings)
             mark_line = self.maintenance(mark_tier, q, entry, close_fee)
         else:
             mark_line = lines[0]
@@ -492,7 +516,7 @@ class Calculator:
 
         if fill is not None and liquidation is not None and s * (fill - liquidation) > 0:
             warnings.append(
-                f"--fill {fill} is on the profitable side of the liquidation price {plain(liquidation, 8)}: a "
+                f"--fill {echo(fill)} is on the profitable side of the liquidation price {plain(liquidation, 8)}: a "
                 "liquidation order fills at or beyond the liquidation price; the waterfall at it is a what-if"
             )
         waterfalls: list[Waterfall] = []
@@ -574,7 +598,7 @@ def _evaluate_account(venue: Venue, wallet: Decimal, rows: Sequence[AccountRow],
     maintenance: list[Decimal] = []
     pnl: list[Decimal] = []
     specs: list[PositionSpec] = []
-    for row in rows:
+    for n, row in enumerate(rows):
         calc = Calculator(venue, row.symbol)
         spec = PositionSpec(
             side=row.side, size=row.size, entry=row.entry, mark=row.mark, leverage=row.leverage,
@@ -586,8 +610,12 @@ def _evaluate_account(venue: Venue, wallet: Decimal, rows: Sequence[AccountRow],
         else:
             ranged = venue.margin.tier_basis == "liquidation_notional" and row.symbol.tier_unit == "quote"
             basis = row.mark if ranged else row.entry
-            # beyond a complete table: its last tier; the row's own evaluation below warns
-            tier = calc.tier_at_price(row.size, basis, "notional at the mark price", ranged, [])
+            # beyond a complete table: its last tier (the row's own evaluation below warns); beyond
+            # a table known in part: an error naming the row's mark
+            if ranged:
+                tier = calc.tier_at_mark(row.size, basis, ranged, [], field=f"positions[{n}].mark", valid="a mark")
+            else:
+                tier = calc.tier_at(row.size, basis, "entry notional")
         fee = calc.close_fee(row.side, row.size, row.entry, row.leverage)
         maintenance.append(calc.maintenance(tier, row.size, row.entry, fee).at(row.mark))
         pnl.append(side_sign(row.side) * row.size * (row.mark - row.entry))

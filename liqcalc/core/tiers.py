@@ -63,8 +63,18 @@ def plain(value: Decimal, places: int) -> str:
         return format(value.quantize(Decimal(1).scaleb(exponent)).normalize(), "f")
 
 
-def beyond_last_tier(symbol: SymbolSpec, notional: Decimal, what: str) -> TierError:
-    """The error for a notional past the last tier of ``symbol``'s table."""
+def echo(value: Decimal) -> str:
+    """A number the user gave, in a message, as the Decimal it was read as: the digits typed,
+    in plain notation (``0.4500`` stays ``0.4500``; ``4.5e-1`` reads ``0.45``, ``1E+5`` reads
+    ``100000``), never through a float (whose repr would add noise such as ``0.44999999999999996``)."""
+    if not isinstance(value, Decimal):  # a caller's float or int: its shortest repr, as Decimal reads it
+        value = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+    return format(value, "f")
+
+
+def beyond_last_tier(symbol: SymbolSpec, notional: Decimal, what: str, valid: str = "") -> TierError:
+    """The error for a notional past the last tier of ``symbol``'s table; ``valid`` (``"give a
+    --mark of at most 2000000, "``) leads the remedies of a table known in part."""
     last = symbol.tiers[-1]
     places = 8 if symbol.tier_unit == "base" else 2
     shown = plain(notional, places)
@@ -76,6 +86,6 @@ def beyond_last_tier(symbol: SymbolSpec, notional: Decimal, what: str) -> TierEr
     return TierError(
         f"{symbol.name}: the {what} {shown} {symbol.unit} is beyond the last "
         f"known tier (tier {last.number}, up to {last.cap} {symbol.unit}); this preset knows "
-        "only the first tiers of this symbol. Supply a fuller table with `liqcalc presets "
-        "import`, or give the tier yourself with --mmr and --maint-amount"
+        f"only the first tiers of this symbol. {(valid + 'supply') if valid else 'Supply'} a fuller table with "
+        "`liqcalc presets import`, or give the tier yourself with --mmr and --maint-amount"
     )
