@@ -640,8 +640,7 @@ def maintenance_at(calc: Calculator, h: Holder, mark: Decimal, close_fee: Decima
     """
     ranged = calc.venue.margin.tier_basis == "liquidation_notional" and calc.symbol.tier_unit == "quote"
     if ranged:
-        tier = calc.tier_at_mark(h.size, mark, ranged, [] if warnings is None else warnings, field=field,
-                                 valid="a mark")
+        tier = calc.tier_at_mark(h.size, mark, ranged, [] if warnings is None else warnings, field=field)
     else:
         tier = calc.tier_at(h.size, h.entry, "entry notional")
     return calc.maintenance(tier, h.size, h.entry, close_fee).at(mark)

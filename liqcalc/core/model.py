@@ -292,7 +292,8 @@ class Waterfall:
             ``adl_covered``.
         unabsorbed: the part left to ADL that the counterparties do not give up: under the
             mark rule, all of it (closed at the mark, they give up nothing against it).
-        unabsorbed_by: who bears ``unabsorbed`` (``[adl] unabsorbed_by``; None when it is 0).
+        unabsorbed_by: who bears ``unabsorbed``: the preset's ``[adl] unabsorbed_by`` (None when it
+            does not say), as in ``adl-risk``.
     """
 
     label: str

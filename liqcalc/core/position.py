@@ -314,7 +314,7 @@ class Calculator:
         return last
 
     def tier_at_mark(self, size: Decimal, mark: Decimal, ranged: bool, warnings: list[str], *,
-                     field: str = "--mark", valid: str = "a --mark") -> Tier:
+                     field: str = "--mark") -> Tier:
         """The tier of the notional at ``mark`` (with ``ranged``: the venue reads the tier at the
         notional, which moves with the mark).
 
@@ -332,7 +332,7 @@ class Calculator:
         last = self.symbol.tiers[-1]
         assert last.cap is not None  # a tier without a cap holds every larger notional
         unit = self.symbol.unit
-        limit = (f"Give {valid} of at most {plain(div(last.cap, size), 8)} ({plain(last.cap, 2)} {unit} / "
+        limit = (f"Give a mark of at most {plain(div(last.cap, size), 8)} ({plain(last.cap, 2)} {unit} / "
                  f"size {plain(size, 8)}), ")
         error = beyond_last_tier(self.symbol, size * mark, "notional at the mark price", limit)
         raise InputError(field, error.message)
@@ -613,7 +613,7 @@ def _evaluate_account(venue: Venue, wallet: Decimal, rows: Sequence[AccountRow],
             # beyond a complete table: its last tier (the row's own evaluation below warns); beyond
             # a table known in part: an error naming the row's mark
             if ranged:
-                tier = calc.tier_at_mark(row.size, basis, ranged, [], field=f"positions[{n}].mark", valid="a mark")
+                tier = calc.tier_at_mark(row.size, basis, ranged, [], field=f"positions[{n}].mark")
             else:
                 tier = calc.tier_at(row.size, basis, "entry notional")
         fee = calc.close_fee(row.side, row.size, row.entry, row.leverage)

@@ -117,5 +117,5 @@ def settle(
             liquidation_fee=fee,
             adl_covered=covered,
             unabsorbed=unabsorbed,
-            unabsorbed_by=bearer if unabsorbed > 0 else None,
+            unabsorbed_by=venue.adl.unabsorbed_by,
         )
