@@ -84,6 +84,25 @@ def test_fill_warning_echoes_the_fill_as_typed_never_through_a_float(typed: str,
     assert f"liqcalc: warning: --fill {shown} is on the profitable side" in result.stderr
 
 
+def test_fill_warning_echoes_an_exponent_as_plain_digits() -> None:
+    result = run("position", "--preset", "binance", *TRADE, "--fill", "1E+5")
+    assert result.exit_code == 0, result.output
+    assert "liqcalc: warning: --fill 100000 is on the profitable side" in result.stderr
+
+
+def test_book_row_errors_echo_the_rows_numbers_not_float_g_format(tmp_path: Path) -> None:
+    """A book's numbers are floats in the vector path: its errors showed ``:g`` (6 digits, exponents):
+    "implied by margin 1234.57", "at 6.13099e+06 USDT notional"."""
+    book = tmp_path / "book.csv"
+    book.write_text("id,side,size,entry,margin\na,short,100.123,61234.5678,1234.5678901\n")
+    line = one_error_line(run("adl-risk", "--preset", "binance", *TRADE, "--book", str(book), "--shock", "5"))
+    assert line == (f"liqcalc: error: {book}:2: margin: leverage 4966.10083658x (implied by margin 1234.5678901) is above "
+                    "the maximum 50x for BTCUSDT at 6130988.63 USDT notional (tier 4)\n")
+    book.write_text("id,side,size,entry,margin\na,short,1,60000,0.0001\n")
+    line = one_error_line(run("adl-risk", "--preset", "bybit", *TRADE, "--book", str(book), "--shock", "5"))
+    assert line == f"liqcalc: error: {book}:2: margin: 0.0001 does not cover the estimated closing fee 33; give more margin\n"
+
+
 def test_fill_warning_of_a_json_line_echoes_the_number_in_the_line() -> None:
     line = json.dumps({"symbol": "BTC", "side": "short", "entry": 60000, "size": 1, "leverage": 20, "fill": 0.45})
     result = run("position", "--preset", "binance", "--no-stale-warning", "--input", "-", stdin=line + "\n")
