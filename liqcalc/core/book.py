@@ -258,10 +258,13 @@ def price_book(venue: Venue, symbol: SymbolSpec, cols: Columns) -> Priced:
     long_beyond = long_ok & (root > high) & is_last & np.isfinite(high)
     long_rows = s > 0
     bad = np.flatnonzero(long_rows & long_beyond.any(axis=1))
+    # a liquidation price beyond a table known in part comes from what backs the row (as in
+    # Calculator.backing_option): its wallet, margin or leverage
+    backed_by = np.where(cross, "wallet", np.where(np.isnan(margin), "leverage", "margin"))
     if bad.size:
         row = int(bad[0])
-        raise BookRowError(row, "size", str(beyond_last_tier(symbol, _decimal(root[row].max() * q[row]),
-                                                             "notional at the liquidation price")))
+        raise BookRowError(row, str(backed_by[row]), str(beyond_last_tier(symbol, _decimal(root[row].max() * q[row]),
+                                                                          "notional at the liquidation price")))
     long_cand = np.where(long_ok, np.minimum(root, high), -np.inf)
     short_ok = usable & (root <= high)
     short_cand = np.where(short_ok, np.maximum(root, low), np.inf)
@@ -271,8 +274,10 @@ def price_book(venue: Venue, symbol: SymbolSpec, cols: Columns) -> Priced:
     bad = np.flatnonzero(~long_rows & ~np.isfinite(best))
     if bad.size:
         row = int(bad[0])
-        raise BookRowError(row, "size", str(beyond_last_tier(symbol, _decimal(notional[row]),
-                                                             "notional at the liquidation price")))
+        # the last tier's own solution, beyond its cap (Calculator.solve_liquidation), else the entry notional
+        beyond = root[row, -1] * q[row] if np.isfinite(root[row, -1]) and root[row, -1] > high[row, -1] else notional[row]
+        raise BookRowError(row, str(backed_by[row]), str(beyond_last_tier(symbol, _decimal(beyond),
+                                                                          "notional at the liquidation price")))
     liquidation = np.where(np.isfinite(best), best, np.nan)
     line_tier = tier_grid[rows, np.where(np.isfinite(best), pick, 0)]
 

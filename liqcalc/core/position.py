@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from decimal import Context, Decimal, localcontext
+from decimal import ROUND_FLOOR, Context, Decimal, localcontext
 from typing import Literal
 
 from liqcalc.core.errors import InputError, LeverageError, TierError, UsageError
@@ -233,6 +233,7 @@ class Calculator:
         backing: Decimal,
         lines: Sequence[_Maintenance],
         ranged: bool,
+        valid: str = "",
     ) -> tuple[Decimal | None, _Maintenance]:
         """The liquidation price: the first price, moving against the position, where equity
         reaches maintenance margin.
@@ -245,7 +246,7 @@ class Calculator:
         Beyond the last tier: a complete table's last tier holds every larger notional (the
         entry is inside the table, so the venue holds the position and shows its price; see
         :meth:`extends_last_tier`); a table known only in part cannot say which tier follows,
-        and the position is refused.
+        and the position is refused (``valid`` says what would be inside it).
         """
         s = side_sign(side)
         extend = self.extends_last_tier(ranged)
@@ -265,7 +266,7 @@ class Calculator:
                 if not extend:
                     beyond = root
                     if s > 0:
-                        raise beyond_last_tier(self.symbol, root * size, "notional at the liquidation price")
+                        raise beyond_last_tier(self.symbol, root * size, "notional at the liquidation price", valid)
                     continue
                 high = None
             if s > 0:
@@ -285,7 +286,7 @@ class Calculator:
         if best is None:
             if s < 0:
                 at = size * (beyond if beyond is not None else entry)
-                raise beyond_last_tier(self.symbol, at, "notional at the liquidation price")
+                raise beyond_last_tier(self.symbol, at, "notional at the liquidation price", valid)
             return None, lines[0]
         return best
 
@@ -313,6 +314,39 @@ class Calculator:
         warnings.append(self.beyond_last_warning(size * price, what))
         return last
 
+    def entry_beyond(self, size: Decimal, entry: Decimal) -> InputError:
+        """The error for a position whose entry notional (or size, for tiers in the base asset)
+        is beyond the table: it names ``--size`` and the largest size the table holds."""
+        last, symbol = self.symbol.tiers[-1], self.symbol
+        assert last.cap is not None  # a tier without a cap holds every larger position
+        if symbol.tier_unit == "base":
+            error = beyond_last_tier(symbol, size, "size", f"give a size of at most {plain(last.cap, 8)} {symbol.base}")
+        else:
+            error = beyond_last_tier(
+                symbol, size * entry, "entry notional",
+                f"give a size of at most {plain(div(last.cap, entry), 8, ROUND_FLOOR)} at the entry {echo(entry)} "
+                f"({plain(last.cap, 2)} {symbol.quote} / {echo(entry)})",
+            )
+        return InputError("--size", error.message)
+
+    @staticmethod
+    def backing_option(spec: PositionSpec) -> str:
+        """The option that sets what backs ``spec``: ``--wallet``, ``--margin`` or ``--leverage``."""
+        return "--wallet" if spec.mode == "cross" else "--margin" if spec.margin is not None else "--leverage"
+
+    def liquidation_valid(self, spec: PositionSpec) -> str:
+        """What keeps ``spec``'s liquidation price inside a table known in part: at or below the
+        last known cap over the size, and which way the backing moves it there."""
+        cap = self.symbol.tiers[-1].cap
+        if cap is None or self.symbol.tier_unit == "base":
+            return ""
+        option = self.backing_option(spec)
+        towards = ({"--leverage": "a higher leverage", "--margin": "less margin", "--wallet": "a smaller wallet"}
+                   if spec.side == "short" else
+                   {"--leverage": "a lower leverage", "--margin": "more margin", "--wallet": "a larger wallet"})[option]
+        return (f"the liquidation price must be at most {plain(div(cap, spec.size), 8, ROUND_FLOOR)} ({plain(cap, 2)} "
+                f"{self.symbol.quote} / size {plain(spec.size, 8)}): {towards} brings it there")
+
     def tier_at_mark(self, size: Decimal, mark: Decimal, ranged: bool, warnings: list[str], *,
                      field: str = "--mark") -> Tier:
         """The tier of the notional at ``mark`` (with ``ranged``: the venue reads the tier at the
@@ -332,8 +366,7 @@ class Calculator:
         last = self.symbol.tiers[-1]
         assert last.cap is not None  # a tier without a cap holds every larger notional
         unit = self.symbol.unit
-        limit = (f"Give a mark of at most {plain(div(last.cap, size), 8)} ({plain(last.cap, 2)} {unit} / "
-                 f"size {plain(size, 8)}), ")
+        limit = f"give a mark of at most {plain(div(last.cap, size), 8, ROUND_FLOOR)} ({plain(last.cap, 2)} {unit} / size {plain(size, 8)})"
         error = beyond_last_tier(self.symbol, size * mark, "notional at the mark price", limit)
         raise InputError(field, error.message)
 
@@ -399,7 +432,7 @@ class Calculator:
             tier_at_entry: Tier | None = self.tier_at(q, entry, "entry notional")
         except TierError:
             if spec.mmr is None:
-                raise
+                raise self.entry_beyond(q, entry) from None
             tier_at_entry = None
 
         leverage = spec.leverage
@@ -462,7 +495,11 @@ class Calculator:
             tiers = self.symbol.tiers
             ranged = True
         lines = [self.maintenance(t, q, entry, close_fee) for t in tiers]
-        liquidation, line = self.solve_liquidation(side, q, entry, backing, lines, ranged)
+        try:
+            liquidation, line = self.solve_liquidation(side, q, entry, backing, lines, ranged,
+                                                       self.liquidation_valid(spec))
+        except TierError as error:
+            raise InputError(self.backing_option(spec), error.message) from None
         cap = line.tier.cap
         if ranged and liquidation is not None and cap is not None and q * liquidation > cap:
             warnings.append(self.beyond_last_warning(q * liquidation, "notional at the liquidation price"))
@@ -622,11 +659,17 @@ def _evaluate_account(venue: Venue, wallet: Decimal, rows: Sequence[AccountRow],
     total_mm, total_pnl = sum(maintenance, ZERO), sum(pnl, ZERO)
     results = []
     for n, row in enumerate(rows):
-        results.append(
-            Calculator(venue, row.symbol).evaluate(
-                specs[n],
-                others_maintenance=total_mm - maintenance[n],
-                others_pnl=total_pnl - pnl[n],
+        try:
+            results.append(
+                Calculator(venue, row.symbol).evaluate(
+                    specs[n],
+                    others_maintenance=total_mm - maintenance[n],
+                    others_pnl=total_pnl - pnl[n],
+                )
             )
-        )
+        except InputError as error:  # an option's name, for a row of an account: the row's field
+            if not error.field.startswith("--"):
+                raise
+            name = error.field.removeprefix("--").replace("-", "_")
+            raise InputError(f"positions[{n}].{name}" if name != "wallet" else "wallet", error.problem) from None
     return results

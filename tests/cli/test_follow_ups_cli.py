@@ -65,6 +65,46 @@ def test_adl_risk_book_row_mark_beyond_bybit_partial_table_names_its_line_and_ma
     assert line.startswith(f"liqcalc: error: {book}:2: mark: BTCUSDT: the notional at the mark price")
 
 
+@pytest.mark.parametrize(("backing", "option", "remedy"), [
+    (["--leverage", "1"], "--leverage", "a higher leverage"), (["--margin", "1000000"], "--margin", "less margin"),
+    (["--mode", "cross", "--wallet", "1000000"], "--wallet", "a smaller wallet")])
+def test_liquidation_beyond_a_partial_table_names_the_option_that_sets_the_backing(
+        backing: list[str], option: str, remedy: str) -> None:
+    line = one_error_line(run("position", "--preset", "bybit", "--symbol", "BTC", "--side", "short", "--entry", "60000",
+                              "--size", "30", *backing, "--no-stale-warning"))
+    assert line.startswith(f"liqcalc: error: {option}: BTCUSDT: the notional at the liquidation price ")
+    assert f"The liquidation price must be at most 66666.66666666 (2000000 USDT / size 30): {remedy} brings it there" in line
+
+
+def test_entry_beyond_a_partial_table_names_size_and_the_largest_size() -> None:
+    line = one_error_line(run("position", "--preset", "okx", "--symbol", "BTC", "--side", "long", "--entry", "60000",
+                              "--size", "100000", "--leverage", "1", "--no-stale-warning"))
+    assert line.startswith("liqcalc: error: --size: BTC-USDT-SWAP: the size 100000 BTC is beyond the last known tier "
+                           "(tier 1, up to 10 BTC)")
+    assert "Give a size of at most 10 BTC; or supply a fuller table" in line
+
+
+def test_account_liquidation_beyond_a_partial_table_names_the_files_wallet(tmp_path: Path) -> None:
+    account = tmp_path / "acc.json"
+    account.write_text(json.dumps({"preset": "bybit", "wallet": 1000000, "positions": [
+        {"symbol": "BTCUSDT", "side": "short", "size": 30, "entry": 60000, "mark": 60000}]}))
+    line = one_error_line(run("position", "--account", str(account), "--no-stale-warning"))
+    assert line.startswith(f"liqcalc: error: {account}: wallet: BTCUSDT: the notional at the liquidation price ")
+    assert "a smaller wallet brings it there" in line
+
+
+def test_book_row_liquidation_beyond_a_partial_table_same_in_both_paths(tmp_path: Path) -> None:
+    """The vector path (shock) and the Decimal path (liquidation event) name the same field and
+    the same notional (the vector path showed the entry notional, 1,800,000, as the liquidation's)."""
+    book = tmp_path / "book.csv"
+    book.write_text("id,side,size,entry,leverage\na,short,30,60000,1\n")
+    shock = one_error_line(run("adl-risk", "--preset", "bybit", *TRADE, "--book", str(book), "--shock", "3"))
+    event = one_error_line(run("adl-risk", "--preset", "bybit", *TRADE, "--book", str(book), "--liquidated-size", "1",
+                               "--bankruptcy-price", "63000", "--mark", "64000"))
+    head = f"liqcalc: error: {book}:2: leverage: BTCUSDT: the notional at the liquidation price 3582597.01 USDT is beyond"
+    assert shock.startswith(head) and event.startswith(head)
+
+
 @pytest.mark.parametrize("command", ["position", "adl-risk"])
 def test_mark_beyond_binance_complete_table_extends_its_last_bracket_with_a_warning(command: str) -> None:
     result = run(command, "--preset", "binance", *TRADE, "--mark", "1e12")
