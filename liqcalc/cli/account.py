@@ -118,7 +118,10 @@ def run_account(session: Any, options: dict[str, Any], path: Path, output: Outpu
                     )
         except LiqcalcError as error:
             raise LiqcalcError(f"{error}" if str(error).startswith(str(path)) else f"{where}: {error}") from None
-    results = evaluate_account(preset.venue, wallet, rows, funding=funding)
+    try:
+        results = evaluate_account(preset.venue, wallet, rows, funding=funding)
+    except InputError as error:  # a row's field (positions[n].mark), named by the core
+        raise LiqcalcError(f"{path}: {error}") from None
     from liqcalc.render.account import render_account
 
     stale = [session.warnings[preset_name]] if preset_name in session.warnings else []

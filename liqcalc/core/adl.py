@@ -22,10 +22,10 @@ from dataclasses import dataclass, replace
 from decimal import Decimal, localcontext
 from typing import Literal
 
-from liqcalc.core.errors import TierError
 from liqcalc.core.model import AdlPrice, Bearer, Party, Ranking, Side, SymbolSpec, Venue, side_sign
 from liqcalc.core.numbers import ONE, ZERO, context
 from liqcalc.core.position import Calculator, PositionResult, PositionSpec
+from liqcalc.core.tiers import echo
 
 Policy = Literal["queue", "pro_rata"]
 POLICIES: tuple[Policy, ...] = ("queue", "pro_rata")
@@ -577,6 +577,7 @@ class Shock:
         allocations: both policies on that queue.
         fund_left: the fund after the cascade (None: uncapped).
         attribution: who pays each unit of the shortfall (:func:`attribute`).
+        warnings: non-fatal remarks (a shocked notional read in a complete table's last tier).
     """
 
     shock: Decimal
@@ -586,6 +587,7 @@ class Shock:
     allocations: Mapping[Policy, Allocation]
     fund_left: Decimal | None
     attribution: Attribution
+    warnings: tuple[str, ...] = ()
 
     @property
     def liquidated_notional(self) -> Decimal:
@@ -618,23 +620,29 @@ class Shock:
         return self.attribution.deleveraged_notional
 
 
-def shocked(h: Holder, calc: Calculator, mark: Decimal) -> Holder:
+def shocked(h: Holder, calc: Calculator, mark: Decimal, warnings: list[str] | None = None, *,
+            field: str = "--mark") -> Holder:
     """``h`` valued at a new mark: maintenance margin from the tier the new notional is in
-    (the last tier beyond the table, as :mod:`liqcalc.core.book` does).
+    (:func:`maintenance_at`: beyond a complete table its last tier, with a warning appended to
+    ``warnings``; beyond a table known in part, an error naming ``field``).
     """
-    return replace(h, mark=mark, maintenance_margin=maintenance_at(calc, h, mark, h.close_fee))
+    return replace(h, mark=mark, maintenance_margin=maintenance_at(calc, h, mark, h.close_fee, warnings, field=field))
 
 
-def maintenance_at(calc: Calculator, h: Holder, mark: Decimal, close_fee: Decimal) -> Decimal:
+def maintenance_at(calc: Calculator, h: Holder, mark: Decimal, close_fee: Decimal, warnings: list[str] | None = None,
+                   *, field: str = "--mark") -> Decimal:
     """Maintenance margin of ``h`` at ``mark``: tier at the mark notional where the venue reads
     it at the liquidation notional, else the entry tier (as ``Calculator.evaluate``).
+
+    Beyond the last tier, the position core's rule (``Calculator.tier_at_mark``): a complete
+    table's last tier, with a warning appended to ``warnings``; a table known in part is
+    refused with an :class:`~liqcalc.core.errors.InputError` naming ``field``.
     """
     ranged = calc.venue.margin.tier_basis == "liquidation_notional" and calc.symbol.tier_unit == "quote"
-    price = mark if ranged else h.entry
-    try:
-        tier = calc.tier_at(h.size, price, "notional at the mark price")
-    except TierError:
-        tier = calc.symbol.tiers[-1]
+    if ranged:
+        tier = calc.tier_at_mark(h.size, mark, ranged, [] if warnings is None else warnings, field=field)
+    else:
+        tier = calc.tier_at(h.size, h.entry, "entry notional")
     return calc.maintenance(tier, h.size, h.entry, close_fee).at(mark)
 
 
@@ -687,9 +695,11 @@ def cascade(
             fill = new_mark * (ONE - side_sign(h.side) * slip)
             caps: dict[Party, Decimal] = {} if balance is None or fund is None else {fund: balance}
             w = calc.evaluate(replace(spec, mark=new_mark), fill=fill, caps=caps).waterfalls[-1]
-            paid = sum((f.amount for f in w.flows if f.source == fund), ZERO)
+            # the fund's own payment (under the mark rule a fund may also bear what ADL closes:
+            # that part is the waterfall's ``unabsorbed``, attributed below)
+            paid = sum((f.amount for f in w.flows if f.source == fund and f.what == "shortfall"), ZERO)
             received = sum((f.amount for f in w.flows if f.target == fund), ZERO)
-            adl = sum((f.amount for f in w.flows if f.source == "adl_counterparties"), ZERO)
+            adl = w.handed_to_adl
             if balance is not None:
                 balance = balance - paid + received
             surplus_in += received
@@ -699,7 +709,10 @@ def cascade(
             if w.shortfall > 0:
                 handed.append(Handed(h.side, h.size, w.shortfall, paid, adl_size, adl_price, fill, new_mark))
         winning: Side = "short" if losing == "long" else "long"
-        moved = [shocked(h, calc, h.mark * factor) for h in holders if h.side == winning]
+        warnings: list[str] = []
+        field = f"--shock {echo(shock)}"
+        moved = [shocked(h, calc, h.mark * factor, warnings, field=f"{field} (position {h.id})")
+                 for h in holders if h.side == winning]
         queue = rank(moved, winning, ranking, low=low, high=high, seed=seed)
         pieces = [Piece(x.adl_size, x.adl_price) for x in liquidations if x.adl_size > 0]
         capacity = sum((r.holder.size for r in queue.rows), ZERO)
@@ -707,4 +720,5 @@ def cascade(
                                 fund_start=insurance_fund, fund_surplus_in=surplus_in, fund_left=balance)
         # the deficit the policies answer for: what the fund leaves unpaid
         allocations = allocate(queue, pieces, attribution.adl_covered + attribution.unabsorbed)
-        return Shock(shock, losing, tuple(liquidations), queue, allocations, balance, attribution)
+        return Shock(shock, losing, tuple(liquidations), queue, allocations, balance, attribution,
+                     tuple(dict.fromkeys(warnings)))

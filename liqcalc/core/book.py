@@ -23,7 +23,7 @@ from numpy.typing import NDArray
 
 from liqcalc.core.errors import LiqcalcError
 from liqcalc.core.model import Ranking, SymbolSpec, Venue
-from liqcalc.core.tiers import beyond_last_tier
+from liqcalc.core.tiers import beyond_last_tier, plain
 
 Array = NDArray[np.float64]
 IntArray = NDArray[np.intp]
@@ -201,19 +201,20 @@ def price_book(venue: Venue, symbol: SymbolSpec, cols: Columns) -> Priced:
         short_of_fee = np.flatnonzero(by_margin & (margin <= reserved))
         if short_of_fee.size:
             row = int(short_of_fee[0])
-            raise BookRowError(row, "margin", f"{margin[row]:g} does not cover the estimated closing fee "
-                                              f"{reserved[row]:g}; give more margin")
+            raise BookRowError(row, "margin", f"{_given(margin[row])} does not cover the estimated closing fee "
+                                              f"{plain(_decimal(reserved[row]), 8)}; give more margin")
         implied = notional * (1 - s * taker) / (margin - reserved) if estimated else notional / margin
         leverage = np.where(by_margin, implied, leverage)
     too_high = np.flatnonzero(~np.isnan(leverage) & (leverage > t.max_leverage[entry_tier]))
     if too_high.size:
         row = int(too_high[0])
         what = "leverage" if np.isnan(margin[row]) else "margin"
-        implied_text = "" if what == "leverage" else f" (implied by margin {margin[row]:g})"
+        implied_text = "" if what == "leverage" else f" (implied by margin {_given(margin[row])})"
         raise BookRowError(
             row, what,
-            f"leverage {leverage[row]:g}x{implied_text} is above the maximum {t.max_leverage[entry_tier[row]]:g}x for "
-            f"{symbol.name} at {notional[row]:g} {symbol.quote} notional (tier {int(entry_tier[row]) + 1})",
+            f"leverage {plain(_decimal(leverage[row]), 8)}x{implied_text} is above the maximum "
+            f"{plain(_decimal(t.max_leverage[entry_tier[row]]), 8)}x for {symbol.name} at "
+            f"{plain(_decimal(notional[row]), 2)} {symbol.quote} notional (tier {int(entry_tier[row]) + 1})",
         )
 
     # Bybit UTA's estimated fee to close at the bankruptcy price, entry x (1 - side/L); at the
@@ -257,10 +258,13 @@ def price_book(venue: Venue, symbol: SymbolSpec, cols: Columns) -> Priced:
     long_beyond = long_ok & (root > high) & is_last & np.isfinite(high)
     long_rows = s > 0
     bad = np.flatnonzero(long_rows & long_beyond.any(axis=1))
+    # a liquidation price beyond a table known in part comes from what backs the row (as in
+    # Calculator.backing_option): its wallet, margin or leverage
+    backed_by = np.where(cross, "wallet", np.where(np.isnan(margin), "leverage", "margin"))
     if bad.size:
         row = int(bad[0])
-        raise BookRowError(row, "size", str(beyond_last_tier(symbol, _decimal(root[row].max() * q[row]),
-                                                             "notional at the liquidation price")))
+        raise BookRowError(row, str(backed_by[row]), str(beyond_last_tier(symbol, _decimal(root[row].max() * q[row]),
+                                                                          "notional at the liquidation price")))
     long_cand = np.where(long_ok, np.minimum(root, high), -np.inf)
     short_ok = usable & (root <= high)
     short_cand = np.where(short_ok, np.maximum(root, low), np.inf)
@@ -270,8 +274,10 @@ def price_book(venue: Venue, symbol: SymbolSpec, cols: Columns) -> Priced:
     bad = np.flatnonzero(~long_rows & ~np.isfinite(best))
     if bad.size:
         row = int(bad[0])
-        raise BookRowError(row, "size", str(beyond_last_tier(symbol, _decimal(notional[row]),
-                                                             "notional at the liquidation price")))
+        # the last tier's own solution, beyond its cap (Calculator.solve_liquidation), else the entry notional
+        beyond = root[row, -1] * q[row] if np.isfinite(root[row, -1]) and root[row, -1] > high[row, -1] else notional[row]
+        raise BookRowError(row, str(backed_by[row]), str(beyond_last_tier(symbol, _decimal(beyond),
+                                                                          "notional at the liquidation price")))
     liquidation = np.where(np.isfinite(best), best, np.nan)
     line_tier = tier_grid[rows, np.where(np.isfinite(best), pick, 0)]
 
@@ -287,6 +293,12 @@ def _decimal(value: float) -> Any:
     from decimal import Decimal
 
     return Decimal(repr(float(value)))
+
+
+def _given(value: float) -> str:
+    """A number the book gave, in a message: its shortest repr (the digits the row holds, up to
+    17 significant ones), in plain notation, never ``:g``'s 6 digits or an exponent."""
+    return format(_decimal(value).normalize(), "f")
 
 
 # -- scores ---------------------------------------------------------------------------------

@@ -204,6 +204,21 @@ class AdlRule:
     source: str
     unabsorbed_by: Bearer | None = None
 
+    @property
+    def deficit_bearer(self) -> Bearer | None:
+        """Who bears the deficit of what ADL closes, when the ADL counterparties do not.
+
+        At the bankruptcy price the counterparties pay it: each is closed at the liquidated
+        order's bankruptcy price instead of the mark ("The trader's positions will be closed out
+        at the bankruptcy price of the initial liquidated order",
+        https://www.binance.com/en/support/faq/360033525471 ); None. At the mark ("closed at the
+        previous mark price", https://hyperliquid.gitbook.io/hyperliquid-docs/trading/auto-deleveraging ;
+        OKX: "forcibly closed at the mark price", https://www.okx.com/help/iv-introduction-to-auto-deleveraging-adl )
+        the winners give up nothing against it, and the deficit stays with ``unabsorbed_by``
+        (None when the preset does not say: the ADL counterparties are then left as its payer).
+        """
+        return self.unabsorbed_by if self.price == "mark" else None
+
 
 @dataclass(frozen=True, slots=True)
 class Venue:
@@ -272,6 +287,13 @@ class Waterfall:
         explanation: sentences that say where the money goes and why.
         liquidation_fee: the liquidation fee actually taken: the rate times the liquidated
             notional, capped at what is left (0 in a backstop liquidation or a shortfall).
+        adl_covered: the part of the shortfall the ADL counterparties give up (closed at the
+            bankruptcy price instead of the fill, which stands for the mark), as ``adl-risk``'s
+            ``adl_covered``.
+        unabsorbed: the part left to ADL that the counterparties do not give up: under the
+            mark rule, all of it (closed at the mark, they give up nothing against it).
+        unabsorbed_by: who bears ``unabsorbed``: the preset's ``[adl] unabsorbed_by`` (None when it
+            does not say), as in ``adl-risk``.
     """
 
     label: str
@@ -284,3 +306,11 @@ class Waterfall:
     adl_price: Decimal | None
     explanation: tuple[str, ...] = field(default=())
     liquidation_fee: Decimal = Decimal(0)
+    adl_covered: Decimal = Decimal(0)
+    unabsorbed: Decimal = Decimal(0)
+    unabsorbed_by: str | None = None
+
+    @property
+    def handed_to_adl(self) -> Decimal:
+        """What the payers before ADL leave to it: ``adl_covered + unabsorbed``."""
+        return self.adl_covered + self.unabsorbed

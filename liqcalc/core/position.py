@@ -22,13 +22,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from decimal import Context, Decimal, localcontext
+from decimal import ROUND_FLOOR, Context, Decimal, localcontext
 from typing import Literal
 
 from liqcalc.core.errors import InputError, LeverageError, TierError, UsageError
 from liqcalc.core.model import Party, Side, SymbolSpec, Tier, Venue, Waterfall, side_sign
 from liqcalc.core.numbers import ONE, ZERO, context, div
-from liqcalc.core.tiers import beyond_last_tier, plain, tier_for
+from liqcalc.core.tiers import beyond_last_tier, echo, plain, tier_for
 from liqcalc.core.waterfall import check_caps, settle
 
 Mode = Literal["isolated", "cross"]
@@ -233,6 +233,7 @@ class Calculator:
         backing: Decimal,
         lines: Sequence[_Maintenance],
         ranged: bool,
+        valid: str = "",
     ) -> tuple[Decimal | None, _Maintenance]:
         """The liquidation price: the first price, moving against the position, where equity
         reaches maintenance margin.
@@ -245,7 +246,7 @@ class Calculator:
         Beyond the last tier: a complete table's last tier holds every larger notional (the
         entry is inside the table, so the venue holds the position and shows its price; see
         :meth:`extends_last_tier`); a table known only in part cannot say which tier follows,
-        and the position is refused.
+        and the position is refused (``valid`` says what would be inside it).
         """
         s = side_sign(side)
         extend = self.extends_last_tier(ranged)
@@ -265,7 +266,7 @@ class Calculator:
                 if not extend:
                     beyond = root
                     if s > 0:
-                        raise beyond_last_tier(self.symbol, root * size, "notional at the liquidation price")
+                        raise beyond_last_tier(self.symbol, root * size, "notional at the liquidation price", valid)
                     continue
                 high = None
             if s > 0:
@@ -285,7 +286,7 @@ class Calculator:
         if best is None:
             if s < 0:
                 at = size * (beyond if beyond is not None else entry)
-                raise beyond_last_tier(self.symbol, at, "notional at the liquidation price")
+                raise beyond_last_tier(self.symbol, at, "notional at the liquidation price", valid)
             return None, lines[0]
         return best
 
@@ -312,6 +313,62 @@ class Calculator:
         last = self.symbol.tiers[-1]
         warnings.append(self.beyond_last_warning(size * price, what))
         return last
+
+    def entry_beyond(self, size: Decimal, entry: Decimal) -> InputError:
+        """The error for a position whose entry notional (or size, for tiers in the base asset)
+        is beyond the table: it names ``--size`` and the largest size the table holds."""
+        last, symbol = self.symbol.tiers[-1], self.symbol
+        assert last.cap is not None  # a tier without a cap holds every larger position
+        if symbol.tier_unit == "base":
+            error = beyond_last_tier(symbol, size, "size", f"give a size of at most {plain(last.cap, 8)} {symbol.base}")
+        else:
+            error = beyond_last_tier(
+                symbol, size * entry, "entry notional",
+                f"give a size of at most {plain(div(last.cap, entry), 8, ROUND_FLOOR)} at the entry {echo(entry)} "
+                f"({plain(last.cap, 2)} {symbol.quote} / {echo(entry)})",
+            )
+        return InputError("--size", error.message)
+
+    @staticmethod
+    def backing_option(spec: PositionSpec) -> str:
+        """The option that sets what backs ``spec``: ``--wallet``, ``--margin`` or ``--leverage``."""
+        return "--wallet" if spec.mode == "cross" else "--margin" if spec.margin is not None else "--leverage"
+
+    def liquidation_valid(self, spec: PositionSpec) -> str:
+        """What keeps ``spec``'s liquidation price inside a table known in part: at or below the
+        last known cap over the size, and which way the backing moves it there."""
+        cap = self.symbol.tiers[-1].cap
+        if cap is None or self.symbol.tier_unit == "base":
+            return ""
+        option = self.backing_option(spec)
+        towards = ({"--leverage": "a higher leverage", "--margin": "less margin", "--wallet": "a smaller wallet"}
+                   if spec.side == "short" else
+                   {"--leverage": "a lower leverage", "--margin": "more margin", "--wallet": "a larger wallet"})[option]
+        return (f"the liquidation price must be at most {plain(div(cap, spec.size), 8, ROUND_FLOOR)} ({plain(cap, 2)} "
+                f"{self.symbol.quote} / size {plain(spec.size, 8)}): {towards} brings it there")
+
+    def tier_at_mark(self, size: Decimal, mark: Decimal, ranged: bool, warnings: list[str], *,
+                     field: str = "--mark") -> Tier:
+        """The tier of the notional at ``mark`` (with ``ranged``: the venue reads the tier at the
+        notional, which moves with the mark).
+
+        Beyond a complete table: its last tier, with a warning (:meth:`extends_last_tier`; Binance's
+        calculator extends its last bracket, and the venue values the maintenance margin at the
+        mark in the tier that notional is in, so the last tier is the only rate it states for it).
+        Beyond a table known in part the next tier's rate is unknown: an :class:`InputError`
+        naming ``field`` (the option or file field the mark comes from) and the largest mark the
+        known tiers hold, as the position core refuses a liquidation notional there.
+        """
+        try:
+            return self.tier_at_price(size, mark, "notional at the mark price", ranged, warnings)
+        except TierError:
+            pass
+        last = self.symbol.tiers[-1]
+        assert last.cap is not None  # a tier without a cap holds every larger notional
+        unit = self.symbol.unit
+        limit = f"give a mark of at most {plain(div(last.cap, size), 8, ROUND_FLOOR)} ({plain(last.cap, 2)} {unit} / size {plain(size, 8)})"
+        error = beyond_last_tier(self.symbol, size * mark, "notional at the mark price", limit)
+        raise InputError(field, error.message)
 
     def beyond_last_warning(self, notional: Decimal, what: str) -> str:
         """The warning for a notional read in the extended last tier."""
@@ -375,7 +432,7 @@ class Calculator:
             tier_at_entry: Tier | None = self.tier_at(q, entry, "entry notional")
         except TierError:
             if spec.mmr is None:
-                raise
+                raise self.entry_beyond(q, entry) from None
             tier_at_entry = None
 
         leverage = spec.leverage
@@ -394,7 +451,7 @@ class Calculator:
 
         if leverage is not None and tier_at_entry is not None and leverage > tier_at_entry.max_leverage:
             source = "--leverage" if spec.margin is None else "--margin"
-            implied = "" if spec.margin is None else f" (implied by --margin {spec.margin})"
+            implied = "" if spec.margin is None else f" (implied by --margin {echo(spec.margin)})"
             raise LeverageError(
                 f"{source}: leverage {plain(leverage, 8)}x{implied} is above the maximum "
                 f"{plain(tier_at_entry.max_leverage, 8)}x for {self.symbol.name} at "
@@ -420,7 +477,7 @@ class Calculator:
         if margin_balance <= 0:
             raise InputError(
                 "--funding",
-                f"funding {spec.funding} leaves {plain(margin_balance, 2)} of margin: the position is already bankrupt",
+                f"funding {echo(spec.funding)} leaves {plain(margin_balance, 2)} of margin: the position is already bankrupt",
             )
         backing = margin_balance - others_maintenance + others_pnl
         backing_bankruptcy = margin_balance + others_pnl
@@ -438,14 +495,18 @@ class Calculator:
             tiers = self.symbol.tiers
             ranged = True
         lines = [self.maintenance(t, q, entry, close_fee) for t in tiers]
-        liquidation, line = self.solve_liquidation(side, q, entry, backing, lines, ranged)
+        try:
+            liquidation, line = self.solve_liquidation(side, q, entry, backing, lines, ranged,
+                                                       self.liquidation_valid(spec))
+        except TierError as error:
+            raise InputError(self.backing_option(spec), error.message) from None
         cap = line.tier.cap
         if ranged and liquidation is not None and cap is not None and q * liquidation > cap:
             warnings.append(self.beyond_last_warning(q * liquidation, "notional at the liquidation price"))
 
         # Maintenance margin now: at the mark, in the mark notional's tier where the tier moves.
         if ranged:
-            mark_tier = self.tier_at_price(q, mark, "notional at the mark price", ranged, warnings)
+            mark_tier = self.tier_at_mark(q, mark, ranged, warnings)
             mark_line = self.maintenance(mark_tier, q, entry, close_fee)
         else:
             mark_line = lines[0]
@@ -492,7 +553,7 @@ class Calculator:
 
         if fill is not None and liquidation is not None and s * (fill - liquidation) > 0:
             warnings.append(
-                f"--fill {fill} is on the profitable side of the liquidation price {plain(liquidation, 8)}: a "
+                f"--fill {echo(fill)} is on the profitable side of the liquidation price {plain(liquidation, 8)}: a "
                 "liquidation order fills at or beyond the liquidation price; the waterfall at it is a what-if"
             )
         waterfalls: list[Waterfall] = []
@@ -574,7 +635,7 @@ def _evaluate_account(venue: Venue, wallet: Decimal, rows: Sequence[AccountRow],
     maintenance: list[Decimal] = []
     pnl: list[Decimal] = []
     specs: list[PositionSpec] = []
-    for row in rows:
+    for n, row in enumerate(rows):
         calc = Calculator(venue, row.symbol)
         spec = PositionSpec(
             side=row.side, size=row.size, entry=row.entry, mark=row.mark, leverage=row.leverage,
@@ -586,19 +647,29 @@ def _evaluate_account(venue: Venue, wallet: Decimal, rows: Sequence[AccountRow],
         else:
             ranged = venue.margin.tier_basis == "liquidation_notional" and row.symbol.tier_unit == "quote"
             basis = row.mark if ranged else row.entry
-            # beyond a complete table: its last tier; the row's own evaluation below warns
-            tier = calc.tier_at_price(row.size, basis, "notional at the mark price", ranged, [])
+            # beyond a complete table: its last tier (the row's own evaluation below warns); beyond
+            # a table known in part: an error naming the row's mark
+            if ranged:
+                tier = calc.tier_at_mark(row.size, basis, ranged, [], field=f"positions[{n}].mark")
+            else:
+                tier = calc.tier_at(row.size, basis, "entry notional")
         fee = calc.close_fee(row.side, row.size, row.entry, row.leverage)
         maintenance.append(calc.maintenance(tier, row.size, row.entry, fee).at(row.mark))
         pnl.append(side_sign(row.side) * row.size * (row.mark - row.entry))
     total_mm, total_pnl = sum(maintenance, ZERO), sum(pnl, ZERO)
     results = []
     for n, row in enumerate(rows):
-        results.append(
-            Calculator(venue, row.symbol).evaluate(
-                specs[n],
-                others_maintenance=total_mm - maintenance[n],
-                others_pnl=total_pnl - pnl[n],
+        try:
+            results.append(
+                Calculator(venue, row.symbol).evaluate(
+                    specs[n],
+                    others_maintenance=total_mm - maintenance[n],
+                    others_pnl=total_pnl - pnl[n],
+                )
             )
-        )
+        except InputError as error:  # an option's name, for a row of an account: the row's field
+            if not error.field.startswith("--"):
+                raise
+            name = error.field.removeprefix("--").replace("-", "_")
+            raise InputError(f"positions[{n}].{name}" if name != "wallet" else "wallet", error.problem) from None
     return results

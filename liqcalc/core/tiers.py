@@ -52,30 +52,44 @@ def tier_for(symbol: SymbolSpec, notional: Decimal, what: str) -> Tier:
     raise beyond_last_tier(symbol, notional, what)
 
 
-def plain(value: Decimal, places: int) -> str:
+def plain(value: Decimal, places: int, rounding: str | None = None) -> str:
     """``value`` in a message: rounded to ``places`` decimals, without trailing zeros or an
     exponent (``4999999.9999999999999999999998`` -> ``5000000``; ``60000`` stays ``60000``).
-    A value too small to show at ``places`` keeps 8 significant digits."""
+    A value too small to show at ``places`` keeps 8 significant digits. ``rounding``
+    (``ROUND_FLOOR`` for an upper bound: "at most 66666.66666666") overrides half-even."""
     if value == 0:
         return "0"
     exponent = -places if value.adjusted() >= -places else value.adjusted() - 7
     with localcontext(Context(prec=100)):
-        return format(value.quantize(Decimal(1).scaleb(exponent)).normalize(), "f")
+        return format(value.quantize(Decimal(1).scaleb(exponent), rounding=rounding).normalize(), "f")
 
 
-def beyond_last_tier(symbol: SymbolSpec, notional: Decimal, what: str) -> TierError:
-    """The error for a notional past the last tier of ``symbol``'s table."""
+def echo(value: Decimal) -> str:
+    """A number the user gave, in a message, as the Decimal it was read as: the digits typed,
+    in plain notation (``0.4500`` stays ``0.4500``; ``4.5e-1`` reads ``0.45``, ``1E+5`` reads
+    ``100000``), never through a float (whose repr would add noise such as ``0.44999999999999996``)."""
+    if not isinstance(value, Decimal):  # a caller's float or int: its shortest repr, as Decimal reads it
+        value = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+    return format(value, "f")
+
+
+def beyond_last_tier(symbol: SymbolSpec, notional: Decimal, what: str, valid: str = "") -> TierError:
+    """The error for a notional past the last tier of ``symbol``'s table. ``valid`` says what
+    would be inside it (``"give a mark of at most 2000000 (2000000 USDT / size 1)"``)."""
     last = symbol.tiers[-1]
     places = 8 if symbol.tier_unit == "base" else 2
     shown = plain(notional, places)
+    cap = "-" if last.cap is None else plain(last.cap, places)
     if symbol.complete:
         return TierError(
             f"{symbol.name}: the {what} {shown} {symbol.unit} is beyond the "
-            f"largest position the venue allows ({last.cap} {symbol.unit}, tier {last.number})"
+            f"largest position the venue allows ({cap} {symbol.unit}, tier {last.number})"
+            + (f"; {valid}" if valid else "")
         )
+    remedy = f"{valid[:1].upper()}{valid[1:]}; or supply" if valid else "Supply"
     return TierError(
         f"{symbol.name}: the {what} {shown} {symbol.unit} is beyond the last "
-        f"known tier (tier {last.number}, up to {last.cap} {symbol.unit}); this preset knows "
-        "only the first tiers of this symbol. Supply a fuller table with `liqcalc presets "
-        "import`, or give the tier yourself with --mmr and --maint-amount"
+        f"known tier (tier {last.number}, up to {cap} {symbol.unit}); this preset knows "
+        f"only the first tiers of this symbol. {remedy} a fuller table with "
+        "`liqcalc presets import`, or give the tier yourself with --mmr and --maint-amount"
     )

@@ -53,6 +53,11 @@ def settle(
 
     Shortfall (``equity < 0``): each payer of ``shortfall.waterfall`` in order pays what it
     can (``caps``; uncapped payers pay all that is left); the last payer is never capped.
+    What reaches ``adl_counterparties`` is asked of the venue's ADL rule
+    (:attr:`~liqcalc.core.model.AdlRule.deficit_bearer`): at the bankruptcy price the
+    counterparties give it up (``adl_covered``); at the mark they give up nothing against it,
+    and it stays with ``[adl] unabsorbed_by`` (``unabsorbed``), as ``liqcalc adl-risk``
+    attributes it (README, "Who pays the shortfall").
 
     The split is computed without rounding (100 digits), so the flows add up exactly.
     """
@@ -61,6 +66,8 @@ def settle(
         backstop = False
         fee = ZERO
         adl_at: Decimal | None = None
+        covered = unabsorbed = ZERO
+        bearer = venue.adl.deficit_bearer
         if equity >= 0:
             surplus, shortfall = equity, ZERO
             rule = venue.surplus
@@ -86,10 +93,17 @@ def settle(
                     break
                 last = n == len(payers) - 1
                 pays = left if last or party not in caps else min(left, caps[party])
-                if pays > 0:
+                if pays > 0 and party == "adl_counterparties":
+                    adl_at = adl_price
+                    if bearer is None:
+                        covered += pays
+                        flows.append(Flow(party, "deficit", pays, "shortfall"))
+                    else:
+                        # closed at the mark, the winners give up nothing against it
+                        unabsorbed += pays
+                        flows.append(Flow(bearer, "deficit", pays, "unabsorbed"))
+                elif pays > 0:
                     flows.append(Flow(party, "deficit", pays, "shortfall"))
-                    if party == "adl_counterparties":
-                        adl_at = adl_price
                 left -= pays
         return Waterfall(
             label=label,
@@ -101,4 +115,7 @@ def settle(
             backstop=backstop,
             adl_price=adl_at,
             liquidation_fee=fee,
+            adl_covered=covered,
+            unabsorbed=unabsorbed,
+            unabsorbed_by=venue.adl.unabsorbed_by,
         )

@@ -21,6 +21,7 @@ PARTY_WORDS = {
     "socialized_loss": "a socialized loss",
     "clearing_member": "the clearing member",
     "guaranty_fund": "the guaranty fund",
+    "venue": "the venue",
     "margin": "margin",
     "deficit": "the deficit",
 }
@@ -77,7 +78,8 @@ def tier_json(tier: Tier | None, overridden: bool = False) -> dict[str, Any] | N
 def waterfall_json(waterfall: Waterfall | None) -> dict[str, Any]:
     if waterfall is None:
         return {"label": None, "fill_price": None, "equity": None, "surplus": Decimal(0),
-                "shortfall": Decimal(0), "flows": [], "backstop": False, "adl_price": None}
+                "shortfall": Decimal(0), "flows": [], "backstop": False, "adl_price": None,
+                "adl_covered": Decimal(0), "unabsorbed": Decimal(0), "unabsorbed_by": None}
     return {
         "label": waterfall.label,
         "fill_price": waterfall.fill_price,
@@ -87,6 +89,9 @@ def waterfall_json(waterfall: Waterfall | None) -> dict[str, Any]:
         "flows": [{"from": f.source, "to": f.target, "amount": f.amount} for f in waterfall.flows],
         "backstop": waterfall.backstop,
         "adl_price": waterfall.adl_price,
+        "adl_covered": waterfall.adl_covered,
+        "unabsorbed": waterfall.unabsorbed,
+        "unabsorbed_by": waterfall.unabsorbed_by,
     }
 
 
@@ -355,11 +360,23 @@ def waterfall_words(w: Waterfall, venue: Venue, quote: str, result: PositionResu
             text += (f" The liquidation fee is {rate_text(result.liquidation_fee_rate)} of the liquidated notional, "
                      "capped at what is left.")
         return text
-    parts = [f"{PARTY_WORDS[f.source]} pay{'s' if not f.source.endswith('s') else ''} {money(f.amount)} {quote}" for f in w.flows]
-    text = head + f"{money(w.shortfall)} {quote} is missing beyond the bankruptcy price; " + ", then ".join(parts) + "."
-    if w.adl_price is not None:
-        where = "the bankruptcy price" if venue.adl.price == "bankruptcy" else "the mark price"
-        text += f" ADL closes winners on the other side at {where}, {price(w.adl_price)}."
+    parts = [f"{PARTY_WORDS[f.source]} pay{'s' if not f.source.endswith('s') else ''} {money(f.amount)} {quote}"
+             for f in w.flows if f.what != "unabsorbed"]
+    text = head + f"{money(w.shortfall)} {quote} is missing beyond the bankruptcy price; " + ", then ".join(parts)
+    if w.unabsorbed > 0:
+        # the mark rule (AdlRule.deficit_bearer), in the words of adl-risk's attribution
+        assert w.adl_price is not None and w.unabsorbed_by is not None
+        text += ((", then " if parts else "") + f"ADL closes winners on the other side at the mark price, "
+                 f"{price(w.adl_price)}: closed at the mark, the winners give up nothing against it, so the remaining "
+                 f"{money(w.unabsorbed)} {quote} stays with {PARTY_WORDS.get(w.unabsorbed_by, w.unabsorbed_by)} "
+                 "(the preset's \\[adl] unabsorbed_by).")
+    else:
+        text += "."
+        if w.adl_price is not None:
+            where = "the bankruptcy price" if venue.adl.price == "bankruptcy" else "the mark price"
+            text += f" ADL closes winners on the other side at {where}, {price(w.adl_price)}."
+            if venue.adl.price == "mark":
+                text += " The preset does not name who bears the deficit of what ADL closes at the mark (\\[adl] unabsorbed_by)."
     if "trader" in {f.source for f in w.flows}:
         text += " With recourse the trader owes the rest: a margin call beyond the posted margin."
     return text
@@ -367,7 +384,7 @@ def waterfall_words(w: Waterfall, venue: Venue, quote: str, result: PositionResu
 
 def flow_text(f: Any) -> str:
     """One flow in the waterfall table (``margin → insurance_fund 228.92 (fee)``)."""
-    tag = " (fee)" if f.what == "liquidation fee" else ""
+    tag = " (fee)" if f.what == "liquidation fee" else " (ADL at the mark)" if f.what == "unabsorbed" else ""
     return f"{f.source} → {f.target} {money(f.amount)}{tag}"
 
 

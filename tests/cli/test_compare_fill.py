@@ -31,8 +31,12 @@ def test_compare_fill_says_what_the_fund_and_adl_pay_on_each_venue() -> None:
     assert isinstance(inputs, dict) and inputs["fill"] == 52000 and inputs["insurance_fund"] == 5000
     # bankruptcy 54,000 at 10x, filled at 52,000: 10 x 2,000 = 20,000 missing (Bybit's IM carries its close fee)
     assert rows["binance"]["paid_by"] == {"insurance_fund": 5000, "adl_counterparties": 15000}
-    assert rows["hyperliquid"]["paid_by"] == {"backstop_vault": 5000, "adl_counterparties": 15000}
-    assert rows["okx"]["paid_by"] == {"insurance_fund": 5000, "adl_counterparties": 15000}
+    # ADL at the mark (Hyperliquid, OKX): the winners give up nothing against it, and what the fund's
+    # 5,000 leaves stays with [adl] unabsorbed_by, as adl-risk attributes it (waterfall.unabsorbed)
+    assert rows["hyperliquid"]["paid_by"] == {"backstop_vault": 20000, "adl_counterparties": 0}
+    assert rows["okx"]["paid_by"] == {"insurance_fund": 20000, "adl_counterparties": 0}
+    assert rows["okx"]["waterfall"]["unabsorbed"] == 15000  # type: ignore[index]
+    assert rows["okx"]["waterfall"]["unabsorbed_by"] == "insurance_fund"  # type: ignore[index]
     for name, row in rows.items():
         if name and row["ok"]:
             waterfall = row["waterfall"]

@@ -156,8 +156,9 @@ def test_size_beyond_the_last_tier() -> None:
     result = run("position", "--preset", "binance", "--symbol", "BTCUSDT", "--side", "long", "--entry", "60000",
                  "--size", "100000", "--leverage", "1")
     assert result.exit_code == 1
-    assert result.stderr.startswith("liqcalc: error: BTCUSDT: the entry notional 6000000000 USDT is beyond the largest "
-                                    "position the venue allows")
+    assert result.stderr == ("liqcalc: error: --size: BTCUSDT: the entry notional 6000000000 USDT is beyond the largest "
+                             "position the venue allows (1800000000 USDT, tier 12); give a size of at most 30000 at the "
+                             "entry 60000 (1800000000 USDT / 60000)\n")
 
 
 def test_unknown_symbol_and_preset() -> None:

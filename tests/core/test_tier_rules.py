@@ -10,7 +10,7 @@ import pytest
 from helpers import D, rounded, symbol, venue
 
 from liqcalc.core import book
-from liqcalc.core.errors import LeverageError, TierError
+from liqcalc.core.errors import InputError, LeverageError
 from liqcalc.core.position import AccountRow, Calculator, PositionSpec, evaluate_account
 from liqcalc.presets.loader import load
 
@@ -138,8 +138,11 @@ def test_beyond_last_tier_short_matches_extended_table() -> None:
 def test_beyond_known_tiers_of_incomplete_table_is_still_refused() -> None:
     """A table known only in part cannot say which tier follows: still an error."""
     calc = Calculator(venue(), symbol(TOP, complete=False))
-    with pytest.raises(TierError, match="last known tier"):
+    with pytest.raises(InputError, match="last known tier") as caught:
         calc.evaluate(PositionSpec(side="short", size=D(90), entry=D(100000), mark=D(100000), leverage=D(1)))
+    # named after the option that sets the backing, with the prices the known tiers hold
+    assert caught.value.field == "--leverage"
+    assert "The liquidation price must be at most" in caught.value.problem
 
 
 def test_beyond_last_tier_reaches_json_warnings_and_stderr() -> None:
