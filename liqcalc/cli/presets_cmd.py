@@ -104,6 +104,13 @@ def validate(files: Annotated[list[str], typer.Argument(metavar="FILE...", help=
 SAMPLE = "sample:"
 
 
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.samefile(b)
+    except OSError:  # b not written yet, or not reachable: not the same file
+        return False
+
+
 def _sample_names() -> list[str]:
     from importlib.resources import files
 
@@ -183,6 +190,10 @@ def import_preset(
             date = None
         if date is None:
             raise UsageError(f"--as-of: expected a date YYYY-MM-DD, got {as_of!r}")
+        if date > today():
+            raise UsageError(f"--as-of: {date} is after today ({today()}); give the date the data was fetched")
+    if output is not None and output.suffix != ".toml":
+        raise UsageError(f"--output: {output} does not end in .toml; --preset reads a preset file by that suffix")
     sizes: dict[str, Decimal] = {}
     for pair in contract_size or []:
         key, sep, value = pair.rpartition("=")
@@ -254,6 +265,8 @@ def import_preset(
     document = importers.build_preset(like_model.model_dump(), symbols, name=target_name, as_of=date,
                                       source=f"{data_format} import of {label}", as_of_from=as_of_from)
     target = output or user_dir() / f"{target_name}.toml"
+    if source != "-" and not source.startswith(SAMPLE) and _same_file(Path(source), target):
+        raise UsageError(f"--output: {target} is the response being imported; write the preset to another file")
     rendered = dumps(document)
     # validated before anything is written: a bad import never replaces a good file
     try:
