@@ -20,7 +20,7 @@ https://www.binance.com/en/support/faq/b3c689c1f50a44cabb3a84e663b81d93
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_FLOOR, Context, Decimal, localcontext
 from typing import Literal
@@ -233,7 +233,7 @@ class Calculator:
         backing: Decimal,
         lines: Sequence[_Maintenance],
         ranged: bool,
-        valid: str = "",
+        valid: Callable[[], str] | None = None,
     ) -> tuple[Decimal | None, _Maintenance]:
         """The liquidation price: the first price, moving against the position, where equity
         reaches maintenance margin.
@@ -246,7 +246,7 @@ class Calculator:
         Beyond the last tier: a complete table's last tier holds every larger notional (the
         entry is inside the table, so the venue holds the position and shows its price; see
         :meth:`extends_last_tier`); a table known only in part cannot say which tier follows,
-        and the position is refused (``valid`` says what would be inside it).
+        and the position is refused (``valid()`` says what would be inside it).
         """
         s = side_sign(side)
         extend = self.extends_last_tier(ranged)
@@ -266,7 +266,8 @@ class Calculator:
                 if not extend:
                     beyond = root
                     if s > 0:
-                        raise beyond_last_tier(self.symbol, root * size, "notional at the liquidation price", valid)
+                        raise beyond_last_tier(self.symbol, root * size, "notional at the liquidation price",
+                                               valid() if valid else "")
                     continue
                 high = None
             if s > 0:
@@ -286,7 +287,7 @@ class Calculator:
         if best is None:
             if s < 0:
                 at = size * (beyond if beyond is not None else entry)
-                raise beyond_last_tier(self.symbol, at, "notional at the liquidation price", valid)
+                raise beyond_last_tier(self.symbol, at, "notional at the liquidation price", valid() if valid else "")
             return None, lines[0]
         return best
 
@@ -497,7 +498,7 @@ class Calculator:
         lines = [self.maintenance(t, q, entry, close_fee) for t in tiers]
         try:
             liquidation, line = self.solve_liquidation(side, q, entry, backing, lines, ranged,
-                                                       self.liquidation_valid(spec))
+                                                       lambda: self.liquidation_valid(spec))
         except TierError as error:
             raise InputError(self.backing_option(spec), error.message) from None
         cap = line.tier.cap
