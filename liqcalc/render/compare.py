@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from liqcalc.core.model import Party, SymbolSpec, Venue, Waterfall
+from liqcalc.core.model import SymbolSpec, Venue, Waterfall
 from liqcalc.core.position import PositionResult
 from liqcalc.presets.loader import Preset
 from liqcalc.render import OutputFormat
@@ -28,12 +28,12 @@ RANKING_SHORT = {
 
 # The payers a shortfall can have, in the order the columns show them (issue 7, §4: the fund,
 # ADL counterparties, the clearing member, the guaranty fund; the trader under recourse).
-PAYERS: tuple[Party, ...] = ("trader", "insurance_fund", "backstop_vault", "adl_counterparties", "socialized_loss",
-                             "clearing_member", "guaranty_fund")
+PAYERS: tuple[str, ...] = ("trader", "insurance_fund", "backstop_vault", "adl_counterparties", "socialized_loss",
+                            "clearing_member", "guaranty_fund", "venue")
 PAYER_HEADERS = {
     "trader": "trader", "insurance_fund": "insurance fund", "backstop_vault": "backstop vault",
     "adl_counterparties": "ADL", "socialized_loss": "socialized loss", "clearing_member": "clearing member",
-    "guaranty_fund": "guaranty fund",
+    "guaranty_fund": "guaranty fund", "venue": "the venue",
 }
 
 
@@ -66,8 +66,8 @@ def paid_by(venue: Venue, waterfall: Waterfall | None) -> dict[str, Decimal]:
     nothing); the amounts add up to the shortfall."""
     paid: dict[str, Decimal] = dict.fromkeys(venue.shortfall.waterfall, Decimal(0))
     for flow in waterfall.flows if waterfall is not None else ():
-        if flow.target == "deficit":
-            paid[flow.source] += flow.amount
+        if flow.target == "deficit":  # the preset's unabsorbed_by may be a payer outside its waterfall
+            paid[flow.source] = paid.get(flow.source, Decimal(0)) + flow.amount
     return paid
 
 
@@ -192,8 +192,9 @@ def _print_fill(out: Any, request: Any, rows: list[VenueRow]) -> None:
     from liqcalc.render.console import Column, fit
 
     taken = [r for r in rows if _ok(r) and r.preset is not None]
-    payers = [p for p in PAYERS if any(r.preset is not None and p in r.preset.venue.shortfall.waterfall for r in taken)]
     fills = {r.name: main_waterfall(r.result) for r in taken if r.result is not None}
+    paying = {p for r in taken if r.preset is not None for p in paid_by(r.preset.venue, fills.get(r.name))}
+    payers = [p for p in PAYERS if p in paying]
     with_surplus = any(w is not None and w.surplus > 0 for w in fills.values())
     columns = [Column("venue", "left", wrap=True), *([Column("surplus")] if with_surplus else []), Column("shortfall"),
                *(Column(PAYER_HEADERS[p]) for p in payers), Column("ADL at")]

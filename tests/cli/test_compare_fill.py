@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -161,3 +162,25 @@ def test_compare_insurance_fund_on_a_venue_whose_fund_pays_everything(tmp_path: 
     assert only["warnings"] == ["the insurance fund is this venue's last payer and pays whatever is left: "
                                 "--insurance-fund does not apply"]
     assert rows["binance"]["paid_by"] == {"insurance_fund": 10, "adl_counterparties": 3990}
+
+
+def test_compare_fill_with_a_bearer_outside_the_waterfall_gets_its_own_column(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A user preset closing ADL at the mark whose [adl] unabsorbed_by is not among its shortfall
+    payers (seen: "internal error: KeyError: 'venue'"): the venue's share has a column and JSON key."""
+    from liqcalc.presets.loader import builtin_dir
+
+    text = (builtin_dir() / "hyperliquid.toml").read_text(encoding="utf-8")
+    text = text.replace('name = "hyperliquid"', 'name = "hlvenue"').replace('unabsorbed_by = "backstop_vault"',
+                                                                          'unabsorbed_by = "venue"')
+    assert 'unabsorbed_by = "venue"' in text
+    monkeypatch.setenv("LIQCALC_PRESETS_DIR", str(tmp_path))
+    (tmp_path / "hlvenue.toml").write_text(text, encoding="utf-8")
+    args = [*TRADE, "--size", "1", "--leverage", "10", "--presets", "hlvenue", "--fill", "50000",
+            "--insurance-fund", "1000"]
+    table = CliRunner().invoke(app, args)
+    assert table.exit_code == 0, table.output
+    assert "the venue" in table.stdout
+    result = CliRunner().invoke(app, [*args, "--json"])
+    paid = json.loads(result.stdout, parse_float=Decimal)["results"][0]["paid_by"]
+    assert paid["backstop_vault"] == 1000 and paid["venue"] > 0 and paid["adl_counterparties"] == 0
