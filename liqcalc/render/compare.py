@@ -221,7 +221,8 @@ def _print_fill(out: Any, request: Any, rows: list[VenueRow]) -> None:
         out.print(table)
     for line in words:
         out.print("• " + line)
-    cap = f"; each fund pays at most {money(fund)}" if fund is not None else "; each fund pays all it is asked"
+    cap = (f"; each fund pays at most {money(fund)}, and bears more only where its preset leaves ADL's deficit "
+           "with it ([adl] unabsorbed_by)" if fund is not None else "; each fund pays all it is asked")
     out.print(f"Amounts in each venue's quote{cap}; payers pay in the order of the venue's waterfall, and add up to "
               "the shortfall. ADL at: the price ADL closes the winners at (the bankruptcy price, or the fill standing "
               "for the mark).")

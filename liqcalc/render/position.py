@@ -369,7 +369,11 @@ def waterfall_words(w: Waterfall, venue: Venue, quote: str, result: PositionResu
         text += ((", then " if parts else "") + f"ADL closes winners on the other side at the mark price, "
                  f"{price(w.adl_price)}: closed at the mark, the winners give up nothing against it, so the remaining "
                  f"{money(w.unabsorbed)} {quote} stays with {PARTY_WORDS.get(w.unabsorbed_by, w.unabsorbed_by)} "
-                 "(the preset's \\[adl] unabsorbed_by).")
+                 "(the preset's \\[adl] unabsorbed_by)")
+        if any(f.source == w.unabsorbed_by and f.what != "unabsorbed" for f in w.flows):
+            # the same party --insurance-fund capped: it bears this beyond what it held
+            text += f", beyond what it held: it ends {money(w.unabsorbed)} {quote} below zero"
+        text += "."
     else:
         text += "."
         if w.adl_price is not None:

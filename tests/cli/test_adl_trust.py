@@ -92,7 +92,7 @@ def test_every_sweep_row_conserves_money(sol_book: str) -> None:
 
 
 @pytest.mark.parametrize(("preset", "symbol", "rule", "bearer"), [
-    ("okx", "BTC-USDT-SWAP", "mark", "insurance_fund"), ("hyperliquid", "BTC", "mark", "backstop_vault"),
+    ("okx", "BTC-USDT-SWAP", "bankruptcy", "venue"), ("hyperliquid", "BTC", "mark", "backstop_vault"),
     ("bybit", "BTCUSDT", "bankruptcy", "venue"), ("dydx", "BTC-USD", "bankruptcy", "venue")])
 def test_adl_covered_follows_the_price_rule(preset: str, symbol: str, rule: str, bearer: str) -> None:
     data = json.loads(run("adl-risk", "--preset", preset, "--symbol", symbol, "--mark", "60000", "--book", BOOK,

@@ -32,12 +32,13 @@ def test_compare_fill_says_what_the_fund_and_adl_pay_on_each_venue() -> None:
     assert isinstance(inputs, dict) and inputs["fill"] == 52000 and inputs["insurance_fund"] == 5000
     # bankruptcy 54,000 at 10x, filled at 52,000: 10 x 2,000 = 20,000 missing (Bybit's IM carries its close fee)
     assert rows["binance"]["paid_by"] == {"insurance_fund": 5000, "adl_counterparties": 15000}
-    # ADL at the mark (Hyperliquid, OKX): the winners give up nothing against it, and what the fund's
+    # ADL at the mark (Hyperliquid): the winners give up nothing against it, and what the fund's
     # 5,000 leaves stays with [adl] unabsorbed_by, as adl-risk attributes it (waterfall.unabsorbed)
     assert rows["hyperliquid"]["paid_by"] == {"backstop_vault": 20000, "adl_counterparties": 0}
-    assert rows["okx"]["paid_by"] == {"insurance_fund": 20000, "adl_counterparties": 0}
-    assert rows["okx"]["waterfall"]["unabsorbed"] == 15000  # type: ignore[index]
-    assert rows["okx"]["waterfall"]["unabsorbed_by"] == "insurance_fund"  # type: ignore[index]
+    assert rows["hyperliquid"]["waterfall"]["unabsorbed"] == 15000  # type: ignore[index]
+    assert rows["hyperliquid"]["waterfall"]["unabsorbed_by"] == "backstop_vault"  # type: ignore[index]
+    # OKX deleverages at the bankruptcy price once its fund is depleted (its ADL page): the winners pay
+    assert rows["okx"]["paid_by"] == {"insurance_fund": 5000, "adl_counterparties": 15000}
     for name, row in rows.items():
         if name and row["ok"]:
             waterfall = row["waterfall"]
@@ -45,7 +46,7 @@ def test_compare_fill_says_what_the_fund_and_adl_pay_on_each_venue() -> None:
             assert waterfall["label"] == "fill" and waterfall["fill_price"] == 52000
             assert sum(row["paid_by"].values()) == waterfall["shortfall"], name  # money is conserved
     assert rows["binance"]["waterfall"]["adl_price"] == 54000  # type: ignore[index]  # bankruptcy price
-    assert rows["okx"]["waterfall"]["adl_price"] == 52000  # type: ignore[index]  # the mark: the fill stands for it
+    assert rows["hyperliquid"]["waterfall"]["adl_price"] == 52000  # type: ignore[index]  # the mark: the fill stands for it
 
 
 def test_compare_fill_on_the_clearing_model_shows_recourse_and_no_fund() -> None:
@@ -120,7 +121,7 @@ def test_compare_ranking_and_adl_price_are_two_columns() -> None:
     header = rules[:rules.index("┡")]
     assert "ADL queue" in header and "ADL price" in header
     okx = [line for line in text.splitlines() if line.startswith("│ okx") and "PnL% x eff." in line]
-    assert okx and okx[0].rstrip(" │").endswith("mark")
+    assert okx and okx[0].rstrip(" │").endswith("bankruptcy")
 
 
 @settings(deadline=None, max_examples=40)

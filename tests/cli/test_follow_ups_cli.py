@@ -169,7 +169,7 @@ def adl_event(preset: str) -> dict[str, Any]:
     return dict(json.loads(result.stdout, parse_float=Decimal)["event"])
 
 
-@pytest.mark.parametrize(("preset", "bearer"), [("okx", "insurance_fund"), ("hyperliquid", "backstop_vault")])
+@pytest.mark.parametrize(("preset", "bearer"), [("hyperliquid", "backstop_vault")])
 def test_position_fill_on_a_mark_venue_books_the_remainder_to_unabsorbed_by_as_adl_risk(preset: str, bearer: str) -> None:
     w = position_fill(preset)["waterfall"]
     fund = "insurance_fund" if preset == "okx" else "backstop_vault"
@@ -189,10 +189,11 @@ def test_position_fill_on_a_bankruptcy_price_venue_keeps_adl_counterparties_as_a
 
 
 def test_position_fill_on_a_mark_venue_says_why_in_words() -> None:
-    result = run("position", "--preset", "okx", *TRADE, "--fill", "56500", "--insurance-fund", "200")
+    result = run("position", "--preset", "hyperliquid", *TRADE, "--fill", "56500", "--insurance-fund", "200")
     assert result.exit_code == 0, result.output
     text = " ".join(result.stdout.split())
-    assert ("the insurance fund pays 200.00 USDT, then ADL closes winners on the other side at the mark price, "
-            "56,500.00: closed at the mark, the winners give up nothing against it, so the remaining 300.00 USDT stays "
-            "with the insurance fund (the preset's [adl] unabsorbed_by).") in text
+    assert ("the backstop (liquidator) vault pays 200.00 USDC, then ADL closes winners on the other side at the mark "
+            "price, 56,500.00: closed at the mark, the winners give up nothing against it, so the remaining 300.00 USDC "
+            "stays with the backstop (liquidator) vault (the preset's [adl] unabsorbed_by), beyond what it held: it "
+            "ends 300.00 USDC below zero.") in text
     assert "(ADL at the mark)" in text  # the flow's tag in the table (its cell may wrap)

@@ -142,7 +142,7 @@ def test_cascade_shock_beyond_a_complete_table_warns() -> None:
     specs = [("w1", PositionSpec(side="long", size=D(8), entry=D(60000), mark=D(60000), leverage=D(10))),
              ("l1", PositionSpec(side="short", size=D(1), entry=D(60000), mark=D(60000), leverage=D(10)))]
     shock = adl.cascade(venue(), COMPLETE, specs, shock=D(50), slippage_bps=D(0), insurance_fund=None,
-                        ranking="pnl_x_leverage", low=1, high=5)
+                        ranking="hyperliquid", low=1, high=5)
     assert len(shock.warnings) == 1 and "notional at the mark price" in shock.warnings[0]
 
 
@@ -219,10 +219,10 @@ def test_every_preset_waterfall_adds_up_and_follows_its_adl_price_rule(
 
 
 def test_cascade_on_a_mark_venue_still_hands_what_the_fund_leaves_to_adl() -> None:
-    """The waterfall books the remainder to unabsorbed_by on OKX, but ADL still closes it: the
-    cascade reads what is left to ADL from the waterfall's split, not from its flows' payers."""
-    preset = load("okx")
-    sym = preset.symbol("BTC-USDT-SWAP")
+    """The waterfall books the remainder to unabsorbed_by on Hyperliquid, but ADL still closes it:
+    the cascade reads what is left to ADL from the waterfall's split, not from its flows' payers."""
+    preset = load("hyperliquid")
+    sym = preset.symbol("BTC")
     specs = [("l1", PositionSpec(side="long", size=D(5), entry=D(60000), mark=D(60000), leverage=D(20))),
              ("s1", PositionSpec(side="short", size=D(10), entry=D(60000), mark=D(60000), leverage=D(5)))]
     shock = adl.cascade(preset.venue, sym, specs, shock=D(-10), slippage_bps=D(50), insurance_fund=D(100),
@@ -230,5 +230,5 @@ def test_cascade_on_a_mark_venue_still_hands_what_the_fund_leaves_to_adl() -> No
     (x,) = shock.liquidations
     assert x.fund_paid == D(100) and x.adl_deficit == x.shortfall - D(100) and x.adl_size > 0
     a = shock.attribution
-    assert a.fund_paid == D(100) and a.adl_covered == 0 and a.unabsorbed > 0 and a.unabsorbed_by == "insurance_fund"
+    assert a.fund_paid == D(100) and a.adl_covered == 0 and a.unabsorbed > 0 and a.unabsorbed_by == "backstop_vault"
     assert abs(a.shortfall - (a.fund_paid + a.adl_covered + a.unabsorbed)) < D("1e-8")  # the identity, to 1e-8
