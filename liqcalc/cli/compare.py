@@ -139,3 +139,5 @@ def run_compare(options: dict[str, Any], names: str | None, no_stale_warning: bo
         for remark, where in venues.items():
             sys.stderr.write(f"liqcalc: warning: {remark} ({', '.join(where)})\n")
     render_compare(request, rows, warnings, output)
+    if rows and all(row.result is None for row in rows):  # the table or JSON above says why, per venue
+        raise LiqcalcError(f"none of the {len(rows)} venues compared can take this trade (the first: {rows[0].error})")

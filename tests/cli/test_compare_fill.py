@@ -185,3 +185,16 @@ def test_compare_fill_with_a_bearer_outside_the_waterfall_gets_its_own_column(
     result = CliRunner().invoke(app, [*args, "--json"])
     paid = json.loads(result.stdout, parse_float=Decimal)["results"][0]["paid_by"]
     assert paid["backstop_vault"] == 1000 and paid["venue"] > 0 and paid["adl_counterparties"] == 0
+
+
+def test_compare_where_no_venue_can_take_the_trade_exits_1_after_the_rows() -> None:
+    """Seen: `compare --symbol NOPE` printed a table of dashes and exited 0 (new-user trial)."""
+    args = ["compare", "--symbol", "NOPE", "--side", "long", "--entry", "60000", "--size", "1", "--leverage", "10",
+            "--no-stale-warning"]
+    for extra in ([], ["--json"]):
+        result = CliRunner().invoke(app, [*args, *extra])
+        assert result.exit_code == 1
+        assert result.stderr.count("\n") == 1
+        assert result.stderr.startswith("liqcalc: error: none of the 7 venues compared can take this trade (the first: "
+                                        "--symbol: NOPE is not a symbol of the binance preset")
+    assert all(r["ok"] is False for r in json.loads(result.stdout)["results"])  # the rows still say why, per venue
