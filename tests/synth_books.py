@@ -3,7 +3,7 @@
 ``python tests/synth_books.py solusdt OUT.csv`` writes the SOLUSDT book of issue 7 §1: 4,000
 positions, 87% longs, around a mark of 200 USDT, leverage 5-25 (tiers 1-3 of Binance's SOLUSDT
 table), a tenth of them cross-margined. ``python tests/synth_books.py btcusdt OUT.csv`` writes
-a BTCUSDT book of 2,500 positions around a mark of 60,000 USDT, sizes up to 50 BTC at 1-50x
+a BTCUSDT book of 3,000 positions around a mark of 60,000 USDT, sizes up to 50 BTC at 1-50x
 (the book of the adl-risk width findings: its sums run to billions). The numbers are made up;
 only their shape matters.
 """
@@ -37,16 +37,18 @@ def solusdt_rows(count: int = 4000, seed: int = SOL_SEED, long_share: float = 0.
     return rows
 
 
-def btcusdt_rows(count: int = 2500, seed: int = BTC_SEED) -> list[list[str]]:
-    """Rows (header first) of a BTCUSDT book: half long, sizes 0.001 to 50 BTC, entries within
-    10% of 60,000, leverage 1-50x (within Binance's BTCUSDT tiers for 50 BTC), a tenth cross."""
+def btcusdt_rows(count: int = 3000, seed: int = BTC_SEED, max_size: float = 50, max_leverage: int = 50,
+                 long_share: float = 0.5) -> list[list[str]]:
+    """Rows (header first) of a BTCUSDT book: ``long_share`` long, sizes 0.001 to ``max_size``
+    BTC, entries within 10% of 60,000, leverage 1 to ``max_leverage`` (50x: within Binance's
+    BTCUSDT tiers for 50 BTC; Hyperliquid's BTC allows 40x, OKX's known tier 10 BTC), a tenth cross."""
     rng = random.Random(seed)
     rows = [["id", "side", "size", "entry", "leverage", "wallet"]]
     for n in range(count):
-        side = "long" if rng.random() < 0.5 else "short"
-        size = round(rng.uniform(0.001, 50), 3)
+        side = "long" if rng.random() < long_share else "short"
+        size = round(rng.uniform(0.001, max_size), 3)
         entry = round(BTC_MARK * rng.uniform(0.9, 1.1), 1)
-        leverage = rng.randint(1, 50)
+        leverage = rng.randint(1, max_leverage)
         if n % 10 == 0:
             rows.append([f"b{n}", side, str(size), str(entry), "", f"{size * entry / leverage:.2f}"])
         else:

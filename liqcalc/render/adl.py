@@ -132,18 +132,20 @@ def accounting(*, fund_start: Decimal | None, fund_surplus_in: Decimal, fund_pai
     """The shortfall's attribution as shown: each part to 8 decimals, the fund's payment
     within what it had, and ``shortfall`` their sum, so the identity holds as printed.
 
-    ``fund_overdrawn`` is the part of ``unabsorbed`` that falls on the very fund
-    ``--insurance-fund`` caps (``fund_party``), when the preset's ``[adl] unabsorbed_by`` names
-    it (OKX's insurance fund, Hyperliquid's backstop vault): the fund pays ``fund_paid``, within
-    what it held, and then bears this beyond it, going below zero by the venue's rule. 0 when
-    the bearer is another party or no cap was given."""
+    ``fund_overdrawn`` is how far below zero the very fund ``--insurance-fund`` caps
+    (``fund_party``) ends when the preset's ``[adl] unabsorbed_by`` names it too (OKX's insurance
+    fund, Hyperliquid's backstop vault): it pays ``fund_paid``, within what it held, and then
+    bears ``unabsorbed`` by the venue's rule, out of ``fund_left`` first and beyond it for the
+    rest. 0 when another party bears the unabsorbed, or no cap was given."""
     start, surplus_in, left = r8(fund_start), r8(fund_surplus_in) or ZERO, r8(fund_left)
     # no part is below zero: a float residue of -1e-8 is a payment of nothing
     paid, covered, rest = (max(ZERO, r8(v) or ZERO) for v in (fund_paid, adl_covered, unabsorbed))
     left = None if left is None else max(ZERO, left)
     if start is not None:
         paid = min(paid, start + surplus_in)
-    overdrawn = rest if start is not None and fund_party is not None and unabsorbed_by == fund_party else ZERO
+    overdrawn = ZERO
+    if start is not None and fund_party is not None and unabsorbed_by == fund_party:
+        overdrawn = max(ZERO, rest - (left or ZERO))
     return {
         "shortfall": paid + covered + rest, "fund_start": start, "fund_surplus_in": surplus_in, "fund_paid": paid,
         "fund_left": left, "adl_covered": covered, "unabsorbed": rest, "unabsorbed_by": unabsorbed_by,
@@ -777,10 +779,13 @@ def overdrawn_words(report: AdlReport) -> list[str]:
     if e.fund_start is None:  # an event without --insurance-fund: the fund pays nothing up front
         return [f"{payer[0].upper()}{payer[1:]} pays nothing of the shortfall up front (no --insurance-fund given), yet "
                 f"{why}: {money(e.unabsorbed)} {q}. {_not_modelled(report, payer)}"]
+    if e.fund_overdrawn <= 0:  # what it has left covers it
+        return []
     held = e.fund_start + e.fund_surplus_in
-    return [f"So {payer} goes {money(e.fund_overdrawn)} {q} beyond the {money(held)} {q} it held (--insurance-fund"
-            + (" and this move's surpluses" if e.fund_surplus_in > 0 else "")
-            + f"), ending at -{money(e.fund_overdrawn)} {q}: {why}. {_not_modelled(report, payer)}"]
+    took = " and this move's surpluses" if e.fund_surplus_in > 0 else ""
+    return [f"So {payer} also bears the {money(e.unabsorbed)} {q} unabsorbed, more than the {money(e.fund_left)} {q} it "
+            f"has left of the {money(held)} {q} it held (--insurance-fund{took}): it ends at -{money(e.fund_overdrawn)} {q}; "
+            f"{why}. {_not_modelled(report, payer)}"]
 
 
 def sweep_overdrawn_words(report: AdlReport) -> list[str]:
@@ -1003,7 +1008,7 @@ def render_table(report: AdlReport, preset: Any) -> None:
         columns = [Column("rank"), Column("id", "left"), Column("size"), Column("entry"), Column("score"), Column("pctl"),
                    Column("ind."), Column("ADL queue"), Column("ADL pro-rata"), Column("ADL price"), Column("profit taken")]
         rows: list[tuple[Cells, str | None]] = []
-        gap: Cells = ["…"] + [""] * (len(columns) - 1)
+        gap: Cells = ["⋮"] + [""] * (len(columns) - 1)  # rows left out (never "…", the mark of a cut figure)
         shown = list(range(min(report.inputs.top or TABLE_ROWS, len(report.queue))))
         if report.you_index is not None and report.you_index not in shown:
             shown.append(report.you_index)
