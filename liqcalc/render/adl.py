@@ -760,9 +760,10 @@ def _bears_why(report: AdlReport, mark_deficit: bool, cannot_absorb: bool, side:
             f"{report.fund_party}) it bears " + " and ".join(reasons))
 
 
-def _not_modelled(report: AdlReport, payer: str) -> str:
+def _not_modelled(report: AdlReport, payer: str, capped: bool = True) -> str:
     notes = " ".join(note.removeprefix(ADL_NOTE).strip() for note in report.adl_notes)
-    text = f"Not modelled: what {report.venue_name} does once {payer} runs out (liqcalc lets it go below zero)"
+    how = "liqcalc lets it go below zero" if capped else "its balance is not known here: --insurance-fund gives it"
+    text = f"Not modelled: what {report.venue_name} does once {payer} runs out ({how})"
     return text + (f"; the preset's note: {notes}" if notes else ".")
 
 
@@ -778,7 +779,7 @@ def overdrawn_words(report: AdlReport) -> list[str]:
                      e.handed_size > e.deleveraged_size, report.queue_side)
     if e.fund_start is None:  # an event without --insurance-fund: the fund pays nothing up front
         return [f"{payer[0].upper()}{payer[1:]} pays nothing of the shortfall up front (no --insurance-fund given), yet "
-                f"{why}: {money(e.unabsorbed)} {q}. {_not_modelled(report, payer)}"]
+                f"{why}: {money(e.unabsorbed)} {q}. {_not_modelled(report, payer, capped=False)}"]
     if e.fund_overdrawn <= 0:  # what it has left covers it
         return []
     held = e.fund_start + e.fund_surplus_in

@@ -266,3 +266,24 @@ def test_sizes_in_the_text_are_grouped(big_book: str, monkeypatch: pytest.Monkey
         whole, decimals = number.split(".")
         assert "," in whole or len(whole) <= 3, number
         assert len(decimals) <= 8, number
+
+
+def test_uncapped_event_fund_that_bears_the_unabsorbed_says_so() -> None:
+    args = ["adl-risk", "--preset", "okx", "--symbol", "BTC", "--side", "long", "--entry", "60000", "--size", "1",
+            "--leverage", "20", "--mark", "63000", "--liquidated-size", "2", "--bankruptcy-price", "62000"]
+    event = json.loads(run(*args, "--json").stdout)["event"]
+    assert event["fund_start"] is None and event["unabsorbed"] == 2000 and event["fund_overdrawn"] == 0
+    text = " ".join(run(*args).stdout.split())
+    assert ("The insurance fund pays nothing of the shortfall up front (no --insurance-fund given), yet by okx's rule "
+            "([adl] price = mark, unabsorbed_by = insurance_fund) it bears the deficit of what ADL closes at the mark "
+            "(the deleveraged longs give up nothing against it): 2,000.00 USDT.") in text
+    assert "its balance is not known here: --insurance-fund gives it" in text
+
+
+@pytest.mark.parametrize("width", range(60, 121, 6))
+def test_sample_sweep_with_a_hedge_fits_every_width(width: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", str(width))
+    text = run("adl-risk", "--preset", "binance", "--symbol", "BTCUSDT", "--side", "long", "--entry", "60000", "--size",
+               "1", "--leverage", "20", "--mark", "66000", "--book", "sample:btcusdt", "--shock", "2:10:2",
+               "--insurance-fund", "20000", "--hedge-size", "0.3").stdout
+    check_screen(text, width)
