@@ -33,7 +33,6 @@ from liqcalc.cli.options import (
     SideOpt,
     SizeOpt,
     SymbolOpt,
-    WalletOpt,
 )
 from liqcalc.cli.request import UsageInputError, build, option_name
 from liqcalc.core.errors import InputError, LeverageError, LiqcalcError, TierError, UsageError
@@ -52,6 +51,11 @@ EXAMPLE = ("liqcalc adl-risk --preset binance --symbol BTCUSDT --side long --ent
 SAMPLE = "sample:"
 """``--book sample:NAME`` reads a book shipped inside the package (``liqcalc/samples/NAME.csv``),
 so the example in ``--help`` runs as written from any folder."""
+
+WalletOpt = Annotated[
+    str | None, typer.Option("--wallet", metavar="AMOUNT", help="Your cross wallet balance (with --mode cross).")
+]
+"""adl-risk's own --wallet: it takes one position and has no --account."""
 
 RANKINGS: tuple[str, ...] = ("pnl_x_leverage", "binance_leverage_pnl", "hyperliquid", "bitget", "random_start")
 COLUMNS = ("id", "side", "size", "entry", "margin", "leverage", "wallet", "mark")
@@ -670,7 +674,7 @@ def event_report(ctx: Context, inputs: Any, event_side: Side | None, size: Decim
         shown = accounting(fund_start=split.fund_start, fund_surplus_in=split.fund_surplus_in, fund_paid=split.fund_paid,
                            fund_left=split.fund_left, adl_covered=split.adl_covered, unabsorbed=split.unabsorbed,
                            unabsorbed_by=split.unabsorbed_by, deleveraged_size=split.deleveraged_size,
-                           deleveraged_notional=split.deleveraged_notional)
+                           deleveraged_notional=split.deleveraged_notional, fund_party=venue.fund_party)
         event = EventInfo(kind="liquidation", liquidated_side=event_side, liquidated_size=size, bankruptcy_price=price,
                           adl_price=adl_price, deficit=shown["adl_covered"] + shown["unabsorbed"], shock=None, mark_after=None,
                           liquidated_count=1, liquidated_notional=r8(size * price) or ZERO, handed_size=r8(adl_size) or ZERO,

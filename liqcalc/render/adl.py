@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from liqcalc.core.adl import Queue, pnl_x_leverage
 from liqcalc.core.model import Side, side_sign
 from liqcalc.core.numbers import ZERO
+from liqcalc.render.console import Column
 from liqcalc.render.numbers import FLOAT_DIGITS, dumps, money, percent, price, quantity
 from liqcalc.render.position import PARTY_WORDS, SCHEMA_VERSION, PresetInfo
 
@@ -87,6 +88,8 @@ class EventInfo:
     adl_covered: Decimal
     unabsorbed: Decimal
     unabsorbed_by: str | None
+    fund_overdrawn: Decimal
+    """The part of ``unabsorbed`` the capped fund itself bears beyond what it held (:func:`accounting`)."""
     handed_size: Decimal
     """The liquidated size handed to ADL (what the fund left unpaid, as a share of the orders);
     ``deleveraged_size`` of it was closed, the rest is what the other side cannot absorb."""
@@ -125,25 +128,40 @@ def r8(value: Decimal | None) -> Decimal | None:
 
 def accounting(*, fund_start: Decimal | None, fund_surplus_in: Decimal, fund_paid: Decimal, fund_left: Decimal | None,
                adl_covered: Decimal, unabsorbed: Decimal, unabsorbed_by: str | None, deleveraged_size: Decimal,
-               deleveraged_notional: Decimal) -> dict[str, Any]:
+               deleveraged_notional: Decimal, fund_party: str | None = None) -> dict[str, Any]:
     """The shortfall's attribution as shown: each part to 8 decimals, the fund's payment
-    within what it had, and ``shortfall`` their sum, so the identity holds as printed."""
+    within what it had, and ``shortfall`` their sum, so the identity holds as printed.
+
+    ``fund_overdrawn`` is how far below zero the very fund ``--insurance-fund`` caps
+    (``fund_party``) ends when the preset's ``[adl] unabsorbed_by`` names it too (OKX's insurance
+    fund, Hyperliquid's backstop vault): it pays ``fund_paid``, within what it held, and then
+    bears ``unabsorbed`` by the venue's rule, out of ``fund_left`` first and beyond it for the
+    rest. 0 when another party bears the unabsorbed, or no cap was given."""
     start, surplus_in, left = r8(fund_start), r8(fund_surplus_in) or ZERO, r8(fund_left)
     # no part is below zero: a float residue of -1e-8 is a payment of nothing
     paid, covered, rest = (max(ZERO, r8(v) or ZERO) for v in (fund_paid, adl_covered, unabsorbed))
     left = None if left is None else max(ZERO, left)
     if start is not None:
         paid = min(paid, start + surplus_in)
+    overdrawn = ZERO
+    if start is not None and fund_party is not None and unabsorbed_by == fund_party:
+        overdrawn = max(ZERO, rest - (left or ZERO))
     return {
         "shortfall": paid + covered + rest, "fund_start": start, "fund_surplus_in": surplus_in, "fund_paid": paid,
         "fund_left": left, "adl_covered": covered, "unabsorbed": rest, "unabsorbed_by": unabsorbed_by,
+        "fund_overdrawn": overdrawn,
         "deleveraged_size": r8(deleveraged_size) or ZERO, "deleveraged_notional": r8(deleveraged_notional) or ZERO,
     }
 
 
 def qty(value: Decimal) -> str:
-    """A base quantity for people: at most 6 decimals, no trailing zeros."""
-    return quantity(value.quantize(Decimal("0.000001"), context=WIDE) if value.adjusted() > -7 else value)
+    """A base quantity for people: :func:`quantity`'s at most 8 decimals without trailing
+    zeros (the presets carry no lot step of the symbol), grouped by thousands
+    (``27,664.921449``, ``9,999,999,999,999,999,999,999,987.232``)."""
+    text = quantity(value)
+    if not value.is_finite() or text.startswith(("<", ">")):
+        return text
+    return f"{Decimal(text):,f}"
 
 
 def _d(value: Any) -> Decimal | None:
@@ -186,6 +204,9 @@ class AdlReport:
     """The fund ``--insurance-fund`` caps (Hyperliquid: the backstop vault)."""
     you_index: int | None = None
     """Your row's index in the queue (None: not in it)."""
+    adl_notes: tuple[str, ...] = ()
+    """The preset's notes on its ADL price rule (what it does not model), quoted when the capped
+    fund is charged beyond what it held."""
 
     # -- the Decimal path ---------------------------------------------------------------
 
@@ -232,7 +253,7 @@ class AdlReport:
             inputs=inputs, warnings=ctx.warnings, queue_side=queue.side, ranking=queue.ranking,
             queue=Rows(len(rows), make), excluded=len(queue.excluded), start=queue.start, you=None, event=event,
             policies=policies, indicator_range=_indicator_range(ctx), has_book=has_book, adl_price_rule=venue.adl.price,
-            fund_party=venue.fund_party,
+            fund_party=venue.fund_party, adl_notes=adl_notes(venue),
         )
         if queue.excluded:
             ctx.warnings.append(_excluded_words(len(queue.excluded), queue.side))
@@ -328,7 +349,7 @@ class AdlReport:
             }
         liquidated_side = "long" if step.liquidated_side > 0 else "short"
         closed_total = float(step.closed.sum())
-        shown = _shown(step.attribution, venue.adl.unabsorbed_by)
+        shown = _shown(step.attribution, venue.adl.unabsorbed_by, venue.fund_party)
         unpaid = shown["adl_covered"] + shown["unabsorbed"]  # the deficit, as its printed parts add up
         for name in policies:
             policies[name]["deficit"] = unpaid
@@ -347,6 +368,7 @@ class AdlReport:
             warnings=ctx.warnings, queue_side=queue_side, ranking=ctx.ranking, queue=Rows(int(step.queue.size), make),
             excluded=int(step.excluded.size), start=None, you=None, event=event, policies=policies,
             indicator_range=_indicator_range(ctx), has_book=True, adl_price_rule=venue.adl.price, fund_party=venue.fund_party,
+            adl_notes=adl_notes(venue),
         )
         if ctx.ranking in ("random_start", "none"):
             rows = np.flatnonzero(cols.side == (1 if queue_side == "long" else -1))
@@ -384,7 +406,7 @@ class AdlReport:
             report.you = summary
         if sweep is not None:
             report.sweep = _sweep_rows(sweep, ctx.mark, policy, report.you if you_index is not None else None,
-                                       inputs.hedge_size, venue.adl.unabsorbed_by)
+                                       inputs.hedge_size, venue.adl.unabsorbed_by, venue.fund_party)
             if you_index is not None:
                 reached = [r for r in report.sweep if r["you_adl_size"] > 0]
                 if reached:
@@ -395,7 +417,7 @@ class AdlReport:
         return report
 
 
-def _shown(totals: Any, unabsorbed_by: str | None, i: int | None = None) -> dict[str, Any]:
+def _shown(totals: Any, unabsorbed_by: str | None, fund_party: str | None, i: int | None = None) -> dict[str, Any]:
     """:func:`accounting` of the vectorized path's totals (one shock, or row ``i`` of a sweep)."""
     def get(key: str) -> Decimal | None:
         return _d(totals[key] if i is None else totals[key][i])
@@ -404,7 +426,17 @@ def _shown(totals: Any, unabsorbed_by: str | None, i: int | None = None) -> dict
                       fund_paid=get("fund_paid") or ZERO, fund_left=get("fund_left"), adl_covered=get("adl_covered") or ZERO,
                       unabsorbed=get("unabsorbed") or ZERO, unabsorbed_by=unabsorbed_by,
                       deleveraged_size=get("deleveraged_size") or ZERO,
-                      deleveraged_notional=get("deleveraged_notional") or ZERO)
+                      deleveraged_notional=get("deleveraged_notional") or ZERO, fund_party=fund_party)
+
+
+ADL_NOTE = "ADL price:"
+"""How a preset's note on its ADL price rule begins (OKX: the bankruptcy price when its fund is
+nearly depleted, which liqcalc does not model)."""
+
+
+def adl_notes(venue: Any) -> tuple[str, ...]:
+    """The preset's notes on its ADL price rule."""
+    return tuple(note for note in venue.notes if note.startswith(ADL_NOTE))
 
 
 def _indicator_range(ctx: Context) -> tuple[int, int] | None:
@@ -462,14 +494,14 @@ def roe(loss: Decimal | None, margin: Decimal | None) -> Decimal | None:
 
 
 def _sweep_rows(sweep: Sweep, mark: Decimal, policy: str, you: dict[str, Any] | None, hedge: Decimal | None,
-                unabsorbed_by: str | None) -> list[dict[str, Any]]:
+                unabsorbed_by: str | None, fund_party: str | None) -> list[dict[str, Any]]:
     """One row per shock: the shortfall's attribution (as the event's), and your outcome: the
     size closed, its price, the loss against the mark (and as a percent of your margin), and
     what is left of your position and of the hedge."""
     rows = []
     for i in range(sweep.shock.size):
         shock = _dz(sweep.shock[i])
-        shown = _shown(sweep.attribution, unabsorbed_by, i)
+        shown = _shown(sweep.attribution, unabsorbed_by, fund_party, i)
         row: dict[str, Any] = {
             "shock": shock,
             "mark": mark * (1 + shock / 100),
@@ -516,8 +548,17 @@ def _lights_band(report: AdlReport) -> None:
     from liqcalc.core.adl import lights_band
 
     low, high = report.indicator_range
-    start, stop = lights_band(report.inputs.lights, low, high)
+    lights = report.inputs.lights
+    start, stop = lights_band(lights, low, high)
     report.you["lights_band"] = {"from_percentile": start, "to_percentile": stop}
+    shown = report.you["indicator"]
+    if shown is not None and shown != lights:  # the book's band and the venue's disagree: say which one the figures use
+        warning = (f"--lights {lights}: {report.venue_name} shows you {lights} (between the {start:.0f}th and {stop:.0f}th "
+                   f"percentile of its queue), but this --book ranks you {shown} (percentile "
+                   f"{report.you['percentile']:.1f}%): the book is not the venue's whole queue; the rank, percentile, "
+                   "notional ahead and ADL size shown are the book's")
+        if warning not in report.warnings:
+            report.warnings.append(warning)
 
 
 def clean(value: Any, key: str = "") -> Any:
@@ -699,9 +740,67 @@ def shortfall_words(report: AdlReport) -> list[str]:
         covered = f"the deleveraged {side}s {money(e.adl_covered)} (closed at the bankruptcy price, not the mark)"
     else:
         covered = f"the deleveraged {side}s {money(e.adl_covered)} (closed at the mark, they give up nothing against it)"
+    beyond = ", beyond what it held" if e.fund_overdrawn > 0 else ""
     lines.append(f"Shortfall {money(e.shortfall)} {q} = {payer} {money(e.fund_paid)} + {covered} + "
-                 f"{bearer_words(e.unabsorbed_by)} {money(e.unabsorbed)} (unabsorbed).")
-    return lines
+                 f"{bearer_words(e.unabsorbed_by)} {money(e.unabsorbed)} (unabsorbed{beyond}).")
+    return lines + overdrawn_words(report)
+
+
+def _bears_why(report: AdlReport, mark_deficit: bool, cannot_absorb: bool, side: str | None = None) -> str:
+    """Why the preset's ``[adl] unabsorbed_by`` bears what it bears (the venue's rule); ``side``
+    is the deleveraged side (None: the other side, as in a sweep over both directions)."""
+    deleveraged = f"the deleveraged {side}s give up" if side else "the deleveraged side gives up"
+    holders = f"the {side}s" if side else "the other side"
+    reasons = []
+    if mark_deficit:
+        reasons.append(f"the deficit of what ADL closes at the mark ({deleveraged} nothing against it)")
+    if cannot_absorb:
+        reasons.append(f"{'any' if side is None else 'the'} liquidated size {holders} cannot absorb")
+    return (f"by {report.venue_name}'s rule ([adl] price = {report.adl_price_rule}, unabsorbed_by = "
+            f"{report.fund_party}) it bears " + " and ".join(reasons))
+
+
+def _not_modelled(report: AdlReport, payer: str, capped: bool = True) -> str:
+    notes = " ".join(note.removeprefix(ADL_NOTE).strip() for note in report.adl_notes)
+    how = "liqcalc lets it go below zero" if capped else "its balance is not known here: --insurance-fund gives it"
+    text = f"Not modelled: what {report.venue_name} does once {payer} runs out ({how})"
+    return text + (f"; the preset's note: {notes}" if notes else ".")
+
+
+def overdrawn_words(report: AdlReport) -> list[str]:
+    """When the capped fund is also the party the preset leaves the unabsorbed deficit with, say
+    that it goes beyond what it held, by which rule, and what is not modelled."""
+    e = report.event
+    if e is None or e.unabsorbed <= 0 or report.fund_party is None or e.unabsorbed_by != report.fund_party:
+        return []
+    q = report.quote
+    payer = PARTY_WORDS.get(report.fund_party, "the fund")
+    why = _bears_why(report, report.adl_price_rule == "mark" and e.deleveraged_size > 0,
+                     e.handed_size > e.deleveraged_size, report.queue_side)
+    if e.fund_start is None:  # an event without --insurance-fund: the fund pays nothing up front
+        return [f"{payer[0].upper()}{payer[1:]} pays nothing of the shortfall up front (no --insurance-fund given), yet "
+                f"{why}: {money(e.unabsorbed)} {q}. {_not_modelled(report, payer, capped=False)}"]
+    if e.fund_overdrawn <= 0:  # what it has left covers it
+        return []
+    held = e.fund_start + e.fund_surplus_in
+    took = " and this move's surpluses" if e.fund_surplus_in > 0 else ""
+    return [f"So {payer} also bears the {money(e.unabsorbed)} {q} unabsorbed, more than the {money(e.fund_left)} {q} it "
+            f"has left of the {money(held)} {q} it held (--insurance-fund{took}): it ends at -{money(e.fund_overdrawn)} {q}; "
+            f"{why}. {_not_modelled(report, payer)}"]
+
+
+def sweep_overdrawn_words(report: AdlReport) -> list[str]:
+    """The sweep's steps where the capped fund bears the unabsorbed beyond what it held."""
+    over = [row for row in report.sweep if row["fund_overdrawn"] > 0]
+    if not over or report.fund_party is None:
+        return []
+    payer = PARTY_WORDS.get(report.fund_party, "the fund")
+    worst = max(over, key=lambda row: row["fund_overdrawn"])
+    why = _bears_why(report, report.adl_price_rule == "mark", True)
+    return [f"In {len(over)} of {len(report.sweep)} steps the unabsorbed column is borne by {payer} beyond what it held "
+            f"(--insurance-fund {money(report.inputs.insurance_fund)} {report.quote}): up to "
+            f"{money(worst['fund_overdrawn'])} {report.quote} below zero, at {_pct(worst['shock'])}; {why}. "
+            f"{_not_modelled(report, payer)}"]
 
 
 def policy_words(report: AdlReport) -> list[str]:
@@ -799,33 +898,50 @@ def _pct(value: Decimal | None) -> str:
 Cells = list[str]
 
 
-def fitted(width: int, title: str, columns: Sequence[tuple[str, str]], rows: Sequence[tuple[Cells, str | None]],
-           drop: Sequence[str] = ()) -> Any:
-    """A rich table that fits ``width`` without cutting a figure: the columns named in ``drop``
-    go first, in that order, while the table is wider than the screen; what is still too wide
-    folds onto a second line (``overflow="fold"``), never "…"."""
-    from rich.table import Table
+def fitted(width: int, title: str | None, columns: Sequence[Column], rows: Sequence[tuple[Cells, str | None]],
+           drop: Sequence[str] = (), keep: int = 1) -> list[Any]:
+    """What to print for a table that fits ``width`` without cutting or folding a figure: its
+    title (a line of its own, wrapped as text), the table, and the columns it left out.
 
-    keep = list(range(len(columns)))
-
-    def need(indices: list[int]) -> int:
-        return 1 + sum(3 + max([len(columns[i][0])] + [len(cells[i]) for cells, _ in rows]) for i in indices)
-
-    for name in drop:
-        if need(keep) <= width:
-            break
-        keep = [i for i in keep if columns[i][0] != name]
-    from rich.console import Group
+    The columns named in ``drop`` go first, in that order, while the table is wider than the
+    screen even with its header words stacked; each one left out is named in a "Left out at N
+    columns" line. What is still too wide is split into parts one below the other by
+    :func:`liqcalc.render.console.fit`, each repeating the first ``keep`` columns (the row's
+    name), so every figure stays on one line at any width that holds one figure."""
+    from rich.markup import escape
     from rich.text import Text
 
-    # a title longer than the table would stretch it (and wrap the headers): then it goes above
-    short = len(title) <= need(keep)
-    table = Table(title=Text(title) if short else None, title_justify="left")
-    for i in keep:
-        table.add_column(columns[i][0], justify=columns[i][1], overflow="fold")  # type: ignore[arg-type]
-    for cells, style in rows:  # Text, not markup: a book's ids are shown as written
-        table.add_row(*(Text(cells[i]) for i in keep), style=style)
-    return table if short else Group(Text(title), table)
+    from liqcalc.render.console import fit
+
+    def narrowest(i: int) -> int:  # a figure is never split; a header (or a column of words) wraps between words
+        words = columns[i].header.split()
+        for cells, _ in rows:
+            words.extend(cells[i].split() if columns[i].wrap else [cells[i]])
+        return max((cell_len(w) for w in words), default=1)
+
+    from rich.cells import cell_len
+
+    shown = list(range(len(columns)))
+    need = {i: narrowest(i) + 3 for i in shown}  # rich draws a border before each column, pads each cell by 1 a side
+    left_out: list[str] = []
+    for name in drop:
+        if 1 + sum(need[i] for i in shown) <= width:
+            break
+        victim = next((i for i in shown[keep:] if columns[i].header == name), None)
+        if victim is not None:
+            shown.remove(victim)
+            left_out.append(name)
+    # rich reads a cell as markup: a book's ids ("[x]") are escaped to be shown as written
+    parts = fit(None, [columns[i] for i in shown], [[escape(cells[i]) for i in shown] for cells, _ in rows], width,
+                keep=keep)
+    for table in parts:
+        for row, (_, style) in zip(table.rows, rows, strict=True):
+            row.style = style
+    out: list[Any] = [] if title is None else [Text(title)]
+    out.extend(parts)
+    if left_out:
+        out.append(Text(f"Left out at {width} columns: {', '.join(left_out)} (a wider terminal or --json shows them)."))
+    return out
 
 
 def _roe_text(value: Decimal | None) -> str:
@@ -842,48 +958,58 @@ def render_table(report: AdlReport, preset: Any) -> None:
         sys.stderr.write(f"liqcalc: warning: {warning}\n")
     console = make_console()
     width = console.width
+
+    def show(parts: list[Any]) -> None:
+        for part in parts:
+            console.print(part)
     q = report.quote
     info = _info(preset)
     you = report.you
     if you is not None:
         console.print(f"ADL exposure: {report.symbol} {you['side']} {qty(you['size'])} @ {price(you['entry'])} on "
                       f"{report.venue_title} ({info.name}, as of {info.as_of})", markup=False)
-        table = Table(show_header=False)
-        table.add_column("", style="bold", overflow="fold")
-        table.add_column("", justify="right", overflow="fold")
-        table.add_column("", overflow="fold")
-        table.add_row("score", _num(you["score"]), report.ranking)
+        facts: list[tuple[Cells, str | None]] = []
+
+        def fact(name: str, figure: str, words: str) -> None:
+            facts.append(([name, figure, words], None))
+
+        fact("score", _num(you["score"]), report.ranking)
         rank = "-" if you["rank"] is None else f"{you['rank']} of {you['queue_count']}"
         pctl = "-" if you["percentile"] is None else f"{you['percentile']:.1f}%"
-        table.add_row("rank", rank, f"percentile {pctl}")
+        fact("rank", rank, f"percentile {pctl}")
         lights = "-" if you["indicator"] is None else str(you["indicator"])
         scale = "" if report.indicator_range is None else f"scale {report.indicator_range[0]}-{report.indicator_range[1]}"
-        table.add_row("indicator", lights, scale)
-        table.add_row("notional ahead", money(you["notional_ahead"]) if you["notional_ahead"] is not None else "-", q)
+        if report.inputs.lights is not None:  # --lights: what the venue shows you, beside the book's band
+            scale += f"; the venue shows {report.inputs.lights}" + ("" if report.has_book else " (--lights)")
+        fact("indicator", lights, scale)
+        fact("notional ahead", money(you["notional_ahead"]) if you["notional_ahead"] is not None else "-", q)
         if you.get("adl_size_known", True):
-            table.add_row("ADL size", "-" if you["adl_size"] is None else qty(you["adl_size"]),
-                          f"policy {POLICY_WORDS[report.inputs.policy]}")
+            fact("ADL size", "-" if you["adl_size"] is None else qty(you["adl_size"]),
+                 f"policy {POLICY_WORDS[report.inputs.policy]}")
         else:  # no book: the figures below take this size, the worst case (as the text says)
-            table.add_row("ADL size", f"up to {qty(you['pnl_basis_size'])}", "worst case: no --book, rank unknown")
-        table.add_row("ADL price", price(you["adl_price"]) if you["adl_price"] is not None else "-", f"mark {price(you['mark'])}")
-        table.add_row("realized PnL", _signed_money(you["realized_pnl"]), f"at the ADL price, on {qty(you['pnl_basis_size'])}")
-        table.add_row("PnL at the mark", _signed_money(you["pnl_at_mark"]), "what the mark would give")
-        table.add_row("loss vs mark", money(you["loss_vs_mark"]) if you["loss_vs_mark"] is not None else "-", q)
-        table.add_row("loss vs mark (ROE)", _roe_text(you["loss_vs_mark_roe_percent"]), f"of your margin {money(you['margin'])} {q}")
+            fact("ADL size", f"up to {qty(you['pnl_basis_size'])}", "worst case: no --book, rank unknown")
+        fact("ADL price", price(you["adl_price"]) if you["adl_price"] is not None else "-", f"mark {price(you['mark'])}")
+        fact("realized PnL", _signed_money(you["realized_pnl"]), f"at the ADL price, on {qty(you['pnl_basis_size'])}")
+        fact("PnL at the mark", _signed_money(you["pnl_at_mark"]), "what the mark would give")
+        fact("loss vs mark", money(you["loss_vs_mark"]) if you["loss_vs_mark"] is not None else "-", q)
+        fact("loss vs mark (ROE)", _roe_text(you["loss_vs_mark_roe_percent"]), f"of your margin {money(you['margin'])} {q}")
         if you["hedge_size"] is not None:
             residual = you["residual_exposure"]
             direction = "flat" if residual == 0 else ("long" if residual > 0 else "short")
-            table.add_row("position left", qty(you["remaining_size"]), f"of {qty(you['size'])}")
-            table.add_row("residual exposure", qty(abs(residual)), f"{direction}, with the hedge of {qty(you['hedge_size'])}")
-        console.print(table)
+            fact("position left", qty(you["remaining_size"]), f"of {qty(you['size'])}")
+            fact("residual exposure", qty(abs(residual)), f"{direction}, with the hedge of {qty(you['hedge_size'])}")
+        for part in fitted(width, None, [Column("", "left", wrap=True), Column(""), Column("", "left", wrap=True)], facts):
+            if isinstance(part, Table):  # a list of facts: no header row, their names in bold
+                part.show_header = False
+                part.columns[0].style = "bold"
+            console.print(part)
     if report.has_book:
         event = report.event
         at = "" if event is None or event.kind != "shock" else f" at {_pct(event.shock)} (mark {price(event.mark_after)})"
-        columns = [("rank", "right"), ("id", "left"), ("size", "right"), ("entry", "right"), ("score", "right"),
-                   ("pctl", "right"), ("ind.", "right"), ("ADL queue", "right"), ("ADL pro-rata", "right"),
-                   ("ADL price", "right"), ("profit taken", "right")]
+        columns = [Column("rank"), Column("id", "left"), Column("size"), Column("entry"), Column("score"), Column("pctl"),
+                   Column("ind."), Column("ADL queue"), Column("ADL pro-rata"), Column("ADL price"), Column("profit taken")]
         rows: list[tuple[Cells, str | None]] = []
-        gap: Cells = ["…"] + [""] * (len(columns) - 1)
+        gap: Cells = ["⋮"] + [""] * (len(columns) - 1)  # rows left out (never "…", the mark of a cut figure)
         shown = list(range(min(report.inputs.top or TABLE_ROWS, len(report.queue))))
         if report.you_index is not None and report.you_index not in shown:
             shown.append(report.you_index)
@@ -903,37 +1029,37 @@ def render_table(report: AdlReport, preset: Any) -> None:
         if len(report.queue) > (shown[-1] + 1 if shown else 0):
             rows.append((gap, None))
         other = "ADL pro-rata" if report.inputs.policy == "queue" else "ADL queue"
-        console.print(fitted(width, f"ADL queue of the {report.queue_side}s{at}: {len(report.queue)} ranked", columns, rows,
-                             drop=("entry", "pctl", other, "profit taken", "score")))
+        show(fitted(width, f"ADL queue of the {report.queue_side}s{at}: {len(report.queue)} ranked", columns, rows,
+                    drop=("entry", "pctl", other, "profit taken", "score"), keep=2))
         for line in why_order(report):
             console.print(line, markup=False)
         if report.event is not None and (report.policies["queue"]["closed_size"] > 0 or report.policies["pro_rata"]["closed_size"] > 0):
-            columns = [("policy", "left"), ("positions closed", "right"), ("size closed", "right"),
-                       ("profit taken", "right"), ("unpaid by the fund", "right"), ("overshoot", "right")]
+            columns = [Column("policy", "left", wrap=True), Column("positions closed"), Column("size closed"),
+                       Column("profit taken"), Column("unpaid by the fund"), Column("overshoot")]
             rows = []
             for name in ("queue", "pro_rata"):
                 p = report.policies[name]
                 rows.append(([POLICY_WORDS[name] + (" (chosen)" if name == report.inputs.policy else ""),
                               str(p["positions_closed"]), qty(p["closed_size"]), money(p["profit_taken"]),
                               money(p["deficit"]), money(p["overshoot"])], None))
-            console.print(fitted(width, "Queue against pro-rata", columns, rows, drop=("positions closed",)))
+            show(fitted(width, "Queue against pro-rata", columns, rows, drop=("positions closed",)))
     for line in event_words(report) + policy_words(report) + you_words(report):
         console.print(line, markup=False)
     if report.sweep:
-        columns = [("shock", "right"), ("mark", "right"), ("liquidated", "right"), ("shortfall", "right"),
-                   ("fund paid", "right"), ("ADL covered", "right"), ("unabsorbed", "right"), ("ADL closed", "right")]
+        columns = [Column("shock"), Column("mark"), Column("liquidated"), Column("shortfall"), Column("fund paid"),
+                   Column("ADL covered"), Column("unabsorbed"), Column("ADL closed")]
         rows = [([_pct(row["shock"]), price(row["mark"]), str(row["liquidated_count"]), money(row["shortfall"]),
                   money(row["fund_paid"]), money(row["adl_covered"]), money(row["unabsorbed"]),
                   qty(row["deleveraged_size"])], None) for row in report.sweep]
         bearer = bearer_words(report.sweep[0]["unabsorbed_by"])
-        console.print(fitted(width, f"Shock sweep ({len(report.sweep)} steps): who pays the shortfall ({q}; "
-                                    f"unabsorbed: {bearer})", columns, rows, drop=("mark", "liquidated", "ADL closed")))
+        show(fitted(width, f"Shock sweep ({len(report.sweep)} steps): who pays the shortfall ({q}; unabsorbed: {bearer})",
+                    columns, rows, drop=("mark", "liquidated", "ADL closed")))
         if you is not None:
             hedged = report.inputs.hedge_size is not None
-            columns = [("shock", "right"), ("mark", "right"), ("ADL size", "right"), ("ADL price", "right"),
-                       ("loss", "right"), ("ROE", "right"), ("left", "right")]
+            columns = [Column("shock"), Column("mark"), Column("ADL size"), Column("ADL price"), Column("loss"),
+                       Column("ROE"), Column("left")]
             if hedged:
-                columns.append(("net hedged", "right"))
+                columns.append(Column("net hedged"))
             rows = []
             for row in report.sweep:
                 liquidated = row["you_liquidated"]
@@ -945,9 +1071,9 @@ def render_table(report: AdlReport, preset: Any) -> None:
                     residual = row["you_residual_exposure"]
                     cells.append("0" if residual == 0 else f"{'+' if residual > 0 else '-'}{qty(abs(residual))}")
                 rows.append((cells, None))
-            console.print(fitted(width, f"Shock sweep: your position ({POLICY_WORDS[report.inputs.policy]} policy; loss "
-                                        f"against the mark in {q} and in % of your margin; what is left of it"
-                                        + (", and net of your hedge, + long, - short)" if hedged else ")"),
-                                 columns, rows, drop=("mark", "ROE")))
-        for line in sweep_words(report):
+            show(fitted(width, f"Shock sweep: your position ({POLICY_WORDS[report.inputs.policy]} policy; loss against the "
+                                f"mark in {q} and in % of your margin; what is left of it"
+                                + (", and net of your hedge, + long, - short)" if hedged else ")"),
+                        columns, rows, drop=("mark", "ROE")))
+        for line in sweep_overdrawn_words(report) + sweep_words(report):
             console.print(line, markup=False)
