@@ -13,7 +13,7 @@ from typing import Any, cast
 
 from liqcalc.core.errors import InputError, UsageError
 from liqcalc.core.model import PARTIES, Party, Side
-from liqcalc.core.numbers import to_decimal
+from liqcalc.core.numbers import given, to_decimal
 from liqcalc.core.position import Mode, PositionSpec
 
 Namer = Callable[[str], str]
@@ -58,9 +58,9 @@ def number(values: Mapping[str, Any], key: str, name: Namer, *, sign: str = "pos
     except InputError as problem:
         raise error(problem.field, problem.problem) from None
     if sign == "positive" and value <= 0:
-        raise error(name(key), f"must be greater than 0, got {raw}")
+        raise error(name(key), f"must be greater than 0, got {given(value)}")
     if sign == "non_negative" and value < 0:
-        raise error(name(key), f"must be 0 or more, got {raw}")
+        raise error(name(key), f"must be 0 or more, got {given(value)}")
     return value
 
 
@@ -157,7 +157,7 @@ def build(
             value = number({"leverage": part}, "leverage", name, error=error)
             assert value is not None
             if value < 1:
-                raise error(name("leverage"), f"must be at least 1, got {part}")
+                raise error(name("leverage"), f"must be at least 1, got {given(value)}")
             leverages.append(value)
     margin = number(values, "margin", name, error=error)
     if mode == "isolated" and not leverages and margin is None:
@@ -166,13 +166,13 @@ def build(
         raise error(name("margin"), f"give {name('leverage')} or {name('margin')}, not both")
     mmr = number(values, "mmr", name, error=error)
     if mmr is not None and mmr >= 1:
-        raise error(name("mmr"), f"must be below 1 (a rate: 0.004 is 0.4%), got {values.get('mmr')}")
+        raise error(name("mmr"), f"must be below 1 (a rate: 0.004 is 0.4%), got {given(mmr)}")
     maint_amount = number(values, "maint_amount", name, sign="any", error=error)
     if maint_amount is not None and mmr is None:
         raise error(name("maint_amount"), f"goes with {name('mmr')}; give both to override the tier")
     liquidation_fee = number(values, "liquidation_fee", name, sign="non_negative", error=error)
     if liquidation_fee is not None and liquidation_fee >= 1:
-        raise error(name("liquidation_fee"), f"must be below 1 (a rate: 0.0125 is 1.25%), got {values.get('liquidation_fee')}")
+        raise error(name("liquidation_fee"), f"must be below 1 (a rate: 0.0125 is 1.25%), got {given(liquidation_fee)}")
     base = PositionSpec(
         side=side, size=size, entry=entry, mark=mark,
         add_margin=number(values, "add_margin", name, sign="non_negative", error=error) or Decimal(0),

@@ -41,7 +41,7 @@ def test_position_texts_show_sizes_and_money_without_decimal_noise() -> None:
     refused = run(*DOGE, "--leverage", "20")
     assert refused.exit_code == 1
     assert refused.stderr == ("liqcalc: error: --leverage: leverage 20x is above the maximum 10x for DOGEUSDT at "
-                              "5000000 USDT notional (tier 6)\n")
+                              "5,000,000.00 USDT notional (tier 6)\n")
 
 
 def test_implied_leverage_in_messages_is_rounded() -> None:
