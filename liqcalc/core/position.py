@@ -620,6 +620,16 @@ class AccountRow:
     leverage: Decimal | None = None
 
 
+#: The page whose cross-margin formula :func:`evaluate_account` applies, to every venue: Binance's
+#: liquidation-price FAQ (TMM1, UPNL1). A preset citing it states that rule as its own.
+CROSS_FORMULA_SOURCE = "https://www.binance.com/en/support/faq/b3c689c1f50a44cabb3a84e663b81d93"
+
+
+def cross_formula_is_the_venues(venue: Venue) -> bool:
+    """Whether the cross formula liqcalc applies is ``venue``'s own (its preset cites the page)."""
+    return CROSS_FORMULA_SOURCE in venue.sources
+
+
 def evaluate_account(venue: Venue, wallet: Decimal, rows: Sequence[AccountRow], *, funding: Decimal = ZERO) -> list[PositionResult]:
     """Cross-margin liquidation price of every position of an account.
 
@@ -628,6 +638,8 @@ def evaluate_account(venue: Venue, wallet: Decimal, rows: Sequence[AccountRow], 
     is the price where the account's margin balance meets the account's maintenance margin,
     the other positions held at their mark prices.
     https://www.binance.com/en/support/faq/b3c689c1f50a44cabb3a84e663b81d93
+    liqcalc applies this formula to every venue, with the venue's own tiers and margin rules
+    (:func:`cross_formula_is_the_venues` tells whether the venue states it as its own).
     """
     with localcontext(context()):
         return _evaluate_account(venue, wallet, rows, funding)

@@ -381,15 +381,37 @@ def waterfall_words(w: Waterfall, venue: Venue, quote: str, result: PositionResu
             text += f" ADL closes winners on the other side at {where}, {price(w.adl_price)}."
             if venue.adl.price == "mark":
                 text += " The preset does not name who bears the deficit of what ADL closes at the mark (\\[adl] unabsorbed_by)."
-    if "trader" in {f.source for f in w.flows}:
-        text += " With recourse the trader owes the rest: a margin call beyond the posted margin."
+    owed = sum((f.amount for f in w.flows if f.source == "trader"), Decimal(0))
+    if owed == w.shortfall and owed > 0:
+        text += " With recourse the trader owes all of it: a margin call beyond the posted margin."
+    elif owed > 0:
+        text += (f" With recourse the trader owes {money(owed)} {quote} of it, a margin call beyond the posted margin "
+                 "(what --can-pay says the trader can pay); the parties after the trader pay the rest, as above.")
     return text
 
 
+#: Parties in a table cell: their words without the article (the JSON keeps the names).
+PARTY_NAMES = {party: words.removeprefix("the ").removeprefix("a ") for party, words in PARTY_WORDS.items()}
+PARTY_NAMES["backstop_vault"] = "backstop vault"
+
+
 def flow_text(f: Any) -> str:
-    """One flow in the waterfall table (``margin → insurance_fund 228.92 (fee)``)."""
+    """One flow in the waterfall table, parties in words (``margin → insurance fund 228.92 (fee)``)."""
     tag = " (fee)" if f.what == "liquidation fee" else " (ADL at the mark)" if f.what == "unabsorbed" else ""
-    return f"{f.source} → {f.target} {money(f.amount)}{tag}"
+    source, target = (PARTY_NAMES.get(p, p) for p in (f.source, f.target))
+    return f"{source} → {target} {money(f.amount)}{tag}"
+
+
+def flows_cell(flows: Any) -> str:
+    """A waterfall's flows in a table cell: one flow per line, ``;`` between them (``-`` when
+    there is none)."""
+    return ";\n".join(flow_text(f) for f in flows) or "-"
+
+
+def longest_word(cells: list[str]) -> int:
+    """The longest word (or figure) of ``cells``: a text column never narrower, so it folds
+    between words and never inside one (seen: "clearing_memb" / "er")."""
+    return max((len(word) for cell in cells for word in cell.split()), default=1)
 
 
 # -- rich -----------------------------------------------------------------------------------
@@ -480,8 +502,9 @@ def render_table(report: PositionReport) -> None:
             Col("equity", [money(w.equity) for w in ws], KEEP),
             Col("surplus", [money(w.surplus) for w in ws], 20),
             Col("shortfall", [money(w.shortfall) for w in ws], 10),
-            Col("flows", ["; ".join(flow_text(f) for f in w.flows) or "-" for w in ws], KEEP, justify="left", wrap=10),
         ]
+        cells = [flows_cell(w.flows) for w in ws]
+        columns.append(Col("flows", cells, KEEP, justify="left", wrap=max(10, longest_word(cells))))
         flows, dropped = fitted_table(columns, width, title="Where the money goes", title_justify="left")
         console.print(flows)
         if (note := left_out(dropped, width)) is not None:
