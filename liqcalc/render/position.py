@@ -342,11 +342,12 @@ def fee_note(result: PositionResult) -> str:
     return f"{rate} of notional at liquidation"
 
 
-def waterfall_words(w: Waterfall, venue: Venue, quote: str, result: PositionResult) -> str:
-    """Where the money goes at one fill, in a sentence or two."""
+def waterfall_words(w: Waterfall, venue: Venue, quote: str, result: PositionResult, lead: str | None = None) -> str:
+    """Where the money goes at one fill, in a sentence or two; ``lead`` replaces the opening
+    words that name the fill (the leverage table's rows: ``3x: ``)."""
     at = {"liquidation": "at the liquidation price", "bankruptcy": "at the bankruptcy price",
           "fill": "at your --fill"}[w.label]
-    head = f"Filled {at} {price(w.fill_price)}: "
+    head = f"Filled {at} {price(w.fill_price)}: " if lead is None else lead
     if w.surplus == 0 and w.shortfall == 0:
         return head + "the margin is used up exactly; nobody gains and nobody pays."
     if w.surplus > 0:
@@ -449,6 +450,7 @@ def render_table(report: PositionReport) -> None:
                       "liquidation fee is what is taken at the liquidation price, capped at what is left.")
         if (note := left_out(dropped, width)) is not None:
             console.print(note)
+        fill_table(report, console, width)
         return
     r = first
     console.print(title)
@@ -511,3 +513,31 @@ def render_table(report: PositionReport) -> None:
             console.print(note)
         for w in r.waterfalls:
             console.print("• " + waterfall_words(w, venue, quote, r))
+
+
+def fill_table(report: PositionReport, console: Any, width: int) -> None:
+    """With several leverages and ``--fill``: who pays (or gets) what at the fill, one row per
+    leverage (each row its own what-if, with the whole fund), then a sentence per leverage."""
+    rows = [(r, w) for r in report.results for w in r.waterfalls if w.label == "fill"]
+    if not rows:
+        return
+    fill = rows[0][1].fill_price
+    cells = [flows_cell(w.flows) for _, w in rows]
+    columns = [
+        Col("leverage", [leverage_text(r.leverage) for r, _ in rows], KEEP),
+        Col("equity", [money(w.equity) for _, w in rows], KEEP),
+        Col("surplus", [money(w.surplus) for _, w in rows], 20),
+        Col("shortfall", [money(w.shortfall) for _, w in rows], 10),
+        Col("flows", cells, KEEP, justify="left", wrap=max(10, longest_word(cells))),
+    ]
+    table, dropped = fitted_table(columns, width, title=f"Where the money goes at your --fill {price(fill)}",
+                                  title_justify="left")
+    console.print(table)
+    if (note := left_out(dropped, width)) is not None:
+        console.print(note)
+    quote = report.symbol.quote
+    capped = " (a capped payer pays up to its cap in every row)" if report.inputs.get("can_pay") else ""
+    console.print(f"Amounts in {quote}; each row's flows add up to its surplus or shortfall, and each row is its own "
+                  f"what-if{capped}.")
+    for r, w in rows:
+        console.print("• " + waterfall_words(w, report.venue, quote, r, lead=f"{leverage_text(r.leverage)}: "))
