@@ -41,8 +41,8 @@ def _shown(value: object) -> str:
     """``value`` as an error shows it: a number as a number (grouped, never ``Decimal('...')``;
     beyond :data:`MAGNITUDE` in exponent form, the only way to show 1e400 in a line), anything
     else as its repr (control characters escaped); at most 40 characters."""
-    if isinstance(value, Decimal | float) and not isinstance(value, bool):
-        number = value if isinstance(value, Decimal) else Decimal(repr(value))
+    if isinstance(value, Decimal | float | int) and not isinstance(value, bool):
+        number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
         if number.is_finite() and number and not -MAGNITUDE <= number.adjusted() <= MAGNITUDE:
             text = f"{number.normalize():e}".replace("E", "e").replace("e+", "e")
         elif number.is_finite():

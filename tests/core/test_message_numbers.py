@@ -54,6 +54,8 @@ def test_batch_line_out_of_range_never_shows_decimal_repr() -> None:
     error = json.loads(result.stdout)["error"]
     assert error == "entry: 1e400 is out of range (between 1e-30 and 1e30 in size)"
     assert "Decimal" not in error
+    digits = run("position", *BTC, "--size", "1", "--leverage", "20", "--input", "-", stdin='{"entry": 1' + "0" * 400 + "}\n")
+    assert json.loads(digits.stdout)["error"] == "entry: 1e400 is out of range (between 1e-30 and 1e30 in size)"
     try:
         to_decimal(Decimal("-2.5E-400"), "mark")
     except InputError as caught:
