@@ -13,7 +13,7 @@ from typing import Any, cast
 
 from liqcalc.core.errors import InputError, UsageError
 from liqcalc.core.model import PARTIES, Party, Side
-from liqcalc.core.numbers import given, to_decimal
+from liqcalc.core.numbers import given, shown, to_decimal
 from liqcalc.core.position import Mode, PositionSpec
 
 Namer = Callable[[str], str]
@@ -69,7 +69,7 @@ def text(values: Mapping[str, Any], key: str, name: Namer, error: type[InputErro
     if raw is None:
         return None
     if not isinstance(raw, str) or not raw.strip():
-        raise error(name(key), f"expected text, got {raw!r}")
+        raise error(name(key), f"expected text, got {shown(raw)}")
     return raw.strip()
 
 
@@ -79,7 +79,7 @@ def side_of(values: Mapping[str, Any], name: Namer, error: type[InputError]) -> 
         raise error(name("side"), "missing; give long or short")
     lowered = raw.lower()
     if lowered not in ("long", "short"):
-        raise error(name("side"), f"expected long or short, got {raw!r}")
+        raise error(name("side"), f"expected long or short, got {shown(raw)}")
     return cast(Side, lowered)
 
 
@@ -88,11 +88,11 @@ def parse_caps(pairs: list[str], insurance_fund: Decimal | None, fund_party: Cal
     caps: dict[Party, Decimal] = {}
     for pair in pairs:
         if not isinstance(pair, str):
-            raise error(name("can_pay"), f"expected PARTY=AMOUNT text (or a list of them), got {pair!r}")
+            raise error(name("can_pay"), f"expected PARTY=AMOUNT text (or a list of them), got {shown(pair)}")
         party, sep, amount = pair.partition("=")
         party = party.strip()
         if not sep or party not in PARTIES:
-            raise error(name("can_pay"), f"expected PARTY=AMOUNT with PARTY one of {', '.join(PARTIES)}, got {pair!r}")
+            raise error(name("can_pay"), f"expected PARTY=AMOUNT with PARTY one of {', '.join(PARTIES)}, got {shown(pair)}")
         value = number({"v": amount}, "v", lambda _: name("can_pay"), sign="non_negative", error=error)
         assert value is not None
         caps[cast(Party, party)] = value
@@ -147,7 +147,7 @@ def build(
     mark = number(values, "mark", name, error=error) or entry
     mode_raw = (text(values, "mode", name, error) or "isolated").lower()
     if mode_raw not in ("isolated", "cross"):
-        raise error(name("mode"), f"expected isolated or cross, got {values.get('mode')!r}")
+        raise error(name("mode"), f"expected isolated or cross, got {shown(values.get('mode'))}")
     mode = cast(Mode, mode_raw)
     raw_leverage = values.get("leverage")
     leverage_items: list[Any] = raw_leverage if isinstance(raw_leverage, list) else ([] if raw_leverage is None else [raw_leverage])

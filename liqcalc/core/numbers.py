@@ -37,7 +37,7 @@ _NUMBER = re.compile(
 )
 
 
-def _shown(value: object) -> str:
+def shown(value: object) -> str:
     """``value`` as an error shows it: a number as a number (grouped, never ``Decimal('...')``;
     beyond :data:`MAGNITUDE` in exponent form, the only way to show 1e400 in a line), anything
     else as its repr (control characters escaped); at most 40 characters."""
@@ -60,7 +60,7 @@ def to_decimal(value: object, field: str) -> Decimal:
     Floats go through ``repr`` so ``0.1`` becomes ``Decimal("0.1")``, not its binary expansion.
     """
     if isinstance(value, bool):
-        raise InputError(field, f"expected a number, got {_shown(value)}")
+        raise InputError(field, f"expected a number, got {shown(value)}")
     if isinstance(value, Decimal):
         result = value
     elif isinstance(value, int):
@@ -72,19 +72,19 @@ def to_decimal(value: object, field: str) -> Decimal:
         # Decimal() reads any Unicode digit ("١٢٣", fullwidth "１２３") as ASCII; a price typed in
         # another script is more likely a paste error than a number: ASCII only.
         if not text.isascii():
-            raise InputError(field, f"expected a number in ASCII digits (such as 60000, 0.5, 1e-3), got {_shown(value)}")
+            raise InputError(field, f"expected a number in ASCII digits (such as 60000, 0.5, 1e-3), got {shown(value)}")
         if not _NUMBER.fullmatch(text):
-            raise InputError(field, f"expected a number, got {_shown(value)}")
+            raise InputError(field, f"expected a number, got {shown(value)}")
         try:
             result = Decimal(text.replace("_", ""))
         except InvalidOperation:
-            raise InputError(field, f"expected a number, got {_shown(value)}") from None
+            raise InputError(field, f"expected a number, got {shown(value)}") from None
     else:
-        raise InputError(field, f"expected a number, got {_shown(value)}")
+        raise InputError(field, f"expected a number, got {shown(value)}")
     if not result.is_finite():
-        raise InputError(field, f"expected a finite number, got {_shown(value)}")
+        raise InputError(field, f"expected a finite number, got {shown(value)}")
     if result and not -MAGNITUDE <= result.adjusted() <= MAGNITUDE:
-        raise InputError(field, f"{_shown(value)} is out of range (between 1e-{MAGNITUDE} and 1e{MAGNITUDE} in size)")
+        raise InputError(field, f"{shown(value)} is out of range (between 1e-{MAGNITUDE} and 1e{MAGNITUDE} in size)")
     return result
 
 
@@ -154,5 +154,5 @@ def div(a: Decimal, b: Decimal) -> Decimal:
 
 __all__ = [
     "ONE", "PRECISION", "ZERO", "context", "div", "given", "money_text", "non_negative", "positive", "price_text",
-    "size_text", "to_decimal",
+    "shown", "size_text", "to_decimal",
 ]

@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from liqcalc.cli import app
 from liqcalc.core.errors import InputError
-from liqcalc.core.numbers import given, money_text, price_text, size_text, to_decimal
+from liqcalc.core.numbers import given, money_text, price_text, shown, size_text, to_decimal
 from liqcalc.render.numbers import money, price
 
 BTC = ["--preset", "binance", "--symbol", "BTCUSDT", "--side", "long", "--no-stale-warning"]
@@ -38,6 +38,8 @@ def test_message_sizes_are_grouped_without_trailing_zeros_or_exponent() -> None:
     assert size_text(Decimal("3E+5")) == "300,000"
     assert given(Decimal("1E+9")) == "1,000,000,000"
     assert given(Decimal("0.4500")) == "0.4500"
+    assert shown(Decimal("1E+5")) == "100,000"
+    assert shown("BTC\nUSDT") == "'BTC\\nUSDT'"
 
 
 def test_funding_that_bankrupts_the_position_is_shown_grouped() -> None:
@@ -102,3 +104,14 @@ def test_no_position_message_echoes_a_raw_decimal() -> None:
         result = run("position", *BTC, *args)
         numbers = re.sub(r"\d{1,3}(,\d{3})+|\.\d+", "n", result.stderr)
         assert not RAW.search(numbers), result.stderr
+
+
+def test_batch_line_number_where_text_is_expected_is_shown_as_a_number() -> None:
+    """A JSON number read as Decimal was echoed as its repr: "symbol: expected text, got Decimal('1.5')"."""
+    cases = {'{"symbol": 1.5}': "symbol: expected text, got 1.5",
+             '{"mode": 1e5}': "mode: expected isolated or cross, got 100,000",
+             '{"can_pay": [5.5]}': "can_pay: expected PARTY=AMOUNT text (or a list of them), got 5.5"}
+    for line, error in cases.items():
+        result = run("position", *BTC, "--entry", "60000", "--size", "1", "--leverage", "20", "--input", "-",
+                     stdin=line + "\n")
+        assert json.loads(result.stdout)["error"] == error
