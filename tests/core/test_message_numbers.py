@@ -109,7 +109,7 @@ def test_no_position_message_echoes_a_raw_decimal() -> None:
 def test_batch_line_number_where_text_is_expected_is_shown_as_a_number() -> None:
     """A JSON number read as Decimal was echoed as its repr: "symbol: expected text, got Decimal('1.5')"."""
     cases = {'{"symbol": 1.5}': "symbol: expected text, got 1.5",
-             '{"mode": 1e5}': "mode: expected isolated or cross, got 100,000",
+             '{"mode": 1e5}': "mode: expected text, got 100,000",
              '{"can_pay": [5.5]}': "can_pay: expected PARTY=AMOUNT text (or a list of them), got 5.5"}
     for line, error in cases.items():
         result = run("position", *BTC, "--entry", "60000", "--size", "1", "--leverage", "20", "--input", "-",
