@@ -525,9 +525,10 @@ def fill_table(report: PositionReport, console: Any, width: int) -> None:
     cells = [flows_cell(w.flows) for _, w in rows]
     columns = [
         Col("leverage", [leverage_text(r.leverage) for r, _ in rows], KEEP),
-        Col("equity", [money(w.equity) for _, w in rows], KEEP),
+        # the flows add up to the surplus or the shortfall: equity (the same, signed) goes first
+        Col("equity", [money(w.equity) for _, w in rows], 5),
         Col("surplus", [money(w.surplus) for _, w in rows], 20),
-        Col("shortfall", [money(w.shortfall) for _, w in rows], 10),
+        Col("shortfall", [money(w.shortfall) for _, w in rows], 20),
         Col("flows", cells, KEEP, justify="left", wrap=max(10, longest_word(cells))),
     ]
     table, dropped = fitted_table(columns, width, title=f"Where the money goes at your --fill {price(fill)}",

@@ -78,3 +78,13 @@ def test_leverage_fill_table_keeps_a_surplus_with_its_recipient() -> None:
     assert rows["20x"][2:] == ["100.00", "0.00", "margin → backstop vault 100.00"]
     assert rows["3x"][2:] == ["17,100.00", "0.00", "margin → trader 17,100.00"]
     assert "(a capped payer" not in result.stdout
+
+
+def test_narrow_leverage_fill_table_leaves_out_equity_first_and_says_so() -> None:
+    result = run("position", "--preset", "clearinghouse", "--symbol", "BTC", "--side", "long", "--entry", "60000",
+                 "--size", "10", "--leverage", "2,4", "--fill", "40000", "--can-pay", "trader=10000",
+                 "--no-stale-warning", columns=60)
+    assert result.exit_code == 0, result.output
+    rows = fill_rows(result.stdout)
+    assert rows["4x"] == ["4x", "0.00", "50,000.00", "trader → deficit 10,000.00; clearing member → deficit 40,000.00"]
+    assert "Left out at 60 columns: equity" in " ".join(result.stdout.split())
