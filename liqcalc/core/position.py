@@ -376,8 +376,8 @@ class Calculator:
         """The warning for a notional read in the extended last tier."""
         last, unit = self.symbol.tiers[-1], self.symbol.unit
         return (
-            f"the {what}, {notional:,.2f} {unit}, is beyond {self.symbol.name}'s last tier (tier {last.number}, "
-            f"up to {last.cap or 0:,.2f} {unit}); its rate is used beyond its cap, as Binance's calculator "
+            f"the {what}, {money_text(notional)} {unit}, is beyond {self.symbol.name}'s last tier (tier {last.number}, "
+            f"up to {money_text(last.cap or ZERO)} {unit}); its rate is used beyond its cap, as Binance's calculator "
             "extends its last bracket"
         )
 
