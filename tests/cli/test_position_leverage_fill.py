@@ -9,6 +9,8 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from liqcalc.cli import app
@@ -88,3 +90,22 @@ def test_narrow_leverage_fill_table_leaves_out_equity_first_and_says_so() -> Non
     rows = fill_rows(result.stdout)
     assert rows["4x"] == ["4x", "0.00", "50,000.00", "trader → deficit 10,000.00; clearing member → deficit 40,000.00"]
     assert "Left out at 60 columns: equity" in " ".join(result.stdout.split())
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.sampled_from(["binance", "hyperliquid", "clearinghouse", "bybit", "okx"]),
+       st.lists(st.integers(min_value=1, max_value=4), min_size=2, max_size=3, unique=True),
+       st.integers(min_value=20000, max_value=80000), st.sampled_from([None, "0", "500"]))
+def test_leverage_fill_table_flows_add_up_on_every_row(preset: str, leverages: list[int], fill: int,
+                                                       fund: str | None) -> None:
+    args = ["position", "--preset", preset, "--symbol", "BTC", "--side", "long", "--entry", "60000", "--size", "1",
+            "--leverage", ",".join(map(str, leverages)), "--fill", str(fill), "--no-stale-warning"]
+    if fund is not None and preset != "clearinghouse":
+        args += ["--insurance-fund", fund]
+    result = run(*args, columns=200)
+    assert result.exit_code == 0, result.output
+    rows = fill_rows(result.stdout)
+    assert list(rows) == [f"{lev}x" for lev in leverages]
+    for _, _, surplus, shortfall, flows in rows.values():
+        amounts = [Decimal(a.replace(",", "")) for a in FIGURE.findall(flows)]
+        assert sum(amounts, Decimal(0)) == Decimal(surplus.replace(",", "")) + Decimal(shortfall.replace(",", ""))
