@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from liqcalc.core.errors import InputError, LiqcalcError, SymbolError
+from liqcalc.core.numbers import given, size_text
 from liqcalc.core.position import AccountRow, Calculator, evaluate_account
 from liqcalc.render import OutputFormat
 
@@ -91,7 +92,7 @@ def run_account(session: Any, options: dict[str, Any], path: Path, output: Outpu
             leverage = number(row, "leverage", name)
             mmr = number(row, "mmr", name)
             if mmr is not None and mmr >= 1:
-                raise InputError(name("mmr"), f"must be below 1, got {row.get('mmr')}")
+                raise InputError(name("mmr"), f"must be below 1, got {given(mmr)}")
             try:
                 symbol = preset.symbol(symbol_text)
             except SymbolError as error:
@@ -113,7 +114,7 @@ def run_account(session: Any, options: dict[str, Any], path: Path, output: Outpu
                 if leverage > entry_tier.max_leverage:
                     raise InputError(
                         name("leverage"),
-                        f"{leverage.normalize():f}x is above the maximum {entry_tier.max_leverage.normalize():f}x "
+                        f"{size_text(leverage)}x is above the maximum {size_text(entry_tier.max_leverage)}x "
                         f"for {symbol.name} at this size (tier {entry_tier.number})",
                     )
         except LiqcalcError as error:

@@ -13,7 +13,7 @@ from typing import Any, cast
 
 from liqcalc.core.errors import InputError, UsageError
 from liqcalc.core.model import PARTIES, Party, Side
-from liqcalc.core.numbers import to_decimal
+from liqcalc.core.numbers import given, shown, to_decimal
 from liqcalc.core.position import Mode, PositionSpec
 
 Namer = Callable[[str], str]
@@ -58,9 +58,9 @@ def number(values: Mapping[str, Any], key: str, name: Namer, *, sign: str = "pos
     except InputError as problem:
         raise error(problem.field, problem.problem) from None
     if sign == "positive" and value <= 0:
-        raise error(name(key), f"must be greater than 0, got {raw}")
+        raise error(name(key), f"must be greater than 0, got {given(value)}")
     if sign == "non_negative" and value < 0:
-        raise error(name(key), f"must be 0 or more, got {raw}")
+        raise error(name(key), f"must be 0 or more, got {given(value)}")
     return value
 
 
@@ -69,7 +69,7 @@ def text(values: Mapping[str, Any], key: str, name: Namer, error: type[InputErro
     if raw is None:
         return None
     if not isinstance(raw, str) or not raw.strip():
-        raise error(name(key), f"expected text, got {raw!r}")
+        raise error(name(key), f"expected text, got {shown(raw)}")
     return raw.strip()
 
 
@@ -79,7 +79,7 @@ def side_of(values: Mapping[str, Any], name: Namer, error: type[InputError]) -> 
         raise error(name("side"), "missing; give long or short")
     lowered = raw.lower()
     if lowered not in ("long", "short"):
-        raise error(name("side"), f"expected long or short, got {raw!r}")
+        raise error(name("side"), f"expected long or short, got {shown(raw)}")
     return cast(Side, lowered)
 
 
@@ -88,11 +88,11 @@ def parse_caps(pairs: list[str], insurance_fund: Decimal | None, fund_party: Cal
     caps: dict[Party, Decimal] = {}
     for pair in pairs:
         if not isinstance(pair, str):
-            raise error(name("can_pay"), f"expected PARTY=AMOUNT text (or a list of them), got {pair!r}")
+            raise error(name("can_pay"), f"expected PARTY=AMOUNT text (or a list of them), got {shown(pair)}")
         party, sep, amount = pair.partition("=")
         party = party.strip()
         if not sep or party not in PARTIES:
-            raise error(name("can_pay"), f"expected PARTY=AMOUNT with PARTY one of {', '.join(PARTIES)}, got {pair!r}")
+            raise error(name("can_pay"), f"expected PARTY=AMOUNT with PARTY one of {', '.join(PARTIES)}, got {shown(pair)}")
         value = number({"v": amount}, "v", lambda _: name("can_pay"), sign="non_negative", error=error)
         assert value is not None
         caps[cast(Party, party)] = value
@@ -147,7 +147,7 @@ def build(
     mark = number(values, "mark", name, error=error) or entry
     mode_raw = (text(values, "mode", name, error) or "isolated").lower()
     if mode_raw not in ("isolated", "cross"):
-        raise error(name("mode"), f"expected isolated or cross, got {values.get('mode')!r}")
+        raise error(name("mode"), f"expected isolated or cross, got {shown(values.get('mode'))}")
     mode = cast(Mode, mode_raw)
     raw_leverage = values.get("leverage")
     leverage_items: list[Any] = raw_leverage if isinstance(raw_leverage, list) else ([] if raw_leverage is None else [raw_leverage])
@@ -157,7 +157,7 @@ def build(
             value = number({"leverage": part}, "leverage", name, error=error)
             assert value is not None
             if value < 1:
-                raise error(name("leverage"), f"must be at least 1, got {part}")
+                raise error(name("leverage"), f"must be at least 1, got {given(value)}")
             leverages.append(value)
     margin = number(values, "margin", name, error=error)
     if mode == "isolated" and not leverages and margin is None:
@@ -166,13 +166,13 @@ def build(
         raise error(name("margin"), f"give {name('leverage')} or {name('margin')}, not both")
     mmr = number(values, "mmr", name, error=error)
     if mmr is not None and mmr >= 1:
-        raise error(name("mmr"), f"must be below 1 (a rate: 0.004 is 0.4%), got {values.get('mmr')}")
+        raise error(name("mmr"), f"must be below 1 (a rate: 0.004 is 0.4%), got {given(mmr)}")
     maint_amount = number(values, "maint_amount", name, sign="any", error=error)
     if maint_amount is not None and mmr is None:
         raise error(name("maint_amount"), f"goes with {name('mmr')}; give both to override the tier")
     liquidation_fee = number(values, "liquidation_fee", name, sign="non_negative", error=error)
     if liquidation_fee is not None and liquidation_fee >= 1:
-        raise error(name("liquidation_fee"), f"must be below 1 (a rate: 0.0125 is 1.25%), got {values.get('liquidation_fee')}")
+        raise error(name("liquidation_fee"), f"must be below 1 (a rate: 0.0125 is 1.25%), got {given(liquidation_fee)}")
     base = PositionSpec(
         side=side, size=size, entry=entry, mark=mark,
         add_margin=number(values, "add_margin", name, sign="non_negative", error=error) or Decimal(0),

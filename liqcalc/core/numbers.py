@@ -37,9 +37,20 @@ _NUMBER = re.compile(
 )
 
 
-def _shown(value: object) -> str:
-    """``value`` as an error shows it: repr (control characters escaped), at most 40 characters."""
-    text = repr(value)
+def shown(value: object) -> str:
+    """``value`` as an error shows it: a number as a number (grouped, never ``Decimal('...')``;
+    beyond :data:`MAGNITUDE` in exponent form, the only way to show 1e400 in a line), anything
+    else as its repr (control characters escaped); at most 40 characters."""
+    if isinstance(value, Decimal | float | int) and not isinstance(value, bool):
+        number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+        if number.is_finite() and number and not -MAGNITUDE <= number.adjusted() <= MAGNITUDE:
+            text = f"{number.normalize():e}".replace("E", "e").replace("e+", "e")
+        elif number.is_finite():
+            text = given(number)
+        else:
+            text = repr(value) if isinstance(value, float) else str(value)
+    else:
+        text = repr(value)
     return text if len(text) <= 40 else text[:37] + "..."
 
 
@@ -49,7 +60,7 @@ def to_decimal(value: object, field: str) -> Decimal:
     Floats go through ``repr`` so ``0.1`` becomes ``Decimal("0.1")``, not its binary expansion.
     """
     if isinstance(value, bool):
-        raise InputError(field, f"expected a number, got {_shown(value)}")
+        raise InputError(field, f"expected a number, got {shown(value)}")
     if isinstance(value, Decimal):
         result = value
     elif isinstance(value, int):
@@ -61,34 +72,78 @@ def to_decimal(value: object, field: str) -> Decimal:
         # Decimal() reads any Unicode digit ("١٢٣", fullwidth "１２３") as ASCII; a price typed in
         # another script is more likely a paste error than a number: ASCII only.
         if not text.isascii():
-            raise InputError(field, f"expected a number in ASCII digits (such as 60000, 0.5, 1e-3), got {_shown(value)}")
+            raise InputError(field, f"expected a number in ASCII digits (such as 60000, 0.5, 1e-3), got {shown(value)}")
         if not _NUMBER.fullmatch(text):
-            raise InputError(field, f"expected a number, got {_shown(value)}")
+            raise InputError(field, f"expected a number, got {shown(value)}")
         try:
             result = Decimal(text.replace("_", ""))
         except InvalidOperation:
-            raise InputError(field, f"expected a number, got {_shown(value)}") from None
+            raise InputError(field, f"expected a number, got {shown(value)}") from None
     else:
-        raise InputError(field, f"expected a number, got {_shown(value)}")
+        raise InputError(field, f"expected a number, got {shown(value)}")
     if not result.is_finite():
-        raise InputError(field, f"expected a finite number, got {_shown(value)}")
+        raise InputError(field, f"expected a finite number, got {shown(value)}")
     if result and not -MAGNITUDE <= result.adjusted() <= MAGNITUDE:
-        raise InputError(field, f"{_shown(value)} is out of range (between 1e-{MAGNITUDE} and 1e{MAGNITUDE} in size)")
+        raise InputError(field, f"{shown(value)} is out of range (between 1e-{MAGNITUDE} and 1e{MAGNITUDE} in size)")
     return result
 
 
 def positive(value: Decimal, field: str) -> Decimal:
     """Return ``value`` if it is > 0, else raise :class:`InputError` naming ``field``."""
     if value <= 0:
-        raise InputError(field, f"must be greater than 0, got {value}")
+        raise InputError(field, f"must be greater than 0, got {given(value)}")
     return value
 
 
 def non_negative(value: Decimal, field: str) -> Decimal:
     """Return ``value`` if it is >= 0, else raise :class:`InputError` naming ``field``."""
     if value < 0:
-        raise InputError(field, f"must be 0 or more, got {value}")
+        raise InputError(field, f"must be 0 or more, got {given(value)}")
     return value
+
+
+# -- numbers in messages ---------------------------------------------------------------------
+# The core cannot import the renderer, yet its errors and warnings print numbers: these read
+# like the tables (liqcalc/render/numbers.py): grouped thousands, never an exponent, never
+# ``Decimal('...')``; tests/core/test_message_numbers.py checks they agree with the renderer.
+
+
+def _grouped(value: Decimal, places: int, rounding: str | None, trim: bool) -> str:
+    with localcontext(Context(prec=200)):
+        rounded = value.quantize(Decimal(1).scaleb(-places), rounding=rounding)
+        if trim:
+            rounded = rounded.normalize()
+            if rounded.as_tuple().exponent > 0:  # type: ignore[operator]
+                rounded = rounded.quantize(ONE)
+    return f"{rounded.copy_abs() if rounded.is_zero() else rounded:,f}"
+
+
+def price_text(value: Decimal, rounding: str | None = None) -> str:
+    """A price in a message, as the tables show it: 6 significant digits, at least 2 decimals,
+    grouped (``40,160.64``, ``0.002595``). ``rounding`` (``ROUND_FLOOR`` for an upper bound)
+    overrides half-even."""
+    places = max(2, 6 - (value.copy_abs().adjusted() + 1)) if value else 2
+    return _grouped(value, places, rounding, trim=False)
+
+
+def money_text(value: Decimal) -> str:
+    """An amount of quote currency in a message, to the cent as the tables show it
+    (``6,100,000,000.00``, ``-999,997,000.00``); an amount below 1 keeps 4 significant digits."""
+    places = 2 if value == 0 or abs(value) >= 1 else max(2, 3 - value.adjusted())
+    return _grouped(value, places, None, trim=False)
+
+
+def size_text(value: Decimal, rounding: str | None = None) -> str:
+    """A size (or a leverage) in a message: at most 8 decimals, no trailing zeros, grouped
+    (``29,508.19672131``, ``0.5``); below 1e-8, 8 significant digits."""
+    places = 8 if not value or value.adjusted() >= -8 else 7 - value.adjusted()
+    return _grouped(value, places, rounding, trim=True)
+
+
+def given(value: Decimal) -> str:
+    """A number the user gave, in a message: the digits as typed, grouped, never an exponent
+    (``1E+9`` reads ``1,000,000,000``; ``0.4500`` stays ``0.4500``)."""
+    return f"{value:,f}"
 
 
 def div(a: Decimal, b: Decimal) -> Decimal:
@@ -97,4 +152,7 @@ def div(a: Decimal, b: Decimal) -> Decimal:
         return a / b
 
 
-__all__ = ["ONE", "PRECISION", "ZERO", "context", "div", "non_negative", "positive", "to_decimal"]
+__all__ = [
+    "ONE", "PRECISION", "ZERO", "context", "div", "given", "money_text", "non_negative", "positive", "price_text",
+    "shown", "size_text", "to_decimal",
+]

@@ -27,8 +27,8 @@ from typing import Literal
 
 from liqcalc.core.errors import InputError, LeverageError, TierError, UsageError
 from liqcalc.core.model import Party, Side, SymbolSpec, Tier, Venue, Waterfall, side_sign
-from liqcalc.core.numbers import ONE, ZERO, context, div
-from liqcalc.core.tiers import beyond_last_tier, echo, plain, tier_for
+from liqcalc.core.numbers import ONE, ZERO, context, div, given, money_text, price_text, size_text
+from liqcalc.core.tiers import beyond_last_tier, tier_for
 from liqcalc.core.waterfall import check_caps, settle
 
 Mode = Literal["isolated", "cross"]
@@ -192,7 +192,7 @@ class Calculator:
         if margin <= reserved:
             raise InputError(
                 "--margin",
-                f"{margin} does not cover the estimated closing fee {plain(reserved, 2)}; give more margin",
+                f"{given(margin)} does not cover the estimated closing fee {money_text(reserved)}; give more margin",
             )
         return div(notional * (ONE - s * taker), margin - reserved)
 
@@ -321,12 +321,12 @@ class Calculator:
         last, symbol = self.symbol.tiers[-1], self.symbol
         assert last.cap is not None  # a tier without a cap holds every larger position
         if symbol.tier_unit == "base":
-            error = beyond_last_tier(symbol, size, "size", f"give a size of at most {plain(last.cap, 8)} {symbol.base}")
+            error = beyond_last_tier(symbol, size, "size", f"give a size of at most {size_text(last.cap, ROUND_FLOOR)} {symbol.base}")
         else:
             error = beyond_last_tier(
                 symbol, size * entry, "entry notional",
-                f"give a size of at most {plain(div(last.cap, entry), 8, ROUND_FLOOR)} at the entry {echo(entry)} "
-                f"({plain(last.cap, 2)} {symbol.quote} / {echo(entry)})",
+                f"give a size of at most {size_text(div(last.cap, entry), ROUND_FLOOR)} at the entry {given(entry)} "
+                f"({money_text(last.cap)} {symbol.quote} / {given(entry)})",
             )
         return InputError("--size", error.message)
 
@@ -345,8 +345,8 @@ class Calculator:
         towards = ({"--leverage": "a higher leverage", "--margin": "less margin", "--wallet": "a smaller wallet"}
                    if spec.side == "short" else
                    {"--leverage": "a lower leverage", "--margin": "more margin", "--wallet": "a larger wallet"})[option]
-        return (f"the liquidation price must be at most {plain(div(cap, spec.size), 8, ROUND_FLOOR)} ({plain(cap, 2)} "
-                f"{self.symbol.quote} / size {plain(spec.size, 8)}): {towards} brings it there")
+        return (f"the liquidation price must be at most {price_text(div(cap, spec.size), ROUND_FLOOR)} ({money_text(cap)} "
+                f"{self.symbol.quote} / size {size_text(spec.size)}): {towards} brings it there")
 
     def tier_at_mark(self, size: Decimal, mark: Decimal, ranged: bool, warnings: list[str], *,
                      field: str = "--mark") -> Tier:
@@ -367,7 +367,8 @@ class Calculator:
         last = self.symbol.tiers[-1]
         assert last.cap is not None  # a tier without a cap holds every larger notional
         unit = self.symbol.unit
-        limit = f"give a mark of at most {plain(div(last.cap, size), 8, ROUND_FLOOR)} ({plain(last.cap, 2)} {unit} / size {plain(size, 8)})"
+        limit = (f"give a mark of at most {price_text(div(last.cap, size), ROUND_FLOOR)} ({money_text(last.cap)} {unit} / size "
+                 f"{size_text(size)})")
         error = beyond_last_tier(self.symbol, size * mark, "notional at the mark price", limit)
         raise InputError(field, error.message)
 
@@ -375,8 +376,8 @@ class Calculator:
         """The warning for a notional read in the extended last tier."""
         last, unit = self.symbol.tiers[-1], self.symbol.unit
         return (
-            f"the {what}, {notional:,.2f} {unit}, is beyond {self.symbol.name}'s last tier (tier {last.number}, "
-            f"up to {last.cap or 0:,.2f} {unit}); its rate is used beyond its cap, as Binance's calculator "
+            f"the {what}, {money_text(notional)} {unit}, is beyond {self.symbol.name}'s last tier (tier {last.number}, "
+            f"up to {money_text(last.cap or ZERO)} {unit}); its rate is used beyond its cap, as Binance's calculator "
             "extends its last bracket"
         )
 
@@ -452,11 +453,11 @@ class Calculator:
 
         if leverage is not None and tier_at_entry is not None and leverage > tier_at_entry.max_leverage:
             source = "--leverage" if spec.margin is None else "--margin"
-            implied = "" if spec.margin is None else f" (implied by --margin {echo(spec.margin)})"
+            implied = "" if spec.margin is None else f" (implied by --margin {given(spec.margin)})"
             raise LeverageError(
-                f"{source}: leverage {plain(leverage, 8)}x{implied} is above the maximum "
-                f"{plain(tier_at_entry.max_leverage, 8)}x for {self.symbol.name} at "
-                f"{plain(notional, 2)} {self.symbol.quote} notional (tier {tier_at_entry.number})"
+                f"{source}: leverage {size_text(leverage)}x{implied} is above the maximum "
+                f"{size_text(tier_at_entry.max_leverage)}x for {self.symbol.name} at "
+                f"{money_text(notional)} {self.symbol.quote} notional (tier {tier_at_entry.number})"
             )
         if tier_at_entry is None:
             warnings.append(
@@ -478,7 +479,7 @@ class Calculator:
         if margin_balance <= 0:
             raise InputError(
                 "--funding",
-                f"funding {echo(spec.funding)} leaves {plain(margin_balance, 2)} of margin: the position is already bankrupt",
+                f"funding {given(spec.funding)} leaves {money_text(margin_balance)} of margin: the position is already bankrupt",
             )
         backing = margin_balance - others_maintenance + others_pnl
         backing_bankruptcy = margin_balance + others_pnl
@@ -554,7 +555,7 @@ class Calculator:
 
         if fill is not None and liquidation is not None and s * (fill - liquidation) > 0:
             warnings.append(
-                f"--fill {echo(fill)} is on the profitable side of the liquidation price {plain(liquidation, 8)}: a "
+                f"--fill {given(fill)} is on the profitable side of the liquidation price {price_text(liquidation)}: a "
                 "liquidation order fills at or beyond the liquidation price; the waterfall at it is a what-if"
             )
         waterfalls: list[Waterfall] = []
@@ -619,6 +620,16 @@ class AccountRow:
     leverage: Decimal | None = None
 
 
+#: The page whose cross-margin formula :func:`evaluate_account` applies, to every venue: Binance's
+#: liquidation-price FAQ (TMM1, UPNL1). A preset citing it states that rule as its own.
+CROSS_FORMULA_SOURCE = "https://www.binance.com/en/support/faq/b3c689c1f50a44cabb3a84e663b81d93"
+
+
+def cross_formula_is_the_venues(venue: Venue) -> bool:
+    """Whether the cross formula liqcalc applies is ``venue``'s own (its preset cites the page)."""
+    return CROSS_FORMULA_SOURCE in venue.sources
+
+
 def evaluate_account(venue: Venue, wallet: Decimal, rows: Sequence[AccountRow], *, funding: Decimal = ZERO) -> list[PositionResult]:
     """Cross-margin liquidation price of every position of an account.
 
@@ -627,6 +638,8 @@ def evaluate_account(venue: Venue, wallet: Decimal, rows: Sequence[AccountRow], 
     is the price where the account's margin balance meets the account's maintenance margin,
     the other positions held at their mark prices.
     https://www.binance.com/en/support/faq/b3c689c1f50a44cabb3a84e663b81d93
+    liqcalc applies this formula to every venue, with the venue's own tiers and margin rules
+    (:func:`cross_formula_is_the_venues` tells whether the venue states it as its own).
     """
     with localcontext(context()):
         return _evaluate_account(venue, wallet, rows, funding)

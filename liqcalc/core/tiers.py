@@ -7,7 +7,7 @@ from decimal import Context, Decimal, localcontext
 
 from liqcalc.core.errors import TierError
 from liqcalc.core.model import SymbolSpec, Tier
-from liqcalc.core.numbers import ONE, ZERO, div
+from liqcalc.core.numbers import ONE, ZERO, div, money_text, size_text
 
 
 def maint_amounts(floors: Sequence[Decimal], rates: Sequence[Decimal]) -> list[Decimal]:
@@ -77,9 +77,10 @@ def beyond_last_tier(symbol: SymbolSpec, notional: Decimal, what: str, valid: st
     """The error for a notional past the last tier of ``symbol``'s table. ``valid`` says what
     would be inside it (``"give a mark of at most 2000000 (2000000 USDT / size 1)"``)."""
     last = symbol.tiers[-1]
-    places = 8 if symbol.tier_unit == "base" else 2
-    shown = plain(notional, places)
-    cap = "-" if last.cap is None else plain(last.cap, places)
+    # numbers as the tables show them: a size in the base asset, else an amount of the quote
+    shown_as = size_text if symbol.tier_unit == "base" else money_text
+    shown = shown_as(notional)
+    cap = "-" if last.cap is None else shown_as(last.cap)
     if symbol.complete:
         return TierError(
             f"{symbol.name}: the {what} {shown} {symbol.unit} is beyond the "

@@ -6,7 +6,7 @@ from decimal import Decimal
 from typing import TextIO
 
 from liqcalc.core.model import Venue
-from liqcalc.core.position import PositionResult
+from liqcalc.core.position import PositionResult, cross_formula_is_the_venues
 from liqcalc.render import OutputFormat
 from liqcalc.render.numbers import dumps, money, percent, price
 from liqcalc.render.position import (
@@ -104,7 +104,15 @@ def render_account(info: PresetInfo, venue: Venue, wallet: Decimal, results: lis
         f"equity {money(totals['equity'])}; margin ratio = maintenance margin {money(totals['maintenance_margin'])} / "
         f"equity = {percent(ratio)} (liquidation at 100%)."
     )
-    console.print(
-        "Each liquidation price holds the other positions at their marks: their maintenance margin is taken from "
-        "the wallet and their unrealized PnL added to it, as in Binance's cross-margin formula (TMM1, UPNL1)."
-    )
+    console.print(cross_words(venue))
+
+
+def cross_words(venue: Venue) -> str:
+    """Which cross-margin rule the prices come from, and whose it is."""
+    text = ("Each liquidation price holds the other positions at their marks: their maintenance margin is taken from "
+            "the wallet and their unrealized PnL added to it")
+    if cross_formula_is_the_venues(venue):
+        return text + ", by Binance's cross-margin formula (TMM1, UPNL1)."
+    return (text + f". This is Binance's cross-margin formula (TMM1, UPNL1), which liqcalc applies to every venue, here "
+            f"with the {venue.name} preset's tiers and margin rules; liqcalc does not model a cross-margin formula of "
+            "the venue's own.")

@@ -342,11 +342,12 @@ def fee_note(result: PositionResult) -> str:
     return f"{rate} of notional at liquidation"
 
 
-def waterfall_words(w: Waterfall, venue: Venue, quote: str, result: PositionResult) -> str:
-    """Where the money goes at one fill, in a sentence or two."""
+def waterfall_words(w: Waterfall, venue: Venue, quote: str, result: PositionResult, lead: str | None = None) -> str:
+    """Where the money goes at one fill, in a sentence or two; ``lead`` replaces the opening
+    words that name the fill (the leverage table's rows: ``3x: ``)."""
     at = {"liquidation": "at the liquidation price", "bankruptcy": "at the bankruptcy price",
           "fill": "at your --fill"}[w.label]
-    head = f"Filled {at} {price(w.fill_price)}: "
+    head = f"Filled {at} {price(w.fill_price)}: " if lead is None else lead
     if w.surplus == 0 and w.shortfall == 0:
         return head + "the margin is used up exactly; nobody gains and nobody pays."
     if w.surplus > 0:
@@ -381,15 +382,37 @@ def waterfall_words(w: Waterfall, venue: Venue, quote: str, result: PositionResu
             text += f" ADL closes winners on the other side at {where}, {price(w.adl_price)}."
             if venue.adl.price == "mark":
                 text += " The preset does not name who bears the deficit of what ADL closes at the mark (\\[adl] unabsorbed_by)."
-    if "trader" in {f.source for f in w.flows}:
-        text += " With recourse the trader owes the rest: a margin call beyond the posted margin."
+    owed = sum((f.amount for f in w.flows if f.source == "trader"), Decimal(0))
+    if owed == w.shortfall and owed > 0:
+        text += " With recourse the trader owes all of it: a margin call beyond the posted margin."
+    elif owed > 0:
+        text += (f" With recourse the trader owes {money(owed)} {quote} of it, a margin call beyond the posted margin "
+                 "(what --can-pay says the trader can pay); the parties after the trader pay the rest, as above.")
     return text
 
 
+#: Parties in a table cell: their words without the article (the JSON keeps the names).
+PARTY_NAMES = {party: words.removeprefix("the ").removeprefix("a ") for party, words in PARTY_WORDS.items()}
+PARTY_NAMES["backstop_vault"] = "backstop vault"
+
+
 def flow_text(f: Any) -> str:
-    """One flow in the waterfall table (``margin → insurance_fund 228.92 (fee)``)."""
+    """One flow in the waterfall table, parties in words (``margin → insurance fund 228.92 (fee)``)."""
     tag = " (fee)" if f.what == "liquidation fee" else " (ADL at the mark)" if f.what == "unabsorbed" else ""
-    return f"{f.source} → {f.target} {money(f.amount)}{tag}"
+    source, target = (PARTY_NAMES.get(p, p) for p in (f.source, f.target))
+    return f"{source} → {target} {money(f.amount)}{tag}"
+
+
+def flows_cell(flows: Any) -> str:
+    """A waterfall's flows in a table cell: one flow per line, ``;`` between them (``-`` when
+    there is none)."""
+    return ";\n".join(flow_text(f) for f in flows) or "-"
+
+
+def longest_word(cells: list[str]) -> int:
+    """The longest word (or figure) of ``cells``: a text column never narrower, so it folds
+    between words and never inside one (seen: "clearing_memb" / "er")."""
+    return max((len(word) for cell in cells for word in cell.split()), default=1)
 
 
 # -- rich -----------------------------------------------------------------------------------
@@ -427,6 +450,7 @@ def render_table(report: PositionReport) -> None:
                       "liquidation fee is what is taken at the liquidation price, capped at what is left.")
         if (note := left_out(dropped, width)) is not None:
             console.print(note)
+        fill_table(report, console, width)
         return
     r = first
     console.print(title)
@@ -480,11 +504,41 @@ def render_table(report: PositionReport) -> None:
             Col("equity", [money(w.equity) for w in ws], KEEP),
             Col("surplus", [money(w.surplus) for w in ws], 20),
             Col("shortfall", [money(w.shortfall) for w in ws], 10),
-            Col("flows", ["; ".join(flow_text(f) for f in w.flows) or "-" for w in ws], KEEP, justify="left", wrap=10),
         ]
+        cells = [flows_cell(w.flows) for w in ws]
+        columns.append(Col("flows", cells, KEEP, justify="left", wrap=max(10, longest_word(cells))))
         flows, dropped = fitted_table(columns, width, title="Where the money goes", title_justify="left")
         console.print(flows)
         if (note := left_out(dropped, width)) is not None:
             console.print(note)
         for w in r.waterfalls:
             console.print("• " + waterfall_words(w, venue, quote, r))
+
+
+def fill_table(report: PositionReport, console: Any, width: int) -> None:
+    """With several leverages and ``--fill``: who pays (or gets) what at the fill, one row per
+    leverage (each row its own what-if, with the whole fund), then a sentence per leverage."""
+    rows = [(r, w) for r in report.results for w in r.waterfalls if w.label == "fill"]
+    if not rows:
+        return
+    fill = rows[0][1].fill_price
+    cells = [flows_cell(w.flows) for _, w in rows]
+    columns = [
+        Col("leverage", [leverage_text(r.leverage) for r, _ in rows], KEEP),
+        # the flows add up to the surplus or the shortfall: equity (the same, signed) goes first
+        Col("equity", [money(w.equity) for _, w in rows], 5),
+        Col("surplus", [money(w.surplus) for _, w in rows], 20),
+        Col("shortfall", [money(w.shortfall) for _, w in rows], 20),
+        Col("flows", cells, KEEP, justify="left", wrap=max(10, longest_word(cells))),
+    ]
+    table, dropped = fitted_table(columns, width, title=f"Where the money goes at your --fill {price(fill)}",
+                                  title_justify="left")
+    console.print(table)
+    if (note := left_out(dropped, width)) is not None:
+        console.print(note)
+    quote = report.symbol.quote
+    capped = " (a capped payer pays up to its cap in every row)" if report.inputs.get("can_pay") else ""
+    console.print(f"Amounts in {quote}; each row's flows add up to its surplus or shortfall, and each row is its own "
+                  f"what-if{capped}.")
+    for r, w in rows:
+        console.print("• " + waterfall_words(w, report.venue, quote, r, lead=f"{leverage_text(r.leverage)}: "))

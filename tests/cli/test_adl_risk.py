@@ -125,7 +125,7 @@ def test_jsonl_book_and_dydx_random_start_with_seed() -> None:
                                           "margin or leverage, and optional wallet and mark"),
         ("id,side,size,entry,leverage\nyou,long,1,60000,10\n", "book.csv:2: id: 'you' is reserved for your own position; rename this row"),
         ("id,side,size,entry,leverage\na,long,1,60000,500\n", "book.csv:2: leverage: leverage 500x is above the maximum 150x "
-                                                              "for BTCUSDT at 60000 USDT notional (tier 1)"),
+                                                              "for BTCUSDT at 60,000.00 USDT notional (tier 1)"),
     ],
 )
 def test_bad_book_rows_are_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, content: str, message: str) -> None:

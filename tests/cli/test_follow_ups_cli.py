@@ -32,14 +32,14 @@ def one_error_line(result: Any) -> str:
 
 # -- 1. the mark beyond the table --------------------------------------------------------------
 
-BYBIT_LIMIT = "Give a mark of at most 2000000 (2000000 USDT / size 1)"
+BYBIT_LIMIT = "Give a mark of at most 2,000,000.00 (2,000,000.00 USDT / size 1)"
 
 
 def test_position_mark_beyond_bybit_partial_table_names_mark_and_the_valid_marks() -> None:
     """Seen: "BTCUSDT: the notional at the mark price … is beyond…" without the option."""
     line = one_error_line(run("position", "--preset", "bybit", *TRADE, "--mark", "1e12"))
-    assert line.startswith("liqcalc: error: --mark: BTCUSDT: the notional at the mark price 1000000000000 USDT is "
-                           "beyond the last known tier (tier 2, up to 2000000 USDT)")
+    assert line.startswith("liqcalc: error: --mark: BTCUSDT: the notional at the mark price 1,000,000,000,000.00 USDT is "
+                           "beyond the last known tier (tier 2, up to 2,000,000.00 USDT)")
     assert BYBIT_LIMIT in line
 
 
@@ -73,13 +73,13 @@ def test_liquidation_beyond_a_partial_table_names_the_option_that_sets_the_backi
     line = one_error_line(run("position", "--preset", "bybit", "--symbol", "BTC", "--side", "short", "--entry", "60000",
                               "--size", "30", *backing, "--no-stale-warning"))
     assert line.startswith(f"liqcalc: error: {option}: BTCUSDT: the notional at the liquidation price ")
-    assert f"The liquidation price must be at most 66666.66666666 (2000000 USDT / size 30): {remedy} brings it there" in line
+    assert f"The liquidation price must be at most 66,666.66 (2,000,000.00 USDT / size 30): {remedy} brings it there" in line
 
 
 def test_entry_beyond_a_partial_table_names_size_and_the_largest_size() -> None:
     line = one_error_line(run("position", "--preset", "okx", "--symbol", "BTC", "--side", "long", "--entry", "60000",
                               "--size", "100000", "--leverage", "1", "--no-stale-warning"))
-    assert line.startswith("liqcalc: error: --size: BTC-USDT-SWAP: the size 100000 BTC is beyond the last known tier "
+    assert line.startswith("liqcalc: error: --size: BTC-USDT-SWAP: the size 100,000 BTC is beyond the last known tier "
                            "(tier 1, up to 10 BTC)")
     assert "Give a size of at most 10 BTC; or supply a fuller table" in line
 
@@ -101,7 +101,7 @@ def test_book_row_liquidation_beyond_a_partial_table_same_in_both_paths(tmp_path
     shock = one_error_line(run("adl-risk", "--preset", "bybit", *TRADE, "--book", str(book), "--shock", "3"))
     event = one_error_line(run("adl-risk", "--preset", "bybit", *TRADE, "--book", str(book), "--liquidated-size", "1",
                                "--bankruptcy-price", "63000", "--mark", "64000"))
-    head = f"liqcalc: error: {book}:2: leverage: BTCUSDT: the notional at the liquidation price 3582597.01 USDT is beyond"
+    head = f"liqcalc: error: {book}:2: leverage: BTCUSDT: the notional at the liquidation price 3,582,597.01 USDT is beyond"
     assert shock.startswith(head) and event.startswith(head)
 
 
@@ -127,7 +127,7 @@ def test_fill_warning_echoes_the_fill_as_typed_never_through_a_float(typed: str,
 def test_fill_warning_echoes_an_exponent_as_plain_digits() -> None:
     result = run("position", "--preset", "binance", *TRADE, "--fill", "1E+5")
     assert result.exit_code == 0, result.output
-    assert "liqcalc: warning: --fill 100000 is on the profitable side" in result.stderr
+    assert "liqcalc: warning: --fill 100,000 is on the profitable side" in result.stderr
 
 
 def test_book_row_errors_echo_the_rows_numbers_not_float_g_format(tmp_path: Path) -> None:

@@ -136,7 +136,7 @@ def test_batch_input_keeps_order_and_reports_bad_lines(tmp_path: Path) -> None:
         (["--leverage", "nan"], 2, "--leverage: expected a finite number, got 'nan'"),
         (["--leverage", "inf"], 2, "--leverage: expected a finite number, got 'inf'"),
         (["--leverage", "ten"], 2, "--leverage: expected a number, got 'ten'"),
-        (["--leverage", "200"], 1, "--leverage: leverage 200x is above the maximum 150x for BTCUSDT at 60000 USDT "
+        (["--leverage", "200"], 1, "--leverage: leverage 200x is above the maximum 150x for BTCUSDT at 60,000.00 USDT "
                                    "notional (tier 1)"),
         (["--leverage", "20", "--entry", "1e400"], 2, "--entry: '1e400' is out of range (between 1e-30 and 1e30 in size)"),
         (["--leverage", "20", "--entry", "1e25"], 1, None),
@@ -156,9 +156,9 @@ def test_size_beyond_the_last_tier() -> None:
     result = run("position", "--preset", "binance", "--symbol", "BTCUSDT", "--side", "long", "--entry", "60000",
                  "--size", "100000", "--leverage", "1")
     assert result.exit_code == 1
-    assert result.stderr == ("liqcalc: error: --size: BTCUSDT: the entry notional 6000000000 USDT is beyond the largest "
-                             "position the venue allows (1800000000 USDT, tier 12); give a size of at most 30000 at the "
-                             "entry 60000 (1800000000 USDT / 60000)\n")
+    assert result.stderr == ("liqcalc: error: --size: BTCUSDT: the entry notional 6,000,000,000.00 USDT is beyond the largest "
+                             "position the venue allows (1,800,000,000.00 USDT, tier 12); give a size of at most 30,000 at the "
+                             "entry 60,000 (1,800,000,000.00 USDT / 60,000)\n")
 
 
 def test_unknown_symbol_and_preset() -> None:

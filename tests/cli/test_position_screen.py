@@ -41,7 +41,7 @@ def test_position_texts_show_sizes_and_money_without_decimal_noise() -> None:
     refused = run(*DOGE, "--leverage", "20")
     assert refused.exit_code == 1
     assert refused.stderr == ("liqcalc: error: --leverage: leverage 20x is above the maximum 10x for DOGEUSDT at "
-                              "5000000 USDT notional (tier 6)\n")
+                              "5,000,000.00 USDT notional (tier 6)\n")
 
 
 def test_implied_leverage_in_messages_is_rounded() -> None:
@@ -124,7 +124,7 @@ def test_liquidation_fee_row_shows_the_fee_capped_at_what_is_left() -> None:
     assert data["liquidation_fee_paid"] == pytest.approx(228.9156626506)
     table = run(*args).stdout
     assert re.search(r"liquidation fee\s+│\s+228\.92 USDT │ 1\.25% of notional = 715\.36, capped at what is left", table)
-    assert "margin → insurance_fund 228.92 (fee)" in table
+    assert "margin → insurance fund 228.92 (fee)" in table
 
 
 def test_liquidation_fee_row_in_a_backstop_liquidation_is_none() -> None:

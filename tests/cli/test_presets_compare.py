@@ -57,7 +57,7 @@ def test_compare_has_a_row_per_venue_and_explains_refusals() -> None:
     assert set(rows) >= {"binance", "bybit", "okx", "bitget", "hyperliquid", "dydx", "clearinghouse"}
     assert rows["binance"]["liquidation_price"] == pytest.approx(54216.86746987952)
     assert rows["clearinghouse"]["ok"] is False
-    assert rows["clearinghouse"]["error"] == ("--leverage: leverage 10x is above the maximum 4x for BTC at 60000 USD "
+    assert rows["clearinghouse"]["error"] == ("--leverage: leverage 10x is above the maximum 4x for BTC at 60,000.00 USD "
                                               "notional (tier 1)")
     assert rows["hyperliquid"]["surplus_to"] == "trader" and rows["hyperliquid"]["adl"]["price"] == "mark"
     assert rows["clearinghouse"]["shortfall_waterfall"] == ["trader", "clearing_member", "guaranty_fund"]

@@ -36,14 +36,14 @@ def test_mark_beyond_a_partial_table_names_the_mark_and_the_largest_valid_mark()
         Calculator(venue(), PARTIAL).evaluate(dataclasses.replace(LONG, mark=D("1e12")))
     error = caught.value
     assert error.field == "--mark"
-    assert str(error).startswith("--mark: TESTUSDT: the notional at the mark price 1000000000000 USDT is beyond the last "
-                                 "known tier (tier 2, up to 500000 USDT)")
-    assert "Give a mark of at most 500000 (500000 USDT / size 1)" in str(error)
+    assert str(error).startswith("--mark: TESTUSDT: the notional at the mark price 1,000,000,000,000.00 USDT is beyond the last "
+                                 "known tier (tier 2, up to 500,000.00 USDT)")
+    assert "Give a mark of at most 500,000.00 (500,000.00 USDT / size 1)" in str(error)
     assert "\n" not in str(error)
 
 
 def test_mark_beyond_a_partial_table_gives_the_mark_per_unit_of_size() -> None:
-    with pytest.raises(InputError, match=r"Give a mark of at most 200000 \(500000 USDT / size 2.5\)"):
+    with pytest.raises(InputError, match=r"Give a mark of at most 200,000.00 \(500,000.00 USDT / size 2.5\)"):
         Calculator(venue(), PARTIAL).evaluate(PositionSpec(side="short", size=D("2.5"), entry=D(30000),
                                                            mark=D(250000), leverage=D(10)))
 
@@ -65,7 +65,7 @@ def test_account_row_mark_beyond_a_partial_table_names_the_row_field() -> None:
     with pytest.raises(InputError) as caught:
         evaluate_account(venue(), D(10000), rows)
     assert caught.value.field == "positions[1].mark"
-    assert "Give a mark of at most 500000" in str(caught.value)
+    assert "Give a mark of at most 500,000.00" in str(caught.value)
 
 
 # -- 2. numbers echoed as the Decimals given ----------------------------------------------------
@@ -92,7 +92,7 @@ def test_fill_warning_echo_is_the_decimal_in_plain_notation(fill: Decimal) -> No
     short = PositionSpec(side="short", size=D(1), entry=D(60000), mark=D(60000), leverage=D(20))
     result = Calculator(venue(), COMPLETE).evaluate(short, fill=fill)
     warning = next(w for w in result.warnings if w.startswith("--fill"))
-    assert warning.startswith(f"--fill {format(fill, 'f')} is")
+    assert warning.startswith(f"--fill {format(fill, ',f')} is")
     assert "E" not in warning.split(" is ")[0]
 
 
@@ -111,7 +111,7 @@ def test_maintenance_at_beyond_a_partial_table_is_refused_with_a_named_error() -
     with pytest.raises(InputError) as caught:
         adl.maintenance_at(calc, h, D(600000), h.close_fee, field="--shock 900 (position h1)")
     assert caught.value.field == "--shock 900 (position h1)"
-    assert "beyond the last known tier (tier 2, up to 500000 USDT)" in str(caught.value)
+    assert "beyond the last known tier (tier 2, up to 500,000.00 USDT)" in str(caught.value)
 
 
 def test_maintenance_at_beyond_a_complete_table_extends_the_last_tier_with_a_warning() -> None:
