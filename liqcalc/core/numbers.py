@@ -126,10 +126,17 @@ def price_text(value: Decimal, rounding: str | None = None) -> str:
     return _grouped(value, places, rounding, trim=False)
 
 
+#: The most decimals an amount of money is shown with (a satoshi's; a stablecoin's cent is 2).
+MONEY_DECIMALS = 8
+
+
 def money_text(value: Decimal) -> str:
     """An amount of quote currency in a message, to the cent as the tables show it
-    (``6,100,000,000.00``, ``-999,997,000.00``); an amount below 1 keeps 4 significant digits."""
-    places = 2 if value == 0 or abs(value) >= 1 else max(2, 3 - value.adjusted())
+    (``6,100,000,000.00``, ``-999,997,000.00``); an amount below 1 keeps 4 significant digits,
+    at most :data:`MONEY_DECIMALS` decimals (below half of 1e-8 it is 0.00, never 1e-22 of noise)."""
+    if abs(value) < Decimal(1).scaleb(-MONEY_DECIMALS) / 2:
+        value = ZERO
+    places = 2 if value == 0 or abs(value) >= 1 else min(MONEY_DECIMALS, max(2, 3 - value.adjusted()))
     return _grouped(value, places, None, trim=False)
 
 

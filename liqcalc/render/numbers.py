@@ -7,6 +7,8 @@ import numbers
 from decimal import Decimal
 from typing import Any
 
+from liqcalc.core.numbers import money_text, price_text
+
 JSON_DECIMALS = 10
 """JSON numbers carry at most this many decimals (issue 7: no Decimal or float noise)."""
 FLOAT_DIGITS = 12
@@ -64,28 +66,20 @@ def dumps(value: Any) -> str:
     return json.dumps(str(value))
 
 
-def decimals_for(value: Decimal, significant: int = 6) -> int:
-    """How many decimals show ``significant`` digits of a price, at least 2."""
-    if value == 0:
-        return 2
-    digits = value.copy_abs().adjusted() + 1
-    return max(2, significant - digits)
-
-
 def price(value: Decimal | None) -> str:
-    """A price with enough decimals for its magnitude (60,000.00; 0.002595)."""
+    """A price with enough decimals for its magnitude (60,000.00; 0.002595): the core's rule
+    for messages, :func:`liqcalc.core.numbers.price_text`, so tables and messages agree."""
     if value is None:
         return "none"
-    return f"{value:,.{decimals_for(value)}f}"
+    return price_text(value)
 
 
 def money(value: Decimal | None, quote: str = "") -> str:
-    """An amount of quote currency, to the cent, or more decimals for tiny amounts."""
+    """An amount of quote currency, to the cent, or more decimals for tiny amounts (the core's
+    rule for messages, :func:`liqcalc.core.numbers.money_text`, so tables and messages agree)."""
     if value is None:
         return "none"
-    places = 2 if value == 0 or abs(value) >= 1 else decimals_for(value, 4)
-    text = f"{value:,.{places}f}"
-    return f"{text} {quote}".rstrip()
+    return f"{money_text(value)} {quote}".rstrip()
 
 
 def percent(value: Decimal | None, places: int = 2) -> str:
