@@ -7,12 +7,14 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from liqcalc.core.errors import escape
 from liqcalc.core.model import SymbolSpec, Venue, Waterfall
 from liqcalc.core.position import PositionResult
 from liqcalc.presets.loader import Preset
 from liqcalc.render import OutputFormat
 from liqcalc.render.numbers import dumps, money, price, quantity
 from liqcalc.render.position import SCHEMA_VERSION, distance, main_waterfall, waterfall_json
+from liqcalc.render.presets import markup
 
 PARTY_SHORT = {
     "trader": "trader", "insurance_fund": "insurance fund", "backstop_vault": "backstop vault",
@@ -140,7 +142,9 @@ def render_compare(request: Any, rows: list[VenueRow], warnings: list[str], outp
     out = console()
     spec = request.specs[0]
     sizing = f"{quantity(spec.leverage)}x" if spec.leverage is not None else f"margin {money(spec.margin)}"
-    title = f"{request.symbol} {spec.side} {quantity(spec.size)} @ {price(spec.entry)}, {sizing}, venue by venue"
+    # echoed input is escaped (one line, whatever it holds) and never read as rich markup
+    title = markup(escape(f"{request.symbol} {spec.side} {quantity(spec.size)} @ {price(spec.entry)}, {sizing}, "
+                          "venue by venue"))
     columns = [Column("venue", "left", wrap=True), Column("symbol", "left"), Column("max lev."),
                Column("initial margin"), Column("maint. margin"), Column("liquidation"), Column("to liq."),
                Column("bankruptcy")]
@@ -149,7 +153,7 @@ def render_compare(request: Any, rows: list[VenueRow], warnings: list[str], outp
     for row in rows:
         if not _ok(row):
             cells.append([_name(row), *["-"] * 7])
-            refused.append(f"{row.name} cannot take this trade: {row.error}")
+            refused.append(markup(escape(f"{row.name} cannot take this trade: {row.error}")))
             continue
         assert row.result is not None and row.symbol is not None
         r = row.result
@@ -222,7 +226,7 @@ def _print_fill(out: Any, request: Any, rows: list[VenueRow]) -> None:
     for line in words:
         out.print("• " + line)
     cap = (f"; each fund pays at most {money(fund)}, and bears more only where its preset leaves ADL's deficit "
-           "with it ([adl] unabsorbed_by)" if fund is not None else "; each fund pays all it is asked")
+           "with it (\\[adl] unabsorbed_by)" if fund is not None else "; each fund pays all it is asked")
     out.print(f"Amounts in each venue's quote{cap}; payers pay in the order of the venue's waterfall, and add up to "
               "the shortfall. ADL at: the price ADL closes the winners at (the bankruptcy price, or the fill standing "
               "for the mark).")

@@ -198,3 +198,23 @@ def test_compare_where_no_venue_can_take_the_trade_exits_1_after_the_rows() -> N
         assert result.stderr.startswith("liqcalc: error: none of the 7 venues compared can take this trade (the first: "
                                         "--symbol: NOPE is not a symbol of the binance preset")
     assert all(r["ok"] is False for r in json.loads(result.stdout)["results"])  # the rows still say why, per venue
+
+
+def test_compare_echoes_control_characters_escaped_on_one_line() -> None:
+    """Seen: `compare --symbol $'BTC\\nUSDT'` split its title and every refusal over two lines."""
+    result = CliRunner().invoke(app, ["compare", "--symbol", "BTC\nUSDT", "--side", "long", "--entry", "60000",
+                                      "--size", "1", "--leverage", "10", "--no-stale-warning"])
+    assert result.exit_code == 1
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("BTC\\nUSDT long 1 @ 60,000.00")
+    refusals = [line for line in lines if "cannot take this trade" in line]
+    assert len(refusals) == 7 and all("BTC\\nUSDT" in line for line in refusals)
+    assert not any(line.startswith("USDT") for line in lines)
+
+
+def test_compare_fill_footnote_names_the_preset_key_as_written() -> None:
+    """Seen: "( unabsorbed_by)": rich read "[adl]" as markup."""
+    result = CliRunner().invoke(app, [*TRADE, "--size", "1", "--leverage", "10", "--fill", "50000",
+                                      "--insurance-fund", "100"])
+    assert result.exit_code == 0, result.output
+    assert "([adl] unabsorbed_by)" in " ".join(result.stdout.split())
