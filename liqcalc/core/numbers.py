@@ -118,12 +118,17 @@ def _grouped(value: Decimal, places: int, rounding: str | None, trim: bool) -> s
     return f"{rounded.copy_abs() if rounded.is_zero() else rounded:,f}"
 
 
-def price_text(value: Decimal, rounding: str | None = None) -> str:
+def price_places(value: Decimal) -> int:
+    """The decimals a price is shown with: 6 significant digits, at least 2."""
+    return max(2, 6 - (value.copy_abs().adjusted() + 1)) if value else 2
+
+
+def price_text(value: Decimal, rounding: str | None = None, like: Decimal | None = None) -> str:
     """A price in a message, as the tables show it: 6 significant digits, at least 2 decimals,
-    grouped (``40,160.64``, ``0.002595``). ``rounding`` (``ROUND_FLOOR`` for an upper bound)
+    grouped (``40,160.64``, ``0.002595``); with ``like``, the decimals of that price (a gap
+    beside the price it is measured from). ``rounding`` (``ROUND_FLOOR`` for an upper bound)
     overrides half-even."""
-    places = max(2, 6 - (value.copy_abs().adjusted() + 1)) if value else 2
-    return _grouped(value, places, rounding, trim=False)
+    return _grouped(value, price_places(value if like is None else like), rounding, trim=False)
 
 
 #: The most decimals an amount of money is shown with (a satoshi's; a stablecoin's cent is 2).

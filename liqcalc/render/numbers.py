@@ -74,6 +74,12 @@ def price(value: Decimal | None) -> str:
     return price_text(value)
 
 
+def price_gap(gap: Decimal, reference: Decimal) -> str:
+    """A difference of prices with the decimals of the price it is measured from (the mark
+    60,000.00: -178.78, not -178.781)."""
+    return price_text(gap, like=reference)
+
+
 def money(value: Decimal | None, quote: str = "") -> str:
     """An amount of quote currency, to the cent, or more decimals for tiny amounts (the core's
     rule for messages, :func:`liqcalc.core.numbers.money_text`, so tables and messages agree)."""

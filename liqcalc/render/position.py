@@ -8,7 +8,7 @@ from typing import Any
 
 from liqcalc.core.model import SymbolSpec, Tier, Venue, Waterfall
 from liqcalc.core.position import PositionResult
-from liqcalc.render.numbers import money, percent, price
+from liqcalc.render.numbers import money, percent, price, price_gap
 
 SCHEMA_VERSION = 1
 
@@ -477,9 +477,9 @@ def render_table(report: PositionReport) -> None:
         ("margin ratio", percent(r.margin_ratio),
          "maintenance margin" + (" (all positions)" if others_pnl else "") + " / equity; liquidation at 100%"),
         ("liquidation price", price(r.liquidation_price),
-         "" if liq["percent"] is None else f"{price(liq['price'])} ({liq['percent']:+.2f}%) from mark"),
+         "" if liq["percent"] is None else f"{price_gap(liq['price'], r.spec.mark)} ({liq['percent']:+.2f}%) from mark"),
         ("bankruptcy price", price(r.bankruptcy_price),
-         "" if bkr["percent"] is None else f"{price(bkr['price'])} ({bkr['percent']:+.2f}%) from mark"),
+         "" if bkr["percent"] is None else f"{price_gap(bkr['price'], r.spec.mark)} ({bkr['percent']:+.2f}%) from mark"),
         ("liquidation fee", money(r.liquidation_fee_paid, quote), fee_note(r)),
         ("open fee", money(r.open_fee, quote), f"taker {percent(venue.fees.taker, 4)}"),
     ]
