@@ -163,11 +163,7 @@ def test_equity_note_has_no_rounding_residue() -> None:
 
 def test_distances_have_the_decimals_of_the_mark_they_are_measured_from() -> None:
     """Seen: "-178.781 (-0.83%) from mark" beside prices of 2 decimals (new-user trial)."""
-    from typer.testing import CliRunner
-
-    from liqcalc.cli import app
-
-    result = CliRunner().invoke(app, ["position", "--preset", "bybit", "--symbol", "BTCUSDT", "--side", "long",
+    result = runner.invoke(app, ["position", "--preset", "bybit", "--symbol", "BTCUSDT", "--side", "long",
                                       "--entry", "21631.9", "--size", "13.934708", "--margin", "3641.65",
                                       "--no-stale-warning"])
     assert result.exit_code == 0, result.output
