@@ -148,4 +148,14 @@ def render_show(preset: Preset, symbol: SymbolSpec | None, output: OutputFormat)
     for table in fit(markup(title), [Column(c) for c in ("tier", "floor", "cap", "max leverage", "MMR", "maint. amount")],
                      rows, out.width):
         out.print(table)
-    out.print("Sources: " + markup(", ".join(venue.sources)))
+    # one source a row (a label in parentheses, "mirror of ..." or "third party: ...", holds commas),
+    # folded under its bullet when wider than the terminal
+    from rich.table import Table
+
+    sources = Table.grid(padding=(0, 1))
+    sources.add_column()
+    sources.add_column(overflow="fold")
+    for source in venue.sources:
+        sources.add_row("-", markup(source))
+    out.print("Sources:")
+    out.print(sources)
