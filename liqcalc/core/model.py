@@ -9,7 +9,7 @@ validates at the boundaries instead: preset files (``liqcalc.presets.schema``) a
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Literal, get_args
 
@@ -284,7 +284,6 @@ class Waterfall:
         flows: the movements, adding up exactly to the surplus or the shortfall.
         backstop: ``True`` when the venue's backstop takes the position (Hyperliquid).
         adl_price: where ADL counterparties are closed, when they pay part of a shortfall.
-        explanation: sentences that say where the money goes and why.
         liquidation_fee: the liquidation fee actually taken: the rate times the liquidated
             notional, capped at what is left (0 in a backstop liquidation or a shortfall).
         adl_covered: the part of the shortfall the ADL counterparties give up (closed at the
@@ -304,7 +303,6 @@ class Waterfall:
     flows: tuple[Flow, ...]
     backstop: bool
     adl_price: Decimal | None
-    explanation: tuple[str, ...] = field(default=())
     liquidation_fee: Decimal = Decimal(0)
     adl_covered: Decimal = Decimal(0)
     unabsorbed: Decimal = Decimal(0)

@@ -88,20 +88,6 @@ def to_decimal(value: object, field: str) -> Decimal:
     return result
 
 
-def positive(value: Decimal, field: str) -> Decimal:
-    """Return ``value`` if it is > 0, else raise :class:`InputError` naming ``field``."""
-    if value <= 0:
-        raise InputError(field, f"must be greater than 0, got {given(value)}")
-    return value
-
-
-def non_negative(value: Decimal, field: str) -> Decimal:
-    """Return ``value`` if it is >= 0, else raise :class:`InputError` naming ``field``."""
-    if value < 0:
-        raise InputError(field, f"must be 0 or more, got {given(value)}")
-    return value
-
-
 # -- numbers in messages ---------------------------------------------------------------------
 # The core cannot import the renderer, yet its errors and warnings print numbers: these read
 # like the tables (liqcalc/render/numbers.py): grouped thousands, never an exponent, never
@@ -165,6 +151,6 @@ def div(a: Decimal, b: Decimal) -> Decimal:
 
 
 __all__ = [
-    "ONE", "PRECISION", "ZERO", "context", "div", "given", "money_text", "non_negative", "positive", "price_text",
+    "ONE", "PRECISION", "ZERO", "context", "div", "given", "money_text", "price_text",
     "shown", "size_text", "to_decimal",
 ]
