@@ -38,6 +38,11 @@ def keywords() -> Iterator[None]:
         if field.startswith("--") and " " not in field and type(error) in (InputError, UsageInputError):
             raise InputError(keyword_name(field.removeprefix("--").replace("-", "_")), error.problem) from None
         raise
+    except LiqcalcError as error:
+        renamed = getattr(error, "renamed", None)  # an error that words itself with the caller's names
+        if callable(renamed):
+            raise renamed(keyword_name) from None
+        raise
 
 
 def given_values(values: Mapping[str, Any]) -> dict[str, Any]:

@@ -102,3 +102,17 @@ def test_app_and_render_of_commands_never_import_cli() -> None:
     files = [*(root / "app").glob("*.py"), *(root / "render" / n for n in ("position.py", "account.py", "compare.py"))]
     for file in files:
         assert "liqcalc.cli" not in file.read_text(), file
+
+
+def test_api_renames_an_error_that_words_itself_with_the_callers_names() -> None:
+    from liqcalc.app.position import keywords
+
+    class Worded(liqcalc.LeverageError):
+        def __init__(self, name: object = lambda key: "--" + key) -> None:
+            super().__init__(f"{name('margin')}: too much")  # type: ignore[operator]
+
+        def renamed(self, name: object) -> Worded:
+            return Worded(name)
+
+    with pytest.raises(Worded, match="^margin=: too much$"), keywords():
+        raise Worded()
