@@ -107,6 +107,31 @@ class AccountReport:
     warnings: list[str] = field(default_factory=list)
 
     @property
+    def margin_balance(self) -> Decimal:
+        """The wallet after funding (every position's evaluation carries the account's)."""
+        return self.results[0].margin_balance
+
+    @property
+    def unrealized_pnl(self) -> Decimal:
+        """The unrealized PnL of every position at its mark."""
+        return sum((r.unrealized_pnl for r in self.results), Decimal(0))
+
+    @property
+    def equity(self) -> Decimal:
+        """Margin balance + unrealized PnL of every position."""
+        return self.results[0].equity
+
+    @property
+    def maintenance_margin(self) -> Decimal:
+        """The positions' maintenance margin at their marks."""
+        return sum((r.maintenance_margin for r in self.results), Decimal(0))
+
+    @property
+    def margin_ratio(self) -> Decimal | None:
+        """Maintenance margin / equity (liquidation at 1); None when equity is not positive."""
+        return self.results[0].margin_ratio
+
+    @property
     def all_warnings(self) -> list[str]:
         """The warnings, as the JSON's ``warnings`` lists them."""
         return list(self.warnings)

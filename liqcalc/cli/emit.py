@@ -22,22 +22,21 @@ class Report(Protocol):
     def to_dict(self) -> dict[str, Any]: ...
 
 
+#: Each report's table renderer, as (module, function): imported on first use (rich is slow).
+TABLES = {
+    "PositionReport": ("liqcalc.render.position", "render_table"),
+    "AccountReport": ("liqcalc.render.account", "render_account"),
+    "CompareReport": ("liqcalc.render.compare", "render_compare"),
+}
+
+
 def _table(report: Report) -> Callable[[Any], None]:
-    """The table renderer of the report's command (imported on first use: rich is slow)."""
-    kind = type(report).__name__
-    if kind == "PositionReport":
-        from liqcalc.render.position import render_table
+    """The table renderer of the report's command."""
+    import importlib
 
-        return render_table
-    if kind == "AccountReport":
-        from liqcalc.render.account import render_account
-
-        return render_account
-    if kind == "CompareReport":
-        from liqcalc.render.compare import render_compare
-
-        return render_compare
-    raise TypeError(f"no table for {kind}")
+    module, function = TABLES[type(report).__name__]
+    renderer: Callable[[Any], None] = getattr(importlib.import_module(module), function)
+    return renderer
 
 
 def emit(report: Report, output: OutputFormat) -> None:

@@ -7,7 +7,7 @@ from typing import Any
 
 from liqcalc.app.reports import AccountReport
 from liqcalc.core.model import Venue
-from liqcalc.core.position import PositionResult, cross_formula_is_the_venues
+from liqcalc.core.position import cross_formula_is_the_venues
 from liqcalc.render.numbers import money, percent, price
 from liqcalc.render.position import (
     KEEP,
@@ -22,18 +22,16 @@ from liqcalc.render.position import (
 )
 
 
-def account_totals(results: list[PositionResult]) -> dict[str, Decimal | None]:
-    """The account at the marks: margin balance (the wallet after funding) + unrealized PnL
-    of every position = equity; margin ratio = the positions' maintenance margin / equity.
-    Every position's own evaluation carries the same equity and ratio (the others at their
-    marks), so these are the account's."""
-    first = results[0]
+def account_totals(report: AccountReport) -> dict[str, Decimal | None]:
+    """The account at the marks, as the JSON's top-level keys: margin balance (the wallet
+    after funding) + unrealized PnL of every position = equity; margin ratio = the positions'
+    maintenance margin / equity."""
     return {
-        "margin_balance": first.margin_balance,
-        "unrealized_pnl": sum((r.unrealized_pnl for r in results), Decimal(0)),
-        "equity": first.equity,
-        "maintenance_margin": sum((r.maintenance_margin for r in results), Decimal(0)),
-        "margin_ratio": first.margin_ratio,
+        "margin_balance": report.margin_balance,
+        "unrealized_pnl": report.unrealized_pnl,
+        "equity": report.equity,
+        "maintenance_margin": report.maintenance_margin,
+        "margin_ratio": report.margin_ratio,
     }
 
 
@@ -46,7 +44,7 @@ def account_json(report: AccountReport) -> dict[str, Any]:
         "preset": info.as_json(),
         "inputs": {"wallet": wallet, "mode": "cross"},
         "warnings": report.all_warnings,
-        **account_totals(results),
+        **account_totals(report),
         "positions": [
             {
                 "symbol": r.symbol, "side": r.spec.side, "size": r.spec.size, "entry": r.spec.entry, "mark": r.spec.mark,
@@ -86,7 +84,7 @@ def render_account(report: AccountReport) -> None:
     console.print(table)
     if (note := left_out(dropped, width)) is not None:
         console.print(note)
-    totals = account_totals(results)
+    totals = account_totals(report)
     ratio = totals["margin_ratio"]
     console.print(
         f"Margin balance {money(totals['margin_balance'])} + unrealized PnL {money(totals['unrealized_pnl'])} = "

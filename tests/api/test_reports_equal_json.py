@@ -81,6 +81,9 @@ def test_account_report_is_its_json(source: str) -> None:
     report = liqcalc.account(account=ACCOUNT if source == "path" else data, wallet="1500000")
     assert as_json(report) == cli_json("position", "--account", str(ACCOUNT), "--wallet", "1500000")
     assert [r.symbol for r in report.results] == ["BTCUSDT", "ETHUSDT"]
+    totals = report.to_dict()
+    assert (report.equity, report.margin_ratio, report.maintenance_margin) == (
+        totals["equity"], totals["margin_ratio"], totals["maintenance_margin"])
 
 
 def test_compare_every_builtin_report_is_its_json() -> None:
