@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator
-from decimal import Decimal
+from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, TextIO
+from typing import Annotated, Any, TextIO
 
 import typer
 
+from liqcalc.app.position import check_defaults, evaluate, evaluate_line
+from liqcalc.app.request import UsageInputError, option_name
+from liqcalc.app.session import Session
+from liqcalc.cli.emit import emit
 from liqcalc.cli.errors import boundary
 from liqcalc.cli.options import (
     EntryOpt,
@@ -26,63 +29,10 @@ from liqcalc.cli.options import (
     SymbolOpt,
     WalletOpt,
 )
-from liqcalc.cli.request import Request, UsageInputError, build, key_name, option_name
 from liqcalc.core.errors import InputError, LiqcalcError, UsageError
-from liqcalc.core.model import Party
-from liqcalc.core.position import Calculator
-from liqcalc.presets.loader import Preset, load
 from liqcalc.render import OutputFormat
 
-if TYPE_CHECKING:
-    from liqcalc.render.position import PositionReport, PresetInfo
-
-
 EXAMPLE = "liqcalc position --preset binance --symbol BTCUSDT --side long --entry 60000 --size 1 --leverage 20"
-
-
-class Session:
-    """Presets and calculators loaded once and reused across the lines of a batch."""
-
-    def __init__(self, *, stale_warning: bool = True) -> None:
-        self.presets: dict[str, Preset] = {}
-        self.calculators: dict[tuple[str, str], Calculator] = {}
-        self.stale_warning = stale_warning
-        self.warnings: dict[str, str] = {}
-
-    def preset(self, name: str) -> Preset:
-        if name not in self.presets:
-            from liqcalc.presets.loader import stale_warning
-
-            preset = self.presets[name] = load(name)
-            if self.stale_warning and (warning := stale_warning(preset)):
-                self.warnings[name] = warning
-        return self.presets[name]
-
-    def fund_party(self, name: str) -> Party | None:
-        return self.preset(name).venue.fund_party
-
-    def calculator(self, preset_name: str, symbol: str) -> Calculator:
-        key = (preset_name, symbol)
-        if key not in self.calculators:
-            preset = self.preset(preset_name)
-            self.calculators[key] = Calculator(preset.venue, preset.symbol(symbol))
-        return self.calculators[key]
-
-    def info(self, name: str) -> PresetInfo:
-        from liqcalc.render.position import PresetInfo
-
-        preset = self.preset(name)
-        venue = preset.venue
-        return PresetInfo(venue.name, venue.title, venue.as_of.isoformat(), None if preset.origin == "built-in" else str(preset.path), preset.origin,
-                          venue.illustrative)
-
-    def report(self, request: Request) -> PositionReport:
-        calc = self.calculator(request.preset, request.symbol)
-        from liqcalc.render.position import PositionReport
-
-        results = [calc.evaluate(spec, fill=request.fill, caps=request.caps) for spec in request.specs]
-        warnings = [self.warnings[request.preset]] if request.preset in self.warnings else []
-        return PositionReport(self.info(request.preset), calc.venue, calc.symbol, request.inputs, results, warnings)
 
 
 def position(
@@ -141,14 +91,14 @@ def run_position(
     if input_file is not None:
         if account is not None:
             raise UsageError("--input and --account cannot be combined")
-        failures = run_batch(session, _defaults(given), input_file, sys.stdout)
+        failures = run_batch(session, check_defaults(given, option_name, UsageInputError), input_file, sys.stdout)
         for warning in session.warnings.values():
             sys.stderr.write(f"liqcalc: warning: {warning}\n")
         if failures:
             raise LiqcalcError(f"--input: {failures} line{'s' if failures > 1 else ''} failed; see the error objects on stdout")
         return
     if account is not None:
-        from liqcalc.cli.account import run_account
+        from liqcalc.app.account import evaluate_account, read_account
 
         ignored = sorted(set(given) - {"preset", "wallet"})
         if ignored:
@@ -156,36 +106,9 @@ def run_position(
                 f"--account takes its positions from the file; {', '.join(option_name(k) for k in ignored)} "
                 "cannot be combined with it (only --preset and --wallet can)"
             )
-
-        run_account(session, given, account, output)
+        emit(evaluate_account(session, given, read_account(account), str(account), option_name), output)
         return
-    request = build(given, option_name, fund_party=session.fund_party, error=UsageInputError)
-    report = session.report(request)
-    emit(report, output)
-
-
-def emit(report: PositionReport, output: OutputFormat) -> None:
-    """Write the report in the chosen format; warnings also go to stderr."""
-    renderers: dict[OutputFormat, Callable[[PositionReport], None]] = {
-        OutputFormat.json: _emit_json,
-        OutputFormat.table: _emit_table,
-    }
-    renderers[output](report)
-
-
-def _emit_json(report: PositionReport) -> None:
-    from liqcalc.render.numbers import dumps
-    from liqcalc.render.position import report_json
-
-    sys.stdout.write(dumps(report_json(report)) + "\n")
-
-
-def _emit_table(report: PositionReport) -> None:
-    from liqcalc.render.position import render_table
-
-    for warning in dict.fromkeys(report.warnings + [w for r in report.results for w in r.warnings]):
-        sys.stderr.write(f"liqcalc: warning: {warning}\n")
-    render_table(report)
+    emit(evaluate(given, option_name, session, UsageInputError), output)
 
 
 #: Longest line of ``--input``: one position as a JSON object is well under a kilobyte.
@@ -237,63 +160,21 @@ def _lines(input_file: str) -> Iterator[str | UnicodeDecodeError]:
             stream.close()
 
 
-def _defaults(options: dict[str, Any]) -> dict[str, Any]:
-    """Command-line defaults for ``--input`` lines, checked once as options (exit 2)."""
-    from liqcalc.cli.request import number
-
-    for key, sign in (("entry", "positive"), ("size", "positive"), ("notional", "positive"), ("margin", "positive"),
-                      ("mark", "positive"), ("add_margin", "non_negative"), ("funding", "any"), ("mmr", "positive"),
-                      ("maint_amount", "any"), ("wallet", "positive"), ("fill", "positive"),
-                      ("insurance_fund", "non_negative"), ("liquidation_fee", "non_negative")):
-        number(options, key, option_name, sign=sign, error=UsageInputError)
-    for item in options.get("leverage") or []:
-        for part in str(item).split(","):
-            number({"leverage": part}, "leverage", option_name, error=UsageInputError)
-    return options
-
-
 def run_batch(session: Session, defaults: dict[str, Any], input_file: str, out: TextIO) -> int:
-    """Evaluate each JSON line; a bad line gives an error object and the batch goes on.
+    """Evaluate each JSON line (:func:`liqcalc.app.position.evaluate_line`); a bad line gives
+    an error object and the batch goes on.
 
     Options given on the command line are defaults for every line (a line's own keys win).
     Returns the number of failed lines.
     """
-    import json
-
     from liqcalc.render.numbers import dumps
-    from liqcalc.render.position import SCHEMA_VERSION, report_json
 
     failures = 0
     write = out.write
     for number, line in enumerate(_lines(input_file), start=1):
-        if isinstance(line, UnicodeDecodeError):
-            failures += 1
-            write(dumps({"schema_version": SCHEMA_VERSION, "line": number,
-                         "error": f"line {number}: not UTF-8 text ({line.reason} at byte {line.start})"}) + "\n")
+        obj = evaluate_line(session, defaults, number, line)
+        if obj is None:
             continue
-        if not line.strip():
-            continue
-        try:
-            try:
-                values = json.loads(line, parse_float=Decimal)
-            except json.JSONDecodeError as error:
-                raise InputError(f"line {number}", f"not JSON ({error.msg} at column {error.colno})") from None
-            except RecursionError:
-                raise InputError(f"line {number}", "nested too deeply; a line is one flat JSON object") from None
-            except ValueError as error:  # an integer beyond Python's digit limit
-                from liqcalc.presets.files import too_long
-
-                raise InputError(f"line {number}", too_long(error)) from None
-            if not isinstance(values, dict):
-                raise InputError(f"line {number}", "expected a JSON object")
-            request = build({**defaults, **values}, key_name, fund_party=session.fund_party)
-            envelope = report_json(session.report(request))
-            write(dumps({"schema_version": SCHEMA_VERSION, "line": number, **envelope}) + "\n")
-        except LiqcalcError as error:
-            failures += 1
-            write(dumps({"schema_version": SCHEMA_VERSION, "line": number, "error": str(error)}) + "\n")
-        except Exception as error:  # a bug must not cost the rest of the batch
-            failures += 1
-            write(dumps({"schema_version": SCHEMA_VERSION, "line": number,
-                         "error": f"internal error: {type(error).__name__}: {error}"}) + "\n")
+        failures += "error" in obj
+        write(dumps(obj) + "\n")
     return failures

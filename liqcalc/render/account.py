@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import TextIO
+from typing import Any
 
+from liqcalc.app.reports import AccountReport
 from liqcalc.core.model import Venue
-from liqcalc.core.position import PositionResult, cross_formula_is_the_venues
-from liqcalc.render import OutputFormat
-from liqcalc.render.numbers import dumps, money, percent, price
+from liqcalc.core.position import cross_formula_is_the_venues
+from liqcalc.render.numbers import money, percent, price
 from liqcalc.render.position import (
     KEEP,
     SCHEMA_VERSION,
     Col,
-    PresetInfo,
     distance,
     fitted_table,
     left_out,
@@ -23,32 +22,29 @@ from liqcalc.render.position import (
 )
 
 
-def account_totals(results: list[PositionResult]) -> dict[str, Decimal | None]:
-    """The account at the marks: margin balance (the wallet after funding) + unrealized PnL
-    of every position = equity; margin ratio = the positions' maintenance margin / equity.
-    Every position's own evaluation carries the same equity and ratio (the others at their
-    marks), so these are the account's."""
-    first = results[0]
+def account_totals(report: AccountReport) -> dict[str, Decimal | None]:
+    """The account at the marks, as the JSON's top-level keys: margin balance (the wallet
+    after funding) + unrealized PnL of every position = equity; margin ratio = the positions'
+    maintenance margin / equity."""
     return {
-        "margin_balance": first.margin_balance,
-        "unrealized_pnl": sum((r.unrealized_pnl for r in results), Decimal(0)),
-        "equity": first.equity,
-        "maintenance_margin": sum((r.maintenance_margin for r in results), Decimal(0)),
-        "margin_ratio": first.margin_ratio,
+        "margin_balance": report.margin_balance,
+        "unrealized_pnl": report.unrealized_pnl,
+        "equity": report.equity,
+        "maintenance_margin": report.maintenance_margin,
+        "margin_ratio": report.margin_ratio,
     }
 
 
-def account_json(info: PresetInfo, wallet: Decimal, results: list[PositionResult], stale: list[str]) -> dict[str, object]:
-    warnings: list[str] = list(stale)
-    for r in results:
-        warnings.extend(f"{r.symbol}: {w}" for w in r.warnings)
+def account_json(report: AccountReport) -> dict[str, Any]:
+    """The ``--json`` object of ``position --account``."""
+    info, wallet, results = report.preset, report.wallet, report.results
     return {
         "schema_version": SCHEMA_VERSION,
         "command": "position",
         "preset": info.as_json(),
         "inputs": {"wallet": wallet, "mode": "cross"},
-        "warnings": warnings,
-        **account_totals(results),
+        "warnings": report.all_warnings,
+        **account_totals(report),
         "positions": [
             {
                 "symbol": r.symbol, "side": r.spec.side, "size": r.spec.size, "entry": r.spec.entry, "mark": r.spec.mark,
@@ -62,20 +58,11 @@ def account_json(info: PresetInfo, wallet: Decimal, results: list[PositionResult
     }
 
 
-def render_account(info: PresetInfo, venue: Venue, wallet: Decimal, results: list[PositionResult],
-                   output: OutputFormat, out: TextIO, stale: list[str]) -> None:
-    if output is OutputFormat.json:
-        out.write(dumps(account_json(info, wallet, results, stale)) + "\n")
-        return
-    import sys
-
+def render_account(report: AccountReport) -> None:
+    """The account's table and sentences on stdout (the warnings are the writer's)."""
     from liqcalc.render.console import console as make_console
 
-    for warning in stale:
-        sys.stderr.write(f"liqcalc: warning: {warning}\n")
-    for r in results:
-        for w in r.warnings:
-            sys.stderr.write(f"liqcalc: warning: {r.symbol}: {w}\n")
+    info, venue, wallet, results = report.preset, report.venue, report.wallet, report.results
     console = make_console()
     width = console.width
     dist = [distance(r.liquidation_price, r.spec.mark) for r in results]
@@ -97,7 +84,7 @@ def render_account(info: PresetInfo, venue: Venue, wallet: Decimal, results: lis
     console.print(table)
     if (note := left_out(dropped, width)) is not None:
         console.print(note)
-    totals = account_totals(results)
+    totals = account_totals(report)
     ratio = totals["margin_ratio"]
     console.print(
         f"Margin balance {money(totals['margin_balance'])} + unrealized PnL {money(totals['unrealized_pnl'])} = "

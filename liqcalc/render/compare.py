@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import sys
-from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from liqcalc.app.reports import CompareReport, VenueRow
 from liqcalc.core.errors import escape
-from liqcalc.core.model import SymbolSpec, Venue, Waterfall
-from liqcalc.core.position import PositionResult
+from liqcalc.core.model import Venue, Waterfall
 from liqcalc.presets.loader import Preset
-from liqcalc.render import OutputFormat
-from liqcalc.render.numbers import dumps, money, price, quantity
+from liqcalc.render.numbers import money, price, quantity
 from liqcalc.render.position import SCHEMA_VERSION, distance, main_waterfall, waterfall_json
 from liqcalc.render.presets import markup
 
@@ -37,19 +34,6 @@ PAYER_HEADERS = {
     "adl_counterparties": "ADL", "socialized_loss": "socialized loss", "clearing_member": "clearing member",
     "guaranty_fund": "guaranty fund", "venue": "the venue",
 }
-
-
-@dataclass(frozen=True)
-class VenueRow:
-    """One venue's answer, or why it cannot take the trade."""
-
-    name: str
-    preset: Preset | None
-    symbol: SymbolSpec | None
-    result: PositionResult | None
-    error: str | None
-    notes: list[str] = field(default_factory=list)
-    """Remarks about this venue alone (an option that does not apply to it)."""
 
 
 def surplus_words(preset: Preset) -> str:
@@ -131,14 +115,17 @@ def _name(row: VenueRow) -> str:
     return row.name + (" *" if row.preset is not None and row.preset.venue.illustrative else "")
 
 
-def render_compare(request: Any, rows: list[VenueRow], warnings: list[str], output: OutputFormat) -> None:
-    if output is OutputFormat.json:
-        inputs = {k: v for k, v in request.inputs.items() if k not in ("preset", "can_pay")}
-        sys.stdout.write(dumps({"schema_version": SCHEMA_VERSION, "command": "compare", "inputs": inputs,
-                                "warnings": warnings, "results": [row_json(r) for r in rows]}) + "\n")
-        return
+def compare_json(report: CompareReport) -> dict[str, Any]:
+    """The ``--json`` object of ``compare``."""
+    return {"schema_version": SCHEMA_VERSION, "command": "compare", "inputs": report.inputs,
+            "warnings": list(report.warnings), "results": [row_json(r) for r in report.rows]}
+
+
+def render_compare(report: CompareReport) -> None:
+    """The comparison's tables and sentences on stdout (the warnings are the writer's)."""
     from liqcalc.render.console import Column, console, fit
 
+    request, rows = report.request, report.rows
     out = console()
     spec = request.specs[0]
     sizing = f"{quantity(spec.leverage)}x" if spec.leverage is not None else f"margin {money(spec.margin)}"

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Context, Decimal, localcontext
 from typing import Any
 
+from liqcalc.app.reports import PositionReport
+from liqcalc.app.reports import PresetInfo as PresetInfo  # re-exported: render.adl uses it
 from liqcalc.core.model import SymbolSpec, Tier, Venue, Waterfall
 from liqcalc.core.position import PositionResult
 from liqcalc.render.numbers import money, percent, price, price_gap
@@ -25,37 +27,6 @@ PARTY_WORDS = {
     "margin": "margin",
     "deficit": "the deficit",
 }
-
-
-@dataclass(frozen=True)
-class PresetInfo:
-    """What the output says about the preset used."""
-
-    name: str
-    title: str
-    as_of: str
-    path: str | None
-    """The file, for user and ad-hoc presets (None for built-in ones: the name says it)."""
-    origin: str
-    illustrative: bool
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "name": self.name, "title": self.title, "as_of": self.as_of, "path": self.path,
-            "origin": self.origin, "illustrative": self.illustrative,
-        }
-
-
-@dataclass(frozen=True)
-class PositionReport:
-    """One ``position`` call: the preset, the echoed inputs and one result per leverage."""
-
-    preset: PresetInfo
-    venue: Venue
-    symbol: SymbolSpec
-    inputs: dict[str, Any]
-    results: list[PositionResult]
-    warnings: list[str] = field(default_factory=list)
 
 
 # -- JSON -----------------------------------------------------------------------------------
@@ -152,10 +123,7 @@ def report_json(report: PositionReport) -> dict[str, Any]:
         "preset": report.preset.as_json(),
         "inputs": report.inputs,
     }
-    warnings = list(report.warnings)
-    for result in report.results:
-        warnings.extend(w for w in result.warnings if w not in warnings)
-    envelope["warnings"] = warnings
+    envelope["warnings"] = report.all_warnings
     if len(report.results) == 1:
         row = result_json(report.results[0])
         row.pop("warnings")

@@ -1,0 +1,125 @@
+"""``compare``: the same trade on every built-in preset (or those named), side by side."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from liqcalc.app.reports import CompareReport, VenueRow
+from liqcalc.app.request import Namer, build, keyword_name, number
+from liqcalc.core.errors import InputError, LiqcalcError, PresetError, UsageError
+
+if TYPE_CHECKING:
+    from liqcalc.app.position import Number
+    from liqcalc.core.model import Party
+
+
+def chosen_presets(names: Sequence[str] | None, name: Namer) -> list[str]:
+    """The presets to compare: every built-in one (in the user's version where the user has
+    imported a fresher one), or the names given, each checked to exist."""
+    from liqcalc.presets.loader import available, builtin_names, resolve
+
+    if names is None:
+        builtin = set(builtin_names())
+        return [preset for preset, _, _ in available() if preset in builtin]
+    chosen = [n.strip() for n in names if n.strip()]
+    if not chosen:
+        raise UsageError(f"{name('presets')}: no preset named; give names separated by commas, e.g. binance,bybit")
+    for preset in chosen:  # an unknown name is a mistake, not a venue that cannot take the trade
+        try:
+            resolve(preset)
+        except PresetError as error:
+            raise PresetError(str(error).replace("--preset:", f"{name('presets')}:", 1)) from None
+    return chosen
+
+
+def evaluate_compare(values: Mapping[str, Any], names: Sequence[str] | None, name: Namer, *, stale_warning: bool = True,
+                     error: type[InputError] = InputError) -> CompareReport:
+    """Check the trade (``values``: keys named like the options) and evaluate it on each venue.
+
+    A venue that cannot take the trade is a row with its error, not an exception.
+    """
+    from liqcalc.core.position import Calculator
+    from liqcalc.presets.loader import load
+    from liqcalc.presets.loader import stale_warning as stale_of
+
+    chosen = chosen_presets(names, name)
+    if values.get("leverage") is not None and "," in str(values["leverage"]):
+        raise UsageError(f"{name('leverage')}: compare takes one leverage; for several, use "
+                         "`liqcalc position --leverage 5,10,20`")
+    given = {k: v for k, v in values.items() if v is not None}
+    # insurance_fund caps each venue's own fund (an insurance fund, Hyperliquid's backstop vault)
+    insurance_fund = number(given, "insurance_fund", name, sign="non_negative", error=error)
+    given.pop("insurance_fund", None)
+    if insurance_fund is not None and "fill" not in given:
+        raise UsageError(f"{name('insurance_fund')} caps what the fund pays at a fill beyond the bankruptcy price; "
+                         f"give {name('fill')}{' PRICE' if name('fill').startswith('--') else ''} too")
+    # the trade is checked once, with the first preset standing in for the name
+    request = build({**given, "preset": chosen[0] if chosen else "-"}, name, fund_party=lambda _: None, error=error)
+    request.inputs["insurance_fund"] = insurance_fund
+    rows: list[VenueRow] = []
+    warnings: list[str] = []
+    for preset_name in chosen:
+        try:
+            preset = load(preset_name)
+        except LiqcalcError as problem:
+            rows.append(VenueRow(preset_name, None, None, None, str(problem)))
+            continue
+        if stale_warning and (stale := stale_of(preset)):
+            warnings.append(stale)
+        caps: dict[Party, Decimal] = {}
+        notes: list[str] = []  # data, as the JSON shows it to every client (the option's name)
+        if insurance_fund is not None:
+            fund = preset.venue.fund_party
+            if fund is None:
+                notes.append("no fund in this venue's waterfall: --insurance-fund does not apply")
+            elif fund == preset.venue.shortfall.waterfall[-1]:
+                notes.append(f"the {fund.replace('_', ' ')} is this venue's last payer and pays whatever is left: "
+                             "--insurance-fund does not apply")
+            else:
+                caps[fund] = insurance_fund
+        try:
+            symbol = preset.symbol(request.symbol)
+            result = Calculator(preset.venue, symbol).evaluate(request.specs[0], fill=request.fill, caps=caps)
+            rows.append(VenueRow(preset_name, preset, symbol, result, None, notes))
+        except LiqcalcError as problem:
+            rows.append(VenueRow(preset_name, preset, None, None, str(problem)))
+    return CompareReport(request, rows, warnings)
+
+
+def compare(
+    *,
+    symbol: str,
+    side: str,
+    entry: Number,
+    size: Number | None = None,
+    notional: Number | None = None,
+    leverage: Number | None = None,
+    margin: Number | None = None,
+    mark: Number | None = None,
+    fill: Number | None = None,
+    insurance_fund: Number | None = None,
+    mmr: Number | None = None,
+    maint_amount: Number | None = None,
+    presets: Sequence[str] | None = None,
+    no_stale_warning: bool = False,
+) -> CompareReport:
+    """The same trade on every built-in venue (``presets=None``) or on those named.
+
+    The keywords are ``liqcalc compare``'s options in snake_case. A venue that cannot take the
+    trade is a row with ``ok`` False and its ``error``; :attr:`CompareReport.refused` says
+    whether none could. Raises a :class:`~liqcalc.core.errors.LiqcalcError` naming the keyword.
+    """
+    from liqcalc.app.position import given_values, keywords
+
+    if isinstance(presets, str):
+        presets = presets.split(",")
+    values = given_values({
+        "symbol": symbol, "side": side, "entry": entry, "size": size, "notional": notional, "leverage": leverage,
+        "margin": margin, "mark": mark, "fill": fill, "insurance_fund": insurance_fund, "mmr": mmr,
+        "maint_amount": maint_amount,
+    })
+    with keywords():
+        return evaluate_compare(values, None if presets is None else list(presets), keyword_name,
+                                stale_warning=not no_stale_warning)
