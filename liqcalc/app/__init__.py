@@ -1,0 +1,1 @@
+"""The application layer: what a command computes, callable from Python."""
