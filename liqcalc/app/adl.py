@@ -11,6 +11,7 @@ vectorized :mod:`liqcalc.core.book`, imported only then (numpy is never imported
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from decimal import Context as DecimalContext
@@ -649,8 +650,8 @@ Number = Decimal | int | float | str
 
 def adl_risk(
     *,
-    preset: str | None = None,
-    symbol: str | None = None,
+    preset: str | os.PathLike[str],
+    symbol: str,
     side: str | None = None,
     entry: Number | None = None,
     size: Number | None = None,
@@ -660,7 +661,7 @@ def adl_risk(
     mark: Number | None = None,
     mode: str | None = None,
     wallet: Number | None = None,
-    book: str | Sequence[Mapping[str, Any]] | None = None,
+    book: str | os.PathLike[str] | Sequence[Mapping[str, Any]] | None = None,
     shock: Number | Sequence[Number] | None = None,
     liquidated_size: Number | None = None,
     bankruptcy_price: Number | None = None,
@@ -678,7 +679,8 @@ def adl_risk(
     """Your exposure to auto-deleveraging, as ``liqcalc adl-risk`` computes it: the keywords
     are its options in snake_case, and ``report.to_dict()`` is its ``--json`` object.
 
-    ``book`` is a path (CSV or JSON lines), ``"sample:NAME"`` or a list of rows (mappings with
+    ``preset`` is a name (``"binance"``) or a path to a preset file; ``book`` is a path (CSV or
+    JSON lines), ``"sample:NAME"`` or a list of rows (mappings with
     the keys id, side, size, entry, margin or leverage, and optional wallet and mark).
     ``shock`` is a percent (``-10``: every mark 10% down), a ``"FROM:TO:STEP"`` sweep, or a
     list of percents to sweep. An invalid input raises a :class:`liqcalc.core.errors.LiqcalcError`
@@ -690,6 +692,10 @@ def adl_risk(
                           leverage=20, mark=66000, book="sample:btcusdt", shock=-5)
         report.you["rank"], report.event.shortfall
     """
+    if isinstance(preset, os.PathLike):
+        preset = os.fspath(preset)
+    if isinstance(book, os.PathLike):
+        book = os.fspath(book)
     if book == "-":
         raise UsageError(f"{keyword('book')}: \"-\" (standard input) is the command line's; give a path, "
                          "\"sample:NAME\" or a list of rows")

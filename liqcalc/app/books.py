@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -100,13 +101,15 @@ def _open(source: str, name: Namer) -> tuple[str, str]:
         raise InputError(f"{source}", f"not UTF-8 text ({error.reason} at byte {error.start})") from None
 
 
-def read_book(source: str | Sequence[Mapping[str, Any]], name: Namer = lambda key: f"{key}=") -> BookFile:
+def read_book(source: str | os.PathLike[str] | Sequence[Mapping[str, Any]], name: Namer = lambda key: f"{key}=") -> BookFile:
     """Read a CSV (with a header line) or JSON-lines book; the format comes from the file's
     suffix (``.csv``, ``.jsonl``/``.ndjson``/``.json``), else from its first character.
 
     ``source`` is a path, ``sample:NAME``, ``-`` (standard input) or rows (mappings of the
     columns, as a JSON line holds them); ``name`` names the option in errors (``--book`` on
     the command line, ``book=`` from Python)."""
+    if isinstance(source, os.PathLike):
+        source = os.fspath(source)
     if not isinstance(source, str):
         return read_rows(source)
     where, text = _open(source, name)

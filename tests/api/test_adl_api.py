@@ -94,6 +94,17 @@ def test_a_book_of_rows_is_the_book_of_the_file(event: dict[str, Any]) -> None:
     assert from_rows == from_file
 
 
+def test_book_and_preset_may_be_paths() -> None:
+    from liqcalc.presets.loader import load
+
+    as_text = adl_risk(**SHORT, book=BOOK, shock="3").to_dict()
+    preset = load("bybit").path
+    as_paths = adl_risk(**{**SHORT, "preset": preset}, book=Path(BOOK), shock="3").to_dict()
+    assert as_paths["preset"]["name"] == as_text["preset"]["name"] == "bybit"
+    as_paths["inputs"]["preset"] = "bybit"
+    assert {k: v for k, v in as_paths.items() if k != "preset"} == {k: v for k, v in as_text.items() if k != "preset"}
+
+
 def test_shock_as_a_list_sweeps_those_percents() -> None:
     stepped = adl_risk(**YOU, book="sample:btcusdt", shock="2:10:2").to_dict()
     listed = adl_risk(**YOU, book="sample:btcusdt", shock=[2, 4, 6, 8, 10]).to_dict()
