@@ -13,10 +13,10 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from decimal import Context as DecimalContext
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, TypedDict, cast, overload
 
 from liqcalc.app.books import YOU, Book, Namer, book_specs, check_book, evaluate_rows, read_book
 from liqcalc.core.adl import Queue, lights_band, pnl_x_leverage_factors
@@ -103,21 +103,170 @@ class EventInfo:
     ``deleveraged_size`` of it was closed, the rest is what the other side cannot absorb."""
 
 
+class PolicyOutcome(TypedDict):
+    """What one allocation policy takes from a queue row."""
+
+    adl_size: Decimal
+    """The size closed."""
+    adl_price: Decimal | None
+    """The price it is closed at (None: nothing closed)."""
+    profit_taken: Decimal
+    """Its unrealized profit at the mark given up (in the quote asset)."""
+
+
+class QueueRow(TypedDict):
+    """One position of the ADL queue (the JSON's ``queue`` items)."""
+
+    id: str
+    side: Side
+    size: Decimal
+    entry: Decimal
+    mark: Decimal
+    bankruptcy_price: Decimal | None
+    score: Decimal | None
+    """The ranking's score (None where the venue does not rank)."""
+    rank: int
+    percentile: Decimal | None
+    indicator: int | None
+    """The venue's indicator lights for this place in the queue (None: it shows none)."""
+    adl_size: Decimal
+    adl_price: Decimal | None
+    profit_taken: Decimal
+    by_policy: dict[str, PolicyOutcome]
+    """``queue`` and ``pro_rata``; the chosen policy's is also at the row's top level."""
+
+
+class PolicyTotals(TypedDict):
+    """One allocation policy over the whole queue (the JSON's ``policies`` values)."""
+
+    closed_size: Decimal
+    positions_closed: int
+    profit_taken: Decimal
+    deficit: Decimal
+    """What the fund leaves unpaid, which ADL covers."""
+    overshoot: Decimal
+    """Profit taken beyond the deficit."""
+    uncovered_size: Decimal
+
+
+class LightsBand(TypedDict):
+    """The percentiles of the queue the venue's indicator places you between."""
+
+    from_percentile: Decimal
+    to_percentile: Decimal
+
+
+class PriceGap(TypedDict):
+    """The ADL price against the mark."""
+
+    price: Decimal | None
+    percent: Decimal | None
+
+
+class You(TypedDict):
+    """Your position in the queue and what the event takes from it (the JSON's ``you``)."""
+
+    id: str
+    side: Side
+    size: Decimal
+    entry: Decimal
+    mark: Decimal
+    """The mark it is valued at (after a shock, the shocked mark)."""
+    margin: Decimal
+    """Its margin balance (isolated margin, or the cross wallet)."""
+    liquidation_price: Decimal | None
+    bankruptcy_price: Decimal | None
+    score: Decimal | None
+    rank: int | None
+    """Your place in the book's queue (None: not in it, or no book)."""
+    queue_count: int | None
+    percentile: Decimal | None
+    indicator: int | None
+    notional_ahead: Decimal | None
+    lights: int | None
+    """The indicator the venue shows you, as given (``lights``)."""
+    lights_band: LightsBand | None
+    on_liquidated_side: bool
+    liquidated: bool
+    """A shock liquidates your position itself (ADL then does not reach it)."""
+    adl_size: Decimal | None
+    """The size ADL closes (None without a book: unknown)."""
+    adl_size_known: bool
+    adl_price: Decimal | None
+    pnl_basis_size: Decimal
+    """The size the PnL figures are for: ``adl_size``, or without a book the worst case."""
+    pnl_at_mark: Decimal
+    realized_pnl: Decimal | None
+    """PnL realized at the ADL price."""
+    loss_vs_mark: Decimal | None
+    """What closing at the ADL price costs against closing at the mark."""
+    loss_vs_mark_roe_percent: Decimal | None
+    adl_price_vs_mark: PriceGap | None
+    remaining_size: Decimal
+    hedge_size: Decimal | None
+    residual_exposure: Decimal
+    """Your position left minus the hedge (none: 0), signed: + long, - short."""
+    residual_notional: Decimal
+
+
+class SweepRow(TypedDict):
+    """One shock of a sweep (the JSON's ``sweep`` items): the shortfall's payers and your outcome."""
+
+    shock: Decimal
+    mark: Decimal
+    liquidated_count: int
+    liquidated_notional: Decimal
+    insurance_fund_paid: Decimal
+    deficit: Decimal
+    shortfall: Decimal
+    fund_start: Decimal | None
+    fund_surplus_in: Decimal
+    fund_paid: Decimal
+    fund_left: Decimal | None
+    adl_covered: Decimal
+    unabsorbed: Decimal
+    unabsorbed_by: str | None
+    fund_overdrawn: Decimal
+    deleveraged_size: Decimal
+    deleveraged_notional: Decimal
+    you_liquidated: bool
+    you_rank: int | None
+    you_adl_size: Decimal
+    you_adl_price: Decimal | None
+    you_loss_vs_mark: Decimal
+    you_loss_vs_mark_roe_percent: Decimal | None
+    you_remaining_size: Decimal | None
+    you_residual_exposure: Decimal | None
+    overshoot_queue: Decimal
+    overshoot_pro_rata: Decimal
+
+
+class ReachesYou(TypedDict):
+    """The smallest shock of a sweep that reaches you."""
+
+    shock: Decimal
+    mark: Decimal
+    adl_size: Decimal
+    adl_price: Decimal | None
+    loss_vs_mark: Decimal
+    loss_vs_mark_roe_percent: Decimal | None
+
+
 class Rows:
     """The queue rows, made on demand (a book can hold 100,000; a table shows a few)."""
 
-    def __init__(self, count: int, make: Callable[[int], dict[str, Any]]) -> None:
+    def __init__(self, count: int, make: Callable[[int], QueueRow]) -> None:
         self.count = count
         self.make = make
 
     def __len__(self) -> int:
         return self.count
 
-    def row(self, n: int) -> dict[str, Any]:
+    def row(self, n: int) -> QueueRow:
         """Row ``n`` (0-based) of the queue."""
         return self.make(n)
 
-    def all(self) -> list[dict[str, Any]]:
+    def all(self) -> list[QueueRow]:
         """Every row, in queue order."""
         return [self.make(n) for n in range(self.count)]
 
@@ -126,6 +275,12 @@ EIGHT = Decimal("1e-8")
 WIDE = DecimalContext(prec=80)  # quantizing 1e30 (the largest input accepted) to 1e-8 needs 39 digits
 
 
+@overload
+def r8(value: Decimal) -> Decimal: ...
+@overload
+def r8(value: None) -> None: ...
+@overload
+def r8(value: Decimal | None) -> Decimal | None: ...
 def r8(value: Decimal | None) -> Decimal | None:
     """An amount or a size to 8 decimals: no float or Decimal noise (49999.99999999985 is
     50000), and the parts of a shortfall still add up to 1e-8."""
@@ -209,11 +364,11 @@ class AdlReport:
     queue: Rows
     excluded: int
     start: int | None
-    you: dict[str, Any] | None
+    you: You | None
     event: EventInfo | None
-    policies: dict[str, dict[str, Any]]
-    sweep: list[dict[str, Any]] = field(default_factory=list)
-    reaches_you: dict[str, Any] | None = None
+    policies: Mapping[str, PolicyTotals]
+    sweep: tuple[SweepRow, ...] = ()
+    reaches_you: ReachesYou | None = None
     indicator_range: tuple[int, int] | None = None
     has_book: bool = True
     adl_price_rule: str = "bankruptcy"
@@ -235,7 +390,7 @@ class AdlReport:
         has_book = ctx.book is not None
         rows = queue.rows if has_book else ()
 
-        def make(n: int) -> dict[str, Any]:
+        def make(n: int) -> QueueRow:
             r = rows[n]
             h = r.holder
             row: dict[str, Any] = {
@@ -253,7 +408,7 @@ class AdlReport:
                 }
             row.update(by_policy[policy])
             row["by_policy"] = by_policy
-            return row
+            return cast(QueueRow, row)
 
         policies = {}
         for name in ("queue", "pro_rata"):
@@ -334,7 +489,7 @@ class AdlReport:
         factor = step.factor
         queue_side: Side = "long" if step.liquidated_side < 0 else "short"
 
-        def make(n: int) -> dict[str, Any]:
+        def make(n: int) -> QueueRow:
             i = int(step.queue[n])
             by_policy = {
                 name: {
@@ -353,7 +508,7 @@ class AdlReport:
             }
             row.update(by_policy[policy])
             row["by_policy"] = by_policy
-            return row
+            return cast(QueueRow, row)
 
         policies = {}
         for name in ("queue", "pro_rata"):
@@ -424,8 +579,8 @@ class AdlReport:
             _you_outcome(summary, spec.side, spec.size, spec.entry, new_mark, size, adl_price, inputs.hedge_size, known=True)
             fields["you"] = summary
         if sweep is not None:
-            fields["sweep"] = sweep_rows = _sweep_rows(sweep, ctx.mark, policy, fields["you"] if you_index is not None else None,
-                                       inputs.hedge_size, venue.adl.unabsorbed_by, venue.fund_party)
+            fields["sweep"] = sweep_rows = tuple(_sweep_rows(sweep, ctx.mark, policy, fields["you"] if you_index is not None else None,
+                                       inputs.hedge_size, venue.adl.unabsorbed_by, venue.fund_party))
             if you_index is not None:
                 reached = [r for r in sweep_rows if r["you_adl_size"] > 0]
                 if reached:
@@ -454,7 +609,7 @@ class AdlReport:
                     "notional ahead and ADL size shown are the book's")
         return cls(preset=ctx.preset, warnings=tuple(dict.fromkeys(ctx.warnings)), **fields)
 
-    def factors(self, row: Mapping[str, Any]) -> tuple[Decimal, Decimal] | None:
+    def factors(self, row: QueueRow | You) -> tuple[Decimal, Decimal] | None:
         """A queue row's (or your) PnL% and effective leverage, the factors of a ``pnl_x_leverage``
         score (None for another ranking, or without a score)."""
         if self.ranking != "pnl_x_leverage" or row.get("score") is None:
@@ -485,7 +640,7 @@ class AdlReport:
         })
         return whole
 
-    def shown_queue(self) -> list[dict[str, Any]]:
+    def shown_queue(self) -> list[QueueRow]:
         """Every queue row, or with ``top`` the first N and yours (``queue_count`` keeps the total)."""
         if self.inputs.top is None:
             return self.queue.all()
@@ -572,11 +727,11 @@ def roe(loss: Decimal | None, margin: Decimal | None) -> Decimal | None:
 
 
 def _sweep_rows(sweep: Sweep, mark: Decimal, policy: str, you: dict[str, Any] | None, hedge: Decimal | None,
-                unabsorbed_by: str | None, fund_party: str | None) -> list[dict[str, Any]]:
+                unabsorbed_by: str | None, fund_party: str | None) -> list[SweepRow]:
     """One row per shock: the shortfall's attribution (as the event's), and your outcome: the
     size closed, its price, the loss against the mark (and as a percent of your margin), and
     what is left of your position and of the hedge."""
-    rows = []
+    rows: list[SweepRow] = []
     for i in range(sweep.shock.size):
         shock = _dz(sweep.shock[i])
         shown = _shown(sweep.attribution, unabsorbed_by, fund_party, i)
@@ -607,7 +762,7 @@ def _sweep_rows(sweep: Sweep, mark: Decimal, policy: str, you: dict[str, Any] | 
             row["you_remaining_size"] = r8(remaining)
             if hedge is not None:
                 row["you_residual_exposure"] = r8(side_sign(you["side"]) * (remaining - hedge))
-        rows.append(row)
+        rows.append(cast(SweepRow, row))
     return rows
 
 

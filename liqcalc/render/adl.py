@@ -16,7 +16,7 @@ from liqcalc.render.numbers import dumps, money, percent, price, quantity
 from liqcalc.render.position import PARTY_WORDS
 
 if TYPE_CHECKING:
-    from liqcalc.app.adl import AdlReport
+    from liqcalc.app.adl import AdlReport, QueueRow, You
 
 POLICY_WORDS = {"queue": "queue", "pro_rata": "pro-rata"}
 TABLE_ROWS = 10  # queue rows in the table without --top
@@ -87,7 +87,7 @@ def why_order(report: AdlReport) -> list[str]:
     return lines
 
 
-def _factors(report: AdlReport, row: dict[str, Any]) -> str:
+def _factors(report: AdlReport, row: QueueRow | You) -> str:
     factors = report.factors(row)
     if factors is None:
         return ""
@@ -265,25 +265,29 @@ def you_words(report: AdlReport) -> list[str]:
     elif not report.has_book:
         lines.append("Without a --book, the rank is unknown: the figures below take your whole position (or the "
                      "liquidated size) as closed at the ADL price, the worst case.")
-    if report.inputs.lights is not None and you.get("lights_band"):
-        band = you["lights_band"]
+    lights_band = you["lights_band"]
+    if report.inputs.lights is not None and lights_band:
+        low, high = lights_band["from_percentile"], lights_band["to_percentile"]
         lines.append(f"{report.venue_name} showing {report.inputs.lights} places you between the "
-                     f"{band['from_percentile']:.0f}th and {band['to_percentile']:.0f}th percentile of the queue by score: "
-                     f"{100 - band['to_percentile']:.0f}% to {100 - band['from_percentile']:.0f}% of its positions are ahead of you.")
+                     f"{low:.0f}th and {high:.0f}th percentile of the queue by score: "
+                     f"{100 - high:.0f}% to {100 - low:.0f}% of its positions are ahead of you.")
     size = you.get("pnl_basis_size")
-    if size and you.get("adl_price") is not None:
+    loss = you["loss_vs_mark"]  # None exactly when the ADL price is unknown
+    if size and you.get("adl_price") is not None and loss is not None:
+        roe_percent = you["loss_vs_mark_roe_percent"]
         lines.append(
             f"Closed {qty(size)} at {price(you['adl_price'])} against the mark {price(you['mark'])}: you realize "
             f"{_signed_money(you['realized_pnl'])} {q} where the mark gives {_signed_money(you['pnl_at_mark'])} {q}, "
-            f"{'a loss' if you['loss_vs_mark'] > 0 else 'a gain'} of {money(abs(you['loss_vs_mark']))} {q} against the mark"
-            + ("" if you["loss_vs_mark_roe_percent"] is None else
-               f" ({_roe_text(abs(you['loss_vs_mark_roe_percent']))} of your margin of {money(you['margin'])} {q})") + ".")
+            f"{'a loss' if loss > 0 else 'a gain'} of {money(abs(loss))} {q} against the mark"
+            + ("" if roe_percent is None else
+               f" ({_roe_text(abs(roe_percent))} of your margin of {money(you['margin'])} {q})") + ".")
     elif size and you.get("adl_price") is None:
         lines.append("The ADL price is the bankruptcy price of the liquidated order: give --bankruptcy-price to see what "
                      "you would realize at it.")
     elif you["rank"] is not None and report.event is not None:
         lines.append("This event does not reach you.")
-    if you.get("hedge_size") is not None:
+    hedge = you["hedge_size"]
+    if hedge is not None:
         residual = you["residual_exposure"]
         direction = "long" if residual > 0 else "short"
         if residual == 0:
@@ -291,7 +295,7 @@ def you_words(report: AdlReport) -> list[str]:
         else:
             notional = money(abs(you["residual_notional"]))
             state = f"{qty(abs(residual))} {direction} unhedged ({notional} {q} at the mark)"
-        lines.append(f"Your hedge of {qty(you['hedge_size'])} stays on: {qty(you['remaining_size'])} of your "
+        lines.append(f"Your hedge of {qty(hedge)} stays on: {qty(you['remaining_size'])} of your "
                      f"position is left, so you are {state}.")
     return lines
 
@@ -306,8 +310,8 @@ def sweep_words(report: AdlReport) -> list[str]:
                 "policy; the queue above is at the largest one."]
     loss = hit["loss_vs_mark"]
     outcome = f"a {'loss' if loss > 0 else 'gain'} of {money(abs(loss))} {report.quote} against the mark"
-    if hit.get("loss_vs_mark_roe_percent") is not None:
-        outcome += f" ({_roe_text(abs(hit['loss_vs_mark_roe_percent']))} of your margin)"
+    if (roe_percent := hit["loss_vs_mark_roe_percent"]) is not None:
+        outcome += f" ({_roe_text(abs(roe_percent))} of your margin)"
     return [f"The smallest shock that reaches you is {_pct(hit['shock'])} (mark {price(hit['mark'])}): "
             f"{qty(hit['adl_size'])} closed at {price(hit['adl_price'])}, {outcome}. The queue above is at that shock."]
 
@@ -491,10 +495,10 @@ def render_table(report: AdlReport) -> None:
                 cells = [_pct(row["shock"]), price(row["mark"]), "liquidated" if liquidated else qty(row["you_adl_size"]),
                          "-" if row["you_adl_price"] is None else price(row["you_adl_price"]),
                          money(row["you_loss_vs_mark"]), _roe_text(row["you_loss_vs_mark_roe_percent"]),
-                         qty(row["you_remaining_size"])]
+                         qty(row["you_remaining_size"] or ZERO)]  # yours: never None with a position
                 if hedged:
-                    residual = row["you_residual_exposure"]
-                    cells.append("0" if residual == 0 else f"{'+' if residual > 0 else '-'}{qty(abs(residual))}")
+                    net = row["you_residual_exposure"] or ZERO
+                    cells.append("0" if net == 0 else f"{'+' if net > 0 else '-'}{qty(abs(net))}")
                 rows.append((cells, None))
             show(fitted(width, f"Shock sweep: your position ({POLICY_WORDS[report.inputs.policy]} policy; loss against the "
                                 f"mark in {q} and in % of your margin; what is left of it"
