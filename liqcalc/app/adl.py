@@ -898,6 +898,9 @@ def run(options: Mapping[str, Any], *, book: str | Sequence[Mapping[str, Any]] |
         chosen_ranking = cast(Ranking, ranking)
     if policy not in ("queue", "pro-rata"):
         raise UsageError(f"{name('policy')}: expected queue or pro-rata, got {policy!r}")
+    for key, whole in (("top", top), ("lights", lights), ("seed", seed)):
+        if whole is not None and (isinstance(whole, bool) or not isinstance(whole, int)):
+            raise error(name(key), f"expected a whole number, got {whole!r}")
     if top is not None and top < 1:
         raise UsageError(f"{name('top')}: must be at least 1, got {top}")
     chosen_policy = cast("Policy", policy.replace("-", "_"))

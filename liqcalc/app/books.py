@@ -111,7 +111,9 @@ def read_book(source: str | os.PathLike[str] | Sequence[Mapping[str, Any]], name
     if isinstance(source, os.PathLike):
         source = os.fspath(source)
     if not isinstance(source, str):
-        return read_rows(source)
+        if isinstance(source, Sequence):
+            return read_rows(cast("Sequence[Mapping[str, Any]]", source))
+        raise UsageError(f"{name('book')}: expected a path, \"sample:NAME\" or a list of rows, got {source!r}")
     where, text = _open(source, name)
     lowered = source.lower()
     if source.startswith(SAMPLE):

@@ -153,6 +153,17 @@ def test_a_bad_value_carries_its_keyword_as_field() -> None:
     assert too_high.value.field == "leverage"
 
 
+@pytest.mark.parametrize(("options", "message"), [
+    ({"top": "3"}, "top=: expected a whole number, got '3'"),
+    ({"lights": True}, "lights=: expected a whole number, got True"),
+    ({"book": 7}, 'book=: expected a path, "sample:NAME" or a list of rows, got 7'),
+])
+def test_python_values_of_the_wrong_kind_are_named(options: dict[str, Any], message: str) -> None:
+    with pytest.raises(LiqcalcError) as raised:
+        adl_risk(**YOU, **options)
+    assert str(raised.value) == message
+
+
 def test_standard_input_is_the_command_lines_only() -> None:
     with pytest.raises(UsageError, match='book=: "-" '):
         adl_risk(**YOU, book="-")
