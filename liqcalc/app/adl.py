@@ -872,7 +872,6 @@ def run(options: Mapping[str, Any], *, book: str | Sequence[Mapping[str, Any]] |
     """Check the inputs, read the book and compute the report; ``name`` names an input in
     errors (the API's ``insurance_fund=``, the command line's ``--insurance-fund``) and
     ``error`` is the class of a bad value (the command line's exits with code 2)."""
-    from liqcalc.cli.request import build  # TODO(issue 8): from liqcalc.app once the request reader moves there
     from liqcalc.presets.loader import load
     from liqcalc.presets.loader import stale_warning as age_warning
 
@@ -891,28 +890,10 @@ def run(options: Mapping[str, Any], *, book: str | Sequence[Mapping[str, Any]] |
     if venue.adl.ranking == "none" or venue.adl.price == "none":
         raise LiqcalcError(f"{venue.name}: this preset has no auto-deleveraging (its shortfall waterfall is "
                            f"{', '.join(venue.shortfall.waterfall)}); adl-risk needs a venue with an ADL queue")
-    chosen_ranking = cast(Ranking, venue.adl.ranking)
-    if ranking is not None:
-        if ranking not in RANKINGS:
-            raise UsageError(f"{name('ranking')}: expected one of {', '.join(RANKINGS)}, got {ranking!r}")
-        chosen_ranking = cast(Ranking, ranking)
-    if policy not in ("queue", "pro-rata"):
-        raise UsageError(f"{name('policy')}: expected queue or pro-rata, got {policy!r}")
-    for key, whole in (("top", top), ("lights", lights), ("seed", seed)):
-        if whole is not None and (isinstance(whole, bool) or not isinstance(whole, int)):
-            raise error(name(key), f"expected a whole number, got {whole!r}")
-    if top is not None and top < 1:
-        raise UsageError(f"{name('top')}: must be at least 1, got {top}")
-    chosen_policy = cast("Policy", policy.replace("-", "_"))
-
-    position_keys = ("side", "entry", "size", "notional", "leverage", "margin", "mode", "wallet")
-    you: PositionResult | None = None
+    chosen_ranking, chosen_policy = _choices(venue, ranking, policy, top=top, lights=lights, seed=seed, name=name,
+                                             error=error)
     calc = Calculator(venue, symbol)
-    if any(k in given_options for k in position_keys):
-        request = build(given_options, name, fund_party=lambda _: venue.fund_party, error=error)
-        if len(request.specs) > 1:
-            raise UsageError(f"{name('leverage')}: give one leverage (adl-risk evaluates one position)")
-        you = _evaluate(calc, request.specs[0], name)
+    you = _position(given_options, calc, name, error)
     market_mark = number(given_options.get("mark"), "mark")
     if market_mark is None:
         if you is None:
@@ -934,8 +915,81 @@ def run(options: Mapping[str, Any], *, book: str | Sequence[Mapping[str, Any]] |
         if not low <= lights <= high:
             raise UsageError(f"{name('lights')}: {venue.name} shows {low} to {high}, got {lights}")
 
-    event_size = number(liquidated_size, "liquidated_size")
-    event_price = number(bankruptcy_price, "bankruptcy_price")
+    event_size, event_price, event_side, shocks = _event(liquidated_size, bankruptcy_price, liquidated_side, shock,
+                                                         has_book=book is not None, you=you, name=name, error=error)
+
+    warnings: list[str] = list(you.warnings) if you is not None else []
+    if stale_warning and (old := age_warning(loaded)):
+        warnings.insert(0, old)
+    checked = None if book is None else _read(book, market_mark, name)
+    info = {"name": venue.name, "title": venue.title, "as_of": venue.as_of.isoformat(),
+            "path": None if loaded.origin == "built-in" else str(loaded.path),  # as `position` does
+            "origin": loaded.origin, "illustrative": venue.illustrative}
+    ctx = Context(venue, symbol, calc, chosen_ranking, chosen_policy, market_mark, you, checked, warnings, info)
+
+    inputs = AdlInputs(
+        preset=preset_name, symbol=symbol.name, mark=market_mark,
+        book=None if book is None else book if isinstance(book, str) else ROWS_ECHO,
+        book_rows=len(checked.file) if checked else 0,
+        liquidated_size=event_size, bankruptcy_price=event_price, liquidated_side=event_side,
+        shock=None if shocks is None else _shock_echo(shock, shocks),
+        slippage_bps=slippage, insurance_fund=fund, ranking=chosen_ranking,
+        ranking_from="--ranking" if ranking else "preset",
+        policy=chosen_policy, seed=seed, hedge_size=hedge, lights=lights, top=top,
+        position=None if you is None else {
+            "side": you.spec.side, "size": you.spec.size, "entry": you.spec.entry, "leverage": you.spec.leverage,
+            "margin": you.spec.margin, "mode": you.spec.mode, "wallet": you.spec.wallet,
+        },
+    )
+    if shocks is not None:
+        assert checked is not None
+        return shock_report(ctx, inputs, checked, shocks, slippage, fund, seed)
+    return event_report(ctx, inputs, event_side, event_size, event_price, fund, seed)
+
+
+def _choices(venue: Venue, ranking: str | None, policy: str, *, top: Any, lights: Any, seed: Any, name: Namer,
+             error: type[InputError]) -> tuple[Ranking, Policy]:
+    """The queue's ranking (the preset's, or ``ranking``) and the allocation policy; ``top``,
+    ``lights`` and ``seed`` checked to be whole numbers."""
+    chosen_ranking: Ranking = venue.adl.ranking
+    if ranking is not None:
+        if ranking not in RANKINGS:
+            raise UsageError(f"{name('ranking')}: expected one of {', '.join(RANKINGS)}, got {ranking!r}")
+        chosen_ranking = cast(Ranking, ranking)
+    if policy not in ("queue", "pro-rata"):
+        raise UsageError(f"{name('policy')}: expected queue or pro-rata, got {policy!r}")
+    for key, whole in (("top", top), ("lights", lights), ("seed", seed)):
+        if whole is not None and (isinstance(whole, bool) or not isinstance(whole, int)):
+            raise error(name(key), f"expected a whole number, got {whole!r}")
+    if top is not None and top < 1:
+        raise UsageError(f"{name('top')}: must be at least 1, got {top}")
+    return chosen_ranking, cast("Policy", policy.replace("-", "_"))
+
+
+POSITION_KEYS = ("side", "entry", "size", "notional", "leverage", "margin", "mode", "wallet")
+"""The inputs that describe your position (any of them given: you have one)."""
+
+
+def _position(given_options: Mapping[str, Any], calc: Calculator, name: Namer,
+              error: type[InputError]) -> PositionResult | None:
+    """Your position through the core, or None when no input describes one."""
+    from liqcalc.cli.request import build  # TODO(issue 8): from liqcalc.app once the request reader moves there
+
+    if not any(k in given_options for k in POSITION_KEYS):
+        return None
+    request = build(given_options, name, fund_party=lambda _: calc.venue.fund_party, error=error)
+    if len(request.specs) > 1:
+        raise UsageError(f"{name('leverage')}: give one leverage (adl-risk evaluates one position)")
+    return _evaluate(calc, request.specs[0], name)
+
+
+def _event(liquidated_size: Any, bankruptcy_price: Any, liquidated_side: Any, shock: Any, *, has_book: bool,
+           you: PositionResult | None, name: Namer,
+           error: type[InputError]) -> tuple[Decimal | None, Decimal | None, Side | None, list[Decimal] | None]:
+    """The event: a liquidation (its size, bankruptcy price and side), a shock (its percents),
+    or none; and that there is something to rank (your position or a book)."""
+    event_size = _number(liquidated_size, "liquidated_size", name, error)
+    event_price = _number(bankruptcy_price, "bankruptcy_price", name, error)
     if (event_size is None) != (event_price is None):
         missing = name("bankruptcy_price") if event_price is None else name("liquidated_size")
         raise UsageError(f"{missing}: missing; a liquidation event needs {name('liquidated_size')} and "
@@ -956,57 +1010,36 @@ def run(options: Mapping[str, Any], *, book: str | Sequence[Mapping[str, Any]] |
         if you is None:
             raise UsageError(f"{name('liquidated_side')}: give long or short (no position of yours implies it)")
         event_side = "short" if you.spec.side == "long" else "long"
-    if shocks is not None and book is None:
+    if shocks is not None and not has_book:
         raise UsageError(f"{name('shock')}: a shock liquidates positions of a {name('book')}; give one")
-    if you is None and book is None:
+    if you is None and not has_book:
         raise UsageError(f"give your position ({name('side')}, {name('entry')}, {name('size')}, {name('leverage')}) or "
                          f"a {name('book')}, or both")
+    return event_size, event_price, event_side, shocks
 
-    warnings: list[str] = list(you.warnings) if you is not None else []
-    if stale_warning and (old := age_warning(loaded)):
-        warnings.insert(0, old)
-    checked: Book | None = None
-    if book is not None:
-        import gc
 
-        # A book is 100,000s of small lists and strings that are never cyclic: the cyclic
-        # collector would walk them again and again while they are built (about a third of
-        # the reading time on 100,000 rows), so it waits until they are arrays.
-        gc.disable()
-        try:
-            checked = check_book(read_book(book, name), market_mark)
-        finally:
-            gc.enable()
-    info = {"name": venue.name, "title": venue.title, "as_of": venue.as_of.isoformat(),
-            "path": None if loaded.origin == "built-in" else str(loaded.path),  # as `position` does
-            "origin": loaded.origin, "illustrative": venue.illustrative}
-    ctx = Context(venue, symbol, calc, chosen_ranking, chosen_policy, market_mark, you, checked, warnings, info)
+def _read(book: str | Sequence[Mapping[str, Any]], market_mark: Decimal, name: Namer) -> Book:
+    """The book read and checked (rows without a mark take ``market_mark``)."""
+    import gc
 
-    if shocks is None:
-        shock_echo: Decimal | dict[str, Any] | list[Decimal] | None = None
-    elif isinstance(shock, str) and ":" in shock:
-        shock_echo = {"from": shocks[0], "to": shocks[-1], "steps": len(shocks)}
-    elif isinstance(shock, str | Decimal | int | float):
-        shock_echo = shocks[0]
-    else:  # a list from Python: the percents as given
-        shock_echo = list(shocks)
-    inputs = AdlInputs(
-        preset=preset_name, symbol=symbol.name, mark=market_mark,
-        book=None if book is None else book if isinstance(book, str) else ROWS_ECHO,
-        book_rows=len(checked.file) if checked else 0,
-        liquidated_size=event_size, bankruptcy_price=event_price, liquidated_side=event_side, shock=shock_echo,
-        slippage_bps=slippage, insurance_fund=fund, ranking=chosen_ranking,
-        ranking_from="--ranking" if ranking else "preset",
-        policy=chosen_policy, seed=seed, hedge_size=hedge, lights=lights, top=top,
-        position=None if you is None else {
-            "side": you.spec.side, "size": you.spec.size, "entry": you.spec.entry, "leverage": you.spec.leverage,
-            "margin": you.spec.margin, "mode": you.spec.mode, "wallet": you.spec.wallet,
-        },
-    )
-    if shocks is not None:
-        assert checked is not None
-        return shock_report(ctx, inputs, checked, shocks, slippage, fund, seed)
-    return event_report(ctx, inputs, event_side, event_size, event_price, fund, seed)
+    # A book is 100,000s of small lists and strings that are never cyclic: the cyclic
+    # collector would walk them again and again while they are built (about a third of
+    # the reading time on 100,000 rows), so it waits until they are arrays.
+    gc.disable()
+    try:
+        return check_book(read_book(book, name), market_mark)
+    finally:
+        gc.enable()
+
+
+def _shock_echo(shock: Any, shocks: list[Decimal]) -> Decimal | dict[str, Any] | list[Decimal]:
+    """The shock as the JSON echoes it: one percent, a sweep's ``{"from", "to", "steps"}``, or
+    from Python a list of percents as given."""
+    if isinstance(shock, str) and ":" in shock:
+        return {"from": shocks[0], "to": shocks[-1], "steps": len(shocks)}
+    if isinstance(shock, str | Decimal | int | float):
+        return shocks[0]
+    return list(shocks)
 
 
 ROWS_ECHO = "rows"
