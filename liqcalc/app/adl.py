@@ -844,8 +844,9 @@ def adl_risk(
     Example::
 
         report = adl_risk(preset="binance", symbol="BTCUSDT", side="long", entry=60000, size=1,
-                          leverage=20, mark=66000, book="sample:btcusdt", shock=-5)
-        report.you["rank"], report.event.shortfall
+                          leverage=20, mark=66000, book="sample:btcusdt", shock=8, insurance_fund=20000)
+        report.you["rank"], report.you["loss_vs_mark"]   # 3, Decimal('4477.3889868')
+        report.to_dict()                                 # the --json object
     """
     if isinstance(preset, os.PathLike):
         preset = os.fspath(preset)
