@@ -853,7 +853,7 @@ def adl_risk(
     if isinstance(book, os.PathLike):
         book = os.fspath(book)
     if book == "-":
-        raise UsageError(f"{keyword('book')}: \"-\" (standard input) is the command line's; give a path, "
+        raise InputError(keyword("book"), "\"-\" (standard input) is the command line's; give a path, "
                          "\"sample:NAME\" or a list of rows")
     return run(
         {"preset": preset, "symbol": symbol, "side": side, "entry": entry, "size": size, "notional": notional,
@@ -882,9 +882,9 @@ def run(options: Mapping[str, Any], *, book: str | Sequence[Mapping[str, Any]] |
     given_options = {k: v for k, v in options.items() if v is not None}
     preset_name, symbol_name = given_options.get("preset"), given_options.get("symbol")
     if preset_name is None:
-        raise UsageError(f"{name('preset')}: missing; give a preset name (binance, bybit, ...) or a .toml path")
+        raise error(name("preset"), "missing; give a preset name (binance, bybit, ...) or a .toml path")
     if symbol_name is None:
-        raise UsageError(f"{name('symbol')}: missing; give the venue's symbol (BTCUSDT) or a base asset (BTC)")
+        raise error(name("symbol"), "missing; give the venue's symbol (BTCUSDT) or a base asset (BTC)")
     loaded = load(preset_name)
     venue = loaded.venue
     symbol = loaded.symbol(symbol_name)
@@ -898,7 +898,7 @@ def run(options: Mapping[str, Any], *, book: str | Sequence[Mapping[str, Any]] |
     market_mark = number(given_options.get("mark"), "mark")
     if market_mark is None:
         if you is None:
-            raise UsageError(f"{name('mark')}: missing; give the market's mark price (or your position, whose entry it "
+            raise error(name("mark"), "missing; give the market's mark price (or your position, whose entry it "
                              "defaults to)")
         market_mark = you.spec.mark
 
@@ -906,15 +906,15 @@ def run(options: Mapping[str, Any], *, book: str | Sequence[Mapping[str, Any]] |
     slippage = number(slippage_bps, "slippage_bps", sign="non_negative")
     assert slippage is not None
     if slippage >= 10000:
-        raise UsageError(f"{name('slippage_bps')}: {slippage_bps} bps would fill at or below zero; give less than 10000 "
+        raise error(name("slippage_bps"), f"{slippage_bps} bps would fill at or below zero; give less than 10000 "
                          "(100%)")
     hedge = number(hedge_size, "hedge_size", sign="non_negative")
     if lights is not None:
         low, high = venue.adl.indicator_min, venue.adl.indicator_max
         if chosen_ranking == "random_start" or high <= low:
-            raise UsageError(f"{name('lights')}: {venue.name} shows no ADL indicator (its queue starts at random)")
+            raise error(name("lights"), f"{venue.name} shows no ADL indicator (its queue starts at random)")
         if not low <= lights <= high:
-            raise UsageError(f"{name('lights')}: {venue.name} shows {low} to {high}, got {lights}")
+            raise error(name("lights"), f"{venue.name} shows {low} to {high}, got {lights}")
 
     event_size, event_price, event_side, shocks = _event(liquidated_size, bankruptcy_price, liquidated_side, shock,
                                                          has_book=book is not None, you=you, name=name, error=error)
@@ -955,15 +955,15 @@ def _choices(venue: Venue, ranking: str | None, policy: str, *, top: Any, lights
     chosen_ranking: Ranking = venue.adl.ranking
     if ranking is not None:
         if ranking not in RANKINGS:
-            raise UsageError(f"{name('ranking')}: expected one of {', '.join(RANKINGS)}, got {ranking!r}")
+            raise error(name("ranking"), f"expected one of {', '.join(RANKINGS)}, got {ranking!r}")
         chosen_ranking = cast(Ranking, ranking)
     if policy not in ("queue", "pro-rata"):
-        raise UsageError(f"{name('policy')}: expected queue or pro-rata, got {policy!r}")
+        raise error(name("policy"), f"expected queue or pro-rata, got {policy!r}")
     for key, whole in (("top", top), ("lights", lights), ("seed", seed)):
         if whole is not None and (isinstance(whole, bool) or not isinstance(whole, int)):
             raise error(name(key), f"expected a whole number, got {whole!r}")
     if top is not None and top < 1:
-        raise UsageError(f"{name('top')}: must be at least 1, got {top}")
+        raise error(name("top"), f"must be at least 1, got {top}")
     return chosen_ranking, cast("Policy", policy.replace("-", "_"))
 
 
@@ -980,7 +980,7 @@ def _position(given_options: Mapping[str, Any], calc: Calculator, name: Namer,
         return None
     request = build(given_options, name, fund_party=lambda _: calc.venue.fund_party, error=error)
     if len(request.specs) > 1:
-        raise UsageError(f"{name('leverage')}: give one leverage (adl-risk evaluates one position)")
+        raise error(name("leverage"), "give one leverage (adl-risk evaluates one position)")
     return _evaluate(calc, request.specs[0], name)
 
 
@@ -993,7 +993,7 @@ def _event(liquidated_size: Any, bankruptcy_price: Any, liquidated_side: Any, sh
     event_price = _number(bankruptcy_price, "bankruptcy_price", name, error)
     if (event_size is None) != (event_price is None):
         missing = name("bankruptcy_price") if event_price is None else name("liquidated_size")
-        raise UsageError(f"{missing}: missing; a liquidation event needs {name('liquidated_size')} and "
+        raise error(missing, f"missing; a liquidation event needs {name('liquidated_size')} and "
                          f"{name('bankruptcy_price')}")
     shocks = parse_shock(shock, name, error) if shock is not None else None
     if shocks is not None and event_size is not None:
@@ -1001,7 +1001,7 @@ def _event(liquidated_size: Any, bankruptcy_price: Any, liquidated_side: Any, sh
     event_side: Side | None = None
     if liquidated_side is not None:
         if shocks is not None:
-            raise UsageError(f"{name('liquidated_side')}: a shock decides which side is liquidated (down: longs, up: "
+            raise error(name("liquidated_side"), "a shock decides which side is liquidated (down: longs, up: "
                              "shorts)")
         lowered = liquidated_side.lower() if isinstance(liquidated_side, str) else liquidated_side
         if lowered not in ("long", "short"):
@@ -1009,10 +1009,10 @@ def _event(liquidated_size: Any, bankruptcy_price: Any, liquidated_side: Any, sh
         event_side = cast(Side, lowered)
     elif event_size is not None:
         if you is None:
-            raise UsageError(f"{name('liquidated_side')}: give long or short (no position of yours implies it)")
+            raise error(name("liquidated_side"), "give long or short (no position of yours implies it)")
         event_side = "short" if you.spec.side == "long" else "long"
     if shocks is not None and not has_book:
-        raise UsageError(f"{name('shock')}: a shock liquidates positions of a {name('book')}; give one")
+        raise error(name("shock"), f"a shock liquidates positions of a {name('book')}; give one")
     if you is None and not has_book:
         raise UsageError(f"give your position ({name('side')}, {name('entry')}, {name('size')}, {name('leverage')}) or "
                          f"a {name('book')}, or both")

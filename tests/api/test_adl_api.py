@@ -21,7 +21,7 @@ from typer.testing import CliRunner
 from liqcalc.app.adl import AdlReport, adl_risk, parse_shock
 from liqcalc.app.books import read_book
 from liqcalc.cli import app
-from liqcalc.core.errors import InputError, LeverageError, LiqcalcError, UsageError
+from liqcalc.core.errors import InputError, LeverageError, LiqcalcError
 from liqcalc.render.numbers import dumps
 
 BOOK = str(Path(__file__).parent.parent / "assets" / "books" / "btcusdt.csv")
@@ -165,8 +165,19 @@ def test_python_values_of_the_wrong_kind_are_named(options: dict[str, Any], mess
 
 
 def test_standard_input_is_the_command_lines_only() -> None:
-    with pytest.raises(UsageError, match='book=: "-" '):
+    with pytest.raises(InputError, match='book=: "-" ') as raised:
         adl_risk(**YOU, book="-")
+    assert raised.value.field == "book="
+
+
+@pytest.mark.parametrize(("options", "field"), [
+    ({"ranking": "fastest"}, "ranking="), ({"policy": "random"}, "policy="), ({"top": 0}, "top="),
+    ({"lights": 9}, "lights="), ({"liquidated_size": 1}, "bankruptcy_price="), ({"leverage": "5,10"}, "leverage="),
+])
+def test_every_bad_choice_carries_its_keyword(options: dict[str, Any], field: str) -> None:
+    with pytest.raises(InputError) as raised:
+        adl_risk(**{**YOU, **options})
+    assert raised.value.field == field and str(raised.value).startswith(field + ": ")
 
 
 @pytest.mark.parametrize(("rows", "message"), [
