@@ -43,8 +43,8 @@ from pathlib import Path
 
 import numpy as np
 
+from liqcalc.app.books import check_book, read_book
 from liqcalc.cli import app
-from liqcalc.cli.adl_risk import check_book, read_book
 from liqcalc.core import book as vector
 from liqcalc.presets.loader import load
 

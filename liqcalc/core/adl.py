@@ -28,7 +28,6 @@ from liqcalc.core.position import Calculator, PositionResult, PositionSpec
 from liqcalc.core.tiers import echo
 
 Policy = Literal["queue", "pro_rata"]
-POLICIES: tuple[Policy, ...] = ("queue", "pro_rata")
 HUNDRED = Decimal(100)
 BPS = Decimal(10000)
 
@@ -722,3 +721,54 @@ def cascade(
         allocations = allocate(queue, pieces, attribution.adl_covered + attribution.unabsorbed)
         return Shock(shock, losing, tuple(liquidations), queue, allocations, balance, attribution,
                      tuple(dict.fromkeys(warnings)))
+
+
+@dataclass(frozen=True, slots=True)
+class Uncovered:
+    """An uncovered liquidation as ADL sees it.
+
+    Attributes:
+        shortfall: what the liquidated order leaves missing at the mark (0 when the mark is
+            not beyond its bankruptcy price).
+        fund_paid: what the fund pays of it, within ``fund`` (0 when no fund is given: the
+            liquidation is uncovered).
+        adl_size: the liquidated size handed to ADL: the whole order without a shortfall (the
+            event taken as given), else the unpaid share of it.
+        adl_price: the price ADL closes at (the order's bankruptcy price, or the mark).
+    """
+
+    shortfall: Decimal
+    fund_paid: Decimal
+    adl_size: Decimal
+    adl_price: Decimal
+
+    @property
+    def deficit(self) -> Decimal:
+        """What the fund leaves unpaid."""
+        return self.shortfall - self.fund_paid
+
+
+def uncovered_liquidation(side: Side, size: Decimal, bankruptcy_price: Decimal, mark: Decimal, fund: Decimal | None,
+                          adl_price: AdlPrice) -> Uncovered:
+    """A liquidated ``side`` of ``size`` with ``bankruptcy_price``, filled at ``mark``: the
+    shortfall, what ``fund`` pays of it (None: nothing, the liquidation is uncovered), and the
+    size and price handed to ADL (``adl_price`` is the venue's rule: bankruptcy or mark)."""
+    s = side_sign(side)
+    shortfall = max(ZERO, -s * size * (mark - bankruptcy_price))
+    fund_paid = ZERO if fund is None else min(fund, shortfall)
+    deficit = shortfall - fund_paid
+    adl_size = size if shortfall == 0 else size * deficit / shortfall
+    return Uncovered(shortfall, fund_paid, adl_size, bankruptcy_price if adl_price == "bankruptcy" else mark)
+
+
+def pnl_x_leverage_factors(side: Side, entry: Decimal, mark: Decimal,
+                           bankruptcy: Decimal | None) -> tuple[Decimal, Decimal] | None:
+    """The two factors of :func:`pnl_x_leverage` per unit of size: the PnL percentage (as a
+    fraction) and the effective leverage; None where the score has none (the mark at or beyond
+    the bankruptcy price)."""
+    s = side_sign(side)
+    mark_value = s * mark
+    bankrupt_value = s * (bankruptcy if bankruptcy is not None else ZERO)
+    if mark_value - bankrupt_value <= 0:
+        return None
+    return (mark_value - s * entry) / entry, abs(mark_value) / (mark_value - bankrupt_value)

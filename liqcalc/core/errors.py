@@ -4,6 +4,8 @@ that make a calculation impossible.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 #: Control characters written by name in :func:`escape`.
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
@@ -60,7 +62,29 @@ class TierError(LiqcalcError):
 
 
 class LeverageError(LiqcalcError):
-    """The leverage asked for is above what the tier allows."""
+    """The leverage asked for is above what the tier allows.
+
+    ``field`` is the input that set it (``leverage``, or ``margin`` when the margin implies
+    it); :meth:`problem` words it with each caller's names for the inputs (``--margin`` on the
+    command line, ``margin`` in a book row), so no caller rewrites another's message.
+    """
+
+    def __init__(self, field: str, leverage: str, rest: str, margin: str | None = None,
+                 name: Callable[[str], str] = lambda key: "--" + key) -> None:
+        self.field = field
+        self.leverage = leverage
+        self.rest = rest
+        self.margin = margin
+        super().__init__(f"{name(field)}: {self.problem(name)}")
+
+    def renamed(self, name: Callable[[str], str]) -> LeverageError:
+        """The same error, its inputs named by ``name`` (``margin=`` from Python)."""
+        return LeverageError(self.field, self.leverage, self.rest, self.margin, name=name)
+
+    def problem(self, name: Callable[[str], str]) -> str:
+        """The message without the field, naming the margin with ``name``."""
+        implied = "" if self.margin is None else f" (implied by {name('margin')} {self.margin})"
+        return f"leverage {self.leverage}x{implied} {self.rest}"
 
 
 class PresetError(LiqcalcError):

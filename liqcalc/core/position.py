@@ -452,12 +452,11 @@ class Calculator:
                 raise UsageError("--margin is for isolated positions; in cross mode give --wallet")
 
         if leverage is not None and tier_at_entry is not None and leverage > tier_at_entry.max_leverage:
-            source = "--leverage" if spec.margin is None else "--margin"
-            implied = "" if spec.margin is None else f" (implied by --margin {given(spec.margin)})"
             raise LeverageError(
-                f"{source}: leverage {size_text(leverage)}x{implied} is above the maximum "
-                f"{size_text(tier_at_entry.max_leverage)}x for {self.symbol.name} at "
-                f"{money_text(notional)} {self.symbol.quote} notional (tier {tier_at_entry.number})"
+                "leverage" if spec.margin is None else "margin", size_text(leverage),
+                f"is above the maximum {size_text(tier_at_entry.max_leverage)}x for {self.symbol.name} at "
+                f"{money_text(notional)} {self.symbol.quote} notional (tier {tier_at_entry.number})",
+                margin=None if spec.margin is None else given(spec.margin),
             )
         if tier_at_entry is None:
             warnings.append(

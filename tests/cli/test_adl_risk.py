@@ -190,10 +190,10 @@ def test_pro_rata_policy_fills_adl_size() -> None:
 
 def test_every_output_format_is_handled(monkeypatch: pytest.MonkeyPatch) -> None:
     called: list[str] = []
-    monkeypatch.setattr("liqcalc.render.adl.render_json", lambda report, preset: called.append("json"))
-    monkeypatch.setattr("liqcalc.render.adl.render_table", lambda report, preset: called.append("table"))
+    monkeypatch.setattr("liqcalc.render.adl.render_json", lambda report: called.append("json"))
+    monkeypatch.setattr("liqcalc.render.adl.render_table", lambda report: called.append("table"))
     for member in OutputFormat:
-        emit(None, member, None)  # type: ignore[arg-type]
+        emit(None, member)  # type: ignore[arg-type]
     assert called == [m.value for m in OutputFormat]
 
 

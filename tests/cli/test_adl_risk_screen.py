@@ -17,8 +17,9 @@ from hypothesis import strategies as st
 from synth_books import btcusdt_rows, write
 from typer.testing import CliRunner
 
+from liqcalc.app.adl import accounting
 from liqcalc.cli import app
-from liqcalc.render.adl import accounting, qty
+from liqcalc.render.adl import qty
 
 runner = CliRunner()
 README = Path(__file__).parent.parent.parent / "README.md"

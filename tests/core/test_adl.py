@@ -210,3 +210,30 @@ def test_queue_fill_is_greedy(values: list[Decimal], quantity: Decimal) -> None:
     taken = queue_fill(values, quantity)
     assert sum(taken, D(0)) == min(quantity, sum(values, D(0)))
     assert len([1 for t, v in zip(taken, values, strict=True) if 0 < t < v]) <= 1
+
+
+def test_uncovered_liquidation_splits_the_shortfall_between_fund_and_adl() -> None:
+    from liqcalc.core.adl import uncovered_liquidation
+
+    # a short of 3 bankrupt at 61000, filled at the mark 62000: 3 x 1000 missing
+    hit = uncovered_liquidation("short", D("3"), D("61000"), D("62000"), D("1000"), "bankruptcy")
+    assert (hit.shortfall, hit.fund_paid, hit.deficit) == (D("3000"), D("1000"), D("2000"))
+    assert hit.adl_size == D("2") and hit.adl_price == D("61000")
+    # no fund given: an uncovered liquidation, all of it to ADL, at the mark under the mark rule
+    bare = uncovered_liquidation("long", D("2"), D("59000"), D("58000"), None, "mark")
+    assert (bare.shortfall, bare.fund_paid, bare.adl_size, bare.adl_price) == (D("2000"), D("0"), D("2"), D("58000"))
+    # the mark not beyond the bankruptcy price: no shortfall, the whole order handed on as given
+    none = uncovered_liquidation("long", D("2"), D("59000"), D("60000"), D("5"), "bankruptcy")
+    assert (none.shortfall, none.fund_paid, none.adl_size) == (D("0"), D("0"), D("2"))
+
+
+def test_pnl_x_leverage_factors_multiply_to_the_score() -> None:
+    from liqcalc.core.adl import pnl_x_leverage, pnl_x_leverage_factors
+
+    factors = pnl_x_leverage_factors("long", D("60000"), D("66000"), D("57300"))
+    assert factors is not None
+    pnl, effective = factors
+    assert pnl == D("0.1") and effective == D("66000") / D("8700")
+    score = pnl_x_leverage("long", D("2"), D("60000"), D("66000"), D("57300"))
+    assert score is not None and abs(score - pnl * effective) < D("1e-20")
+    assert pnl_x_leverage_factors("short", D("60000"), D("66000"), D("65000")) is None
