@@ -974,7 +974,7 @@ POSITION_KEYS = ("side", "entry", "size", "notional", "leverage", "margin", "mod
 def _position(given_options: Mapping[str, Any], calc: Calculator, name: Namer,
               error: type[InputError]) -> PositionResult | None:
     """Your position through the core, or None when no input describes one."""
-    from liqcalc.cli.request import build  # TODO(issue 8): from liqcalc.app once the request reader moves there
+    from liqcalc.app.request import build
 
     if not any(k in given_options for k in POSITION_KEYS):
         return None

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from liqcalc.app.request import UsageInputError, option_name
 from liqcalc.cli.errors import boundary
 from liqcalc.cli.options import (
     EntryOpt,
@@ -27,7 +28,6 @@ from liqcalc.cli.options import (
     SizeOpt,
     SymbolOpt,
 )
-from liqcalc.cli.request import UsageInputError, option_name
 from liqcalc.render import OutputFormat
 
 if TYPE_CHECKING:

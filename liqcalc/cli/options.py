@@ -1,6 +1,6 @@
 """Options shared by the commands, defined once as ``Annotated`` aliases.
 
-Numbers are taken as text and parsed by :mod:`liqcalc.cli.request`, so a bad value is named
+Numbers are taken as text and parsed by :mod:`liqcalc.app.request`, so a bad value is named
 the way the user wrote it, in one line, never by a parser's traceback.
 """
 
