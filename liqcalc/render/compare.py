@@ -10,7 +10,7 @@ from liqcalc.core.errors import escape
 from liqcalc.core.model import Venue, Waterfall
 from liqcalc.presets.loader import Preset
 from liqcalc.render.numbers import money, price, quantity
-from liqcalc.render.position import SCHEMA_VERSION, distance, main_waterfall, waterfall_json
+from liqcalc.render.position import SCHEMA_VERSION, as_printed, distance, main_waterfall, waterfall_json
 from liqcalc.render.presets import markup
 
 PARTY_SHORT = {
@@ -195,7 +195,7 @@ def _print_fill(out: Any, request: Any, rows: list[VenueRow]) -> None:
         assert row.preset is not None and row.symbol is not None and row.result is not None
         waterfall = fills[row.name]
         assert waterfall is not None
-        paid = paid_by(row.preset.venue, waterfall)
+        paid = paid_by(row.preset.venue, as_printed(waterfall))  # as printed: adding up to the shortfall cell
         cells.append([
             _name(row), *([money(waterfall.surplus)] if with_surplus else []), money(waterfall.shortfall),
             *(money(paid[p]) if p in paid else "-" for p in payers),
@@ -204,7 +204,7 @@ def _print_fill(out: Any, request: Any, rows: list[VenueRow]) -> None:
         quote = row.symbol.quote
         if waterfall.surplus > 0:
             words.append(f"{row.name}: {money(waterfall.surplus, quote)} is left at this fill: "
-                         f"{surplus_flows(waterfall, row.result.liquidation_fee_rate > 0)}.")
+                         f"{surplus_flows(as_printed(waterfall), row.result.liquidation_fee_rate > 0)}.")
         words.extend(f"{row.name}: {note}." for note in row.notes)
     fund = request.inputs.get("insurance_fund")
     title = f"At a fill of {price(request.fill)}: who pays the shortfall"

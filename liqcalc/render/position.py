@@ -10,7 +10,7 @@ from liqcalc.app.reports import PositionReport
 from liqcalc.app.reports import PresetInfo as PresetInfo  # re-exported: render.adl uses it
 from liqcalc.core.model import SymbolSpec, Tier, Venue, Waterfall
 from liqcalc.core.position import PositionResult
-from liqcalc.render.numbers import money, percent, price, price_gap
+from liqcalc.render.numbers import cents_adding_up, money, percent, price, price_gap
 
 SCHEMA_VERSION = 1
 
@@ -310,9 +310,24 @@ def fee_note(result: PositionResult) -> str:
     return f"{rate} of notional at liquidation"
 
 
+def as_printed(w: Waterfall) -> Waterfall:
+    """``w`` with its flows' amounts as they are printed: to the cent, adding up to the surplus or
+    the shortfall printed to the cent (amounts below 1 keep their digits: money() shows them)."""
+    from dataclasses import replace
+
+    total = w.surplus or w.shortfall
+    if total < 1 or not w.flows:
+        return w
+    shown = cents_adding_up([f.amount for f in w.flows], total)
+    flows = tuple(replace(f, amount=a) for f, a in zip(w.flows, shown, strict=True))
+    unabsorbed = next((f.amount for f in flows if f.what == "unabsorbed"), w.unabsorbed)
+    return replace(w, flows=flows, unabsorbed=unabsorbed)
+
+
 def waterfall_words(w: Waterfall, venue: Venue, quote: str, result: PositionResult, lead: str | None = None) -> str:
     """Where the money goes at one fill, in a sentence or two; ``lead`` replaces the opening
     words that name the fill (the leverage table's rows: ``3x: ``)."""
+    w = as_printed(w)
     at = {"liquidation": "at the liquidation price", "bankruptcy": "at the bankruptcy price",
           "fill": "at your --fill"}[w.label]
     head = f"Filled {at} {price(w.fill_price)}: " if lead is None else lead
@@ -374,7 +389,7 @@ def flow_text(f: Any) -> str:
 def flows_cell(flows: Any) -> str:
     """A waterfall's flows in a table cell: one flow per line, ``;`` between them (``-`` when
     there is none)."""
-    return ";\n".join(flow_text(f) for f in flows) or "-"
+    return ";\n".join(flow_text(f) for f in flows) or "-"  # flows as_printed: adding up to the cell beside
 
 
 def longest_word(cells: list[str]) -> int:
@@ -473,7 +488,7 @@ def render_table(report: PositionReport) -> None:
             Col("surplus", [money(w.surplus) for w in ws], 20),
             Col("shortfall", [money(w.shortfall) for w in ws], 10),
         ]
-        cells = [flows_cell(w.flows) for w in ws]
+        cells = [flows_cell(as_printed(w).flows) for w in ws]
         columns.append(Col("flows", cells, KEEP, justify="left", wrap=max(10, longest_word(cells))))
         flows, dropped = fitted_table(columns, width, title="Where the money goes", title_justify="left")
         console.print(flows)
@@ -490,7 +505,7 @@ def fill_table(report: PositionReport, console: Any, width: int) -> None:
     if not rows:
         return
     fill = rows[0][1].fill_price
-    cells = [flows_cell(w.flows) for _, w in rows]
+    cells = [flows_cell(as_printed(w).flows) for _, w in rows]
     columns = [
         Col("leverage", [leverage_text(r.leverage) for r, _ in rows], KEEP),
         # the flows add up to the surplus or the shortfall: equity (the same, signed) goes first

@@ -109,3 +109,14 @@ def test_leverage_fill_table_flows_add_up_on_every_row(preset: str, leverages: l
     for _, _, surplus, shortfall, flows in rows.values():
         amounts = [Decimal(a.replace(",", "")) for a in FIGURE.findall(flows)]
         assert sum(amounts, Decimal(0)) == Decimal(surplus.replace(",", "")) + Decimal(shortfall.replace(",", ""))
+
+
+def test_printed_flows_add_up_to_the_printed_surplus_to_the_cent() -> None:
+    """Seen (hypothesis, bybit 4x fill 57,300): 31.52 + 12,293.24 printed beside 12,324.75; each
+    flow rounded on its own. As printed, the flows now add up to the cell beside them."""
+    result = CliRunner().invoke(app, ["position", "--preset", "bybit", "--symbol", "BTC", "--side", "long", "--entry",
+                                 "60000", "--size", "1", "--leverage", "4,1", "--fill", "57300", "--no-stale-warning"])
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.stdout.split())
+    assert "margin → insurance fund 12,293.23" in text and "12,293.24" not in text
+    assert "12,324.75 USDT of margin is left; 31.52 USDT to the liquidator (the liquidation fee), 12,293.23 USDT" in text

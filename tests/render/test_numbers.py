@@ -86,3 +86,14 @@ def test_position_json_has_no_number_with_more_than_ten_decimals() -> None:
     for literal in literals:
         assert NUMBER.match(literal), literal
         assert len(literal.partition(".")[2]) <= 10, literal
+
+
+@given(st.lists(st.decimals(min_value=0, max_value=10**9, places=6, allow_nan=False), min_size=1, max_size=6))
+def test_cents_adding_up_prints_parts_that_add_up_to_the_printed_total(parts: list[Decimal]) -> None:
+    """Seen: "31.52 (fee); 12,293.24" beside a surplus of 12,324.75 (each rounded on its own)."""
+    from liqcalc.render.numbers import cents_adding_up
+
+    total = sum(parts, Decimal(0))
+    shown = cents_adding_up(parts, total)
+    assert sum(shown, Decimal(0)) == total.quantize(Decimal("0.01"))
+    assert all(abs(s - p) < Decimal("0.01") for s, p in zip(shown, parts, strict=True))
