@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from liqcalc.app.adl import ADL_NOTE
 from liqcalc.core.numbers import ZERO
 from liqcalc.render.console import Column
-from liqcalc.render.numbers import dumps, money, percent, price, quantity
+from liqcalc.render.numbers import cents_adding_up, dumps, money, percent, price, quantity
 from liqcalc.render.position import PARTY_WORDS
 
 if TYPE_CHECKING:
@@ -167,9 +167,17 @@ def shortfall_words(report: AdlReport) -> list[str]:
     else:
         covered = f"the deleveraged {side}s {money(e.adl_covered)} (closed at the mark, they give up nothing against it)"
     beyond = ", beyond what it held" if e.fund_overdrawn > 0 else ""
-    lines.append(f"Shortfall {money(e.shortfall)} {q} = {payer} {money(e.fund_paid)} + {covered} + "
-                 f"{bearer_words(e.unabsorbed_by)} {money(e.unabsorbed)} (unabsorbed{beyond}).")
+    paid, given_up, rest = printed_parts(e.shortfall, e.fund_paid, e.adl_covered, e.unabsorbed)
+    covered = covered.replace(money(e.adl_covered), money(given_up), 1)
+    lines.append(f"Shortfall {money(e.shortfall)} {q} = {payer} {money(paid)} + {covered} + "
+                 f"{bearer_words(e.unabsorbed_by)} {money(rest)} (unabsorbed{beyond}).")
     return lines + overdrawn_words(report)
+
+
+def printed_parts(shortfall: Decimal, *parts: Decimal) -> list[Decimal]:
+    """The parts of a shortfall as printed: to the cent and adding up to the printed shortfall
+    (when it is 1 or more; smaller amounts keep their digits)."""
+    return cents_adding_up(list(parts), shortfall) if shortfall >= 1 else list(parts)
 
 
 def _bears_why(report: AdlReport, mark_deficit: bool, cannot_absorb: bool, side: str | None = None) -> str:
@@ -478,7 +486,8 @@ def render_table(report: AdlReport) -> None:
         columns = [Column("shock"), Column("mark"), Column("liquidated"), Column("shortfall"), Column("fund paid"),
                    Column("ADL covered"), Column("unabsorbed"), Column("ADL closed")]
         rows = [([_pct(row["shock"]), price(row["mark"]), str(row["liquidated_count"]), money(row["shortfall"]),
-                  money(row["fund_paid"]), money(row["adl_covered"]), money(row["unabsorbed"]),
+                  *(money(part) for part in printed_parts(row["shortfall"], row["fund_paid"], row["adl_covered"],
+                                                          row["unabsorbed"])),
                   qty(row["deleveraged_size"])], None) for row in report.sweep]
         bearer = bearer_words(report.sweep[0]["unabsorbed_by"])
         show(fitted(width, f"Shock sweep ({len(report.sweep)} steps): who pays the shortfall ({q}; unabsorbed: {bearer})",

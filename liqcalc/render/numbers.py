@@ -92,13 +92,14 @@ def cents_adding_up(parts: list[Decimal], total: Decimal) -> list[Decimal]:
     """``parts`` (of ``total``, each >= 0) rounded to the cent so that, as printed, they add up to
     ``total`` printed to the cent: the cents rounding takes away go to the parts that lost the
     most (largest remainder), so a table never shows 31.52 + 12,293.24 beside 12,324.75."""
-    from decimal import ROUND_FLOOR
+    from decimal import ROUND_FLOOR, Context, localcontext
 
     cent = Decimal("0.01")
-    floors = [p.quantize(cent, rounding=ROUND_FLOOR) for p in parts]
-    missing = int((total.quantize(cent) - sum(floors, Decimal(0))) / cent)
-    for i in sorted(range(len(parts)), key=lambda i: parts[i] - floors[i], reverse=True)[:max(0, missing)]:
-        floors[i] += cent
+    with localcontext(Context(prec=200)):  # cents of amounts up to 1e30 (the largest input) and beyond
+        floors = [p.quantize(cent, rounding=ROUND_FLOOR) for p in parts]
+        missing = int((total.quantize(cent) - sum(floors, Decimal(0))) / cent)
+        for i in sorted(range(len(parts)), key=lambda i: parts[i] - floors[i], reverse=True)[:max(0, missing)]:
+            floors[i] += cent
     return floors
 
 

@@ -69,10 +69,13 @@ def test_seen_sol_book_every_unit_of_the_shortfall_has_a_payer(sol_book: str) ->
     assert event["deleveraged_size"] == pytest.approx(shorts) and shorts < event["handed_size"]
     assert sum(r["by_policy"]["queue"]["adl_size"] for r in data["queue"]) == pytest.approx(event["deleveraged_size"])
     text = " ".join(run(*args).stdout.split())
-    money = lambda v: f"{v:,.2f}"  # noqa: E731
-    assert (f"Shortfall {money(event['shortfall'])} USDT = the insurance fund {money(event['fund_paid'])} + the "
-            f"deleveraged shorts {money(event['adl_covered'])} (closed at the bankruptcy price, not the mark) + the venue "
-            f"itself {money(event['unabsorbed'])} (unabsorbed).") in text
+    said = re.search(r"Shortfall ([\d,.]+) USDT = the insurance fund ([\d,.]+) \+ the deleveraged shorts ([\d,.]+) "
+                     r"\(closed at the bankruptcy price, not the mark\) \+ the venue itself ([\d,.]+) \(unabsorbed\)\.", text)
+    assert said, text
+    total, *parts = (Decimal(g.replace(",", "")) for g in said.groups())
+    assert total == sum(parts)  # as printed, to the cent
+    for printed, key in zip((total, *parts), ("shortfall", "fund_paid", "adl_covered", "unabsorbed"), strict=True):
+        assert abs(printed - Decimal(str(event[key]))) <= Decimal("0.01"), key
     assert f"ADL closes {Decimal(str(event['deleveraged_size'])).normalize():,f} of the" in text
     assert "158381.655714 (" not in text  # the intended size is never said to be closed
 
