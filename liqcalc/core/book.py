@@ -122,6 +122,8 @@ class Priced:
         tiers: the table.
         backing: margin balance: isolated margin, or the cross wallet.
         close_fee: Bybit UTA's estimated closing fee (else 0).
+        leverage: the row's leverage, given or implied by its margin (``nan``: none, a cross
+            row without one).
         liquidation: liquidation price (``nan``: none, a long backed by its notional).
         bankruptcy: bankruptcy price (``nan``: no positive price).
         line_tier: the tier the liquidation price was solved in (its line prices the
@@ -133,6 +135,7 @@ class Priced:
     tiers: Tiers
     backing: Array
     close_fee: Array
+    leverage: Array
     liquidation: Array
     bankruptcy: Array
     line_tier: IntArray
@@ -286,7 +289,7 @@ def price_book(venue: Venue, symbol: SymbolSpec, cols: Columns) -> Priced:
     bankruptcy = (s * q * entry - backing) / (s * q - q * reserve)
     bankruptcy = np.where(bankruptcy > 0, bankruptcy, np.nan)
     fee_rate = symbol.liquidation_fee if symbol.liquidation_fee is not None else venue.fees.liquidation
-    return Priced(cols, t, backing, close_fee, liquidation, bankruptcy, np.asarray(line_tier), entry_tier, _f(fee_rate))
+    return Priced(cols, t, backing, close_fee, leverage, liquidation, bankruptcy, np.asarray(line_tier), entry_tier, _f(fee_rate))
 
 
 def _decimal(value: float) -> Any:
@@ -299,6 +302,24 @@ def _given(value: float) -> str:
     """A number the book gave, in a message: its shortest repr (the digits the row holds, up to
     17 significant ones), in plain notation, never ``:g``'s 6 digits or an exponent."""
     return format(_decimal(value).normalize(), "f")
+
+
+#: Significant bits kept by :func:`tie_key` (2**-40 ~ 9.1e-13 relative).
+TIE_BITS = 40
+
+
+def tie_key(values: Array) -> Array:
+    """``values`` rounded to :data:`TIE_BITS` significant bits, to be sorted and compared.
+
+    Two positions whose scores (or liquidation-over-mark ratios) are equal in exact arithmetic
+    (the same entry and leverage at different sizes, say) come out of float64 a few units in
+    the last place apart, which would order them by rounding noise; the Decimal core sees them
+    equal and keeps the book's order. Rounded to 40 bits they are equal again; values closer
+    than that (relative 1e-12) are beyond what float inputs can tell apart anyway.
+    """
+    mantissa, exponent = np.frexp(values)
+    with np.errstate(invalid="ignore"):
+        return np.ldexp(np.round(mantissa * 2.0**TIE_BITS) / 2.0**TIE_BITS, exponent)
 
 
 # -- scores ---------------------------------------------------------------------------------
@@ -461,7 +482,9 @@ class Book:
         self.insurance_fund = insurance_fund
         self.seed, self.you = seed, you
         cols = priced.cols
-        self.ratio = priced.liquidation / cols.mark
+        # (as a tie key: equal ratios in exact arithmetic keep the book's order, as in the
+        # Decimal cascade, whatever the last bits of their float quotients)
+        self.ratio = tie_key(priced.liquidation / cols.mark)
         # Crossing order, once per side: longs by liquidation price over mark, highest first;
         # shorts lowest first (ties keep the book's order).
         self.crossing: dict[int, IntArray] = {}
@@ -578,7 +601,7 @@ class Book:
         mark = self.priced.cols.mark[rows] * factor
         value, ok = scores(self.ranking, self.priced, rows, mark)
         ranked, values = rows[ok], value[ok]
-        order = self._order(ranked, values)
+        order = self._order(ranked, tie_key(values))
         return ranked[order], rows[~ok], values[order]
 
     def _order(self, ranked: IntArray, values: Array, among: IntArray | None = None) -> IntArray:
@@ -621,7 +644,7 @@ class Book:
             return order, int(where[0]) + 1 if where.size else 0, float(self.priced.cols.size[order].sum())
         mark = self.priced.cols.mark[rows] * factor
         value, ok = scores(self.ranking, self.priced, rows, mark)
-        ranked, values = rows[ok], value[ok]
+        ranked, values = rows[ok], tie_key(value[ok])
         rank = 0
         if self.you is not None:
             mine = np.flatnonzero(ranked == self.you)
