@@ -23,6 +23,7 @@ from numpy.typing import NDArray
 
 from liqcalc.core.errors import LiqcalcError
 from liqcalc.core.model import Ranking, SymbolSpec, Venue
+from liqcalc.core.rules import close_fee_rule, ranking_rule
 from liqcalc.core.tiers import beyond_last_tier, plain
 
 Array = NDArray[np.float64]
@@ -96,7 +97,7 @@ class Tiers:
     @classmethod
     def of(cls, venue: Venue, symbol: SymbolSpec) -> Tiers:
         """The table of ``symbol`` under ``venue``'s maintenance rules."""
-        taker = _f(venue.fees.taker) if venue.margin.close_fee == "taker_rate" else 0.0
+        taker = close_fee_rule(venue.margin.close_fee).rate_extra(_f(venue.fees.taker))
         return cls(
             floor=np.array([_f(t.floor) for t in symbol.tiers]),
             cap=np.array([np.inf if t.cap is None else _f(t.cap) for t in symbol.tiers]),
@@ -183,7 +184,7 @@ def price_book(venue: Venue, symbol: SymbolSpec, cols: Columns) -> Priced:
     s, q, entry = cols.side, cols.size, cols.entry
     notional = q * entry
     taker = _f(venue.fees.taker)
-    estimated = venue.margin.close_fee == "estimated_close_at_bankruptcy"
+    rule = close_fee_rule(venue.margin.close_fee)
     last = len(t.cap) - 1
 
     measure = q if t.base_unit else notional
@@ -199,14 +200,14 @@ def price_book(venue: Venue, symbol: SymbolSpec, cols: Columns) -> Priced:
     with np.errstate(divide="ignore", invalid="ignore"):
         # Bybit UTA: margin = notional/L + notional x (1 - side/L) x taker, inverted for L
         # (Calculator.implied_leverage)
-        reserved = notional * taker if estimated else np.zeros(n)
+        reserved = rule.reserved(notional, taker)
         by_margin = ~cross & ~np.isnan(margin)
         short_of_fee = np.flatnonzero(by_margin & (margin <= reserved))
         if short_of_fee.size:
             row = int(short_of_fee[0])
             raise BookRowError(row, "margin", f"{_given(margin[row])} does not cover the estimated closing fee "
                                               f"{plain(_decimal(reserved[row]), 8)}; give more margin")
-        implied = notional * (1 - s * taker) / (margin - reserved) if estimated else notional / margin
+        implied = rule.implied_leverages(s, notional, margin, taker)
         leverage = np.where(by_margin, implied, leverage)
     too_high = np.flatnonzero(~np.isnan(leverage) & (leverage > t.max_leverage[entry_tier]))
     if too_high.size:
@@ -222,11 +223,7 @@ def price_book(venue: Venue, symbol: SymbolSpec, cols: Columns) -> Priced:
 
     # Bybit UTA's estimated fee to close at the bankruptcy price, entry x (1 - side/L); at the
     # entry price without a leverage (Calculator.close_fee).
-    if estimated:
-        close_price = np.where(np.isnan(leverage), entry, entry * (1 - s / np.where(np.isnan(leverage), 1.0, leverage)))
-        close_fee = q * close_price * taker
-    else:
-        close_fee = np.zeros(n)
+    close_fee = rule.fees(s, q, entry, leverage, taker)
     initial = notional / np.where(np.isnan(leverage), 1.0, leverage) + close_fee
     backing = np.where(cross, cols.wallet, np.where(np.isnan(margin), initial, margin))
 
@@ -285,7 +282,7 @@ def price_book(venue: Venue, symbol: SymbolSpec, cols: Columns) -> Priced:
     line_tier = tier_grid[rows, np.where(np.isfinite(best), pick, 0)]
 
     # backing + side x q x (P - E) = q x P x reserve (Calculator.bankruptcy)
-    reserve = taker if estimated else 0.0
+    reserve = rule.reserve_rate(taker)
     bankruptcy = (s * q * entry - backing) / (s * q - q * reserve)
     bankruptcy = np.where(bankruptcy > 0, bankruptcy, np.nan)
     fee_rate = symbol.liquidation_fee if symbol.liquidation_fee is not None else venue.fees.liquidation
@@ -326,47 +323,11 @@ def tie_key(values: Array) -> Array:
 
 
 def scores(ranking: Ranking, priced: Priced, rows: IntArray, mark: Array) -> tuple[Array, NDArray[np.bool_]]:
-    """Each row's score at ``mark`` and whether the formula ranks it (the formulas and their
-    sources are in :mod:`liqcalc.core.adl`, which this follows line by line).
+    """Each row's score at ``mark`` (``-inf`` where the formula leaves it out) and whether the
+    formula ranks it: the array form of the ranking rule (:mod:`liqcalc.core.rules`, beside
+    its Decimal form).
     """
-    cols = priced.cols
-    s, q, entry = cols.side[rows], cols.size[rows], cols.entry[rows]
-    wallet_balance = priced.backing[rows]
-    unrealized = s * q * (mark - entry)
-    ok = np.ones(rows.size, dtype=bool)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        if ranking == "pnl_x_leverage":
-            # BitMEX: https://bitmex.com/app/autoDeleveraging
-            mark_value = s * q * mark
-            avg_entry_value = s * q * entry
-            bankrupt_value = s * q * np.nan_to_num(priced.bankruptcy[rows], nan=0.0)
-            ok = mark_value - bankrupt_value > 0
-            effective_leverage = np.abs(mark_value) / (mark_value - bankrupt_value)
-            pnl_percentage = (mark_value - avg_entry_value) / np.abs(avg_entry_value)
-            value = np.where(pnl_percentage > 0, pnl_percentage * effective_leverage, pnl_percentage / effective_leverage)
-        elif ranking == "binance_leverage_pnl":
-            # https://dev.binance.vision/t/how-to-caculating-leverage-pnl-quantile/17801
-            maintenance = priced.maintenance(rows, mark)
-            pnl_percent = np.maximum(0.0, unrealized) / np.maximum(1.0, wallet_balance)
-            margin_balance = wallet_balance + unrealized
-            margin_ratio = np.where(margin_balance <= 0, 0.0, maintenance / margin_balance)
-            value = pnl_percent * margin_ratio
-        elif ranking == "hyperliquid":
-            # https://hyperliquid.gitbook.io/hyperliquid-docs/trading/auto-deleveraging
-            account_value = wallet_balance + unrealized
-            ok = account_value > 0
-            value = (mark / entry) * (q * mark / account_value)
-        elif ranking == "bitget":
-            # https://www.bitget.cloud/support/articles/12560603800805 (cross formula; the
-            # isolated one was not retrieved)
-            maintenance = priced.maintenance(rows, mark)
-            equity = wallet_balance + unrealized
-            ok = (equity > 0) & (maintenance > 0)
-            position_roi = unrealized / np.abs(q * entry)
-            account_mmr = maintenance / equity
-            value = np.where(position_roi > 0, position_roi * account_mmr, position_roi / account_mmr)
-        else:
-            value = np.zeros(rows.size)
+    value, ok = ranking_rule(ranking).scores(priced, rows, mark)
     return np.where(ok, value, -np.inf), ok
 
 
@@ -594,7 +555,7 @@ class Book:
 
     def _queue(self, side: int, factor: float) -> tuple[IntArray, IntArray, Array]:
         rows = self.sides[side]
-        if self.ranking in ("random_start", "none"):
+        if not ranking_rule(self.ranking).ranks:
             start = self.start[side]
             order = np.concatenate((rows[start:], rows[:start]))
             return order, np.zeros(0, dtype=np.intp), np.full(order.size, np.nan)
@@ -638,7 +599,7 @@ class Book:
         gives, without sorting the whole side when the head is short. The head is selected with a partition; every position
         scoring at least the cut is then sorted, so ties at the cut keep the queue's order."""
         rows = self.sides[side]
-        if self.ranking in ("random_start", "none"):
+        if not ranking_rule(self.ranking).ranks:
             order, _, _ = self._queue(side, factor)
             where = np.flatnonzero(order == self.you) if self.you is not None else np.zeros(0, dtype=np.intp)
             return order, int(where[0]) + 1 if where.size else 0, float(self.priced.cols.size[order].sum())
