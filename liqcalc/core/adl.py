@@ -25,11 +25,11 @@ from typing import Literal
 from liqcalc.core.model import AdlPrice, Bearer, Party, Ranking, Side, SymbolSpec, Venue, side_sign
 from liqcalc.core.numbers import ONE, ZERO, context
 from liqcalc.core.position import Calculator, PositionResult, PositionSpec
+from liqcalc.core.rules import adl_price_rule, ranking_rule
 from liqcalc.core.rules import binance_leverage_pnl as binance_leverage_pnl
 from liqcalc.core.rules import bitget_score as bitget_score
 from liqcalc.core.rules import hyperliquid_index as hyperliquid_index
 from liqcalc.core.rules import pnl_x_leverage as pnl_x_leverage
-from liqcalc.core.rules import ranking_rule
 from liqcalc.core.tiers import echo
 
 Policy = Literal["queue", "pro_rata"]
@@ -445,7 +445,7 @@ def attribute(handed: Sequence[Handed], capacity: Decimal | None, rule: AdlPrice
             rest = (h.adl_size - c) * at_fill
             paid += h.fund_paid
             total += h.fund_paid + at_mark + rest
-            if rule == "bankruptcy":
+            if adl_price_rule(rule).at_bankruptcy:
                 covered += at_mark
                 unabsorbed += rest
             else:
@@ -622,7 +622,8 @@ def cascade(
             if balance is not None:
                 balance = balance - paid + received
             surplus_in += received
-            adl_price = (h.bankruptcy_price or ZERO) if venue.adl.price == "bankruptcy" else new_mark
+            at = adl_price_rule(venue.adl.price).closes_at(h.bankruptcy_price or ZERO, new_mark)
+            adl_price = new_mark if at is None else at
             adl_size = h.size * adl / w.shortfall if w.shortfall > 0 else ZERO
             liquidations.append(Liquidation(h, fill, w.shortfall, paid, received, adl, adl_size, adl_price))
             if w.shortfall > 0:
@@ -678,7 +679,8 @@ def uncovered_liquidation(side: Side, size: Decimal, bankruptcy_price: Decimal, 
     fund_paid = ZERO if fund is None else min(fund, shortfall)
     deficit = shortfall - fund_paid
     adl_size = size if shortfall == 0 else size * deficit / shortfall
-    return Uncovered(shortfall, fund_paid, adl_size, bankruptcy_price if adl_price == "bankruptcy" else mark)
+    at = adl_price_rule(adl_price).closes_at(bankruptcy_price, mark)
+    return Uncovered(shortfall, fund_paid, adl_size, mark if at is None else at)
 
 
 def pnl_x_leverage_factors(side: Side, entry: Decimal, mark: Decimal,

@@ -23,7 +23,7 @@ from numpy.typing import NDArray
 
 from liqcalc.core.errors import LiqcalcError
 from liqcalc.core.model import Ranking, SymbolSpec, Venue
-from liqcalc.core.rules import close_fee_rule, ranking_rule
+from liqcalc.core.rules import adl_price_rule, close_fee_rule, ranking_rule
 from liqcalc.core.tiers import beyond_last_tier, plain
 
 Array = NDArray[np.float64]
@@ -509,10 +509,7 @@ class Book:
         paid = shortfall - adl
         with np.errstate(divide="ignore", invalid="ignore"):
             adl_size = np.where(shortfall > 0, q * adl / shortfall, 0.0)
-        if venue.adl.price == "bankruptcy":
-            adl_price = np.nan_to_num(priced.bankruptcy[hit], nan=0.0)
-        else:
-            adl_price = new_mark
+        adl_price = adl_price_rule(venue.adl.price).closes_at_array(priced.bankruptcy[hit], new_mark)
         return losing, hit, {
             "mark": new_mark, "fill": fill, "shortfall": shortfall, "fund_paid": paid, "fund_received": received,
             "adl_deficit": adl, "adl_size": adl_size, "adl_price": adl_price, "fund_left": np.array([fund_left]),
@@ -538,7 +535,8 @@ class Book:
                 share = np.where(a > 0, closed / a, 0.0)
             at_mark, rest = float((share * at_mark_all).sum()), float(((1.0 - share) * deficit).sum())
         paid = float(x["fund_paid"].sum())
-        covered, unabsorbed = (at_mark, rest) if self.venue.adl.price == "bankruptcy" else (0.0, at_mark + rest)
+        at_bankruptcy = adl_price_rule(self.venue.adl.price).at_bankruptcy
+        covered, unabsorbed = (at_mark, rest) if at_bankruptcy else (0.0, at_mark + rest)
         fund_left = float(x["fund_left"][0])
         totals = {
             "shortfall": paid + covered + unabsorbed,

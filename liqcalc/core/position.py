@@ -28,6 +28,7 @@ from typing import Literal
 from liqcalc.core.errors import InputError, LeverageError, TierError, UsageError
 from liqcalc.core.model import Party, Side, SymbolSpec, Tier, Venue, Waterfall, side_sign
 from liqcalc.core.numbers import ZERO, context, div, given, money_text, price_text, size_text
+from liqcalc.core.rules import adl_price_rule as adl_price_rule_of
 from liqcalc.core.rules import close_fee_rule
 from liqcalc.core.tiers import beyond_last_tier, tier_for
 from liqcalc.core.waterfall import check_caps, settle
@@ -511,7 +512,7 @@ class Calculator:
         rate = spec.liquidation_fee if spec.liquidation_fee is not None else (
             self.symbol.liquidation_fee if self.symbol.liquidation_fee is not None else self.venue.fees.liquidation
         )
-        adl_price_rule = self.venue.adl.price
+        adl_price_rule = adl_price_rule_of(self.venue.adl.price)
 
         def waterfall(label: str, price: Decimal) -> Waterfall:
             liquidated = q * price
@@ -523,7 +524,7 @@ class Calculator:
                     equity = liquidated * self.reserve_rate()
             else:
                 equity = backing_bankruptcy + s * q * (price - entry)
-            adl_price = bankruptcy if adl_price_rule == "bankruptcy" else (price if adl_price_rule == "mark" else None)
+            adl_price = adl_price_rule.closes_at(bankruptcy, price)
             return settle(
                 self.venue,
                 label=label,

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
     from liqcalc.core.adl import Holder
     from liqcalc.core.book import Priced
-    from liqcalc.core.model import CloseFee, Ranking
+    from liqcalc.core.model import AdlPrice, CloseFee, Ranking
 
     Array = NDArray[Any]
 
@@ -331,6 +331,56 @@ CHOOSABLE_RANKINGS: tuple[str, ...] = tuple(name for name, rule in RANKINGS.item
 def ranking_rule(name: Ranking | str) -> RankingRule:
     """The rule a preset's (or ``--ranking``'s) ranking names."""
     return RANKINGS[name]
+
+
+# -- the ADL price ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AdlPriceRule:
+    """Where ADL closes the counterparties (``[adl] price``).
+
+    Attributes:
+        name: the preset's string.
+        at_bankruptcy: at the liquidated order's bankruptcy price ("The trader's positions will
+            be closed out at the bankruptcy price of the initial liquidated order",
+            https://www.binance.com/en/support/faq/360033525471 ): each counterparty gives up
+            the gap to the mark, so the counterparties cover what a closed unit lacks at the mark.
+        at_mark: at the mark ("closed at the previous mark price",
+            https://hyperliquid.gitbook.io/hyperliquid-docs/trading/auto-deleveraging ; OKX:
+            "forcibly closed at the mark price", https://www.okx.com/help/iv-introduction-to-auto-deleveraging-adl ):
+            the winners give up nothing against it, and the deficit stays with the preset's
+            ``unabsorbed_by``.
+    """
+
+    name: str
+    at_bankruptcy: bool = False
+    at_mark: bool = False
+
+    def closes_at(self, bankruptcy: Decimal | None, mark: Decimal) -> Decimal | None:
+        """The ADL price of an order with ``bankruptcy`` price filled around ``mark`` (Decimal
+        form; None where the venue has no ADL)."""
+        if self.at_bankruptcy:
+            return bankruptcy
+        return mark if self.at_mark else None
+
+    def closes_at_array(self, bankruptcy: Array, mark: Array) -> Array:
+        """:meth:`closes_at` for arrays (a ``nan`` bankruptcy price, none, closes at 0)."""
+        import numpy as np
+
+        return np.nan_to_num(bankruptcy, nan=0.0) if self.at_bankruptcy else mark
+
+
+#: Every ADL ``price`` a preset can name.
+ADL_PRICES: dict[str, AdlPriceRule] = {
+    rule.name: rule
+    for rule in (AdlPriceRule("bankruptcy", at_bankruptcy=True), AdlPriceRule("mark", at_mark=True), AdlPriceRule("none"))
+}
+
+
+def adl_price_rule(name: AdlPrice | str) -> AdlPriceRule:
+    """The rule a preset's ADL ``price`` names."""
+    return ADL_PRICES[name]
 
 
 # -- the scores' Decimal formulas ---------------------------------------------------------

@@ -11,7 +11,7 @@ import pytest
 from helpers import D
 
 from liqcalc.core import adl, book, rules
-from liqcalc.core.model import CloseFee, Ranking
+from liqcalc.core.model import AdlPrice, CloseFee, Ranking
 from liqcalc.core.position import PositionSpec
 from liqcalc.presets.loader import load
 
@@ -19,6 +19,7 @@ from liqcalc.presets.loader import load
 def test_every_value_the_schema_accepts_has_a_rule() -> None:
     assert set(get_args(Ranking)) == set(rules.RANKINGS)
     assert set(get_args(CloseFee)) == set(rules.CLOSE_FEES)
+    assert set(get_args(AdlPrice)) == set(rules.ADL_PRICES)
     for name, ranking in rules.RANKINGS.items():
         assert ranking.name == name and ranking.summary and ranking.short
         assert ranking.explained or not ranking.ranks, name
@@ -86,3 +87,16 @@ def test_close_fee_forms_agree(name: str) -> None:
         assert float(implied) == pytest.approx(implied_array[0], rel=1e-12)
     assert (rule.reserve_rate(taker) == taker) == rule.estimated
     assert (rule.rate_extra(taker) == taker) == rule.in_rate
+
+
+def test_adl_price_forms_agree() -> None:
+    """Each ADL price rule closes at the same price in both forms (a missing bankruptcy price
+    closes at 0 in the book, as the cascade's ``bankruptcy_price or 0``)."""
+    for rule in rules.ADL_PRICES.values():
+        for bankruptcy in (D("54000.5"), None):
+            at = rule.closes_at(bankruptcy, D(60000))
+            array = rule.closes_at_array(np.array([np.nan if bankruptcy is None else float(bankruptcy)]), np.array([60000.0]))
+            if rule.at_bankruptcy or rule.at_mark:
+                assert float(at or 0) == array[0]
+            else:
+                assert at is None
