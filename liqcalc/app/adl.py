@@ -24,13 +24,14 @@ from liqcalc.core.errors import InputError, LiqcalcError, UsageError
 from liqcalc.core.model import Ranking, Side, SymbolSpec, Venue, side_sign
 from liqcalc.core.numbers import ZERO, given, to_decimal
 from liqcalc.core.position import Calculator, PositionResult
+from liqcalc.core.rules import CHOOSABLE_RANKINGS, ranking_rule
 from liqcalc.render.numbers import FLOAT_DIGITS
 
 if TYPE_CHECKING:
     from liqcalc.core.adl import Allocation, Holder, Policy
     from liqcalc.core.book import Priced, Step, Sweep
 
-RANKINGS: tuple[str, ...] = ("pnl_x_leverage", "binance_leverage_pnl", "hyperliquid", "bitget", "random_start")
+RANKINGS: tuple[str, ...] = CHOOSABLE_RANKINGS  # the rules --ranking accepts (liqcalc.core.rules)
 DEFAULT_SLIPPAGE_BPS = "50"
 MAX_STEPS = 10_000
 SCHEMA_VERSION = 1
@@ -483,7 +484,7 @@ class AdlReport:
         venue, policy = ctx.venue, ctx.policy
         cols = priced.cols
         low, high = venue.adl.indicator_min, venue.adl.indicator_max
-        ranked = ctx.ranking not in ("random_start", "none")
+        ranked = ranking_rule(ctx.ranking).ranks
         percentile = step.percentile()
         lights = step.indicator(low, high) if ranked and high > low else None
         factor = step.factor
@@ -544,7 +545,7 @@ class AdlReport:
             "indicator_range": _indicator_range(ctx), "has_book": True, "adl_price_rule": venue.adl.price, "fund_party": venue.fund_party,
             "adl_notes": adl_notes(venue),
         }
-        if ctx.ranking in ("random_start", "none"):
+        if not ranking_rule(ctx.ranking).ranks:
             rows = np.flatnonzero(cols.side == (1 if queue_side == "long" else -1))
             fields["start"] = int(np.flatnonzero(rows == step.queue[0])[0]) if step.queue.size else 0
         if step.excluded.size:
@@ -674,7 +675,7 @@ def adl_notes(venue: Any) -> tuple[str, ...]:
 
 def _indicator_range(ctx: Context) -> tuple[int, int] | None:
     low, high = ctx.venue.adl.indicator_min, ctx.venue.adl.indicator_max
-    if ctx.ranking in ("random_start", "none") or high <= low:
+    if not ranking_rule(ctx.ranking).ranks or high <= low:
         return None
     return low, high
 
@@ -911,7 +912,7 @@ def run(options: Mapping[str, Any], *, book: str | Sequence[Mapping[str, Any]] |
     hedge = number(hedge_size, "hedge_size", sign="non_negative")
     if lights is not None:
         low, high = venue.adl.indicator_min, venue.adl.indicator_max
-        if chosen_ranking == "random_start" or high <= low:
+        if not ranking_rule(chosen_ranking).ranks or high <= low:
             raise error(name("lights"), f"{venue.name} shows no ADL indicator (its queue starts at random)")
         if not low <= lights <= high:
             raise error(name("lights"), f"{venue.name} shows {low} to {high}, got {lights}")

@@ -28,6 +28,7 @@ from liqcalc.cli.options import (
     SizeOpt,
     SymbolOpt,
 )
+from liqcalc.core.rules import CHOOSABLE_RANKINGS
 from liqcalc.render import OutputFormat
 
 if TYPE_CHECKING:
@@ -63,7 +64,7 @@ def adl_risk(
     shock: Annotated[str | None, typer.Option(metavar="PCT|FROM:TO:STEP", help="Move every mark by PCT percent (-10: 10% down), or sweep FROM:TO:STEP.")] = None,
     slippage_bps: Annotated[str, typer.Option(metavar="BPS", help="How much worse than the shocked mark a liquidation fills, in basis points. 50 (0.5%): a liquidation is a market order that crosses the spread and walks a book thinned by the move; 0 fills at the mark.")] = DEFAULT_SLIPPAGE_BPS,
     insurance_fund: InsuranceFundOpt = None,
-    ranking: Annotated[str | None, typer.Option(metavar="NAME", help="Override the preset's queue ranking: pnl_x_leverage, binance_leverage_pnl, hyperliquid, bitget, random_start.")] = None,
+    ranking: Annotated[str | None, typer.Option(metavar="NAME", help=f"Override the preset's queue ranking: {', '.join(CHOOSABLE_RANKINGS)}.")] = None,
     policy: Annotated[str, typer.Option(metavar="queue|pro-rata", help="Whose allocation fills adl_size: the venue's queue, or pro-rata by profit (both are shown).")] = "queue",
     seed: Annotated[int, typer.Option(metavar="N", help="random_start (dYdX): seed of the walk's random start, so a run repeats.")] = 0,
     hedge_size: Annotated[str | None, typer.Option(metavar="QTY", help="Size held elsewhere against this position (the hedge ADL would leave alone).")] = None,

@@ -25,6 +25,11 @@ from typing import Literal
 from liqcalc.core.model import AdlPrice, Bearer, Party, Ranking, Side, SymbolSpec, Venue, side_sign
 from liqcalc.core.numbers import ONE, ZERO, context
 from liqcalc.core.position import Calculator, PositionResult, PositionSpec
+from liqcalc.core.rules import adl_price_rule, ranking_rule
+from liqcalc.core.rules import binance_leverage_pnl as binance_leverage_pnl
+from liqcalc.core.rules import bitget_score as bitget_score
+from liqcalc.core.rules import hyperliquid_index as hyperliquid_index
+from liqcalc.core.rules import pnl_x_leverage as pnl_x_leverage
 from liqcalc.core.tiers import echo
 
 Policy = Literal["queue", "pro_rata"]
@@ -89,85 +94,8 @@ def holder(result: PositionResult, id: str, order: int, calc: Calculator | None 
 # -- the venues' scores -------------------------------------------------------------------
 
 
-def pnl_x_leverage(side: Side, size: Decimal, entry: Decimal, mark: Decimal, bankruptcy: Decimal | None) -> Decimal | None:
-    """BitMEX's ranking, also Bybit's and OKX's "leverage PnL%".
-
-    Docs (BitMEX): "Ranking = PNL Percentage * Effective Leverage (if PNL percentage > 0)
-    = PNL Percentage / Effective Leverage (if PNL percentage < 0); Effective Leverage =
-    abs(Mark Value) / (Mark Value - Bankrupt Value); PNL percentage = (Mark Value - Avg Entry
-    Value) / abs(Avg Entry Value)" https://bitmex.com/app/autoDeleveraging
-    Bybit: "derived in order of highest profit and effective leverage use"
-    https://help.bybit.com/hc/en-us/articles/900000031623-What-is-Auto-Deleveraging-ADL- ;
-    OKX: "leverage PnL% = position's PnL% x effective leverage"
-    https://www.ouchyi.work/en-gb/help/iv-introduction-to-auto-deleveraging-adl
-
-    Values are signed (a short's value is negative), so the same lines serve both sides. A 1x
-    long has no positive bankruptcy price: its bankrupt value is 0. None when the mark is at
-    or beyond the bankruptcy price (effective leverage undefined: the position is itself
-    being liquidated, not ranked).
-    """
-    s = side_sign(side)
-    mark_value = s * size * mark
-    avg_entry_value = s * size * entry
-    bankrupt_value = s * size * (bankruptcy if bankruptcy is not None else ZERO)
-    if mark_value - bankrupt_value <= 0:
-        return None
-    effective_leverage = abs(mark_value) / (mark_value - bankrupt_value)
-    pnl_percentage = (mark_value - avg_entry_value) / abs(avg_entry_value)
-    if pnl_percentage > 0:
-        return pnl_percentage * effective_leverage
-    return pnl_percentage / effective_leverage
-
-
-def binance_leverage_pnl(unrealized_profit: Decimal, wallet_balance: Decimal, maintenance_margin: Decimal) -> Decimal:
-    """Binance's "Leverage Pnl" (STATED-3P, the FAQ's table as quoted on Binance's forum):
-    "Pnl Percent = max(0, Unrealized Profit) / max(1, Wallet Balance); Margin Ratio = 0 if
-    (WB + UPnL) <= 0, = Maintenance Margin / (Wallet Balance + Unrealized Profit) otherwise;
-    Leverage Pnl = Pnl Percent x Margin Ratio"
-    https://dev.binance.vision/t/how-to-caculating-leverage-pnl-quantile/17801
-    (the FAQ: https://www.binance.com/en/support/faq/360033525471).
-    """
-    pnl_percent = max(ZERO, unrealized_profit) / max(ONE, wallet_balance)
-    margin_balance = wallet_balance + unrealized_profit
-    margin_ratio = ZERO if margin_balance <= 0 else maintenance_margin / margin_balance
-    return pnl_percent * margin_ratio
-
-
-def hyperliquid_index(mark_price: Decimal, entry_price: Decimal, notional_position: Decimal, account_value: Decimal) -> Decimal | None:
-    """Hyperliquid's sorting index.
-
-    Docs: "(mark_price / entry_price) * (notional_position / account_value)"
-    https://hyperliquid.gitbook.io/hyperliquid-docs/trading/auto-deleveraging
-
-    The docs give one formula for both sides; it is applied as written. ``account_value`` is
-    the position's margin plus its unrealized PnL; None when it is not positive ("If a user's
-    account value ... becomes negative" that user is the one being deleveraged against).
-    """
-    if account_value <= 0:
-        return None
-    return (mark_price / entry_price) * (notional_position / account_value)
-
-
-def bitget_score(unrealized_pnl: Decimal, entry_value: Decimal, maintenance_margin: Decimal, equity: Decimal) -> Decimal | None:
-    """Bitget's cross-margin ADL score.
-
-    Docs: "Profitable position: ADL score = position ROI x account
-    maintenance margin rate; Loss-making position: ADL score = position ROI / account
-    maintenance margin rate; Position ROI = unrealized PnL / abs (position value calculated at
-    average entry price)" https://www.bitget.cloud/support/articles/12560603800805
-
-    The isolated-margin formula was not retrieved (venues.md §14); this cross formula is used
-    for every position. The account maintenance margin rate is read as maintenance margin /
-    equity (liquidation at 100%), the same ratio as ``liqcalc position``'s margin ratio.
-    None when equity is not positive.
-    """
-    if equity <= 0 or maintenance_margin <= 0:
-        return None
-    position_roi = unrealized_pnl / abs(entry_value)
-    account_mmr = maintenance_margin / equity
-    if position_roi > 0:
-        return position_roi * account_mmr
-    return position_roi / account_mmr
+# The formulas (pnl_x_leverage, binance_leverage_pnl, hyperliquid_index, bitget_score), their
+# array forms and their words are the ranking rules of liqcalc.core.rules.
 
 
 def score(ranking: Ranking, h: Holder) -> Decimal | None:
@@ -175,15 +103,7 @@ def score(ranking: Ranking, h: Holder) -> Decimal | None:
     the formula leaves out (beyond its bankruptcy price at the mark).
     """
     with localcontext(context()):
-        if ranking == "pnl_x_leverage":
-            return pnl_x_leverage(h.side, h.size, h.entry, h.mark, h.bankruptcy_price)
-        if ranking == "binance_leverage_pnl":
-            return binance_leverage_pnl(h.unrealized_pnl, h.wallet_balance, h.maintenance_margin)
-        if ranking == "hyperliquid":
-            return hyperliquid_index(h.mark, h.entry, h.notional, h.wallet_balance + h.unrealized_pnl)
-        if ranking == "bitget":
-            return bitget_score(h.unrealized_pnl, h.size * h.entry, h.maintenance_margin, h.wallet_balance + h.unrealized_pnl)
-        return None
+        return ranking_rule(ranking).score(h)
 
 
 # -- the queue ----------------------------------------------------------------------------
@@ -265,7 +185,7 @@ def rank(holders: Sequence[Holder], side: Side, ranking: Ranking, *, low: int, h
     """
     with localcontext(context()):
         mine = [h for h in holders if h.side == side]
-        if ranking in ("random_start", "none"):
+        if not ranking_rule(ranking).ranks:
             ordered = sorted(mine, key=lambda h: h.order)
             start = random_start(len(ordered), seed)
             walk = ordered[start:] + ordered[:start]
@@ -525,7 +445,7 @@ def attribute(handed: Sequence[Handed], capacity: Decimal | None, rule: AdlPrice
             rest = (h.adl_size - c) * at_fill
             paid += h.fund_paid
             total += h.fund_paid + at_mark + rest
-            if rule == "bankruptcy":
+            if adl_price_rule(rule).at_bankruptcy:
                 covered += at_mark
                 unabsorbed += rest
             else:
@@ -702,7 +622,8 @@ def cascade(
             if balance is not None:
                 balance = balance - paid + received
             surplus_in += received
-            adl_price = (h.bankruptcy_price or ZERO) if venue.adl.price == "bankruptcy" else new_mark
+            at = adl_price_rule(venue.adl.price).closes_at(h.bankruptcy_price or ZERO, new_mark)
+            adl_price = new_mark if at is None else at
             adl_size = h.size * adl / w.shortfall if w.shortfall > 0 else ZERO
             liquidations.append(Liquidation(h, fill, w.shortfall, paid, received, adl, adl_size, adl_price))
             if w.shortfall > 0:
@@ -758,7 +679,8 @@ def uncovered_liquidation(side: Side, size: Decimal, bankruptcy_price: Decimal, 
     fund_paid = ZERO if fund is None else min(fund, shortfall)
     deficit = shortfall - fund_paid
     adl_size = size if shortfall == 0 else size * deficit / shortfall
-    return Uncovered(shortfall, fund_paid, adl_size, bankruptcy_price if adl_price == "bankruptcy" else mark)
+    at = adl_price_rule(adl_price).closes_at(bankruptcy_price, mark)
+    return Uncovered(shortfall, fund_paid, adl_size, mark if at is None else at)
 
 
 def pnl_x_leverage_factors(side: Side, entry: Decimal, mark: Decimal,

@@ -23,6 +23,7 @@ from numpy.typing import NDArray
 
 from liqcalc.core.errors import LiqcalcError
 from liqcalc.core.model import Ranking, SymbolSpec, Venue
+from liqcalc.core.rules import adl_price_rule, close_fee_rule, ranking_rule
 from liqcalc.core.tiers import beyond_last_tier, plain
 
 Array = NDArray[np.float64]
@@ -96,7 +97,7 @@ class Tiers:
     @classmethod
     def of(cls, venue: Venue, symbol: SymbolSpec) -> Tiers:
         """The table of ``symbol`` under ``venue``'s maintenance rules."""
-        taker = _f(venue.fees.taker) if venue.margin.close_fee == "taker_rate" else 0.0
+        taker = close_fee_rule(venue.margin.close_fee).rate_extra(_f(venue.fees.taker))
         return cls(
             floor=np.array([_f(t.floor) for t in symbol.tiers]),
             cap=np.array([np.inf if t.cap is None else _f(t.cap) for t in symbol.tiers]),
@@ -122,6 +123,8 @@ class Priced:
         tiers: the table.
         backing: margin balance: isolated margin, or the cross wallet.
         close_fee: Bybit UTA's estimated closing fee (else 0).
+        leverage: the row's leverage, given or implied by its margin (``nan``: none, a cross
+            row without one).
         liquidation: liquidation price (``nan``: none, a long backed by its notional).
         bankruptcy: bankruptcy price (``nan``: no positive price).
         line_tier: the tier the liquidation price was solved in (its line prices the
@@ -133,6 +136,7 @@ class Priced:
     tiers: Tiers
     backing: Array
     close_fee: Array
+    leverage: Array
     liquidation: Array
     bankruptcy: Array
     line_tier: IntArray
@@ -180,7 +184,7 @@ def price_book(venue: Venue, symbol: SymbolSpec, cols: Columns) -> Priced:
     s, q, entry = cols.side, cols.size, cols.entry
     notional = q * entry
     taker = _f(venue.fees.taker)
-    estimated = venue.margin.close_fee == "estimated_close_at_bankruptcy"
+    rule = close_fee_rule(venue.margin.close_fee)
     last = len(t.cap) - 1
 
     measure = q if t.base_unit else notional
@@ -196,14 +200,14 @@ def price_book(venue: Venue, symbol: SymbolSpec, cols: Columns) -> Priced:
     with np.errstate(divide="ignore", invalid="ignore"):
         # Bybit UTA: margin = notional/L + notional x (1 - side/L) x taker, inverted for L
         # (Calculator.implied_leverage)
-        reserved = notional * taker if estimated else np.zeros(n)
+        reserved = rule.reserved(notional, taker)
         by_margin = ~cross & ~np.isnan(margin)
         short_of_fee = np.flatnonzero(by_margin & (margin <= reserved))
         if short_of_fee.size:
             row = int(short_of_fee[0])
             raise BookRowError(row, "margin", f"{_given(margin[row])} does not cover the estimated closing fee "
                                               f"{plain(_decimal(reserved[row]), 8)}; give more margin")
-        implied = notional * (1 - s * taker) / (margin - reserved) if estimated else notional / margin
+        implied = rule.implied_leverages(s, notional, margin, taker)
         leverage = np.where(by_margin, implied, leverage)
     too_high = np.flatnonzero(~np.isnan(leverage) & (leverage > t.max_leverage[entry_tier]))
     if too_high.size:
@@ -219,11 +223,7 @@ def price_book(venue: Venue, symbol: SymbolSpec, cols: Columns) -> Priced:
 
     # Bybit UTA's estimated fee to close at the bankruptcy price, entry x (1 - side/L); at the
     # entry price without a leverage (Calculator.close_fee).
-    if estimated:
-        close_price = np.where(np.isnan(leverage), entry, entry * (1 - s / np.where(np.isnan(leverage), 1.0, leverage)))
-        close_fee = q * close_price * taker
-    else:
-        close_fee = np.zeros(n)
+    close_fee = rule.fees(s, q, entry, leverage, taker)
     initial = notional / np.where(np.isnan(leverage), 1.0, leverage) + close_fee
     backing = np.where(cross, cols.wallet, np.where(np.isnan(margin), initial, margin))
 
@@ -282,11 +282,11 @@ def price_book(venue: Venue, symbol: SymbolSpec, cols: Columns) -> Priced:
     line_tier = tier_grid[rows, np.where(np.isfinite(best), pick, 0)]
 
     # backing + side x q x (P - E) = q x P x reserve (Calculator.bankruptcy)
-    reserve = taker if estimated else 0.0
+    reserve = rule.reserve_rate(taker)
     bankruptcy = (s * q * entry - backing) / (s * q - q * reserve)
     bankruptcy = np.where(bankruptcy > 0, bankruptcy, np.nan)
     fee_rate = symbol.liquidation_fee if symbol.liquidation_fee is not None else venue.fees.liquidation
-    return Priced(cols, t, backing, close_fee, liquidation, bankruptcy, np.asarray(line_tier), entry_tier, _f(fee_rate))
+    return Priced(cols, t, backing, close_fee, leverage, liquidation, bankruptcy, np.asarray(line_tier), entry_tier, _f(fee_rate))
 
 
 def _decimal(value: float) -> Any:
@@ -301,51 +301,33 @@ def _given(value: float) -> str:
     return format(_decimal(value).normalize(), "f")
 
 
+#: Significant bits kept by :func:`tie_key` (2**-40 ~ 9.1e-13 relative).
+TIE_BITS = 40
+
+
+def tie_key(values: Array) -> Array:
+    """``values`` rounded to :data:`TIE_BITS` significant bits, to be sorted and compared.
+
+    Two positions whose scores (or liquidation-over-mark ratios) are equal in exact arithmetic
+    (the same entry and leverage at different sizes, say) come out of float64 a few units in
+    the last place apart, which would order them by rounding noise; the Decimal core sees them
+    equal and keeps the book's order. Rounded to 40 bits they are equal again; values closer
+    than that (relative 1e-12) are beyond what float inputs can tell apart anyway.
+    """
+    mantissa, exponent = np.frexp(values)
+    with np.errstate(invalid="ignore"):
+        return np.ldexp(np.round(mantissa * 2.0**TIE_BITS) / 2.0**TIE_BITS, exponent)
+
+
 # -- scores ---------------------------------------------------------------------------------
 
 
 def scores(ranking: Ranking, priced: Priced, rows: IntArray, mark: Array) -> tuple[Array, NDArray[np.bool_]]:
-    """Each row's score at ``mark`` and whether the formula ranks it (the formulas and their
-    sources are in :mod:`liqcalc.core.adl`, which this follows line by line).
+    """Each row's score at ``mark`` (``-inf`` where the formula leaves it out) and whether the
+    formula ranks it: the array form of the ranking rule (:mod:`liqcalc.core.rules`, beside
+    its Decimal form).
     """
-    cols = priced.cols
-    s, q, entry = cols.side[rows], cols.size[rows], cols.entry[rows]
-    wallet_balance = priced.backing[rows]
-    unrealized = s * q * (mark - entry)
-    ok = np.ones(rows.size, dtype=bool)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        if ranking == "pnl_x_leverage":
-            # BitMEX: https://bitmex.com/app/autoDeleveraging
-            mark_value = s * q * mark
-            avg_entry_value = s * q * entry
-            bankrupt_value = s * q * np.nan_to_num(priced.bankruptcy[rows], nan=0.0)
-            ok = mark_value - bankrupt_value > 0
-            effective_leverage = np.abs(mark_value) / (mark_value - bankrupt_value)
-            pnl_percentage = (mark_value - avg_entry_value) / np.abs(avg_entry_value)
-            value = np.where(pnl_percentage > 0, pnl_percentage * effective_leverage, pnl_percentage / effective_leverage)
-        elif ranking == "binance_leverage_pnl":
-            # https://dev.binance.vision/t/how-to-caculating-leverage-pnl-quantile/17801
-            maintenance = priced.maintenance(rows, mark)
-            pnl_percent = np.maximum(0.0, unrealized) / np.maximum(1.0, wallet_balance)
-            margin_balance = wallet_balance + unrealized
-            margin_ratio = np.where(margin_balance <= 0, 0.0, maintenance / margin_balance)
-            value = pnl_percent * margin_ratio
-        elif ranking == "hyperliquid":
-            # https://hyperliquid.gitbook.io/hyperliquid-docs/trading/auto-deleveraging
-            account_value = wallet_balance + unrealized
-            ok = account_value > 0
-            value = (mark / entry) * (q * mark / account_value)
-        elif ranking == "bitget":
-            # https://www.bitget.cloud/support/articles/12560603800805 (cross formula; the
-            # isolated one was not retrieved)
-            maintenance = priced.maintenance(rows, mark)
-            equity = wallet_balance + unrealized
-            ok = (equity > 0) & (maintenance > 0)
-            position_roi = unrealized / np.abs(q * entry)
-            account_mmr = maintenance / equity
-            value = np.where(position_roi > 0, position_roi * account_mmr, position_roi / account_mmr)
-        else:
-            value = np.zeros(rows.size)
+    value, ok = ranking_rule(ranking).scores(priced, rows, mark)
     return np.where(ok, value, -np.inf), ok
 
 
@@ -461,7 +443,9 @@ class Book:
         self.insurance_fund = insurance_fund
         self.seed, self.you = seed, you
         cols = priced.cols
-        self.ratio = priced.liquidation / cols.mark
+        # (as a tie key: equal ratios in exact arithmetic keep the book's order, as in the
+        # Decimal cascade, whatever the last bits of their float quotients)
+        self.ratio = tie_key(priced.liquidation / cols.mark)
         # Crossing order, once per side: longs by liquidation price over mark, highest first;
         # shorts lowest first (ties keep the book's order).
         self.crossing: dict[int, IntArray] = {}
@@ -525,10 +509,7 @@ class Book:
         paid = shortfall - adl
         with np.errstate(divide="ignore", invalid="ignore"):
             adl_size = np.where(shortfall > 0, q * adl / shortfall, 0.0)
-        if venue.adl.price == "bankruptcy":
-            adl_price = np.nan_to_num(priced.bankruptcy[hit], nan=0.0)
-        else:
-            adl_price = new_mark
+        adl_price = adl_price_rule(venue.adl.price).closes_at_array(priced.bankruptcy[hit], new_mark)
         return losing, hit, {
             "mark": new_mark, "fill": fill, "shortfall": shortfall, "fund_paid": paid, "fund_received": received,
             "adl_deficit": adl, "adl_size": adl_size, "adl_price": adl_price, "fund_left": np.array([fund_left]),
@@ -554,7 +535,8 @@ class Book:
                 share = np.where(a > 0, closed / a, 0.0)
             at_mark, rest = float((share * at_mark_all).sum()), float(((1.0 - share) * deficit).sum())
         paid = float(x["fund_paid"].sum())
-        covered, unabsorbed = (at_mark, rest) if self.venue.adl.price == "bankruptcy" else (0.0, at_mark + rest)
+        at_bankruptcy = adl_price_rule(self.venue.adl.price).at_bankruptcy
+        covered, unabsorbed = (at_mark, rest) if at_bankruptcy else (0.0, at_mark + rest)
         fund_left = float(x["fund_left"][0])
         totals = {
             "shortfall": paid + covered + unabsorbed,
@@ -571,14 +553,14 @@ class Book:
 
     def _queue(self, side: int, factor: float) -> tuple[IntArray, IntArray, Array]:
         rows = self.sides[side]
-        if self.ranking in ("random_start", "none"):
+        if not ranking_rule(self.ranking).ranks:
             start = self.start[side]
             order = np.concatenate((rows[start:], rows[:start]))
             return order, np.zeros(0, dtype=np.intp), np.full(order.size, np.nan)
         mark = self.priced.cols.mark[rows] * factor
         value, ok = scores(self.ranking, self.priced, rows, mark)
         ranked, values = rows[ok], value[ok]
-        order = self._order(ranked, values)
+        order = self._order(ranked, tie_key(values))
         return ranked[order], rows[~ok], values[order]
 
     def _order(self, ranked: IntArray, values: Array, among: IntArray | None = None) -> IntArray:
@@ -615,13 +597,13 @@ class Book:
         gives, without sorting the whole side when the head is short. The head is selected with a partition; every position
         scoring at least the cut is then sorted, so ties at the cut keep the queue's order."""
         rows = self.sides[side]
-        if self.ranking in ("random_start", "none"):
+        if not ranking_rule(self.ranking).ranks:
             order, _, _ = self._queue(side, factor)
             where = np.flatnonzero(order == self.you) if self.you is not None else np.zeros(0, dtype=np.intp)
             return order, int(where[0]) + 1 if where.size else 0, float(self.priced.cols.size[order].sum())
         mark = self.priced.cols.mark[rows] * factor
         value, ok = scores(self.ranking, self.priced, rows, mark)
-        ranked, values = rows[ok], value[ok]
+        ranked, values = rows[ok], tie_key(value[ok])
         rank = 0
         if self.you is not None:
             mine = np.flatnonzero(ranked == self.you)

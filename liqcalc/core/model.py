@@ -217,7 +217,9 @@ class AdlRule:
         the winners give up nothing against it, and the deficit stays with ``unabsorbed_by``
         (None when the preset does not say: the ADL counterparties are then left as its payer).
         """
-        return self.unabsorbed_by if self.price == "mark" else None
+        from liqcalc.core.rules import adl_price_rule  # rules import this module
+
+        return self.unabsorbed_by if adl_price_rule(self.price).at_mark else None
 
 
 @dataclass(frozen=True, slots=True)

@@ -27,7 +27,9 @@ from typing import Literal
 
 from liqcalc.core.errors import InputError, LeverageError, TierError, UsageError
 from liqcalc.core.model import Party, Side, SymbolSpec, Tier, Venue, Waterfall, side_sign
-from liqcalc.core.numbers import ONE, ZERO, context, div, given, money_text, price_text, size_text
+from liqcalc.core.numbers import ZERO, context, div, given, money_text, price_text, size_text
+from liqcalc.core.rules import adl_price_rule as adl_price_rule_of
+from liqcalc.core.rules import close_fee_rule
 from liqcalc.core.tiers import beyond_last_tier, tier_for
 from liqcalc.core.waterfall import check_caps, settle
 
@@ -156,25 +158,14 @@ class Calculator:
     def __init__(self, venue: Venue, symbol: SymbolSpec) -> None:
         self.venue = venue
         self.symbol = symbol
+        self.close_rule = close_fee_rule(venue.margin.close_fee)
 
     # -- margin --------------------------------------------------------------------------
 
     def close_fee(self, side: Side, size: Decimal, entry: Decimal, leverage: Decimal | None) -> Decimal:
-        """Bybit UTA's estimated fee to close at the bankruptcy price, else 0.
-
-        Docs (Bybit UTA isolated): "Initial Margin = (Position Value / Leverage) + Estimated
-        Fee to Close Position", "Maintenance Margin = (Position Value x MMR) - Maintenance
-        Margin Deduction + Estimated Fee to Close Position"
-        https://www.kbybit.com/en/help-center/article/Liquidation-Price-Calculation-under-Isolated-Mode-Unified-Trading-Account
-        "Closing fee = number of contracts x bankruptcy price x taker fee rate", bankruptcy
-        price = entry x (1 -/+ 1/leverage): https://mobie.io/faq/how-much-is-the-commission-fee-of-usdt-perpetual-contract-on-bybit
-        Without a leverage (cross, no --leverage) the fee is estimated at the entry price.
-        """
-        if self.venue.margin.close_fee != "estimated_close_at_bankruptcy":
-            return ZERO
-        s = side_sign(side)
-        price = entry if leverage is None else entry * (ONE - div(Decimal(s), leverage))
-        return size * price * self.venue.fees.taker
+        """Bybit UTA's estimated fee to close at the bankruptcy price, else 0 (the venue's
+        closing-fee rule, :mod:`liqcalc.core.rules`, where its sources are quoted)."""
+        return self.close_rule.fee(side_sign(side), size, entry, leverage, self.venue.fees.taker)
 
     def initial_margin(self, side: Side, size: Decimal, entry: Decimal, leverage: Decimal) -> Decimal:
         """``q x E / leverage`` plus, on Bybit UTA, the estimated closing fee."""
@@ -183,30 +174,24 @@ class Calculator:
     def implied_leverage(self, side: Side, size: Decimal, entry: Decimal, margin: Decimal) -> Decimal:
         """The leverage at which ``initial_margin`` equals ``margin`` (inverts the formula above)."""
         notional = size * entry
-        if self.venue.margin.close_fee != "estimated_close_at_bankruptcy":
-            return div(notional, margin)
         taker = self.venue.fees.taker
-        s = side_sign(side)
-        # margin = notional/L + notional*(1 - s/L)*taker  =>  1/L = (margin - notional*taker) / (notional*(1 - s*taker))
-        reserved = notional * taker
-        if margin <= reserved:
+        reserved = self.close_rule.reserved(notional, taker)
+        if self.close_rule.estimated and margin <= reserved:
             raise InputError(
                 "--margin",
                 f"{given(margin)} does not cover the estimated closing fee {money_text(reserved)}; give more margin",
             )
-        return div(notional * (ONE - s * taker), margin - reserved)
+        return self.close_rule.implied_leverage(side_sign(side), notional, margin, taker)
 
     def maintenance(self, tier: Tier, size: Decimal, entry: Decimal, close_fee: Decimal) -> _Maintenance:
         """The maintenance margin of a position in ``tier`` as a line in the price."""
         rules = self.venue.margin
         # Docs: "Maintenance Margin = Notional Position Value * Maintenance Margin Rate -
         # Maintenance Amount" https://www.binance.com/en/futures/trading-rules/perpetual/portfolio-margin/notional-limit
-        rate = tier.mmr
-        if rules.close_fee == "taker_rate":
-            # OKX: "(Tiered margin rate + fee rate)" https://open-lib.com/11556.html ;
-            # Bitget: "[position size x (MMR + TakerFeeRatio - position direction)]"
-            # https://www.bjxnyj.com/asia/support/articles/12560603808759
-            rate = rate + self.venue.fees.taker
+        # OKX: "(Tiered margin rate + fee rate)" https://open-lib.com/11556.html ;
+        # Bitget: "[position size x (MMR + TakerFeeRatio - position direction)]"
+        # https://www.bjxnyj.com/asia/support/articles/12560603808759 (the closing-fee rule's taker rate)
+        rate = tier.mmr + self.close_rule.rate_extra(self.venue.fees.taker)
         constant = close_fee - tier.maint_amount
         if rules.maintenance_basis == "entry_price":
             # Bybit: "MM = (Position Value x MMR) - Maintenance Margin Deduction", position
@@ -384,7 +369,7 @@ class Calculator:
     def reserve_rate(self) -> Decimal:
         """The fraction of the notional still held as equity at the bankruptcy price: Bybit
         UTA's estimated closing fee (taker rate at the bankruptcy price), else 0."""
-        return self.venue.fees.taker if self.venue.margin.close_fee == "estimated_close_at_bankruptcy" else ZERO
+        return self.close_rule.reserve_rate(self.venue.fees.taker)
 
     def bankruptcy(self, side: Side, size: Decimal, entry: Decimal, backing: Decimal) -> Decimal | None:
         """Where equity is zero; on Bybit UTA, where equity equals the reserved closing fee.
@@ -472,7 +457,7 @@ class Calculator:
         else:
             assert spec.wallet is not None
             posted = spec.wallet
-            if leverage is None and self.venue.margin.close_fee == "estimated_close_at_bankruptcy":
+            if leverage is None and self.close_rule.estimated:
                 warnings.append("no --leverage: the estimated closing fee is taken at the entry price")
         margin_balance = posted + spec.add_margin - spec.funding
         if margin_balance <= 0:
@@ -527,7 +512,7 @@ class Calculator:
         rate = spec.liquidation_fee if spec.liquidation_fee is not None else (
             self.symbol.liquidation_fee if self.symbol.liquidation_fee is not None else self.venue.fees.liquidation
         )
-        adl_price_rule = self.venue.adl.price
+        adl_price_rule = adl_price_rule_of(self.venue.adl.price)
 
         def waterfall(label: str, price: Decimal) -> Waterfall:
             liquidated = q * price
@@ -539,7 +524,7 @@ class Calculator:
                     equity = liquidated * self.reserve_rate()
             else:
                 equity = backing_bankruptcy + s * q * (price - entry)
-            adl_price = bankruptcy if adl_price_rule == "bankruptcy" else (price if adl_price_rule == "mark" else None)
+            adl_price = adl_price_rule.closes_at(bankruptcy, price)
             return settle(
                 self.venue,
                 label=label,

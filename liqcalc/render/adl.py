@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from liqcalc.app.adl import ADL_NOTE
 from liqcalc.core.numbers import ZERO
+from liqcalc.core.rules import ranking_rule
 from liqcalc.render.console import Column
 from liqcalc.render.numbers import cents_adding_up, dumps, money, percent, price, quantity
 from liqcalc.render.position import PARTY_WORDS
@@ -20,17 +21,6 @@ if TYPE_CHECKING:
 
 POLICY_WORDS = {"queue": "queue", "pro_rata": "pro-rata"}
 TABLE_ROWS = 10  # queue rows in the table without --top
-RANKING_WORDS = {
-    "pnl_x_leverage": ("PnL% × effective leverage (PnL% ÷ effective leverage for a loss), highest first; effective "
-                       "leverage = mark value / (mark value − bankruptcy value), so profit and leverage both move a "
-                       "position forward"),
-    "binance_leverage_pnl": ("unrealized profit / wallet balance × margin ratio (maintenance margin / margin balance), "
-                             "highest first: profit and leverage both move a position forward, and a losing position "
-                             "scores 0"),
-    "hyperliquid": "(mark / entry) × (notional / account value), highest first",
-    "bitget": ("ROI × account maintenance-margin rate (ROI ÷ that rate for a loss), highest first; ROI = unrealized "
-               "PnL / entry value"),
-}
 
 
 
@@ -68,14 +58,14 @@ def why_order(report: AdlReport) -> list[str]:
     """Sentences on why the queue is in this order."""
     side = report.queue_side
     lines: list[str] = []
-    if report.ranking in ("random_start", "none"):
+    if not ranking_rule(report.ranking).ranks:
         lines.append(
             f"{report.venue_title} does not rank: dYdX v4 deleveraging starts from a pseudo-random position "
             f"(pseudoRand.Intn) and walks on. liqcalc makes the start repeatable with --seed {report.inputs.seed}: "
             f"this run starts at the {side}s' row {(report.start or 0) + 1} in book order, and there is no indicator.")
         return lines
     source = "--ranking" if report.inputs.ranking_from == "--ranking" else f"{report.venue_name}'s preset"
-    lines.append(f"The {side}s are ranked by {RANKING_WORDS[report.ranking]} ({report.ranking}, from {source}).")
+    lines.append(f"The {side}s are ranked by {ranking_rule(report.ranking).explained} ({report.ranking}, from {source}).")
     if len(report.queue):
         top = report.queue.row(0)
         lines.append(f"{top['id']} is first with a score of {_num(top['score'])}{_factors(report, top)}.")

@@ -8,6 +8,7 @@ from typing import Any
 from liqcalc.app.reports import CompareReport, VenueRow
 from liqcalc.core.errors import escape
 from liqcalc.core.model import Venue, Waterfall
+from liqcalc.core.rules import ranking_rule
 from liqcalc.presets.loader import Preset
 from liqcalc.render.numbers import money, price, quantity
 from liqcalc.render.position import SCHEMA_VERSION, as_printed, distance, main_waterfall, waterfall_json
@@ -17,11 +18,6 @@ PARTY_SHORT = {
     "trader": "trader", "insurance_fund": "insurance fund", "backstop_vault": "backstop vault",
     "liquidator": "liquidator", "adl_counterparties": "ADL", "socialized_loss": "socialized loss",
     "clearing_member": "clearing member", "guaranty_fund": "guaranty fund",
-}
-RANKING_SHORT = {
-    "pnl_x_leverage": "PnL% x eff. leverage", "binance_leverage_pnl": "PnL/wallet x margin ratio",
-    "hyperliquid": "mark/entry x notional/equity", "bitget": "ROI x/÷ account MMR",
-    "random_start": "random start", "none": "none",
 }
 
 
@@ -169,7 +165,7 @@ def render_compare(report: CompareReport) -> None:
         adl = venue.adl.ranking != "none"
         rule_cells.append([
             _name(row), surplus_words(row.preset), " → ".join(PARTY_SHORT[p] for p in venue.shortfall.waterfall),
-            RANKING_SHORT[venue.adl.ranking] if adl else "no ADL", venue.adl.price if adl else "-",
+            ranking_rule(venue.adl.ranking).short if adl else "no ADL", venue.adl.price if adl else "-",
         ])
     for table in fit("Where the money goes", rules, rule_cells, out.width):
         out.print(table)

@@ -10,6 +10,7 @@ from liqcalc.app.reports import PositionReport
 from liqcalc.app.reports import PresetInfo as PresetInfo  # re-exported: render.adl uses it
 from liqcalc.core.model import SymbolSpec, Tier, Venue, Waterfall
 from liqcalc.core.position import PositionResult
+from liqcalc.core.rules import close_fee_rule
 from liqcalc.render.numbers import cents_adding_up, money, percent, price, price_gap
 
 SCHEMA_VERSION = 1
@@ -291,7 +292,7 @@ def why_tier(result: PositionResult, venue: Venue, symbol: SymbolSpec) -> str:
 def mm_words(tier: Tier, venue: Venue, result: PositionResult) -> str:
     """What makes the maintenance margin of ``tier``: its rate (plus the taker rate on OKX and
     Bitget), its amount, and Bybit's estimated fee to close."""
-    taker = f" + taker {percent(venue.fees.taker, 4)}" if venue.margin.close_fee == "taker_rate" else ""
+    taker = close_fee_rule(venue.margin.close_fee).rate_words(percent(venue.fees.taker, 4))
     close = f", + fee to close {money(result.close_fee)}" if result.close_fee else ""
     return f"MMR {percent(tier.mmr, 4)}{taker}, amount {money(tier.maint_amount)}{close}"
 

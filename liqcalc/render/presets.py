@@ -7,19 +7,11 @@ from typing import Any
 
 from liqcalc.core.errors import escape
 from liqcalc.core.model import SymbolSpec, Venue
+from liqcalc.core.rules import close_fee_rule, ranking_rule
 from liqcalc.presets.loader import Preset, age_days
 from liqcalc.render import OutputFormat
 from liqcalc.render.numbers import dumps, money, percent, quantity
 from liqcalc.render.position import PARTY_WORDS, SCHEMA_VERSION, tier_json
-
-RANKING_WORDS = {
-    "pnl_x_leverage": "PnL% x effective leverage when in profit, PnL% / effective leverage otherwise (BitMEX lineage)",
-    "binance_leverage_pnl": "unrealized PnL / wallet balance x margin ratio (Binance LeveragePnL)",
-    "hyperliquid": "(mark / entry) x (notional / account value)",
-    "bitget": "ROI x account maintenance-margin rate when in profit, ROI / that rate otherwise",
-    "random_start": "no ranking: counterparties from a random start",
-    "none": "no ADL",
-}
 
 
 def markup(text: str) -> str:
@@ -34,12 +26,10 @@ def rules_words(venue: Venue) -> list[str]:
     margin = venue.margin
     tier = ("the notional at the liquidation price (solved to a fixed point)" if margin.tier_basis == "liquidation_notional"
             else "the entry value")
-    close = {"none": "no closing fee", "taker_rate": "the taker rate added to the tier rate",
-             "estimated_close_at_bankruptcy": "the estimated fee to close at the bankruptcy price (also in initial margin)"}
     lines = [
         f"Maintenance margin: notional x tier rate - maintenance amount, valued at the "
         f"{'liquidation' if margin.maintenance_basis == 'liquidation_price' else 'entry'} price, with "
-        f"{close[margin.close_fee]}; the tier is read at {tier}.",
+        f"{close_fee_rule(margin.close_fee).words}; the tier is read at {tier}.",
         f"Fees: maker {percent(venue.fees.maker, 4)}, taker {percent(venue.fees.taker, 4)}, liquidation "
         f"{percent(venue.fees.liquidation, 4)} of the liquidated notional, to {PARTY_WORDS[venue.fees.liquidation_fee_to]}.",
     ]
@@ -52,7 +42,7 @@ def rules_words(venue: Venue) -> list[str]:
     if venue.adl.ranking != "none":
         scale = (f"indicator {venue.adl.indicator_min}-{venue.adl.indicator_max}" if venue.adl.indicator_max > venue.adl.indicator_min
                  else "no indicator")
-        lines.append(f"ADL: ranked by {RANKING_WORDS[venue.adl.ranking]}; closed at the {venue.adl.price} price; {scale}.")
+        lines.append(f"ADL: ranked by {ranking_rule(venue.adl.ranking).summary}; closed at the {venue.adl.price} price; {scale}.")
     else:
         lines.append("ADL: none.")
     return lines

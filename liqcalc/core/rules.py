@@ -1,0 +1,468 @@
+"""A venue's rules as objects: each value a preset can name is one object with its Decimal
+form (what :mod:`liqcalc.core.position` and :mod:`liqcalc.core.adl` call), its array form
+(what the vectorized book, :mod:`liqcalc.core.book`, calls) and its words for the tables.
+
+The core asks the rule; it never tests the rule's name. A new rule value is one new class and
+one entry in its registry (:data:`CLOSE_FEES`, :data:`RANKINGS`), plus its name in the
+preset schema's ``Literal`` (``liqcalc.core.model``), which validates preset files.
+
+numpy is imported inside the array forms only: ``liqcalc position`` imports this module and
+never a book.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, ClassVar, overload
+
+from liqcalc.core.model import Side, side_sign
+from liqcalc.core.numbers import ONE, ZERO, div
+
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
+
+    from liqcalc.core.adl import Holder
+    from liqcalc.core.book import Priced
+    from liqcalc.core.model import AdlPrice, CloseFee, Ranking
+
+    Array = NDArray[Any]
+
+
+# -- the closing fee in maintenance margin ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CloseFeeRule:
+    """How a venue puts the cost of closing into margin (``[margin] close_fee``).
+
+    Attributes:
+        name: the preset's string.
+        words: what ``presets show`` says ("the maintenance margin is ... with {words}").
+        in_rate: the taker rate is added to the tier's maintenance rate (OKX, Bitget).
+        estimated: an estimated fee to close at the bankruptcy price sits in initial and
+            maintenance margin and is still held at the bankruptcy price (Bybit UTA).
+    """
+
+    name: str
+    words: str
+    in_rate: bool = False
+    estimated: bool = False
+
+    @overload
+    def rate_extra(self, taker: Decimal) -> Decimal: ...
+    @overload
+    def rate_extra(self, taker: float) -> float: ...
+    def rate_extra(self, taker: Decimal | float) -> Decimal | float:
+        """What is added to a tier's maintenance rate: the taker rate, or 0 (in the taker's
+        form: Decimal for the core, float for the book)."""
+        return taker if self.in_rate else taker * 0
+
+    def rate_words(self, taker: str) -> str:
+        """The rate's addition in a maintenance-margin note (``" + taker 0.05%"``, or "")."""
+        return f" + taker {taker}" if self.in_rate else ""
+
+    @overload
+    def reserve_rate(self, taker: Decimal) -> Decimal: ...
+    @overload
+    def reserve_rate(self, taker: float) -> float: ...
+    def reserve_rate(self, taker: Decimal | float) -> Decimal | float:
+        """The fraction of the notional still held as equity at the bankruptcy price (the
+        taker rate with the estimated fee, else 0; in the taker's form)."""
+        return taker if self.estimated else taker * 0
+
+    @overload
+    def reserved(self, notional: Decimal, taker: Decimal) -> Decimal: ...
+    @overload
+    def reserved(self, notional: Array, taker: float) -> Array: ...
+    def reserved(self, notional: Decimal | Array, taker: Decimal | float) -> Decimal | Array:
+        """What a margin must exceed to leave any leverage: the fee to close at the entry
+        notional (Bybit UTA), else 0 (Decimal, or an array of zeros)."""
+        return notional * taker if self.estimated else notional * 0  # type: ignore[operator]
+
+    def fee(self, s: int, size: Decimal, entry: Decimal, leverage: Decimal | None, taker: Decimal) -> Decimal:
+        """The estimated fee to close (Decimal form; 0 unless ``estimated``).
+
+        Docs (Bybit UTA isolated): "Initial Margin = (Position Value / Leverage) + Estimated
+        Fee to Close Position", "Maintenance Margin = (Position Value x MMR) - Maintenance
+        Margin Deduction + Estimated Fee to Close Position"
+        https://www.kbybit.com/en/help-center/article/Liquidation-Price-Calculation-under-Isolated-Mode-Unified-Trading-Account
+        "Closing fee = number of contracts x bankruptcy price x taker fee rate", bankruptcy
+        price = entry x (1 -/+ 1/leverage): https://mobie.io/faq/how-much-is-the-commission-fee-of-usdt-perpetual-contract-on-bybit
+        Without a leverage (cross, no --leverage) the fee is estimated at the entry price.
+        """
+        if not self.estimated:
+            return ZERO
+        price = entry if leverage is None else entry * (ONE - div(Decimal(s), leverage))
+        return size * price * taker
+
+    def fees(self, s: Array, size: Array, entry: Array, leverage: Array, taker: float) -> Array:
+        """:meth:`fee` for arrays (``leverage`` ``nan``: none, the fee at the entry price)."""
+        import numpy as np
+
+        if not self.estimated:
+            return np.zeros(np.shape(size))
+        none = np.isnan(leverage)
+        price = np.where(none, entry, entry * (1 - s / np.where(none, 1.0, leverage)))
+        return size * price * taker
+
+    def implied_leverage(self, s: int, notional: Decimal, margin: Decimal, taker: Decimal) -> Decimal:
+        """The leverage at which the initial margin equals ``margin`` (the caller checks that
+        ``margin`` exceeds :meth:`reserved`). With the estimated fee, margin = notional/L +
+        notional x (1 - s/L) x taker, so 1/L = (margin - notional x taker) / (notional x (1 - s x taker))."""
+        if not self.estimated:
+            return div(notional, margin)
+        return div(notional * (ONE - s * taker), margin - notional * taker)
+
+    def implied_leverages(self, s: Array, notional: Array, margin: Array, taker: float) -> Array:
+        """:meth:`implied_leverage` for arrays (division by zero gives ``inf``/``nan``)."""
+        if not self.estimated:
+            return notional / margin
+        return notional * (1 - s * taker) / (margin - notional * taker)
+
+
+#: Every ``close_fee`` a preset can name.
+CLOSE_FEES: dict[str, CloseFeeRule] = {
+    rule.name: rule
+    for rule in (
+        CloseFeeRule("none", "no closing fee"),
+        CloseFeeRule("taker_rate", "the taker rate added to the tier rate", in_rate=True),
+        CloseFeeRule("estimated_close_at_bankruptcy",
+                     "the estimated fee to close at the bankruptcy price (also in initial margin)", estimated=True),
+    )
+}
+
+
+def close_fee_rule(name: CloseFee | str) -> CloseFeeRule:
+    """The rule a preset's ``close_fee`` names."""
+    return CLOSE_FEES[name]
+
+
+# -- the ADL ranking ----------------------------------------------------------------------
+
+
+class RankingRule:
+    """How a venue orders the winning side's ADL queue (``[adl] ranking``).
+
+    Class attributes:
+        name: the preset's string.
+        ranks: whether positions are scored (False: no order, the queue is a walk).
+        choosable: offered by ``adl-risk --ranking``.
+        explained: the words of ``adl-risk``'s explanation ("ranked by {explained}").
+        summary: the words of ``presets show`` ("ADL: ranked by {summary}").
+        short: the compare table's cell.
+    """
+
+    name: ClassVar[str]
+    ranks: ClassVar[bool] = True
+    choosable: ClassVar[bool] = True
+    explained: ClassVar[str] = ""
+    summary: ClassVar[str]
+    short: ClassVar[str]
+
+    def score(self, h: Holder) -> Decimal | None:
+        """``h``'s score (Decimal form; the caller sets the precision); None when the formula
+        leaves it out, or when the rule does not rank."""
+        return None
+
+    def scores(self, priced: Priced, rows: Array, mark: Array) -> tuple[Array, Array]:
+        """Each row's score at ``mark`` and whether the formula ranks it (array form)."""
+        import numpy as np
+
+        return np.zeros(np.shape(rows)), np.ones(np.shape(rows), dtype=bool)
+
+
+class PnlXLeverage(RankingRule):
+    """BitMEX's ranking, also Bybit's and OKX's "leverage PnL%".
+
+    Docs (BitMEX): "Ranking = PNL Percentage * Effective Leverage (if PNL percentage > 0)
+    = PNL Percentage / Effective Leverage (if PNL percentage < 0); Effective Leverage =
+    abs(Mark Value) / (Mark Value - Bankrupt Value); PNL percentage = (Mark Value - Avg Entry
+    Value) / abs(Avg Entry Value)" https://bitmex.com/app/autoDeleveraging
+    """
+
+    name = "pnl_x_leverage"
+    explained = ("PnL% × effective leverage (PnL% ÷ effective leverage for a loss), highest first; effective "
+                 "leverage = mark value / (mark value − bankruptcy value), so profit and leverage both move a "
+                 "position forward")
+    summary = "PnL% x effective leverage when in profit, PnL% / effective leverage otherwise (BitMEX lineage)"
+    short = "PnL% x eff. leverage"
+
+    def score(self, h: Holder) -> Decimal | None:
+        """The Decimal form (the formula below, with its sources)."""
+        return pnl_x_leverage(h.side, h.size, h.entry, h.mark, h.bankruptcy_price)
+
+    def scores(self, priced: Priced, rows: Array, mark: Array) -> tuple[Array, Array]:
+        """The array form, line by line as the Decimal form."""
+        import numpy as np
+
+        cols = priced.cols
+        s, q, entry = cols.side[rows], cols.size[rows], cols.entry[rows]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            mark_value = s * q * mark
+            avg_entry_value = s * q * entry
+            bankrupt_value = s * q * np.nan_to_num(priced.bankruptcy[rows], nan=0.0)
+            ok = mark_value - bankrupt_value > 0
+            effective_leverage = np.abs(mark_value) / (mark_value - bankrupt_value)
+            pnl_percentage = (mark_value - avg_entry_value) / np.abs(avg_entry_value)
+            value = np.where(pnl_percentage > 0, pnl_percentage * effective_leverage, pnl_percentage / effective_leverage)
+        return value, ok
+
+
+class BinanceLeveragePnl(RankingRule):
+    """Binance's "Leverage Pnl".
+
+    https://dev.binance.vision/t/how-to-caculating-leverage-pnl-quantile/17801
+    """
+
+    name = "binance_leverage_pnl"
+    explained = ("unrealized profit / wallet balance × margin ratio (maintenance margin / margin balance), "
+                 "highest first: profit and leverage both move a position forward, and a losing position "
+                 "scores 0")
+    summary = "unrealized PnL / wallet balance x margin ratio (Binance LeveragePnL)"
+    short = "PnL/wallet x margin ratio"
+
+    def score(self, h: Holder) -> Decimal | None:
+        """The Decimal form (the formula below, with its sources)."""
+        return binance_leverage_pnl(h.unrealized_pnl, h.wallet_balance, h.maintenance_margin)
+
+    def scores(self, priced: Priced, rows: Array, mark: Array) -> tuple[Array, Array]:
+        """The array form, line by line as the Decimal form."""
+        import numpy as np
+
+        cols = priced.cols
+        wallet_balance = priced.backing[rows]
+        unrealized = cols.side[rows] * cols.size[rows] * (mark - cols.entry[rows])
+        with np.errstate(divide="ignore", invalid="ignore"):
+            maintenance = priced.maintenance(rows, mark)
+            pnl_percent = np.maximum(0.0, unrealized) / np.maximum(1.0, wallet_balance)
+            margin_balance = wallet_balance + unrealized
+            margin_ratio = np.where(margin_balance <= 0, 0.0, maintenance / margin_balance)
+            value = pnl_percent * margin_ratio
+        return value, np.ones(np.shape(rows), dtype=bool)
+
+
+class HyperliquidIndex(RankingRule):
+    """Hyperliquid's sorting index.
+
+    https://hyperliquid.gitbook.io/hyperliquid-docs/trading/auto-deleveraging
+    """
+
+    name = "hyperliquid"
+    explained = "(mark / entry) × (notional / account value), highest first"
+    summary = "(mark / entry) x (notional / account value)"
+    short = "mark/entry x notional/equity"
+
+    def score(self, h: Holder) -> Decimal | None:
+        """The Decimal form (the formula below, with its sources)."""
+        return hyperliquid_index(h.mark, h.entry, h.notional, h.wallet_balance + h.unrealized_pnl)
+
+    def scores(self, priced: Priced, rows: Array, mark: Array) -> tuple[Array, Array]:
+        """The array form, line by line as the Decimal form."""
+        import numpy as np
+
+        cols = priced.cols
+        q, entry = cols.size[rows], cols.entry[rows]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            account_value = priced.backing[rows] + cols.side[rows] * q * (mark - entry)
+            value = (mark / entry) * (q * mark / account_value)
+        return value, account_value > 0
+
+
+class BitgetScore(RankingRule):
+    """Bitget's cross-margin ADL score: https://www.bitget.cloud/support/articles/12560603800805
+    (the isolated formula was not retrieved)."""
+
+    name = "bitget"
+    explained = ("ROI × account maintenance-margin rate (ROI ÷ that rate for a loss), highest first; ROI = unrealized "
+                 "PnL / entry value")
+    summary = "ROI x account maintenance-margin rate when in profit, ROI / that rate otherwise"
+    short = "ROI x/÷ account MMR"
+
+    def score(self, h: Holder) -> Decimal | None:
+        """The Decimal form (the formula below, with its sources)."""
+        return bitget_score(h.unrealized_pnl, h.size * h.entry, h.maintenance_margin, h.wallet_balance + h.unrealized_pnl)
+
+    def scores(self, priced: Priced, rows: Array, mark: Array) -> tuple[Array, Array]:
+        """The array form, line by line as the Decimal form."""
+        import numpy as np
+
+        cols = priced.cols
+        q, entry = cols.size[rows], cols.entry[rows]
+        unrealized = cols.side[rows] * q * (mark - entry)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            maintenance = priced.maintenance(rows, mark)
+            equity = priced.backing[rows] + unrealized
+            position_roi = unrealized / np.abs(q * entry)
+            account_mmr = maintenance / equity
+            value = np.where(position_roi > 0, position_roi * account_mmr, position_roi / account_mmr)
+        return value, (equity > 0) & (maintenance > 0)
+
+
+class RandomStart(RankingRule):
+    """dYdX v4: no ranking; deleveraging walks the side from a pseudo-random start
+    (:func:`liqcalc.core.adl.random_start`)."""
+
+    name = "random_start"
+    ranks = False
+    summary = "no ranking: counterparties from a random start"
+    short = "random start"
+
+
+class NoRanking(RankingRule):
+    """A venue without ADL (a clearing house): no queue."""
+
+    name = "none"
+    ranks = False
+    choosable = False
+    summary = "no ADL"
+    short = "none"
+
+
+#: Every ``ranking`` a preset can name, in the order ``--ranking``'s help lists them.
+RANKINGS: dict[str, RankingRule] = {
+    rule.name: rule
+    for rule in (PnlXLeverage(), BinanceLeveragePnl(), HyperliquidIndex(), BitgetScore(), RandomStart(), NoRanking())
+}
+#: The rankings ``adl-risk --ranking`` accepts.
+CHOOSABLE_RANKINGS: tuple[str, ...] = tuple(name for name, rule in RANKINGS.items() if rule.choosable)
+
+
+def ranking_rule(name: Ranking | str) -> RankingRule:
+    """The rule a preset's (or ``--ranking``'s) ranking names."""
+    return RANKINGS[name]
+
+
+# -- the ADL price ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AdlPriceRule:
+    """Where ADL closes the counterparties (``[adl] price``).
+
+    Attributes:
+        name: the preset's string.
+        at_bankruptcy: at the liquidated order's bankruptcy price ("The trader's positions will
+            be closed out at the bankruptcy price of the initial liquidated order",
+            https://www.binance.com/en/support/faq/360033525471 ): each counterparty gives up
+            the gap to the mark, so the counterparties cover what a closed unit lacks at the mark.
+        at_mark: at the mark ("closed at the previous mark price",
+            https://hyperliquid.gitbook.io/hyperliquid-docs/trading/auto-deleveraging ; OKX:
+            "forcibly closed at the mark price", https://www.okx.com/help/iv-introduction-to-auto-deleveraging-adl ):
+            the winners give up nothing against it, and the deficit stays with the preset's
+            ``unabsorbed_by``.
+    """
+
+    name: str
+    at_bankruptcy: bool = False
+    at_mark: bool = False
+
+    def closes_at(self, bankruptcy: Decimal | None, mark: Decimal) -> Decimal | None:
+        """The ADL price of an order with ``bankruptcy`` price filled around ``mark`` (Decimal
+        form; None where the venue has no ADL)."""
+        if self.at_bankruptcy:
+            return bankruptcy
+        return mark if self.at_mark else None
+
+    def closes_at_array(self, bankruptcy: Array, mark: Array) -> Array:
+        """:meth:`closes_at` for arrays (a ``nan`` bankruptcy price, none, closes at 0)."""
+        import numpy as np
+
+        return np.nan_to_num(bankruptcy, nan=0.0) if self.at_bankruptcy else mark
+
+
+#: Every ADL ``price`` a preset can name.
+ADL_PRICES: dict[str, AdlPriceRule] = {
+    rule.name: rule
+    for rule in (AdlPriceRule("bankruptcy", at_bankruptcy=True), AdlPriceRule("mark", at_mark=True), AdlPriceRule("none"))
+}
+
+
+def adl_price_rule(name: AdlPrice | str) -> AdlPriceRule:
+    """The rule a preset's ADL ``price`` names."""
+    return ADL_PRICES[name]
+
+
+# -- the scores' Decimal formulas ---------------------------------------------------------
+# (imported under these names by liqcalc.core.adl, where they were first written)
+
+
+def pnl_x_leverage(side: Side, size: Decimal, entry: Decimal, mark: Decimal, bankruptcy: Decimal | None) -> Decimal | None:
+    """BitMEX's ranking, also Bybit's and OKX's "leverage PnL%".
+
+    Docs (BitMEX): "Ranking = PNL Percentage * Effective Leverage (if PNL percentage > 0)
+    = PNL Percentage / Effective Leverage (if PNL percentage < 0); Effective Leverage =
+    abs(Mark Value) / (Mark Value - Bankrupt Value); PNL percentage = (Mark Value - Avg Entry
+    Value) / abs(Avg Entry Value)" https://bitmex.com/app/autoDeleveraging
+    Bybit: "derived in order of highest profit and effective leverage use"
+    https://help.bybit.com/hc/en-us/articles/900000031623-What-is-Auto-Deleveraging-ADL- ;
+    OKX: "leverage PnL% = position's PnL% x effective leverage"
+    https://www.ouchyi.work/en-gb/help/iv-introduction-to-auto-deleveraging-adl
+
+    Values are signed (a short's value is negative), so the same lines serve both sides. A 1x
+    long has no positive bankruptcy price: its bankrupt value is 0. None when the mark is at
+    or beyond the bankruptcy price (effective leverage undefined: the position is itself
+    being liquidated, not ranked).
+    """
+    s = side_sign(side)
+    mark_value = s * size * mark
+    avg_entry_value = s * size * entry
+    bankrupt_value = s * size * (bankruptcy if bankruptcy is not None else ZERO)
+    if mark_value - bankrupt_value <= 0:
+        return None
+    effective_leverage = abs(mark_value) / (mark_value - bankrupt_value)
+    pnl_percentage = (mark_value - avg_entry_value) / abs(avg_entry_value)
+    if pnl_percentage > 0:
+        return pnl_percentage * effective_leverage
+    return pnl_percentage / effective_leverage
+
+
+def binance_leverage_pnl(unrealized_profit: Decimal, wallet_balance: Decimal, maintenance_margin: Decimal) -> Decimal:
+    """Binance's "Leverage Pnl" (STATED-3P, the FAQ's table as quoted on Binance's forum):
+    "Pnl Percent = max(0, Unrealized Profit) / max(1, Wallet Balance); Margin Ratio = 0 if
+    (WB + UPnL) <= 0, = Maintenance Margin / (Wallet Balance + Unrealized Profit) otherwise;
+    Leverage Pnl = Pnl Percent x Margin Ratio"
+    https://dev.binance.vision/t/how-to-caculating-leverage-pnl-quantile/17801
+    (the FAQ: https://www.binance.com/en/support/faq/360033525471).
+    """
+    pnl_percent = max(ZERO, unrealized_profit) / max(ONE, wallet_balance)
+    margin_balance = wallet_balance + unrealized_profit
+    margin_ratio = ZERO if margin_balance <= 0 else maintenance_margin / margin_balance
+    return pnl_percent * margin_ratio
+
+
+def hyperliquid_index(mark_price: Decimal, entry_price: Decimal, notional_position: Decimal, account_value: Decimal) -> Decimal | None:
+    """Hyperliquid's sorting index.
+
+    Docs: "(mark_price / entry_price) * (notional_position / account_value)"
+    https://hyperliquid.gitbook.io/hyperliquid-docs/trading/auto-deleveraging
+
+    The docs give one formula for both sides; it is applied as written. ``account_value`` is
+    the position's margin plus its unrealized PnL; None when it is not positive ("If a user's
+    account value ... becomes negative" that user is the one being deleveraged against).
+    """
+    if account_value <= 0:
+        return None
+    return (mark_price / entry_price) * (notional_position / account_value)
+
+
+def bitget_score(unrealized_pnl: Decimal, entry_value: Decimal, maintenance_margin: Decimal, equity: Decimal) -> Decimal | None:
+    """Bitget's cross-margin ADL score.
+
+    Docs: "Profitable position: ADL score = position ROI x account
+    maintenance margin rate; Loss-making position: ADL score = position ROI / account
+    maintenance margin rate; Position ROI = unrealized PnL / abs (position value calculated at
+    average entry price)" https://www.bitget.cloud/support/articles/12560603800805
+
+    The isolated-margin formula was not retrieved (venues.md §14); this cross formula is used
+    for every position. The account maintenance margin rate is read as maintenance margin /
+    equity (liquidation at 100%), the same ratio as ``liqcalc position``'s margin ratio.
+    None when equity is not positive.
+    """
+    if equity <= 0 or maintenance_margin <= 0:
+        return None
+    position_roi = unrealized_pnl / abs(entry_value)
+    account_mmr = maintenance_margin / equity
+    if position_roi > 0:
+        return position_roi * account_mmr
+    return position_roi / account_mmr
