@@ -391,8 +391,6 @@ def render_table(report: AdlReport) -> None:
 
     from liqcalc.render.console import console as make_console
 
-    for warning in report.warnings:
-        sys.stderr.write(f"liqcalc: warning: {warning}\n")
     console = make_console()
     width = console.width
 
