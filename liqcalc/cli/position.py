@@ -101,6 +101,8 @@ def run_position(
     if input_file is not None:
         if account is not None:
             raise UsageError("--input and --account cannot be combined")
+        if chosen not in (OutputFormat.table, OutputFormat.json):
+            raise UsageError(f"--input writes JSON lines; --format {chosen.value} cannot be combined with it")
         failures = run_batch(session, check_defaults(given, option_name, UsageInputError), input_file, sys.stdout)
         for warning in session.warnings.values():
             sys.stderr.write(f"liqcalc: warning: {warning}\n")
