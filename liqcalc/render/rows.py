@@ -110,9 +110,10 @@ PLAIN = Style(plain=True, money=plain_number, price=plain_number, qty=plain_numb
 
 
 def to_csv(table: Rows) -> str:
-    """``table`` as CSV (the standard library's writer: RFC 4180 quoting, ``\\r\\n`` line ends)."""
+    """``table`` as CSV: the standard library's writer (a cell with a comma, a quote or a line
+    break is quoted, RFC 4180), one header line, ``\\n`` line ends as a Unix tool writes them."""
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = csv.writer(out, lineterminator="\n")
     writer.writerow(table.header)
     writer.writerows(table.rows)
     return out.getvalue()
