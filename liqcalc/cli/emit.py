@@ -1,17 +1,22 @@
 """The one place a command's report is written: the format is chosen once, here.
 
-Each format has a formatter that returns the text from the report (:data:`FORMATTERS`); the
-table is rich's, printed on the console it measures. JSON is the report's ``to_dict()``; the
-other formats first write the report's warnings, each once, on stderr. CSV writes the command's
-main table (``csv_table``), markdown every table (``tables``), both from the row builders the
-rich tables use (:mod:`liqcalc.render.rows`).
+Each format has a formatter (:func:`formatter`) that returns the text from the report; the
+table is rich's, printed on the console it measures (its width, its colours). JSON is the
+report's ``to_dict()``; the other formats first write the report's warnings, each once, on
+stderr. CSV writes the command's main table, markdown every table, both from the row builders
+the rich tables use (:mod:`liqcalc.render.rows`).
+
+A new format: a member of :class:`~liqcalc.render.OutputFormat`, a formatter here (mypy's
+``assert_never`` in :func:`formatter` names the one missing), and for a table format a writer
+of :class:`~liqcalc.render.rows.Rows` beside ``to_csv``. A new report: one line of
+:data:`RENDERERS`.
 """
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from typing import Any, Protocol, assert_never
+from typing import Any, NamedTuple, Protocol, assert_never
 
 from liqcalc.render import OutputFormat
 
@@ -22,25 +27,38 @@ class Report(Protocol):
     def to_dict(self) -> dict[str, Any]: ...
 
 
-#: Each report's renderers, in the module that holds them (imported on first use: rich is slow):
-#: the rich table (prints itself), CSV's one table and every table (row builders), the title.
-RENDERERS: dict[str, tuple[str, str, str, str, str]] = {
-    "PositionReport": ("liqcalc.render.position", "render_table", "csv_table", "tables", "title"),
-    "AccountReport": ("liqcalc.render.account", "render_account", "csv_table", "tables", "title"),
-    "CompareReport": ("liqcalc.render.compare", "render_compare", "csv_table", "tables", "title"),
-    "AdlReport": ("liqcalc.render.adl", "render_table", "csv_table", "tables", "title"),
-    "PresetList": ("liqcalc.render.presets", "list_table", "list_csv", "list_tables", "list_title"),
-    "PresetShow": ("liqcalc.render.presets", "show_table", "show_csv", "show_tables", "show_title"),
+class Renderers(NamedTuple):
+    """A report's renderers: functions of one module, named (the module is imported on first
+    use: rich is slow)."""
+
+    module: str
+    table: str
+    """Prints the rich tables and their sentences."""
+    csv: str
+    """Returns the :class:`~liqcalc.render.rows.Rows` CSV writes, numbers plain."""
+    tables: str
+    """Returns every table's :class:`~liqcalc.render.rows.Rows`, cells as the table shows them."""
+    title: str
+    """Returns the title line of the tables."""
+
+
+RENDERERS: dict[str, Renderers] = {
+    "PositionReport": Renderers("liqcalc.render.position", "render_table", "csv_table", "tables", "title"),
+    "AccountReport": Renderers("liqcalc.render.account", "render_account", "csv_table", "tables", "title"),
+    "CompareReport": Renderers("liqcalc.render.compare", "render_compare", "csv_table", "tables", "title"),
+    "AdlReport": Renderers("liqcalc.render.adl", "render_table", "csv_table", "tables", "title"),
+    "PresetList": Renderers("liqcalc.render.presets", "list_table", "list_csv", "list_tables", "list_title"),
+    "PresetShow": Renderers("liqcalc.render.presets", "show_table", "show_csv", "show_tables", "show_title"),
 }
+"""Each report's renderers, by the report's class name."""
 
 
-def renderer(report: Any, part: int) -> Any:
-    """Function ``part`` (1 the table, 2 CSV's rows, 3 every table's rows, 4 the title) of
-    ``report``'s :data:`RENDERERS`."""
+def renderer(report: Any, part: str) -> Any:
+    """The renderer ``part`` (``table``, ``csv``, ``tables`` or ``title``) of ``report``."""
     import importlib
 
     names = RENDERERS[type(report).__name__]
-    return getattr(importlib.import_module(names[0]), names[part])
+    return getattr(importlib.import_module(names.module), getattr(names, part))
 
 
 def warnings_of(report: Any) -> list[str]:
@@ -60,19 +78,19 @@ def as_csv(report: Report) -> str:
     """The command's main table as CSV, numbers plain."""
     from liqcalc.render.rows import to_csv
 
-    return to_csv(renderer(report, 2)(report))
+    return to_csv(renderer(report, "csv")(report))
 
 
 def as_markdown(report: Report) -> str:
     """Every table of the command as markdown, under its title."""
     from liqcalc.render.rows import to_markdown
 
-    return to_markdown(renderer(report, 3)(report), renderer(report, 4)(report))
+    return to_markdown(renderer(report, "tables")(report), renderer(report, "title")(report))
 
 
 def table(report: Report) -> None:
     """The rich tables and their sentences, printed on the console (rich measures it)."""
-    renderer(report, 1)(report)
+    renderer(report, "table")(report)
 
 
 def formatter(output: OutputFormat) -> Callable[[Report], str] | None:

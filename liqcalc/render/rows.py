@@ -9,22 +9,33 @@ drift apart. Nothing here imports rich: ``--format csv`` and ``--format markdown
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from decimal import Decimal
 
 from liqcalc.render.numbers import json_number
 
 
-@dataclass(frozen=True)
 class Rows:
-    """One table: its name (the markdown heading), its header and its rows of cells."""
+    """One table: its name (the markdown heading), its header and its rows of cells.
 
-    name: str
-    header: tuple[str, ...]
-    rows: tuple[tuple[str, ...], ...]
+    A plain class, not a dataclass: this module is imported on the JSON path (by the renderers'
+    modules), where a dataclass's generated methods cost a measurable part of a millisecond.
+    """
+
+    __slots__ = ("header", "name", "rows")
+
+    def __init__(self, name: str, header: tuple[str, ...], rows: tuple[tuple[str, ...], ...]) -> None:
+        self.name = name
+        self.header = header
+        self.rows = rows
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Rows) and (self.name, self.header, self.rows) == (other.name, other.header, other.rows)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"Rows({self.name!r}, {self.header!r}, {len(self.rows)} rows)"
 
     def column(self, header: str) -> list[str]:
         """The cells of the column named ``header``."""
@@ -32,7 +43,6 @@ class Rows:
         return [row[i] for row in self.rows]
 
 
-@dataclass(frozen=True)
 class Style:
     """How a builder writes a number: as the table shows it, or plain for CSV.
 
@@ -47,14 +57,19 @@ class Style:
         missing: what a missing value is (``-`` in tables, empty in CSV).
     """
 
-    plain: bool
-    money: Callable[[Decimal | None], str]
-    price: Callable[[Decimal | None], str]
-    qty: Callable[[Decimal], str]
-    signed: Callable[[Decimal | None], str]
-    leverage: Callable[[Decimal | None], str]
-    pct: Callable[[Decimal | None], str]
-    missing: str
+    __slots__ = ("leverage", "missing", "money", "pct", "plain", "price", "qty", "signed")
+
+    def __init__(self, *, plain: bool, money: Callable[[Decimal | None], str], price: Callable[[Decimal | None], str],
+                 qty: Callable[[Decimal], str], signed: Callable[[Decimal | None], str],
+                 leverage: Callable[[Decimal | None], str], pct: Callable[[Decimal | None], str], missing: str) -> None:
+        self.plain = plain
+        self.money = money
+        self.price = price
+        self.qty = qty
+        self.signed = signed
+        self.leverage = leverage
+        self.pct = pct
+        self.missing = missing
 
 
 def plain_number(value: Decimal | float | None) -> str:
@@ -112,6 +127,9 @@ PLAIN = Style(plain=True, money=plain_number, price=plain_number, qty=plain_numb
 def to_csv(table: Rows) -> str:
     """``table`` as CSV: the standard library's writer (a cell with a comma, a quote or a line
     break is quoted, RFC 4180), one header line, ``\\n`` line ends as a Unix tool writes them."""
+    import csv
+    import io
+
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(table.header)
