@@ -1,10 +1,10 @@
-"""``liqcalc adl-risk`` output: the report of :mod:`liqcalc.app.adl` written as JSON (its
-``to_dict()``) or as rich tables with the sentences that explain them. Nothing here computes
+"""``liqcalc adl-risk`` output: the report of :mod:`liqcalc.app.adl` as rich tables with the
+sentences that explain them, and the rows of those tables for CSV and markdown (its JSON is the
+report's ``to_dict()``, written by the command's one writer). Nothing here computes
 a figure: PnL, loss against the mark, the hedge left and effective leverage are the report's."""
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from liqcalc.app.adl import ADL_NOTE
 from liqcalc.core.numbers import ZERO
 from liqcalc.render.console import Column
-from liqcalc.render.numbers import cents_adding_up, dumps, money, percent, price, quantity
+from liqcalc.render.numbers import cents_adding_up, money, percent, price, quantity
 from liqcalc.render.position import PARTY_WORDS
 from liqcalc.render.rows import PLAIN, SHOWN, Rows, Style, plain_number
 
@@ -43,11 +43,6 @@ def qty(value: Decimal) -> str:
     if not value.is_finite() or text.startswith(("<", ">")):
         return text
     return f"{Decimal(text):,f}"
-
-
-def render_json(report: AdlReport) -> None:
-    """The ``--json`` object: the report's :meth:`~liqcalc.app.adl.AdlReport.to_dict`."""
-    sys.stdout.write(dumps(report.to_dict()) + "\n")
 
 
 # -- words ----------------------------------------------------------------------------------
@@ -625,8 +620,11 @@ def tables(report: AdlReport, style: Style = SHOWN) -> list[Rows]:
 
 
 def csv_table(report: AdlReport) -> Rows:
-    """CSV's table: the shock sweep with a sweep, else the queue (as the JSON has it)."""
-    return sweep_rows(report, PLAIN) if report.sweep else queue_rows(report, PLAIN)
+    """CSV's table: the shock sweep with a sweep, else the queue (as the JSON has it); without a
+    book, your facts."""
+    if report.sweep:
+        return sweep_rows(report, PLAIN)
+    return queue_rows(report, PLAIN) if report.has_book else you_rows(report, PLAIN)
 
 
 def title(report: AdlReport) -> str:

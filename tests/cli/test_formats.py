@@ -31,9 +31,11 @@ COMPARE = ["compare", "--symbol", "BTC", "--side", "long", "--entry", "60000", "
 ADL = ["adl-risk", "--preset", "binance", "--symbol", "BTCUSDT", "--side", "long", "--entry", "60000", "--size", "1",
        "--leverage", "20", "--mark", "66000", "--book", "sample:btcusdt", "--no-stale-warning"]
 SWEEP = [*ADL, "--shock", "2:10:2", "--insurance-fund", "20000"]
+NO_BOOK = ["adl-risk", "--preset", "binance", "--symbol", "BTCUSDT", "--side", "short", "--entry", "60000", "--size", "1",
+           "--leverage", "20", "--liquidated-size", "3", "--bankruptcy-price", "61000", "--no-stale-warning"]
 COMMANDS = {
     "position": ONE, "leverages": LEVERAGES, "account": ACCOUNT, "compare": COMPARE, "adl-queue": ADL,
-    "adl-sweep": SWEEP, "presets-list": ["presets", "list"], "presets-show": ["presets", "show", "binance", "-s", "BTCUSDT"],
+    "adl-sweep": SWEEP, "adl-no-book": NO_BOOK, "presets-list": ["presets", "list"], "presets-show": ["presets", "show", "binance", "-s", "BTCUSDT"],
 }
 
 
@@ -205,6 +207,14 @@ def test_adl_csv_is_the_queue_as_the_json_has_it(top: str | None) -> None:
         assert row["score"] == number(queued["score"])
         assert row["size"] == number(queued["size"])
         assert row["rank"] == str(queued["rank"])
+
+
+def test_adl_csv_without_a_book_is_your_facts() -> None:
+    data, rows = as_json(NO_BOOK), as_csv(NO_BOOK)
+    by_field = {row["field"]: row["value"] for row in rows}
+    assert by_field["ADL price"] == number(data["you"]["adl_price"]) == "61000"
+    assert by_field["realized PnL"] == number(data["you"]["realized_pnl"]) == "-1000"
+    assert by_field["rank"] == ""
 
 
 def test_presets_csv() -> None:
