@@ -244,7 +244,7 @@ def markdown_tables(text: str) -> dict[str, list[list[str]]]:
     return found
 
 
-@pytest.mark.parametrize("command", ["position", "leverages", "compare", "adl-sweep"])
+@pytest.mark.parametrize("command", ["position", "leverages", "account", "compare", "adl-queue", "adl-sweep", "presets-show"])
 def test_markdown_has_the_cells_of_the_table(command: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("COLUMNS", "400")  # every column in the rich table
     args = COMMANDS[command]
@@ -252,7 +252,7 @@ def test_markdown_has_the_cells_of_the_table(command: str, monkeypatch: pytest.M
     markdown = run(*args, "--format", "markdown")
     assert table.exit_code == markdown.exit_code == 0, markdown.output
     tables = markdown_tables(markdown.stdout)
-    assert len(tables) >= 2
+    assert len(tables) >= (1 if command == "account" else 2)
     for rows in tables.values():
         for row in rows[1:]:
             for cell in row:
