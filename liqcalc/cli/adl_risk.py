@@ -7,15 +7,16 @@ the options' names in its errors): options -> report -> :func:`emit`. The book i
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
 from liqcalc.app.request import UsageInputError, option_name
+from liqcalc.cli.emit import emit
 from liqcalc.cli.errors import boundary
 from liqcalc.cli.options import (
     EntryOpt,
+    FormatOpt,
     InsuranceFundOpt,
     JsonOpt,
     LeverageOpt,
@@ -30,9 +31,6 @@ from liqcalc.cli.options import (
 )
 from liqcalc.core.rules import CHOOSABLE_RANKINGS
 from liqcalc.render import OutputFormat
-
-if TYPE_CHECKING:
-    from liqcalc.app.adl import AdlReport
 
 EXAMPLE = ("liqcalc adl-risk --preset binance --symbol BTCUSDT --side long --entry 60000 --size 1 --leverage 20 "
            "--mark 66000 --book sample:btcusdt --shock 2:10:2 --insurance-fund 20000")
@@ -72,6 +70,7 @@ def adl_risk(
     top: Annotated[int | None, typer.Option(metavar="N", help="Queue rows shown: 10 in the table and every row in JSON unless given; with --json, the first N rows and yours.")] = None,
     no_stale_warning: NoStaleWarningOpt = False,
     json_output: JsonOpt = False,
+    output_format: FormatOpt = None,
 ) -> None:
     """Your exposure to auto-deleveraging: your place in the venue's queue, what a liquidation
     or a price shock takes from you, at what price against the mark, and what is left of a hedge.
@@ -79,6 +78,10 @@ def adl_risk(
     Events: --liquidated-size with --bankruptcy-price (a liquidation the fund does not cover),
     or --shock PCT, or a sweep --shock FROM:TO:STEP over the whole --book. --insurance-fund
     AMOUNT caps what the venue's fund pays (without it the fund pays every shortfall).
+
+    --format csv writes one table: the shock sweep with a sweep, else the queue (every row, or
+    with --top the first N and yours, as in the JSON); --format markdown writes every table
+    (you, the queue, queue against pro-rata, the sweeps) under a heading.
 
     Example: liqcalc adl-risk --preset binance --symbol BTCUSDT --side long --entry 60000 --size 1 --leverage 20 --mark 66000 --book sample:btcusdt --shock 2:10:2 --insurance-fund 20000
     """
@@ -88,7 +91,7 @@ def adl_risk(
         book=book, liquidated_size=liquidated_size, bankruptcy_price=bankruptcy_price, liquidated_side=liquidated_side,
         shock=shock, slippage_bps=slippage_bps, insurance_fund=insurance_fund, ranking=ranking, policy=policy,
         seed=seed, hedge_size=hedge_size, lights=lights, top=top, stale_warning=not no_stale_warning,
-        output=OutputFormat.json if json_output else OutputFormat.table,
+        output=output_format, json_output=json_output,
     )
 
 
@@ -96,25 +99,16 @@ def adl_risk(
 def run_adl_risk(options: dict[str, str | None], *, book: str | None, liquidated_size: str | None,
                  bankruptcy_price: str | None, liquidated_side: str | None, shock: str | None, slippage_bps: str,
                  insurance_fund: str | None, ranking: str | None, policy: str, seed: int, hedge_size: str | None,
-                 lights: int | None, top: int | None, stale_warning: bool, output: OutputFormat) -> None:
+                 lights: int | None, top: int | None, stale_warning: bool, output: OutputFormat | None,
+                 json_output: bool) -> None:
     """The options as the API takes them, named as options in errors; then one :func:`emit`."""
     from liqcalc.app.adl import run
+    from liqcalc.cli.options import output_format as choose
 
+    chosen = choose(output, json_output)
     report = run(options, book=book, liquidated_size=liquidated_size, bankruptcy_price=bankruptcy_price,
                  liquidated_side=liquidated_side, shock=shock, slippage_bps=slippage_bps, insurance_fund=insurance_fund,
                  ranking=ranking, policy=policy, seed=seed, hedge_size=hedge_size, lights=lights, top=top,
                  stale_warning=stale_warning, name=option_name, error=UsageInputError)
-    emit(report, output)
-
-
-def emit(report: AdlReport, output: OutputFormat) -> None:
-    """Write the report in the chosen format; warnings also go to stderr with tables."""
-    from liqcalc.render import adl
-
-    renderers: dict[OutputFormat, Callable[[AdlReport], None]] = {
-        OutputFormat.json: adl.render_json,
-        OutputFormat.table: adl.render_table,
-    }
-    renderers[output](report)
-
+    emit(report, chosen)
 

@@ -10,6 +10,8 @@ from typing import Annotated
 
 import typer
 
+from liqcalc.render import OutputFormat
+
 PresetOpt = Annotated[
     str | None,
     typer.Option("--preset", "-p", metavar="NAME|PATH", help="A preset name (`liqcalc presets list`) or a .toml file."),
@@ -40,7 +42,23 @@ InsuranceFundOpt = Annotated[
 NoStaleWarningOpt = Annotated[
     bool, typer.Option("--no-stale-warning", help="Do not warn about a preset older than 90 days.")
 ]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Write one JSON object to stdout instead of tables.")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Write one JSON object to stdout instead of tables (= --format json).")]
+FormatOpt = Annotated[
+    OutputFormat | None,
+    typer.Option("--format", "-f", metavar="table|json|csv|markdown", case_sensitive=False, show_default=False,
+                 help="Output: tables (default), one JSON object, CSV of the main table (numbers plain, as in the JSON), "
+                      "or markdown pipe tables of every table."),
+]
+
+
+def output_format(chosen: OutputFormat | None, json_output: bool) -> OutputFormat:
+    """The format, chosen once from ``--format`` and its alias ``--json``: both may be given
+    when they agree; ``--json`` with another format is a usage error (exit 2)."""
+    if json_output and chosen not in (None, OutputFormat.json):
+        from liqcalc.core.errors import UsageError
+
+        raise UsageError(f"--json is --format json; it cannot be combined with --format {chosen.value}")
+    return OutputFormat.json if json_output else chosen or OutputFormat.table
 FillOpt = Annotated[
     str | None, typer.Option("--fill", metavar="PRICE", help="The average price the liquidation order fills at.")
 ]

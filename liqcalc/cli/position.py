@@ -16,6 +16,7 @@ from liqcalc.cli.emit import emit
 from liqcalc.cli.errors import boundary
 from liqcalc.cli.options import (
     EntryOpt,
+    FormatOpt,
     InsuranceFundOpt,
     JsonOpt,
     MarginOpt,
@@ -29,6 +30,7 @@ from liqcalc.cli.options import (
     SymbolOpt,
     WalletOpt,
 )
+from liqcalc.cli.options import output_format as choose
 from liqcalc.core.errors import InputError, LiqcalcError, UsageError
 from liqcalc.render import OutputFormat
 
@@ -60,11 +62,16 @@ def position(
     input_file: Annotated[str | None, typer.Option("--input", metavar="FILE|-", help="JSON lines of positions in, JSON lines of results out.")] = None,
     no_stale_warning: NoStaleWarningOpt = False,
     json_output: JsonOpt = False,
+    output_format: FormatOpt = None,
 ) -> None:
     """Liquidation and bankruptcy prices of a position, and where the money goes.
 
     The fill options: --fill PRICE is the average price the liquidation order fills at;
     --insurance-fund AMOUNT is what the venue's fund can pay of a shortfall.
+
+    --format csv writes one table: the position's rows (field, value, note), or with several
+    --leverage the leverage table, or with --account the positions; --format markdown writes
+    every table under a heading. --input writes JSON lines whatever the format.
 
     Example: liqcalc position --preset binance --symbol BTCUSDT --side long --entry 60000 --size 1 --leverage 20
     """
@@ -78,19 +85,24 @@ def position(
         account=account,
         input_file=input_file,
         stale_warning=not no_stale_warning,
-        output=OutputFormat.json if json_output else OutputFormat.table,
+        output=output_format,
+        json_output=json_output,
     )
 
 
 @boundary
 def run_position(
-    options: dict[str, Any], *, account: Path | None, input_file: str | None, stale_warning: bool, output: OutputFormat
+    options: dict[str, Any], *, account: Path | None, input_file: str | None, stale_warning: bool,
+    output: OutputFormat | None, json_output: bool
 ) -> None:
+    chosen = choose(output, json_output)
     session = Session(stale_warning=stale_warning)
     given = {k: v for k, v in options.items() if v is not None and v != []}
     if input_file is not None:
         if account is not None:
             raise UsageError("--input and --account cannot be combined")
+        if chosen not in (OutputFormat.table, OutputFormat.json):
+            raise UsageError(f"--input writes JSON lines; --format {chosen.value} cannot be combined with it")
         failures = run_batch(session, check_defaults(given, option_name, UsageInputError), input_file, sys.stdout)
         for warning in session.warnings.values():
             sys.stderr.write(f"liqcalc: warning: {warning}\n")
@@ -106,9 +118,9 @@ def run_position(
                 f"--account takes its positions from the file; {', '.join(option_name(k) for k in ignored)} "
                 "cannot be combined with it (only --preset and --wallet can)"
             )
-        emit(evaluate_account(session, given, read_account(account), str(account), option_name), output)
+        emit(evaluate_account(session, given, read_account(account), str(account), option_name), chosen)
         return
-    emit(evaluate(given, option_name, session, UsageInputError), output)
+    emit(evaluate(given, option_name, session, UsageInputError), chosen)
 
 
 #: Longest line of ``--input``: one position as a JSON object is well under a kilobyte.

@@ -9,10 +9,11 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from liqcalc.cli.emit import emit
 from liqcalc.cli.errors import boundary, escape, warn
-from liqcalc.cli.options import JsonOpt
+from liqcalc.cli.options import FormatOpt, JsonOpt
+from liqcalc.cli.options import output_format as choose
 from liqcalc.core.errors import LiqcalcError, PresetError, UsageError
-from liqcalc.render import OutputFormat
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -27,14 +28,18 @@ FORMATS = ("ccxt", "binance", "bybit", "okx", "hyperliquid")
 
 @app.command("list")
 @boundary
-def list_presets(*, json_output: JsonOpt = False) -> None:
+def list_presets(*, json_output: JsonOpt = False, output_format: FormatOpt = None) -> None:
     """Every built-in and user preset: venue, as_of, age, symbols, origin.
+
+    --format csv writes the presets' rows (age in days, a number); --format markdown the same
+    table as a pipe table.
 
     Example: liqcalc presets list
     """
     from liqcalc.presets.loader import available, builtin_names, load_path
-    from liqcalc.render.presets import render_list
+    from liqcalc.render.presets import PresetList
 
+    chosen = choose(output_format, json_output)
     rows: list[dict[str, Any]] = []
     builtin = set(builtin_names())
     for name, path, origin in available():
@@ -46,7 +51,7 @@ def list_presets(*, json_output: JsonOpt = False) -> None:
         if origin == "user" and name in builtin:
             warn(f"your preset {path} overrides the built-in {name}", "notice")
         rows.append({"name": name, "origin": origin, "path": str(path), "preset": preset})
-    render_list(rows, OutputFormat.json if json_output else OutputFormat.table)
+    emit(PresetList.build(rows), chosen)
 
 
 @app.command("show")
@@ -56,17 +61,22 @@ def show(
     *,
     symbol: Annotated[str | None, typer.Option("--symbol", "-s", help="Show this symbol's tier table.")] = None,
     json_output: JsonOpt = False,
+    output_format: FormatOpt = None,
 ) -> None:
     """The rules in words and the tier table.
+
+    --format csv writes the tier table (with --symbol) or the symbols, one a row; --format
+    markdown writes the rules and that table.
 
     Example: liqcalc presets show binance --symbol BTCUSDT
     """
     from liqcalc.presets.loader import load
-    from liqcalc.render.presets import render_show
+    from liqcalc.render.presets import PresetShow
 
+    chosen = choose(output_format, json_output)
     preset = load(name)
     spec = preset.symbol(symbol) if symbol else None
-    render_show(preset, spec, OutputFormat.json if json_output else OutputFormat.table)
+    emit(PresetShow(preset, spec), chosen)
 
 
 @app.command("validate")

@@ -8,7 +8,7 @@ from typing import Any
 from liqcalc.app.reports import AccountReport
 from liqcalc.core.model import Venue
 from liqcalc.core.position import cross_formula_is_the_venues
-from liqcalc.render.numbers import money, percent, price
+from liqcalc.render.numbers import money, percent
 from liqcalc.render.position import (
     KEEP,
     SCHEMA_VERSION,
@@ -16,10 +16,9 @@ from liqcalc.render.position import (
     distance,
     fitted_table,
     left_out,
-    signed_money,
-    size_text,
     tier_json,
 )
+from liqcalc.render.rows import PLAIN, SHOWN, Rows, Style
 
 
 def account_totals(report: AccountReport) -> dict[str, Decimal | None]:
@@ -62,23 +61,13 @@ def render_account(report: AccountReport) -> None:
     """The account's table and sentences on stdout (the warnings are the writer's)."""
     from liqcalc.render.console import console as make_console
 
-    info, venue, wallet, results = report.preset, report.venue, report.wallet, report.results
+    info, venue, wallet = report.preset, report.venue, report.wallet
     console = make_console()
     width = console.width
-    dist = [distance(r.liquidation_price, r.spec.mark) for r in results]
-    columns = [
-        Col("symbol", [r.symbol for r in results], KEEP, justify="left"),
-        Col("side", [r.spec.side for r in results], KEEP, justify="left"),
-        Col("size", [size_text(r.spec.size) for r in results], 90),
-        Col("entry", [price(r.spec.entry) for r in results], 50),
-        Col("mark", [price(r.spec.mark) for r in results], 60),
-        Col("MMR", [percent(r.tier_at_mark.mmr) for r in results], 30),
-        Col("maint. margin", [money(r.maintenance_margin) for r in results], 70),
-        Col("unrealized PnL", [signed_money(r.unrealized_pnl) for r in results], 65),
-        Col("liquidation", [price(r.liquidation_price) for r in results], KEEP),
-        Col("to liq.", ["-" if d["percent"] is None else f"{d['percent']:+.2f}%" for d in dist], 80),
-        Col("bankruptcy", [price(r.bankruptcy_price) for r in results], 40),
-    ]
+    rows = account_rows(report, SHOWN)
+    keeps = (KEEP, KEEP, 90, 50, 60, 30, 70, 65, KEEP, 80, 40)
+    columns = [Col(h, rows.column(h), k, justify="left" if h in ("symbol", "side") else "right")
+               for h, k in zip(rows.header, keeps, strict=True)]
     table, dropped = fitted_table(columns, width, title=f"Cross account on {venue.title} (wallet {money(wallet)}, as of "
                                   f"{info.as_of})", title_justify="left")
     console.print(table)
@@ -103,3 +92,34 @@ def cross_words(venue: Venue) -> str:
     return (text + f". This is Binance's cross-margin formula (TMM1, UPNL1), which liqcalc applies to every venue, here "
             f"with the {venue.name} preset's tiers and margin rules; liqcalc does not model a cross-margin formula of "
             "the venue's own.")
+
+
+# -- rows: one builder for the rich table, markdown and CSV --------------------------------------
+
+
+def account_rows(report: AccountReport, style: Style) -> Rows:
+    """The account's positions, one row each (CSV's table for ``position --account``)."""
+    rows = []
+    for r in report.results:
+        d = distance(r.liquidation_price, r.spec.mark)
+        rows.append((r.symbol, r.spec.side, style.qty(r.spec.size), style.price(r.spec.entry), style.price(r.spec.mark),
+                     style.money(r.tier_at_mark.mmr) if style.plain else percent(r.tier_at_mark.mmr),
+                     style.money(r.maintenance_margin), style.signed(r.unrealized_pnl), style.price(r.liquidation_price),
+                     style.pct(d["percent"]), style.price(r.bankruptcy_price)))
+    return Rows("Positions", ("symbol", "side", "size", "entry", "mark", "MMR", "maint. margin", "unrealized PnL",
+                              "liquidation", "to liq.", "bankruptcy"), tuple(rows))
+
+
+def tables(report: AccountReport, style: Style = SHOWN) -> list[Rows]:
+    """Every table the command prints (one)."""
+    return [account_rows(report, style)]
+
+
+def csv_table(report: AccountReport) -> Rows:
+    """CSV's table: the positions."""
+    return account_rows(report, PLAIN)
+
+
+def title(report: AccountReport) -> str:
+    """The title line of the table."""
+    return f"Cross account on {report.venue.title} (wallet {money(report.wallet)}, as of {report.preset.as_of})"

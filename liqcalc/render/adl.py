@@ -1,10 +1,10 @@
-"""``liqcalc adl-risk`` output: the report of :mod:`liqcalc.app.adl` written as JSON (its
-``to_dict()``) or as rich tables with the sentences that explain them. Nothing here computes
+"""``liqcalc adl-risk`` output: the report of :mod:`liqcalc.app.adl` as rich tables with the
+sentences that explain them, and the rows of those tables for CSV and markdown (its JSON is the
+report's ``to_dict()``, written by the command's one writer). Nothing here computes
 a figure: PnL, loss against the mark, the hedge left and effective leverage are the report's."""
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -13,8 +13,9 @@ from liqcalc.app.adl import ADL_NOTE
 from liqcalc.core.numbers import ZERO
 from liqcalc.core.rules import ranking_rule
 from liqcalc.render.console import Column
-from liqcalc.render.numbers import cents_adding_up, dumps, money, percent, price, quantity
+from liqcalc.render.numbers import cents_adding_up, money, percent, price, quantity
 from liqcalc.render.position import PARTY_WORDS
+from liqcalc.render.rows import PLAIN, SHOWN, Rows, Style, plain_number
 
 if TYPE_CHECKING:
     from liqcalc.app.adl import AdlReport, QueueRow, You
@@ -32,11 +33,6 @@ def qty(value: Decimal) -> str:
     if not value.is_finite() or text.startswith(("<", ">")):
         return text
     return f"{Decimal(text):,f}"
-
-
-def render_json(report: AdlReport) -> None:
-    """The ``--json`` object: the report's :meth:`~liqcalc.app.adl.AdlReport.to_dict`."""
-    sys.stdout.write(dumps(report.to_dict()) + "\n")
 
 
 # -- words ----------------------------------------------------------------------------------
@@ -381,8 +377,6 @@ def render_table(report: AdlReport) -> None:
 
     from liqcalc.render.console import console as make_console
 
-    for warning in report.warnings:
-        sys.stderr.write(f"liqcalc: warning: {warning}\n")
     console = make_console()
     width = console.width
 
@@ -395,36 +389,7 @@ def render_table(report: AdlReport) -> None:
     if you is not None:
         console.print(f"ADL exposure: {report.symbol} {you['side']} {qty(you['size'])} @ {price(you['entry'])} on "
                       f"{report.venue_title} ({info['name']}, as of {info['as_of']})", markup=False)
-        facts: list[tuple[Cells, str | None]] = []
-
-        def fact(name: str, figure: str, words: str) -> None:
-            facts.append(([name, figure, words], None))
-
-        fact("score", _num(you["score"]), report.ranking)
-        rank = "-" if you["rank"] is None else f"{you['rank']} of {you['queue_count']}"
-        pctl = "-" if you["percentile"] is None else f"{you['percentile']:.1f}%"
-        fact("rank", rank, f"percentile {pctl}")
-        lights = "-" if you["indicator"] is None else str(you["indicator"])
-        scale = "" if report.indicator_range is None else f"scale {report.indicator_range[0]}-{report.indicator_range[1]}"
-        if report.inputs.lights is not None:  # --lights: what the venue shows you, beside the book's band
-            scale += f"; the venue shows {report.inputs.lights}" + ("" if report.has_book else " (--lights)")
-        fact("indicator", lights, scale)
-        fact("notional ahead", money(you["notional_ahead"]) if you["notional_ahead"] is not None else "-", q)
-        if you.get("adl_size_known", True):
-            fact("ADL size", "-" if you["adl_size"] is None else qty(you["adl_size"]),
-                 f"policy {POLICY_WORDS[report.inputs.policy]}")
-        else:  # no book: the figures below take this size, the worst case (as the text says)
-            fact("ADL size", f"up to {qty(you['pnl_basis_size'])}", "worst case: no --book, rank unknown")
-        fact("ADL price", price(you["adl_price"]) if you["adl_price"] is not None else "-", f"mark {price(you['mark'])}")
-        fact("realized PnL", _signed_money(you["realized_pnl"]), f"at the ADL price, on {qty(you['pnl_basis_size'])}")
-        fact("PnL at the mark", _signed_money(you["pnl_at_mark"]), "what the mark would give")
-        fact("loss vs mark", money(you["loss_vs_mark"]) if you["loss_vs_mark"] is not None else "-", q)
-        fact("loss vs mark (ROE)", _roe_text(you["loss_vs_mark_roe_percent"]), f"of your margin {money(you['margin'])} {q}")
-        if you["hedge_size"] is not None:
-            residual = you["residual_exposure"]
-            direction = "flat" if residual == 0 else ("long" if residual > 0 else "short")
-            fact("position left", qty(you["remaining_size"]), f"of {qty(you['size'])}")
-            fact("residual exposure", qty(abs(residual)), f"{direction}, with the hedge of {qty(you['hedge_size'])}")
+        facts: list[tuple[Cells, str | None]] = [(list(row), None) for row in you_rows(report, SHOWN).rows]
         for part in fitted(width, None, [Column("", "left", wrap=True), Column(""), Column("", "left", wrap=True)], facts):
             if isinstance(part, Table):  # a list of facts: no header row, their names in bold
                 part.show_header = False
@@ -433,75 +398,229 @@ def render_table(report: AdlReport) -> None:
     if report.has_book:
         event = report.event
         at = "" if event is None or event.kind != "shock" else f" at {_pct(event.shock)} (mark {price(event.mark_after)})"
-        columns = [Column("rank"), Column("id", "left"), Column("size"), Column("entry"), Column("score"), Column("pctl"),
-                   Column("ind."), Column("ADL queue"), Column("ADL pro-rata"), Column("ADL price"), Column("profit taken")]
+        columns = [Column(h, "left") if h == "id" else Column(h) for h in QUEUE_HEADER]
         rows: list[tuple[Cells, str | None]] = []
-        gap: Cells = ["⋮"] + [""] * (len(columns) - 1)  # rows left out (never "…", the mark of a cut figure)
-        shown = list(range(min(report.inputs.top or TABLE_ROWS, len(report.queue))))
-        if report.you_index is not None and report.you_index not in shown:
-            shown.append(report.you_index)
-        previous = -1
-        for n in shown:
-            if n != previous + 1:
-                rows.append((gap, None))
-            r = report.queue.row(n)
-            rows.append(([
-                str(r["rank"]), r["id"], qty(r["size"]), price(r["entry"]), _num(r["score"]),
-                "-" if r["percentile"] is None else f"{r['percentile']:.1f}%",
-                "-" if r["indicator"] is None else str(r["indicator"]),
-                qty(r["by_policy"]["queue"]["adl_size"]), qty(r["by_policy"]["pro_rata"]["adl_size"]),
-                price(r["adl_price"]), money(r["profit_taken"]),
-            ], "bold" if r["id"] == "you" else None))
-            previous = n
-        if len(report.queue) > (shown[-1] + 1 if shown else 0):
-            rows.append((gap, None))
+        for n in table_queue(report):
+            r = None if n is None else report.queue.row(n)
+            rows.append((list(GAP if r is None else queue_cells(r, SHOWN)), "bold" if r is not None and r["id"] == "you" else None))
         other = "ADL pro-rata" if report.inputs.policy == "queue" else "ADL queue"
         show(fitted(width, f"ADL queue of the {report.queue_side}s{at}: {len(report.queue)} ranked", columns, rows,
                     drop=("entry", "pctl", other, "profit taken", "score"), keep=2))
         for line in why_order(report):
             console.print(line, markup=False)
         if report.event is not None and (report.policies["queue"]["closed_size"] > 0 or report.policies["pro_rata"]["closed_size"] > 0):
-            columns = [Column("policy", "left", wrap=True), Column("positions closed"), Column("size closed"),
-                       Column("profit taken"), Column("unpaid by the fund"), Column("overshoot")]
-            rows = []
-            for name in ("queue", "pro_rata"):
-                p = report.policies[name]
-                rows.append(([POLICY_WORDS[name] + (" (chosen)" if name == report.inputs.policy else ""),
-                              str(p["positions_closed"]), qty(p["closed_size"]), money(p["profit_taken"]),
-                              money(p["deficit"]), money(p["overshoot"])], None))
+            policies = policy_rows(report, SHOWN)
+            columns = [Column(h, "left", wrap=True) if h == "policy" else Column(h) for h in policies.header]
+            rows = [(list(row), None) for row in policies.rows]
             show(fitted(width, "Queue against pro-rata", columns, rows, drop=("positions closed",)))
     for line in event_words(report) + policy_words(report) + you_words(report):
         console.print(line, markup=False)
     if report.sweep:
-        columns = [Column("shock"), Column("mark"), Column("liquidated"), Column("shortfall"), Column("fund paid"),
-                   Column("ADL covered"), Column("unabsorbed"), Column("ADL closed")]
-        rows = [([_pct(row["shock"]), price(row["mark"]), str(row["liquidated_count"]), money(row["shortfall"]),
-                  *(money(part) for part in printed_parts(row["shortfall"], row["fund_paid"], row["adl_covered"],
-                                                          row["unabsorbed"])),
-                  qty(row["deleveraged_size"])], None) for row in report.sweep]
+        sweep = sweep_rows(report, SHOWN)
+        columns = [Column(h) for h in sweep.header]
+        rows = [(list(row), None) for row in sweep.rows]
         bearer = bearer_words(report.sweep[0]["unabsorbed_by"])
         show(fitted(width, f"Shock sweep ({len(report.sweep)} steps): who pays the shortfall ({q}; unabsorbed: {bearer})",
                     columns, rows, drop=("mark", "liquidated", "ADL closed")))
         if you is not None:
             hedged = report.inputs.hedge_size is not None
-            columns = [Column("shock"), Column("mark"), Column("ADL size"), Column("ADL price"), Column("loss"),
-                       Column("ROE"), Column("left")]
-            if hedged:
-                columns.append(Column("net hedged"))
-            rows = []
-            for row in report.sweep:
-                liquidated = row["you_liquidated"]
-                cells = [_pct(row["shock"]), price(row["mark"]), "liquidated" if liquidated else qty(row["you_adl_size"]),
-                         "-" if row["you_adl_price"] is None else price(row["you_adl_price"]),
-                         money(row["you_loss_vs_mark"]), _roe_text(row["you_loss_vs_mark_roe_percent"]),
-                         qty(row["you_remaining_size"] or ZERO)]  # yours: never None with a position
-                if hedged:
-                    net = row["you_residual_exposure"] or ZERO
-                    cells.append("0" if net == 0 else f"{'+' if net > 0 else '-'}{qty(abs(net))}")
-                rows.append((cells, None))
+            yours = your_sweep_rows(report, SHOWN)
+            columns = [Column(h) for h in yours.header]
+            rows = [(list(row), None) for row in yours.rows]
             show(fitted(width, f"Shock sweep: your position ({POLICY_WORDS[report.inputs.policy]} policy; loss against the "
                                 f"mark in {q} and in % of your margin; what is left of it"
                                 + (", and net of your hedge, + long, - short)" if hedged else ")"),
                         columns, rows, drop=("mark", "ROE")))
         for line in sweep_overdrawn_words(report) + sweep_words(report):
             console.print(line, markup=False)
+
+
+# -- rows: one builder per table, for the rich tables, markdown and CSV --------------------------
+
+
+def you_rows(report: AdlReport, style: Style) -> Rows:
+    """Your place in the queue and what the event takes from you, one fact a row."""
+    you = report.you
+    q = report.quote
+    rows: list[tuple[str, str, str]] = []
+    if you is None:
+        return Rows("You", ("field", "value", "note"), ())
+    plain = style.plain
+
+    def fact(name: str, figure: str, words: str) -> None:
+        rows.append((name, figure, words))
+
+    def num(value: Decimal | None) -> str:
+        return plain_number(value) if plain else _num(value)
+
+    def qty_(value: Decimal | None) -> str:
+        return style.missing if value is None else plain_number(value) if plain else qty(value)
+
+    fact("score", num(you["score"]), report.ranking)
+    rank = style.missing if you["rank"] is None else (str(you["rank"]) if plain else f"{you['rank']} of {you['queue_count']}")
+    pctl = "-" if you["percentile"] is None else f"{you['percentile']:.1f}%"
+    fact("rank", rank, f"of {you['queue_count']}; percentile {pctl}" if plain and you["rank"] is not None
+         else f"percentile {pctl}")
+    lights = style.missing if you["indicator"] is None else str(you["indicator"])
+    scale = "" if report.indicator_range is None else f"scale {report.indicator_range[0]}-{report.indicator_range[1]}"
+    if report.inputs.lights is not None:  # --lights: what the venue shows you, beside the book's band
+        scale += f"; the venue shows {report.inputs.lights}" + ("" if report.has_book else " (--lights)")
+    fact("indicator", lights, scale)
+    fact("notional ahead", style.money(you["notional_ahead"]) if you["notional_ahead"] is not None else style.missing, q)
+    if you.get("adl_size_known", True):
+        fact("ADL size", qty_(you["adl_size"]), f"policy {POLICY_WORDS[report.inputs.policy]}")
+    else:  # no book: the figures below take this size, the worst case (as the text says)
+        fact("ADL size", qty_(you["pnl_basis_size"]) if plain else f"up to {qty(you['pnl_basis_size'])}",
+             "worst case: no --book, rank unknown")
+    fact("ADL price", style.price(you["adl_price"]) if you["adl_price"] is not None else style.missing,
+         f"mark {price(you['mark'])}")
+    signed = plain_number if plain else _signed_money
+    fact("realized PnL", signed(you["realized_pnl"]) or style.missing, f"at the ADL price, on {qty(you['pnl_basis_size'])}")
+    fact("PnL at the mark", signed(you["pnl_at_mark"]) or style.missing, "what the mark would give")
+    fact("loss vs mark", style.money(you["loss_vs_mark"]) if you["loss_vs_mark"] is not None else style.missing, q)
+    roe = you["loss_vs_mark_roe_percent"]
+    fact("loss vs mark (ROE)", plain_number(roe) if plain else _roe_text(roe), f"of your margin {money(you['margin'])} {q}")
+    if you["hedge_size"] is not None:
+        residual = you["residual_exposure"]
+        direction = "flat" if residual == 0 else ("long" if residual > 0 else "short")
+        fact("position left", qty_(you["remaining_size"]), f"of {qty(you['size'])}")
+        fact("residual exposure", qty_(abs(residual)), f"{direction}, with the hedge of {qty(you['hedge_size'])}")
+    return Rows("You", ("field", "value", "note"), tuple(rows))
+
+
+QUEUE_HEADER = ("rank", "id", "size", "entry", "score", "pctl", "ind.", "ADL queue", "ADL pro-rata", "ADL price",
+                "profit taken")
+
+
+def queue_cells(r: QueueRow, style: Style) -> tuple[str, ...]:
+    """One queue row's cells."""
+    if style.plain:
+        return (str(r["rank"]), r["id"], plain_number(r["size"]), plain_number(r["entry"]), plain_number(r["score"]),
+                plain_number(r["percentile"]), "" if r["indicator"] is None else str(r["indicator"]),
+                plain_number(r["by_policy"]["queue"]["adl_size"]), plain_number(r["by_policy"]["pro_rata"]["adl_size"]),
+                plain_number(r["adl_price"]), plain_number(r["profit_taken"]))
+    return (str(r["rank"]), r["id"], qty(r["size"]), price(r["entry"]), _num(r["score"]),
+            "-" if r["percentile"] is None else f"{r['percentile']:.1f}%",
+            "-" if r["indicator"] is None else str(r["indicator"]),
+            qty(r["by_policy"]["queue"]["adl_size"]), qty(r["by_policy"]["pro_rata"]["adl_size"]),
+            price(r["adl_price"]), money(r["profit_taken"]))
+
+
+GAP = ("⋮", *[""] * (len(QUEUE_HEADER) - 1))
+"""A row standing for rows left out (never "…", the mark of a cut figure)."""
+
+
+def table_queue(report: AdlReport) -> list[int | None]:
+    """The queue rows the table shows: the first ``--top`` (10 without it) and yours, None where
+    rows are left out."""
+    shown = list(range(min(report.inputs.top or TABLE_ROWS, len(report.queue))))
+    if report.you_index is not None and report.you_index not in shown:
+        shown.append(report.you_index)
+    out: list[int | None] = []
+    previous = -1
+    for n in shown:
+        if n != previous + 1:
+            out.append(None)
+        out.append(n)
+        previous = n
+    if len(report.queue) > (shown[-1] + 1 if shown else 0):
+        out.append(None)
+    return out
+
+
+def queue_rows(report: AdlReport, style: Style) -> Rows:
+    """The queue: in CSV as the JSON has it (every row, or with ``--top`` the first N and yours);
+    in the table and markdown the rows the table shows, ``⋮`` where rows are left out."""
+    event = report.event
+    at = "" if event is None or event.kind != "shock" else f" at {_pct(event.shock)} (mark {price(event.mark_after)})"
+    if style.plain:
+        rows = tuple(queue_cells(r, style) for r in report.shown_queue())
+    else:
+        rows = tuple(GAP if n is None else queue_cells(report.queue.row(n), style) for n in table_queue(report))
+    return Rows(f"ADL queue of the {report.queue_side}s{at}: {len(report.queue)} ranked", QUEUE_HEADER, rows)
+
+
+def policy_rows(report: AdlReport, style: Style) -> Rows:
+    """The venue's queue against pro-rata: what each closes and takes."""
+    rows = []
+    for name in ("queue", "pro_rata"):
+        p = report.policies[name]
+        rows.append((POLICY_WORDS[name] + (" (chosen)" if name == report.inputs.policy else ""),
+                     str(p["positions_closed"]), plain_number(p["closed_size"]) if style.plain else qty(p["closed_size"]),
+                     style.money(p["profit_taken"]), style.money(p["deficit"]), style.money(p["overshoot"])))
+    return Rows("Queue against pro-rata", ("policy", "positions closed", "size closed", "profit taken",
+                                           "unpaid by the fund", "overshoot"), tuple(rows))
+
+
+def sweep_rows(report: AdlReport, style: Style) -> Rows:
+    """The shock sweep: who pays the shortfall at each step (the table's parts to the cent and
+    adding up; CSV's are the JSON's)."""
+    rows = []
+    for row in report.sweep:
+        parts = (row["fund_paid"], row["adl_covered"], row["unabsorbed"])
+        shown = parts if style.plain else printed_parts(row["shortfall"], *parts)
+        rows.append((plain_number(row["shock"]) if style.plain else _pct(row["shock"]), style.price(row["mark"]),
+                     str(row["liquidated_count"]), style.money(row["shortfall"]), *(style.money(p) for p in shown),
+                     plain_number(row["deleveraged_size"]) if style.plain else qty(row["deleveraged_size"])))
+    bearer = bearer_words(report.sweep[0]["unabsorbed_by"]) if report.sweep else ""
+    return Rows(f"Shock sweep ({len(report.sweep)} steps): who pays the shortfall ({report.quote}; unabsorbed: {bearer})",
+                ("shock", "mark", "liquidated", "shortfall", "fund paid", "ADL covered", "unabsorbed", "ADL closed"),
+                tuple(rows))
+
+
+def your_sweep_rows(report: AdlReport, style: Style) -> Rows:
+    """The shock sweep: your position at each step (with ``--hedge-size``, net of the hedge)."""
+    hedged = report.inputs.hedge_size is not None
+    plain = style.plain
+    rows = []
+    for row in report.sweep:
+        liquidated = row["you_liquidated"]
+        size = row["you_adl_size"]
+        cells = [plain_number(row["shock"]) if plain else _pct(row["shock"]), style.price(row["mark"]),
+                 "liquidated" if liquidated else (plain_number(size) if plain else qty(size)),
+                 style.missing if row["you_adl_price"] is None else style.price(row["you_adl_price"]),
+                 style.money(row["you_loss_vs_mark"]),
+                 plain_number(row["you_loss_vs_mark_roe_percent"]) if plain else _roe_text(row["you_loss_vs_mark_roe_percent"]),
+                 plain_number(row["you_remaining_size"] or ZERO) if plain else qty(row["you_remaining_size"] or ZERO)]
+        if hedged:
+            net = row["you_residual_exposure"] or ZERO
+            cells.append(plain_number(net) if plain else "0" if net == 0 else f"{'+' if net > 0 else '-'}{qty(abs(net))}")
+        rows.append(tuple(cells))
+    policy = POLICY_WORDS[report.inputs.policy]
+    return Rows(f"Shock sweep: your position ({policy} policy)",
+                ("shock", "mark", "ADL size", "ADL price", "loss", "ROE", "left", *(("net hedged",) if hedged else ())),
+                tuple(rows))
+
+
+def tables(report: AdlReport, style: Style = SHOWN) -> list[Rows]:
+    """Every table ``adl-risk`` prints, in order: you, the queue, queue against pro-rata, the
+    sweep and your sweep (each when there is one)."""
+    out: list[Rows] = []
+    if report.you is not None:
+        out.append(you_rows(report, style))
+    if report.has_book:
+        out.append(queue_rows(report, style))
+        if report.event is not None and any(report.policies[p]["closed_size"] > 0 for p in ("queue", "pro_rata")):
+            out.append(policy_rows(report, style))
+    if report.sweep:
+        out.append(sweep_rows(report, style))
+        if report.you is not None:
+            out.append(your_sweep_rows(report, style))
+    return out
+
+
+def csv_table(report: AdlReport) -> Rows:
+    """CSV's table: the shock sweep with a sweep, else the queue (as the JSON has it); without a
+    book, your facts."""
+    if report.sweep:
+        return sweep_rows(report, PLAIN)
+    return queue_rows(report, PLAIN) if report.has_book else you_rows(report, PLAIN)
+
+
+def title(report: AdlReport) -> str:
+    """The title line of the tables."""
+    you = report.you
+    if you is None:
+        return f"ADL: {report.symbol} on {report.venue_title} ({report.preset['name']}, as of {report.preset['as_of']})"
+    return (f"ADL exposure: {report.symbol} {you['side']} {qty(you['size'])} @ {price(you['entry'])} on "
+            f"{report.venue_title} ({report.preset['name']}, as of {report.preset['as_of']})")

@@ -13,6 +13,7 @@ from liqcalc.presets.loader import Preset
 from liqcalc.render.numbers import money, price, quantity
 from liqcalc.render.position import SCHEMA_VERSION, as_printed, distance, main_waterfall, waterfall_json
 from liqcalc.render.presets import markup
+from liqcalc.render.rows import PLAIN, SHOWN, Rows, Style
 
 PARTY_SHORT = {
     "trader": "trader", "insurance_fund": "insurance fund", "backstop_vault": "backstop vault",
@@ -128,25 +129,11 @@ def render_compare(report: CompareReport) -> None:
     # echoed input is escaped (one line, whatever it holds) and never read as rich markup
     title = markup(escape(f"{request.symbol} {spec.side} {quantity(spec.size)} @ {price(spec.entry)}, {sizing}, "
                           "venue by venue"))
-    columns = [Column("venue", "left", wrap=True), Column("symbol", "left"), Column("max lev."),
-               Column("initial margin"), Column("maint. margin"), Column("liquidation"), Column("to liq."),
-               Column("bankruptcy")]
-    cells: list[list[str]] = []
-    refused: list[str] = []
-    for row in rows:
-        if not _ok(row):
-            cells.append([_name(row), *["-"] * 7])
-            refused.append(markup(escape(f"{row.name} cannot take this trade: {row.error}")))
-            continue
-        assert row.result is not None and row.symbol is not None
-        r = row.result
-        liq = distance(r.liquidation_price, r.spec.mark)
-        cells.append([
-            _name(row), row.symbol.name,
-            "-" if r.tier_at_entry is None else f"{quantity(r.tier_at_entry.max_leverage)}x",
-            money(r.initial_margin), money(r.maintenance_margin), price(r.liquidation_price),
-            "-" if liq["percent"] is None else f"{liq['percent']:+.2f}%", price(r.bankruptcy_price),
-        ])
+    venues = venue_rows(report, SHOWN)
+    columns = [Column(h, "left", wrap=True) if h == "venue" else Column(h, "left") if h == "symbol" else Column(h)
+               for h in venues.header]
+    cells = [list(row) for row in venues.rows]
+    refused = [markup(escape(f"{row.name} cannot take this trade: {row.error}")) for row in rows if not _ok(row)]
     for table in fit(title, columns, cells, out.width):
         out.print(table)
     for line in refused:
@@ -157,16 +144,7 @@ def render_compare(report: CompareReport) -> None:
     rules = [Column("venue", "left", wrap=True), Column("surplus goes to", "left", wrap=True),
              Column("shortfall paid by", "left", wrap=True), Column("ADL queue ranked by", "left", wrap=True),
              Column("ADL price", "left", wrap=True)]
-    rule_cells = []
-    for row in rows:
-        if row.preset is None:
-            continue
-        venue = row.preset.venue
-        adl = venue.adl.ranking != "none"
-        rule_cells.append([
-            _name(row), surplus_words(row.preset), " → ".join(PARTY_SHORT[p] for p in venue.shortfall.waterfall),
-            ranking_rule(venue.adl.ranking).short if adl else "no ADL", venue.adl.price if adl else "-",
-        ])
+    rule_cells = [list(row) for row in rule_rows(report).rows]
     for table in fit("Where the money goes", rules, rule_cells, out.width):
         out.print(table)
     if any(r.preset is not None and r.preset.venue.illustrative for r in rows):
@@ -178,25 +156,14 @@ def _print_fill(out: Any, request: Any, rows: list[VenueRow]) -> None:
     the surplus column only when some venue has one."""
     from liqcalc.render.console import Column, fit
 
-    taken = [r for r in rows if _ok(r) and r.preset is not None]
-    fills = {r.name: main_waterfall(r.result) for r in taken if r.result is not None}
-    paying = {p for r in taken if r.preset is not None for p in paid_by(r.preset.venue, fills.get(r.name))}
-    payers = [p for p in PAYERS if p in paying]
-    with_surplus = any(w is not None and w.surplus > 0 for w in fills.values())
-    columns = [Column("venue", "left", wrap=True), *([Column("surplus")] if with_surplus else []), Column("shortfall"),
-               *(Column(PAYER_HEADERS[p]) for p in payers), Column("ADL at")]
-    cells: list[list[str]] = []
+    payers_rows = payer_rows(rows, SHOWN)
+    columns = [Column(h, "left", wrap=True) if h == "venue" else Column(h) for h in payers_rows.header]
+    cells = [list(row) for row in payers_rows.rows]
     words: list[str] = []
-    for row in taken:
-        assert row.preset is not None and row.symbol is not None and row.result is not None
-        waterfall = fills[row.name]
+    for row in _taken(rows):
+        assert row.symbol is not None and row.result is not None
+        waterfall = main_waterfall(row.result)
         assert waterfall is not None
-        paid = paid_by(row.preset.venue, as_printed(waterfall))  # as printed: adding up to the shortfall cell
-        cells.append([
-            _name(row), *([money(waterfall.surplus)] if with_surplus else []), money(waterfall.shortfall),
-            *(money(paid[p]) if p in paid else "-" for p in payers),
-            price(waterfall.adl_price) if waterfall.adl_price is not None else "-",
-        ])
         quote = row.symbol.quote
         if waterfall.surplus > 0:
             words.append(f"{row.name}: {money(waterfall.surplus, quote)} is left at this fill: "
@@ -213,3 +180,89 @@ def _print_fill(out: Any, request: Any, rows: list[VenueRow]) -> None:
     out.print(f"Amounts in each venue's quote{cap}; payers pay in the order of the venue's waterfall, and add up to "
               "the shortfall. ADL at: the price ADL closes the winners at (the bankruptcy price, or the fill standing "
               "for the mark).")
+
+
+# -- rows: one builder per table, for the rich tables, markdown and CSV --------------------------
+
+
+def venue_rows(report: CompareReport, style: Style) -> Rows:
+    """One row per venue: its symbol, max leverage, margins and prices (CSV's table); a venue
+    that cannot take the trade has its name and nothing else."""
+    cells: list[tuple[str, ...]] = []
+    for row in report.rows:
+        name = row.name if style.plain else _name(row)
+        if not _ok(row):
+            cells.append((name, *[style.missing] * 7))
+            continue
+        assert row.result is not None and row.symbol is not None
+        r = row.result
+        liq = distance(r.liquidation_price, r.spec.mark)
+        max_lev = style.missing if r.tier_at_entry is None else (
+            style.leverage(r.tier_at_entry.max_leverage) if style.plain else f"{quantity(r.tier_at_entry.max_leverage)}x")
+        cells.append((name, row.symbol.name, max_lev, style.money(r.initial_margin), style.money(r.maintenance_margin),
+                      style.price(r.liquidation_price), style.pct(liq["percent"]), style.price(r.bankruptcy_price)))
+    return Rows("Venues", ("venue", "symbol", "max lev.", "initial margin", "maint. margin", "liquidation", "to liq.",
+                           "bankruptcy"), tuple(cells))
+
+
+def rule_rows(report: CompareReport) -> Rows:
+    """Each venue's rules in words: where a surplus goes, who pays a shortfall, how ADL ranks."""
+    cells = []
+    for row in report.rows:
+        if row.preset is None:
+            continue
+        venue = row.preset.venue
+        adl = venue.adl.ranking != "none"
+        cells.append((
+            _name(row), surplus_words(row.preset), " → ".join(PARTY_SHORT[p] for p in venue.shortfall.waterfall),
+            ranking_rule(venue.adl.ranking).short if adl else "no ADL", venue.adl.price if adl else "-",
+        ))
+    return Rows("Where the money goes", ("venue", "surplus goes to", "shortfall paid by", "ADL queue ranked by",
+                                         "ADL price"), tuple(cells))
+
+
+def _taken(rows: list[VenueRow]) -> list[VenueRow]:
+    return [r for r in rows if _ok(r) and r.preset is not None]
+
+
+def payer_rows(rows: list[VenueRow], style: Style) -> Rows:
+    """Who pays what at ``--fill`` on each venue, one column per payer; the surplus column only
+    when some venue has one (amounts as printed: adding up to the shortfall)."""
+    taken = _taken(rows)
+    fills = {r.name: main_waterfall(r.result) for r in taken if r.result is not None}
+    paying = {p for r in taken if r.preset is not None for p in paid_by(r.preset.venue, fills.get(r.name))}
+    payers = [p for p in PAYERS if p in paying]
+    with_surplus = any(w is not None and w.surplus > 0 for w in fills.values())
+    header = ("venue", *(("surplus",) if with_surplus else ()), "shortfall", *(PAYER_HEADERS[p] for p in payers), "ADL at")
+    cells: list[tuple[str, ...]] = []
+    for row in taken:
+        assert row.preset is not None
+        waterfall = fills[row.name]
+        assert waterfall is not None
+        paid = paid_by(row.preset.venue, as_printed(waterfall))
+        cells.append((
+            row.name if style.plain else _name(row), *([style.money(waterfall.surplus)] if with_surplus else []),
+            style.money(waterfall.shortfall), *(style.money(paid[p]) if p in paid else style.missing for p in payers),
+            style.price(waterfall.adl_price) if waterfall.adl_price is not None else style.missing,
+        ))
+    return Rows("Who pays the shortfall", header, tuple(cells))
+
+
+def tables(report: CompareReport, style: Style = SHOWN) -> list[Rows]:
+    """Every table ``compare`` prints: the venues, who pays at ``--fill`` (with it), the rules."""
+    fill = [payer_rows(report.rows, style)] if report.request.fill is not None else []
+    if fill:
+        fill[0] = Rows(f"At a fill of {price(report.request.fill)}: who pays the shortfall", fill[0].header, fill[0].rows)
+    return [venue_rows(report, style), *fill, rule_rows(report)]
+
+
+def csv_table(report: CompareReport) -> Rows:
+    """CSV's table: the venue rows."""
+    return venue_rows(report, PLAIN)
+
+
+def title(report: CompareReport) -> str:
+    """The title line of the tables."""
+    spec = report.request.specs[0]
+    sizing = f"{quantity(spec.leverage)}x" if spec.leverage is not None else f"margin {money(spec.margin)}"
+    return escape(f"{report.request.symbol} {spec.side} {quantity(spec.size)} @ {price(spec.entry)}, {sizing}, venue by venue")

@@ -12,6 +12,7 @@ from liqcalc.core.model import SymbolSpec, Tier, Venue, Waterfall
 from liqcalc.core.position import PositionResult
 from liqcalc.core.rules import close_fee_rule
 from liqcalc.render.numbers import cents_adding_up, money, percent, price, price_gap
+from liqcalc.render.rows import PLAIN, SHOWN, Rows, Style
 
 SCHEMA_VERSION = 1
 
@@ -415,19 +416,9 @@ def render_table(report: PositionReport) -> None:
     title = (f"{symbol.name} {spec.side} {size_text(spec.size)} @ {price(spec.entry)} on {venue.title} "
              f"({report.preset.name}, as of {report.preset.as_of}{', illustrative' if report.preset.illustrative else ''})")
     if len(report.results) > 1:
-        rs = report.results
-        dist = [(distance(r.liquidation_price, r.spec.mark), distance(r.bankruptcy_price, r.spec.mark)) for r in rs]
-        columns = [
-            Col("leverage", [leverage_text(r.leverage) for r in rs], KEEP),
-            Col("initial margin", [money(r.initial_margin) for r in rs], 80),
-            Col("maint. margin", [money(r.maintenance_margin) for r in rs], 50),
-            Col("tier", ["override" if r.tier_overridden else str(r.tier.number) for r in rs], 45),
-            Col("liquidation", [price(r.liquidation_price) for r in rs], KEEP),
-            Col("to liq.", ["-" if d[0]["percent"] is None else f"{d[0]['percent']:+.2f}%" for d in dist], 70),
-            Col("bankruptcy", [price(r.bankruptcy_price) for r in rs], 60),
-            Col("to bkr.", ["-" if d[1]["percent"] is None else f"{d[1]['percent']:+.2f}%" for d in dist], 40),
-            Col("liq. fee", [money(r.liquidation_fee_paid) for r in rs], 30),
-        ]
+        levs = leverage_rows(report, SHOWN)
+        lev_keeps = (KEEP, 80, 50, 45, KEEP, 70, 60, 40, 30)
+        columns = [Col(h, levs.column(h), k) for h, k in zip(levs.header, lev_keeps, strict=True)]
         table, dropped = fitted_table(columns, width, title=title, title_justify="left")
         console.print(table)
         console.print(f"Prices in {quote}; distances from the mark {price(spec.mark)}. One row per --leverage; the "
@@ -438,35 +429,7 @@ def render_table(report: PositionReport) -> None:
         return
     r = first
     console.print(title)
-    liq = distance(r.liquidation_price, spec.mark)
-    bkr = distance(r.bankruptcy_price, spec.mark)
-    others_pnl = r.others_pnl
-    mark_tier = r.tier_at_mark
-    mm_note = "at the mark"
-    if not r.tier_overridden and mark_tier.number != r.tier.number:
-        mm_note = f"at the mark, tier {mark_tier.number}: {mm_words(mark_tier, venue, r)}"
-    rows = [
-        ("notional", money(r.notional, quote), f"at entry; mark {price(spec.mark)}"),
-        ("leverage", leverage_text(r.leverage), f"{spec.mode} margin"),
-        ("initial margin", money(r.initial_margin, quote), ""),
-        ("margin balance", money(r.margin_balance, quote),
-         "after added margin and funding" if spec.add_margin or spec.funding else ""),
-        ("unrealized PnL", signed_money(r.unrealized_pnl, quote), f"at the mark {price(spec.mark)}"),
-        ("equity", money(r.equity, quote),
-         "margin balance + unrealized PnL" + (f" + other positions' PnL {signed_money(others_pnl)}" if others_pnl else "")),
-        ("tier", "override" if r.tier_overridden else str(r.tier.number),
-         mm_words(r.tier, venue, r)
-         + ("" if r.liquidation_price is None or r.tier_overridden else "; at the liquidation price")),
-        ("maintenance margin", money(r.maintenance_margin, quote), mm_note),
-        ("margin ratio", percent(r.margin_ratio),
-         "maintenance margin" + (" (all positions)" if others_pnl else "") + " / equity; liquidation at 100%"),
-        ("liquidation price", price(r.liquidation_price),
-         "" if liq["percent"] is None else f"{price_gap(liq['price'], r.spec.mark)} ({liq['percent']:+.2f}%) from mark"),
-        ("bankruptcy price", price(r.bankruptcy_price),
-         "" if bkr["percent"] is None else f"{price_gap(bkr['price'], r.spec.mark)} ({bkr['percent']:+.2f}%) from mark"),
-        ("liquidation fee", money(r.liquidation_fee_paid, quote), fee_note(r)),
-        ("open fee", money(r.open_fee, quote), f"taker {percent(venue.fees.taker, 4)}"),
-    ]
+    rows = position_rows(report, SHOWN).rows
     table = Table(show_header=False)
     label_width = max(len(row[0]) for row in rows)
     value_width = max(len(row[1]) for row in rows)
@@ -481,15 +444,11 @@ def render_table(report: PositionReport) -> None:
         console.print("No liquidation price: the margin covers the whole notional, so equity never falls to the "
                       "maintenance margin at a positive price.")
     if r.waterfalls:
-        ws = r.waterfalls
-        columns = [
-            Col("fill", [w.label for w in ws], KEEP, justify="left"),
-            Col("price", [price(w.fill_price) for w in ws], KEEP),
-            Col("equity", [money(w.equity) for w in ws], KEEP),
-            Col("surplus", [money(w.surplus) for w in ws], 20),
-            Col("shortfall", [money(w.shortfall) for w in ws], 10),
-        ]
-        cells = [flows_cell(as_printed(w).flows) for w in ws]
+        wrows = waterfall_rows(report, SHOWN)
+        keeps = (KEEP, KEEP, KEEP, 20, 10)
+        columns = [Col(h, wrows.column(h), k, justify="left" if h == "fill" else "right")
+                   for h, k in zip(wrows.header[:-1], keeps, strict=True)]
+        cells = wrows.column("flows")
         columns.append(Col("flows", cells, KEEP, justify="left", wrap=max(10, longest_word(cells))))
         flows, dropped = fitted_table(columns, width, title="Where the money goes", title_justify="left")
         console.print(flows)
@@ -506,15 +465,12 @@ def fill_table(report: PositionReport, console: Any, width: int) -> None:
     if not rows:
         return
     fill = rows[0][1].fill_price
-    cells = [flows_cell(as_printed(w).flows) for _, w in rows]
-    columns = [
-        Col("leverage", [leverage_text(r.leverage) for r, _ in rows], KEEP),
-        # the flows add up to the surplus or the shortfall: equity (the same, signed) goes first
-        Col("equity", [money(w.equity) for _, w in rows], 5),
-        Col("surplus", [money(w.surplus) for _, w in rows], 20),
-        Col("shortfall", [money(w.shortfall) for _, w in rows], 20),
-        Col("flows", cells, KEEP, justify="left", wrap=max(10, longest_word(cells))),
-    ]
+    frows = fill_rows(report, SHOWN)
+    cells = frows.column("flows")
+    keeps = (KEEP, 5, 20, 20)
+    columns = [Col(h, frows.column(h), k) for h, k in zip(frows.header[:-1], keeps, strict=True)]
+    # the flows add up to the surplus or the shortfall: equity (the same, signed) goes first
+    columns.append(Col("flows", cells, KEEP, justify="left", wrap=max(10, longest_word(cells))))
     table, dropped = fitted_table(columns, width, title=f"Where the money goes at your --fill {price(fill)}",
                                   title_justify="left")
     console.print(table)
@@ -526,3 +482,105 @@ def fill_table(report: PositionReport, console: Any, width: int) -> None:
                   f"what-if{capped}.")
     for r, w in rows:
         console.print("• " + waterfall_words(w, report.venue, quote, r, lead=f"{leverage_text(r.leverage)}: "))
+
+
+# -- rows: one builder per table, for the rich table, markdown and CSV ---------------------------
+
+
+def _amount(style: Style, quote: str) -> Any:
+    """An amount with its quote in the table (``1,200.00 USDT``), plain in CSV."""
+    def amount(value: Decimal | None) -> str:
+        text = style.money(value)
+        return text if style.plain or value is None else f"{text} {quote}"
+    return amount
+
+
+def position_rows(report: PositionReport, style: Style) -> Rows:
+    """One position's rows: what it is, its margins, its liquidation and bankruptcy prices (the
+    table's first table; CSV's only one for one position)."""
+    r = report.results[0]
+    spec, venue, quote = r.spec, report.venue, report.symbol.quote
+    amount = _amount(style, quote)
+    liq = distance(r.liquidation_price, spec.mark)
+    bkr = distance(r.bankruptcy_price, spec.mark)
+    others_pnl = r.others_pnl
+    mark_tier = r.tier_at_mark
+    mm_note = "at the mark"
+    if not r.tier_overridden and mark_tier.number != r.tier.number:
+        mm_note = f"at the mark, tier {mark_tier.number}: {mm_words(mark_tier, venue, r)}"
+    signed = (lambda v: signed_money(v, quote)) if not style.plain else style.signed
+    ratio = percent(r.margin_ratio) if not style.plain else style.money(r.margin_ratio)
+    rows = (
+        ("notional", amount(r.notional), f"at entry; mark {price(spec.mark)}"),
+        ("leverage", style.leverage(r.leverage), f"{spec.mode} margin"),
+        ("initial margin", amount(r.initial_margin), ""),
+        ("margin balance", amount(r.margin_balance),
+         "after added margin and funding" if spec.add_margin or spec.funding else ""),
+        ("unrealized PnL", signed(r.unrealized_pnl), f"at the mark {price(spec.mark)}"),
+        ("equity", amount(r.equity),
+         "margin balance + unrealized PnL" + (f" + other positions' PnL {signed_money(others_pnl)}" if others_pnl else "")),
+        ("tier", "override" if r.tier_overridden else str(r.tier.number),
+         mm_words(r.tier, venue, r)
+         + ("" if r.liquidation_price is None or r.tier_overridden else "; at the liquidation price")),
+        ("maintenance margin", amount(r.maintenance_margin), mm_note),
+        ("margin ratio", ratio,
+         "maintenance margin" + (" (all positions)" if others_pnl else "") + " / equity; liquidation at 100%"),
+        ("liquidation price", style.price(r.liquidation_price),
+         "" if liq["percent"] is None else f"{price_gap(liq['price'], r.spec.mark)} ({liq['percent']:+.2f}%) from mark"),
+        ("bankruptcy price", style.price(r.bankruptcy_price),
+         "" if bkr["percent"] is None else f"{price_gap(bkr['price'], r.spec.mark)} ({bkr['percent']:+.2f}%) from mark"),
+        ("liquidation fee", amount(r.liquidation_fee_paid), fee_note(r)),
+        ("open fee", amount(r.open_fee), f"taker {percent(venue.fees.taker, 4)}"),
+    )
+    return Rows("Position", ("field", "value", "note"), rows)
+
+
+def waterfall_rows(report: PositionReport, style: Style) -> Rows:
+    """Where the money goes at each fill of one position (flows as printed: adding up)."""
+    ws = report.results[0].waterfalls
+    rows = tuple((w.label, style.price(w.fill_price), style.money(w.equity), style.money(w.surplus),
+                  style.money(w.shortfall), flows_cell(as_printed(w).flows)) for w in ws)
+    return Rows("Where the money goes", ("fill", "price", "equity", "surplus", "shortfall", "flows"), rows)
+
+
+def leverage_rows(report: PositionReport, style: Style) -> Rows:
+    """The leverage table: one row per ``--leverage`` (CSV's table with several leverages)."""
+    rs = report.results
+    rows = []
+    for r in rs:
+        liq, bkr = distance(r.liquidation_price, r.spec.mark), distance(r.bankruptcy_price, r.spec.mark)
+        rows.append((style.leverage(r.leverage), style.money(r.initial_margin), style.money(r.maintenance_margin),
+                     "override" if r.tier_overridden else str(r.tier.number), style.price(r.liquidation_price),
+                     style.pct(liq["percent"]), style.price(r.bankruptcy_price), style.pct(bkr["percent"]),
+                     style.money(r.liquidation_fee_paid)))
+    return Rows("Leverages", ("leverage", "initial margin", "maint. margin", "tier", "liquidation", "to liq.",
+                              "bankruptcy", "to bkr.", "liq. fee"), tuple(rows))
+
+
+def fill_rows(report: PositionReport, style: Style) -> Rows:
+    """Who pays (or gets) what at ``--fill``, one row per leverage."""
+    pairs = [(r, w) for r in report.results for w in r.waterfalls if w.label == "fill"]
+    rows = tuple((style.leverage(r.leverage), style.money(w.equity), style.money(w.surplus), style.money(w.shortfall),
+                  flows_cell(as_printed(w).flows)) for r, w in pairs)
+    fill = f" {price(pairs[0][1].fill_price)}" if pairs else ""
+    return Rows(f"Where the money goes at your --fill{fill}", ("leverage", "equity", "surplus", "shortfall", "flows"), rows)
+
+
+def tables(report: PositionReport, style: Style = SHOWN) -> list[Rows]:
+    """Every table the command prints, in order (markdown writes them all)."""
+    if len(report.results) > 1:
+        fill = fill_rows(report, style)
+        return [leverage_rows(report, style), *([fill] if fill.rows else [])]
+    return [position_rows(report, style), *([waterfall_rows(report, style)] if report.results[0].waterfalls else [])]
+
+
+def csv_table(report: PositionReport) -> Rows:
+    """CSV's one table: the position's rows, or the leverage table with several leverages."""
+    return leverage_rows(report, PLAIN) if len(report.results) > 1 else position_rows(report, PLAIN)
+
+
+def title(report: PositionReport) -> str:
+    """The title line of the tables."""
+    spec = report.results[0].spec
+    return (f"{report.symbol.name} {spec.side} {size_text(spec.size)} @ {price(spec.entry)} on {report.venue.title} "
+            f"({report.preset.name}, as of {report.preset.as_of}{', illustrative' if report.preset.illustrative else ''})")

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import sys
+from dataclasses import dataclass
 from typing import Any
 
 from liqcalc.core.errors import escape
 from liqcalc.core.model import SymbolSpec, Venue
 from liqcalc.core.rules import close_fee_rule, ranking_rule
 from liqcalc.presets.loader import Preset, age_days
-from liqcalc.render import OutputFormat
-from liqcalc.render.numbers import dumps, money, percent, quantity
+from liqcalc.render.numbers import percent, quantity
 from liqcalc.render.position import PARTY_WORDS, SCHEMA_VERSION, tier_json
+from liqcalc.render.rows import PLAIN, SHOWN, Rows, Style
 
 
 def markup(text: str) -> str:
@@ -48,46 +48,79 @@ def rules_words(venue: Venue) -> list[str]:
     return lines
 
 
-def render_list(rows: list[dict[str, Any]], output: OutputFormat) -> None:
-    items = []
-    for row in rows:
-        preset: Preset | None = row.get("preset")
-        if preset is None:
-            items.append({"name": row["name"], "origin": row["origin"], "path": row["path"], "error": row["error"]})
+@dataclass(frozen=True)
+class PresetList:
+    """What ``presets list`` writes: one item per preset file (a broken one with its error)."""
+
+    items: tuple[dict[str, Any], ...]
+    warnings: tuple[str, ...] = ()
+
+    @classmethod
+    def build(cls, rows: list[dict[str, Any]]) -> PresetList:
+        items = []
+        for row in rows:
+            preset: Preset | None = row.get("preset")
+            if preset is None:
+                items.append({"name": row["name"], "origin": row["origin"], "path": row["path"], "error": row["error"]})
+                continue
+            venue = preset.venue
+            items.append({
+                "name": row["name"], "title": venue.title, "as_of": venue.as_of.isoformat(), "age_days": age_days(venue),
+                "symbols": len(preset.symbol_names), "origin": row["origin"], "path": row["path"],
+                "illustrative": venue.illustrative, "error": None,
+            })
+        return cls(tuple(items))
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ``--json`` object."""
+        return {"schema_version": SCHEMA_VERSION, "command": "presets list", "warnings": [], "presets": list(self.items)}
+
+
+def list_rows(report: PresetList, style: Style) -> Rows:
+    """The presets, one row each (CSV's table; the rich table escapes the cells as markup)."""
+    rows = []
+    for item in report.items:
+        if item["error"]:
+            rows.append((item["name"], f"invalid: {escape(item['error'])}", "", "", "", item["origin"]))
             continue
-        venue = preset.venue
-        items.append({
-            "name": row["name"], "title": venue.title, "as_of": venue.as_of.isoformat(), "age_days": age_days(venue),
-            "symbols": len(preset.symbol_names), "origin": row["origin"], "path": row["path"],
-            "illustrative": venue.illustrative, "error": None,
-        })
-    if output is OutputFormat.json:
-        sys.stdout.write(dumps({"schema_version": SCHEMA_VERSION, "command": "presets list", "warnings": [],
-                                "presets": items}) + "\n")
-        return
+        title = item["title"] + (" (illustrative)" if item["illustrative"] and "illustrative" not in item["title"].lower() else "")
+        rows.append((item["name"], title, item["as_of"], str(item["age_days"]) + ("" if style.plain else " d"),
+                     str(item["symbols"]),
+                     item["origin"] if item["origin"] == "built-in" else escape(f"{item['origin']}: {item['path']}")))
+    return Rows("Presets", ("name", "venue", "as of", "age", "symbols", "origin"), tuple(rows))
+
+
+def list_table(report: PresetList) -> None:
+    """The presets as a rich table."""
     from rich.table import Table
 
     from liqcalc.render.console import console
 
     table = Table(title="Presets", title_justify="left")
-    for column in ("name", "venue", "as of", "age", "symbols", "origin"):
+    rows = list_rows(report, SHOWN)
+    for column in rows.header:
         # a broken user preset's error and a user path are folded, never cut
         table.add_column(column, justify="right" if column in ("age", "symbols") else "left",
                          overflow="fold" if column in ("venue", "origin") else "ellipsis")
-    for item in items:
+    for item, row in zip(report.items, rows.rows, strict=True):
+        cells = [markup(cell) for cell in row]
         if item["error"]:
-            table.add_row(markup(item["name"]), f"[red]invalid: {markup(escape(item['error']))}[/red]", "", "", "",
-                          item["origin"])
-            continue
-        title = item["title"] + (" (illustrative)" if item["illustrative"] and "illustrative" not in item["title"].lower() else "")
-        table.add_row(markup(item["name"]), markup(title), item["as_of"], f"{item['age_days']} d", str(item["symbols"]),
-                      item["origin"] if item["origin"] == "built-in" else markup(escape(f"{item['origin']}: {item['path']}")))
+            cells[1] = f"[red]{cells[1]}[/red]"
+        table.add_row(*cells)
     console().print(table)
 
 
-def render_show(preset: Preset, symbol: SymbolSpec | None, output: OutputFormat) -> None:
-    venue = preset.venue
-    if output is OutputFormat.json:
+@dataclass(frozen=True)
+class PresetShow:
+    """What ``presets show`` writes: a preset's rules, and a symbol's tiers when one is named."""
+
+    preset: Preset
+    symbol: SymbolSpec | None
+    warnings: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ``--json`` object."""
+        preset, symbol, venue = self.preset, self.symbol, self.preset.venue
         data: dict[str, Any] = {
             "schema_version": SCHEMA_VERSION, "command": "presets show", "warnings": [],
             "name": venue.name, "title": venue.title, "as_of": venue.as_of.isoformat(), "age_days": age_days(venue),
@@ -112,9 +145,12 @@ def render_show(preset: Preset, symbol: SymbolSpec | None, output: OutputFormat)
                 "tiers": [tier_json(t) for t in symbol.tiers],
             },
         }
-        sys.stdout.write(dumps(data) + "\n")
-        return
+        return data
 
+
+def show_table(report: PresetShow) -> None:
+    """The rules in words, the tier table and the sources, on the console."""
+    preset, symbol, venue = report.preset, report.symbol, report.preset.venue
     from liqcalc.render.console import console
 
     out = console()
@@ -132,10 +168,10 @@ def render_show(preset: Preset, symbol: SymbolSpec | None, output: OutputFormat)
     from liqcalc.render.console import Column, fit
 
     title = f"{symbol.name} tiers ({symbol.unit}{'' if symbol.complete else ', only the first tiers are known'})"
-    rows = [(str(tier.number), money(tier.floor), "no cap" if tier.cap is None else money(tier.cap),
-             f"{quantity(tier.max_leverage)}x", percent(tier.mmr, 4), money(tier.maint_amount)) for tier in symbol.tiers]
+    tiers = tier_rows(report, SHOWN)
+    rows = tiers.rows
     # at any width every figure whole: the table splits into parts that repeat the tier number
-    for table in fit(markup(title), [Column(c) for c in ("tier", "floor", "cap", "max leverage", "MMR", "maint. amount")],
+    for table in fit(markup(title), [Column(c) for c in tiers.header],
                      rows, out.width):
         out.print(table)
     # one source a row (a label in parentheses, "mirror of ..." or "third party: ...", holds commas),
@@ -149,3 +185,54 @@ def render_show(preset: Preset, symbol: SymbolSpec | None, output: OutputFormat)
         sources.add_row("-", markup(source))
     out.print("Sources:")
     out.print(sources)
+
+
+def tier_rows(report: PresetShow, style: Style) -> Rows:
+    """The symbol's tier table (none without a symbol)."""
+    symbol = report.symbol
+    tiers = () if symbol is None else symbol.tiers
+    cap = "no cap" if not style.plain else ""
+    rows = tuple((str(tier.number), style.money(tier.floor), cap if tier.cap is None else style.money(tier.cap),
+                  style.leverage(tier.max_leverage) if style.plain else f"{quantity(tier.max_leverage)}x",
+                  style.money(tier.mmr) if style.plain else percent(tier.mmr, 4), style.money(tier.maint_amount))
+                 for tier in tiers)
+    name = "Tiers" if symbol is None else f"{symbol.name} tiers ({symbol.unit})"
+    return Rows(name, ("tier", "floor", "cap", "max leverage", "MMR", "maint. amount"), rows)
+
+
+def symbol_rows(report: PresetShow) -> Rows:
+    """The preset's symbols, one a row (what ``presets show`` lists without ``--symbol``)."""
+    return Rows("Symbols", ("symbol",), tuple((name,) for name in report.preset.symbol_names))
+
+
+def rule_rows(report: PresetShow) -> Rows:
+    """The venue's rules in words, one a row."""
+    return Rows("Rules", ("rule",), tuple((line,) for line in rules_words(report.preset.venue)))
+
+
+def show_tables(report: PresetShow, style: Style = SHOWN) -> list[Rows]:
+    """Every table of ``presets show``: the rules, then the tiers (or the symbols)."""
+    return [rule_rows(report), tier_rows(report, style) if report.symbol is not None else symbol_rows(report)]
+
+
+def show_csv(report: PresetShow) -> Rows:
+    """CSV's table of ``presets show``: the tiers with ``--symbol``, else the symbols."""
+    return tier_rows(report, PLAIN) if report.symbol is not None else symbol_rows(report)
+
+
+def show_title(report: PresetShow) -> str:
+    venue = report.preset.venue
+    return f"{venue.title} ({venue.name}, as of {venue.as_of}{', illustrative' if venue.illustrative else ''})"
+
+
+def list_tables(report: PresetList, style: Style = SHOWN) -> list[Rows]:
+    """Every table of ``presets list`` (one)."""
+    return [list_rows(report, style)]
+
+
+def list_csv(report: PresetList) -> Rows:
+    return list_rows(report, PLAIN)
+
+
+def list_title(report: PresetList) -> str:
+    return "Presets"

@@ -190,8 +190,9 @@ def test_pro_rata_policy_fills_adl_size() -> None:
 
 def test_every_output_format_is_handled(monkeypatch: pytest.MonkeyPatch) -> None:
     called: list[str] = []
-    monkeypatch.setattr("liqcalc.render.adl.render_json", lambda report: called.append("json"))
-    monkeypatch.setattr("liqcalc.render.adl.render_table", lambda report: called.append("table"))
+    for name, member in (("as_json", "json"), ("as_csv", "csv"), ("as_markdown", "markdown")):
+        monkeypatch.setattr(f"liqcalc.cli.emit.{name}", lambda report, m=member: called.append(m) or "")
+    monkeypatch.setattr("liqcalc.cli.emit.table", lambda report: called.append("table"))
     for member in OutputFormat:
         emit(None, member)  # type: ignore[arg-type]
     assert called == [m.value for m in OutputFormat]
