@@ -1,7 +1,7 @@
 """The one place a command's report is written: the format is chosen once, here.
 
-Each format has a formatter (:func:`formatter`) that returns the text from the report; the
-table is rich's, printed on the console it measures (its width, its colours). JSON is the
+Each format has a formatter (:func:`formatter`) that returns the text from the report (the
+table's is what rich would print on the console, with its width and colours). JSON is the
 report's ``to_dict()``; the other formats first write the report's warnings, each once, on
 stderr. CSV writes the command's main table, markdown every table, both from the row builders
 the rich tables use (:mod:`liqcalc.render.rows`).
@@ -33,7 +33,7 @@ class Renderers(NamedTuple):
 
     module: str
     table: str
-    """Prints the rich tables and their sentences."""
+    """Prints the rich tables and their sentences on :func:`liqcalc.render.console.console`."""
     csv: str
     """Returns the :class:`~liqcalc.render.rows.Rows` CSV writes, numbers plain."""
     tables: str
@@ -88,14 +88,16 @@ def as_markdown(report: Report) -> str:
     return to_markdown(renderer(report, "tables")(report), renderer(report, "title")(report))
 
 
-def table(report: Report) -> None:
-    """The rich tables and their sentences, printed on the console (rich measures it)."""
-    renderer(report, "table")(report)
+def table(report: Report) -> str:
+    """The rich tables and their sentences, as the console would show them (its width, its
+    colours)."""
+    from liqcalc.render.console import as_text
+
+    return as_text(renderer(report, "table"), report)
 
 
-def formatter(output: OutputFormat) -> Callable[[Report], str] | None:
-    """The formatter of ``output``: the text it writes on stdout (None: the rich table, which
-    prints itself)."""
+def formatter(output: OutputFormat) -> Callable[[Report], str]:
+    """The formatter of ``output``: the text it writes on stdout."""
     if output is OutputFormat.json:
         return as_json
     if output is OutputFormat.csv:
@@ -103,7 +105,7 @@ def formatter(output: OutputFormat) -> Callable[[Report], str] | None:
     if output is OutputFormat.markdown:
         return as_markdown
     if output is OutputFormat.table:
-        return None
+        return table
     assert_never(output)
 
 
@@ -114,7 +116,4 @@ def emit(report: Report, output: OutputFormat) -> None:
     if output is not OutputFormat.json:
         for warning in warnings_of(report):
             sys.stderr.write(f"liqcalc: warning: {warning}\n")
-    if write is None:
-        table(report)
-        return
     sys.stdout.write(write(report))

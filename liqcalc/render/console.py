@@ -2,24 +2,47 @@
 
 from __future__ import annotations
 
+import io
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
     from rich.console import Console
     from rich.table import Table
 
 
+_TARGET: ContextVar[io.StringIO | None] = ContextVar("_TARGET", default=None)
+
+
 def console() -> Console:
     """A console on stdout; 120 columns when stdout is not a terminal (pipes, README
-    examples) unless ``COLUMNS`` says otherwise."""
+    examples) unless ``COLUMNS`` says otherwise. Inside :func:`as_text` it writes to text
+    instead, with the width and colours of that console."""
     from rich.console import Console
 
     wide = not sys.stdout.isatty() and "COLUMNS" not in os.environ
-    return Console(highlight=False, width=120 if wide else None, soft_wrap=False)
+    real = Console(highlight=False, width=120 if wide else None, soft_wrap=False)
+    target = _TARGET.get()
+    if target is None:
+        return real
+    return Console(file=target, highlight=False, width=real.width, soft_wrap=False, force_terminal=real.is_terminal,
+                   color_system=real.color_system, no_color=real.no_color)  # type: ignore[arg-type]
+
+
+def as_text(render: Callable[[Any], None], report: Any) -> str:
+    """What ``render`` prints of ``report`` on the console, as text: the table formatter
+    returns it and the one writer writes it, as for every other format."""
+    buffer = io.StringIO()
+    token = _TARGET.set(buffer)
+    try:
+        render(report)
+    finally:
+        _TARGET.reset(token)
+    return buffer.getvalue()
 
 
 @dataclass(frozen=True)

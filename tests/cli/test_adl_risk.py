@@ -192,7 +192,7 @@ def test_every_output_format_is_handled(monkeypatch: pytest.MonkeyPatch) -> None
     called: list[str] = []
     for name, member in (("as_json", "json"), ("as_csv", "csv"), ("as_markdown", "markdown")):
         monkeypatch.setattr(f"liqcalc.cli.emit.{name}", lambda report, m=member: called.append(m) or "")
-    monkeypatch.setattr("liqcalc.cli.emit.table", lambda report: called.append("table"))
+    monkeypatch.setattr("liqcalc.cli.emit.table", lambda report: called.append("table") or "")
     for member in OutputFormat:
         emit(None, member)  # type: ignore[arg-type]
     assert called == [m.value for m in OutputFormat]
