@@ -25,7 +25,7 @@ from typing import Literal
 from liqcalc.core.model import AdlPrice, Bearer, Party, Ranking, Side, SymbolSpec, Venue, side_sign
 from liqcalc.core.numbers import ONE, ZERO, context
 from liqcalc.core.position import Calculator, PositionResult, PositionSpec
-from liqcalc.core.rules import adl_price_rule, ranking_rule
+from liqcalc.core.rules import adl_price_rule, ranking_rule, tier_basis_rule
 from liqcalc.core.rules import binance_leverage_pnl as binance_leverage_pnl
 from liqcalc.core.rules import bitget_score as bitget_score
 from liqcalc.core.rules import hyperliquid_index as hyperliquid_index
@@ -557,7 +557,7 @@ def maintenance_at(calc: Calculator, h: Holder, mark: Decimal, close_fee: Decima
     table's last tier, with a warning appended to ``warnings``; a table known in part is
     refused with an :class:`~liqcalc.core.errors.InputError` naming ``field``.
     """
-    ranged = calc.venue.margin.tier_basis == "liquidation_notional" and calc.symbol.tier_unit == "quote"
+    ranged = tier_basis_rule(calc.venue.margin.tier_basis).ranged(calc.symbol)
     if ranged:
         tier = calc.tier_at_mark(h.size, mark, ranged, [] if warnings is None else warnings, field=field)
     else:

@@ -23,7 +23,14 @@ from numpy.typing import NDArray
 
 from liqcalc.core.errors import LiqcalcError
 from liqcalc.core.model import Ranking, SymbolSpec, Venue
-from liqcalc.core.rules import adl_price_rule, close_fee_rule, ranking_rule
+from liqcalc.core.rules import (
+    MaintenanceBasisRule,
+    adl_price_rule,
+    close_fee_rule,
+    maintenance_basis_rule,
+    ranking_rule,
+    tier_basis_rule,
+)
 from liqcalc.core.tiers import beyond_last_tier, plain
 
 Array = NDArray[np.float64]
@@ -90,8 +97,8 @@ class Tiers:
     amount: Array
     ranged: bool
     """Tier read at the notional at the liquidation price (Binance, Hyperliquid, dYdX)."""
-    entry_basis: bool
-    """Maintenance margin valued at the entry price (Bybit)."""
+    basis: MaintenanceBasisRule
+    """The price maintenance margin is valued at."""
     base_unit: bool
 
     @classmethod
@@ -104,8 +111,8 @@ class Tiers:
             max_leverage=np.array([_f(t.max_leverage) for t in symbol.tiers]),
             rate=np.array([_f(t.mmr) + taker for t in symbol.tiers]),
             amount=np.array([_f(t.maint_amount) for t in symbol.tiers]),
-            ranged=venue.margin.tier_basis == "liquidation_notional" and symbol.tier_unit == "quote",
-            entry_basis=venue.margin.maintenance_basis == "entry_price",
+            ranged=tier_basis_rule(venue.margin.tier_basis).ranged(symbol),
+            basis=maintenance_basis_rule(venue.margin.maintenance_basis),
             base_unit=symbol.tier_unit == "base",
         )
 
@@ -158,9 +165,7 @@ class Priced:
                 tier = self.entry_tier[rows]
         rate, amount = t.rate[tier], t.amount[tier]
         constant = self.close_fee[rows] - amount
-        if t.entry_basis:
-            return q * entry * rate + constant
-        return q * rate * price + constant
+        return t.basis.values_at(q, entry, rate, constant, price)
 
 
 def price_book(venue: Venue, symbol: SymbolSpec, cols: Columns) -> Priced:
@@ -234,12 +239,7 @@ def price_book(venue: Venue, symbol: SymbolSpec, cols: Columns) -> Priced:
         tier_grid = entry_tier[:, None]
     rate, amount = t.rate[tier_grid], t.amount[tier_grid]
     q2, e2, s2 = q[:, None], entry[:, None], s[:, None]
-    if t.entry_basis:
-        slope = np.zeros_like(rate)
-        constant = q2 * e2 * rate + close_fee[:, None] - amount
-    else:
-        slope = q2 * rate
-        constant = close_fee[:, None] - amount
+    slope, constant = t.basis.lines(q2, e2, rate, close_fee[:, None] - amount)
     gradient = s2 * q2 - slope
     with np.errstate(divide="ignore", invalid="ignore"):
         root = (constant - backing[:, None] + s2 * q2 * e2) / gradient

@@ -24,9 +24,102 @@ if TYPE_CHECKING:
 
     from liqcalc.core.adl import Holder
     from liqcalc.core.book import Priced
-    from liqcalc.core.model import AdlPrice, CloseFee, Ranking
+    from liqcalc.core.model import AdlPrice, CloseFee, MaintenanceBasis, Ranking, SymbolSpec, TierBasis
 
     Array = NDArray[Any]
+
+
+# -- where the tier is read and where maintenance is valued ------------------------------
+
+
+@dataclass(frozen=True)
+class TierBasisRule:
+    """Where a venue reads the tier (``[margin] tier_basis``).
+
+    Attributes:
+        name: the preset's string.
+        at_liquidation: at the notional at the liquidation price, iterated until stable
+            (Binance's stated rule, Hyperliquid, dYdX); else at the entry value (Bybit's
+            formula, OKX, Bitget).
+        words: what ``presets show`` says ("the tier is read at {words}").
+    """
+
+    name: str
+    at_liquidation: bool
+    words: str
+
+    def ranged(self, symbol: SymbolSpec) -> bool:
+        """Whether the tier moves with the price: read at the liquidation notional, in a table
+        of notionals (a base-unit table is read at the size, the same at every price)."""
+        return self.at_liquidation and symbol.tier_unit == "quote"
+
+
+#: Every ``tier_basis`` a preset can name.
+TIER_BASES: dict[str, TierBasisRule] = {
+    rule.name: rule
+    for rule in (
+        TierBasisRule("liquidation_notional", True, "the notional at the liquidation price (solved to a fixed point)"),
+        TierBasisRule("entry_notional", False, "the entry value"),
+    )
+}
+
+
+def tier_basis_rule(name: TierBasis | str) -> TierBasisRule:
+    """The rule a preset's ``tier_basis`` names."""
+    return TIER_BASES[name]
+
+
+@dataclass(frozen=True)
+class MaintenanceBasisRule:
+    """The price a venue values maintenance margin at (``[margin] maintenance_basis``).
+
+    Attributes:
+        name: the preset's string.
+        at_entry: at the entry price, a constant in the price (Bybit: "MM = (Position Value
+            x MMR) - Maintenance Margin Deduction", position value at entry
+            https://testnet.bybit.com/en-US/help-center/s/article/Liquidation-Price-USDT-Contract );
+            else at the price itself (Binance: "Maintenance Margin = Notional Position Value *
+            Maintenance Margin Rate - Maintenance Amount").
+        words: what ``presets show`` says ("valued at the {words} price").
+    """
+
+    name: str
+    at_entry: bool
+    words: str
+
+    def line(self, size: Decimal, entry: Decimal, rate: Decimal, constant: Decimal) -> tuple[Decimal, Decimal]:
+        """Maintenance margin as ``slope x price + intercept`` (Decimal form), given the
+        rate and the constant (closing fee less the maintenance amount)."""
+        if self.at_entry:
+            return ZERO, size * entry * rate + constant
+        return size * rate, constant
+
+    def lines(self, size: Array, entry: Array, rate: Array, constant: Array) -> tuple[Array, Array]:
+        """:meth:`line` for arrays (broadcast)."""
+        import numpy as np
+
+        if self.at_entry:
+            return np.zeros_like(rate), size * entry * rate + constant
+        return size * rate, constant + np.zeros_like(rate)
+
+    def values_at(self, size: Array, entry: Array, rate: Array, constant: Array, price: Array) -> Array:
+        """Maintenance margin at ``price`` (array form of ``line`` evaluated)."""
+        if self.at_entry:
+            return size * entry * rate + constant
+        return size * rate * price + constant
+
+
+#: Every ``maintenance_basis`` a preset can name.
+MAINTENANCE_BASES: dict[str, MaintenanceBasisRule] = {
+    rule.name: rule
+    for rule in (MaintenanceBasisRule("liquidation_price", False, "liquidation"),
+                 MaintenanceBasisRule("entry_price", True, "entry"))
+}
+
+
+def maintenance_basis_rule(name: MaintenanceBasis | str) -> MaintenanceBasisRule:
+    """The rule a preset's ``maintenance_basis`` names."""
+    return MAINTENANCE_BASES[name]
 
 
 # -- the closing fee in maintenance margin ------------------------------------------------

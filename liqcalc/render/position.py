@@ -10,7 +10,7 @@ from liqcalc.app.reports import PositionReport
 from liqcalc.app.reports import PresetInfo as PresetInfo  # re-exported: render.adl uses it
 from liqcalc.core.model import SymbolSpec, Tier, Venue, Waterfall
 from liqcalc.core.position import PositionResult
-from liqcalc.core.rules import close_fee_rule
+from liqcalc.core.rules import close_fee_rule, tier_basis_rule
 from liqcalc.render.numbers import cents_adding_up, money, percent, price, price_gap
 
 SCHEMA_VERSION = 1
@@ -270,7 +270,7 @@ def why_tier(result: PositionResult, venue: Venue, symbol: SymbolSpec) -> str:
     if symbol.tier_unit == "base":
         return (f"{venue.title} reads the tier at the position size, {size_text(result.spec.size)} {symbol.base}: "
                 f"{tier_words(result.tier, symbol.base)}.")
-    if venue.margin.tier_basis == "entry_notional":
+    if not tier_basis_rule(venue.margin.tier_basis).at_liquidation:
         return (f"{venue.title} reads the tier at the entry notional {money(result.notional)} {quote}: "
                 f"{tier_words(result.tier, quote)}.")
     if result.liquidation_price is None:
