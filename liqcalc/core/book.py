@@ -480,20 +480,13 @@ class Book:
         # Surplus (liqcalc.core.waterfall.settle): the backstop takes it all when equity is
         # below its fraction of maintenance margin (Hyperliquid), else the liquidation fee
         # (capped at the surplus) to its recipient and the rest to surplus.to.
-        received = np.zeros(hit.size)
         rule = venue.surplus
         backstop = np.zeros(hit.size, dtype=bool)
-        if rule.backstop_below_mm is not None and rule.backstop_to is not None:
-            numerator, denominator = rule.backstop_below_mm
+        if rule.has_backstop:
             maintenance = priced.maintenance(hit, fill, priced.line_tier[hit])
-            backstop = (equity >= 0) & (equity * denominator < maintenance * numerator)
-            if rule.backstop_to == self.fund:
-                received += np.where(backstop, surplus, 0.0)
+            backstop = (equity >= 0) & rule.backstop_takes(equity, maintenance)  # elementwise on arrays
         fee = np.minimum(priced.liquidation_fee_rate * q * fill, surplus)
-        if venue.fees.liquidation_fee_to == self.fund:
-            received += np.where(backstop, 0.0, fee)
-        if rule.to == self.fund:
-            received += np.where(backstop, 0.0, surplus - fee)
+        received = rule.received(self.fund, venue.fees.liquidation_fee_to, surplus, fee, backstop)
         # Shortfall: the fund pays while it can; the rest goes to ADL. With a capped fund the
         # running balance b_j = max(0, b_(j-1) + received_j - shortfall_j) is a Lindley
         # recursion: with S = F + cumsum(x), the total left to ADL after j is -min(0, min S).
