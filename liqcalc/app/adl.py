@@ -24,7 +24,7 @@ from liqcalc.core.errors import InputError, LiqcalcError, UsageError
 from liqcalc.core.model import Ranking, Side, SymbolSpec, Venue, side_sign
 from liqcalc.core.numbers import ZERO, given, to_decimal
 from liqcalc.core.position import Calculator, PositionResult
-from liqcalc.core.rules import CHOOSABLE_RANKINGS, ranking_rule
+from liqcalc.core.rules import CHOOSABLE_RANKINGS, adl_price_rule, ranking_rule
 from liqcalc.render.numbers import FLOAT_DIGITS
 
 if TYPE_CHECKING:
@@ -467,7 +467,7 @@ class AdlReport:
                 else:
                     # No book: the worst case, the whole position (or the liquidated size) closed at the ADL price.
                     basis = spec.size if event is None or event.liquidated_size is None else min(spec.size, event.liquidated_size)
-                    adl_price = event.adl_price if event is not None else (spec.mark if venue.adl.price == "mark" else None)
+                    adl_price = event.adl_price if event is not None else adl_price_rule(venue.adl.price).closes_at(None, spec.mark)
                     _you_outcome(summary, spec.side, spec.size, spec.entry, spec.mark, basis, adl_price, inputs.hedge_size,
                                  known=False)
             fields["you"] = summary

@@ -444,9 +444,11 @@ class AdlPriceRule:
             "forcibly closed at the mark price", https://www.okx.com/help/iv-introduction-to-auto-deleveraging-adl ):
             the winners give up nothing against it, and the deficit stays with the preset's
             ``unabsorbed_by``.
+        words: where the explanation says ADL closes ("at {words}").
     """
 
     name: str
+    words: str
     at_bankruptcy: bool = False
     at_mark: bool = False
 
@@ -467,7 +469,8 @@ class AdlPriceRule:
 #: Every ADL ``price`` a preset can name.
 ADL_PRICES: dict[str, AdlPriceRule] = {
     rule.name: rule
-    for rule in (AdlPriceRule("bankruptcy", at_bankruptcy=True), AdlPriceRule("mark", at_mark=True), AdlPriceRule("none"))
+    for rule in (AdlPriceRule("bankruptcy", "the bankruptcy price", at_bankruptcy=True),
+                 AdlPriceRule("mark", "the mark price", at_mark=True), AdlPriceRule("none", "no price"))
 }
 
 

@@ -10,7 +10,7 @@ from liqcalc.app.reports import PositionReport
 from liqcalc.app.reports import PresetInfo as PresetInfo  # re-exported: render.adl uses it
 from liqcalc.core.model import SymbolSpec, Tier, Venue, Waterfall
 from liqcalc.core.position import PositionResult
-from liqcalc.core.rules import close_fee_rule, tier_basis_rule
+from liqcalc.core.rules import adl_price_rule, close_fee_rule, tier_basis_rule
 from liqcalc.render.numbers import cents_adding_up, money, percent, price, price_gap
 
 SCHEMA_VERSION = 1
@@ -362,9 +362,9 @@ def waterfall_words(w: Waterfall, venue: Venue, quote: str, result: PositionResu
     else:
         text += "."
         if w.adl_price is not None:
-            where = "the bankruptcy price" if venue.adl.price == "bankruptcy" else "the mark price"
+            where = adl_price_rule(venue.adl.price).words
             text += f" ADL closes winners on the other side at {where}, {price(w.adl_price)}."
-            if venue.adl.price == "mark":
+            if adl_price_rule(venue.adl.price).at_mark:
                 text += " The preset does not name who bears the deficit of what ADL closes at the mark (\\[adl] unabsorbed_by)."
     owed = sum((f.amount for f in w.flows if f.source == "trader"), Decimal(0))
     if owed == w.shortfall and owed > 0:
