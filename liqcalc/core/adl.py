@@ -30,6 +30,7 @@ from liqcalc.core.rules import binance_leverage_pnl as binance_leverage_pnl
 from liqcalc.core.rules import bitget_score as bitget_score
 from liqcalc.core.rules import hyperliquid_index as hyperliquid_index
 from liqcalc.core.rules import pnl_x_leverage as pnl_x_leverage
+from liqcalc.core.rules import pnl_x_leverage_factors as pnl_x_leverage_factors
 from liqcalc.core.tiers import echo
 
 Policy = Literal["queue", "pro_rata"]
@@ -681,16 +682,3 @@ def uncovered_liquidation(side: Side, size: Decimal, bankruptcy_price: Decimal, 
     adl_size = size if shortfall == 0 else size * deficit / shortfall
     at = adl_price_rule(adl_price).closes_at(bankruptcy_price, mark)
     return Uncovered(shortfall, fund_paid, adl_size, mark if at is None else at)
-
-
-def pnl_x_leverage_factors(side: Side, entry: Decimal, mark: Decimal,
-                           bankruptcy: Decimal | None) -> tuple[Decimal, Decimal] | None:
-    """The two factors of :func:`pnl_x_leverage` per unit of size: the PnL percentage (as a
-    fraction) and the effective leverage; None where the score has none (the mark at or beyond
-    the bankruptcy price)."""
-    s = side_sign(side)
-    mark_value = s * mark
-    bankrupt_value = s * (bankruptcy if bankruptcy is not None else ZERO)
-    if mark_value - bankrupt_value <= 0:
-        return None
-    return (mark_value - s * entry) / entry, abs(mark_value) / (mark_value - bankrupt_value)

@@ -241,6 +241,7 @@ class RankingRule:
         name: the preset's string.
         ranks: whether positions are scored (False: no order, the queue is a walk).
         choosable: offered by ``adl-risk --ranking``.
+        deleverages: the venue has an ADL queue at all (False: ``none``, a clearing house).
         explained: the words of ``adl-risk``'s explanation ("ranked by {explained}").
         summary: the words of ``presets show`` ("ADL: ranked by {summary}").
         short: the compare table's cell.
@@ -249,6 +250,7 @@ class RankingRule:
     name: ClassVar[str]
     ranks: ClassVar[bool] = True
     choosable: ClassVar[bool] = True
+    deleverages: ClassVar[bool] = True
     explained: ClassVar[str] = ""
     summary: ClassVar[str]
     short: ClassVar[str]
@@ -256,6 +258,11 @@ class RankingRule:
     def score(self, h: Holder) -> Decimal | None:
         """``h``'s score (Decimal form; the caller sets the precision); None when the formula
         leaves it out, or when the rule does not rank."""
+        return None
+
+    def factors(self, side: Side, entry: Decimal, mark: Decimal, bankruptcy: Decimal | None) -> tuple[Decimal, Decimal] | None:
+        """The score's two factors per unit of size where the explanation shows them (PnL% and
+        effective leverage for ``pnl_x_leverage``); None for the other rules."""
         return None
 
     def scores(self, priced: Priced, rows: Array, mark: Array) -> tuple[Array, Array]:
@@ -284,6 +291,10 @@ class PnlXLeverage(RankingRule):
     def score(self, h: Holder) -> Decimal | None:
         """The Decimal form (the formula below, with its sources)."""
         return pnl_x_leverage(h.side, h.size, h.entry, h.mark, h.bankruptcy_price)
+
+    def factors(self, side: Side, entry: Decimal, mark: Decimal, bankruptcy: Decimal | None) -> tuple[Decimal, Decimal] | None:
+        """PnL% and effective leverage (:func:`pnl_x_leverage_factors`)."""
+        return pnl_x_leverage_factors(side, entry, mark, bankruptcy)
 
     def scores(self, priced: Priced, rows: Array, mark: Array) -> tuple[Array, Array]:
         """The array form, line by line as the Decimal form."""
@@ -408,6 +419,7 @@ class NoRanking(RankingRule):
     name = "none"
     ranks = False
     choosable = False
+    deleverages = False
     summary = "no ADL"
     short = "none"
 
@@ -451,6 +463,11 @@ class AdlPriceRule:
     words: str
     at_bankruptcy: bool = False
     at_mark: bool = False
+
+    @property
+    def closes(self) -> bool:
+        """Whether ADL closes anyone (False: ``none``)."""
+        return self.at_bankruptcy or self.at_mark
 
     def closes_at(self, bankruptcy: Decimal | None, mark: Decimal) -> Decimal | None:
         """The ADL price of an order with ``bankruptcy`` price filled around ``mark`` (Decimal
@@ -562,3 +579,16 @@ def bitget_score(unrealized_pnl: Decimal, entry_value: Decimal, maintenance_marg
     if position_roi > 0:
         return position_roi * account_mmr
     return position_roi / account_mmr
+
+
+def pnl_x_leverage_factors(side: Side, entry: Decimal, mark: Decimal,
+                           bankruptcy: Decimal | None) -> tuple[Decimal, Decimal] | None:
+    """The two factors of :func:`pnl_x_leverage` per unit of size: the PnL percentage (as a
+    fraction) and the effective leverage; None where the score has none (the mark at or beyond
+    the bankruptcy price)."""
+    s = side_sign(side)
+    mark_value = s * mark
+    bankrupt_value = s * (bankruptcy if bankruptcy is not None else ZERO)
+    if mark_value - bankrupt_value <= 0:
+        return None
+    return (mark_value - s * entry) / entry, abs(mark_value) / (mark_value - bankrupt_value)
