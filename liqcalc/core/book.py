@@ -6,6 +6,11 @@ same liquidation and bankruptcy prices as ``Calculator.evaluate``, the same queu
 allocation on small books). It is imported only by ``liqcalc adl-risk`` with a shock, so that
 ``import liqcalc.cli`` stays free of numpy.
 
+The venue's rules are the rule objects of :mod:`liqcalc.core.rules` (closing fee, tier and
+maintenance basis, ranking, ADL price) and ``Venue.surplus``: the book calls their array
+forms, the Decimal core their Decimal forms, and ``tests/core/test_book_vs_core.py`` checks
+the two on every tier of every built-in preset and every combination of the rules.
+
 What is computed once: each position's liquidation and bankruptcy price (they do not depend
 on the shock; the same equations as ``liqcalc.core.position.Calculator``), and the order in
 which a move crosses the liquidation prices. What is computed per shock: the fills, the
@@ -226,8 +231,8 @@ def price_book(venue: Venue, symbol: SymbolSpec, cols: Columns) -> Priced:
             f"{plain(_decimal(notional[row]), 2)} {symbol.quote} notional (tier {int(entry_tier[row]) + 1})",
         )
 
-    # Bybit UTA's estimated fee to close at the bankruptcy price, entry x (1 - side/L); at the
-    # entry price without a leverage (Calculator.close_fee).
+    # the closing-fee rule's fee: Bybit UTA's estimated fee to close at the bankruptcy price,
+    # entry x (1 - side/L), at the entry price without a leverage; else 0 (Calculator.close_fee)
     close_fee = rule.fees(s, q, entry, leverage, taker)
     initial = notional / np.where(np.isnan(leverage), 1.0, leverage) + close_fee
     backing = np.where(cross, cols.wallet, np.where(np.isnan(margin), initial, margin))
