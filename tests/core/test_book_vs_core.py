@@ -26,7 +26,7 @@ from helpers import venue as make_venue
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from liqcalc.core import adl, book
+from liqcalc.core import adl, book, rules
 from liqcalc.core.errors import LiqcalcError
 from liqcalc.core.model import SymbolSpec, Venue
 from liqcalc.core.position import Calculator, PositionSpec
@@ -34,7 +34,7 @@ from liqcalc.presets.loader import Preset, load
 
 PRESETS = ["binance", "bybit", "okx", "hyperliquid", "dydx", "bitget", "clearinghouse"]
 REL = 1e-9
-RANKINGS = ["pnl_x_leverage", "binance_leverage_pnl", "hyperliquid", "bitget", "random_start"]
+RANKINGS = list(rules.CHOOSABLE_RANKINGS)  # every ranking --ranking offers, a new one included
 
 
 def columns(specs: list[tuple[str, PositionSpec]]) -> book.Columns:
