@@ -19,12 +19,12 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TypedDict, cast, overload
 
 from liqcalc.app.books import YOU, Book, Namer, book_specs, check_book, evaluate_rows, read_book
-from liqcalc.core.adl import Queue, lights_band, pnl_x_leverage_factors
+from liqcalc.core.adl import Queue, lights_band
 from liqcalc.core.errors import InputError, LiqcalcError, UsageError
 from liqcalc.core.model import Ranking, Side, SymbolSpec, Venue, side_sign
 from liqcalc.core.numbers import ZERO, given, to_decimal
 from liqcalc.core.position import Calculator, PositionResult
-from liqcalc.core.rules import CHOOSABLE_RANKINGS, ranking_rule
+from liqcalc.core.rules import CHOOSABLE_RANKINGS, adl_price_rule, ranking_rule
 from liqcalc.render.numbers import FLOAT_DIGITS
 
 if TYPE_CHECKING:
@@ -467,7 +467,7 @@ class AdlReport:
                 else:
                     # No book: the worst case, the whole position (or the liquidated size) closed at the ADL price.
                     basis = spec.size if event is None or event.liquidated_size is None else min(spec.size, event.liquidated_size)
-                    adl_price = event.adl_price if event is not None else (spec.mark if venue.adl.price == "mark" else None)
+                    adl_price = event.adl_price if event is not None else adl_price_rule(venue.adl.price).closes_at(None, spec.mark)
                     _you_outcome(summary, spec.side, spec.size, spec.entry, spec.mark, basis, adl_price, inputs.hedge_size,
                                  known=False)
             fields["you"] = summary
@@ -613,9 +613,9 @@ class AdlReport:
     def factors(self, row: QueueRow | You) -> tuple[Decimal, Decimal] | None:
         """A queue row's (or your) PnL% and effective leverage, the factors of a ``pnl_x_leverage``
         score (None for another ranking, or without a score)."""
-        if self.ranking != "pnl_x_leverage" or row.get("score") is None:
+        if row.get("score") is None:
             return None
-        return pnl_x_leverage_factors(row["side"], row["entry"], row["mark"], row.get("bankruptcy_price"))
+        return ranking_rule(self.ranking).factors(row["side"], row["entry"], row["mark"], row.get("bankruptcy_price"))
 
     def to_dict(self) -> dict[str, Any]:
         """The whole ``--json`` object (numbers of the ADL results to 8 decimals: :func:`clean`)."""
@@ -889,7 +889,7 @@ def run(options: Mapping[str, Any], *, book: str | Sequence[Mapping[str, Any]] |
     loaded = load(preset_name)
     venue = loaded.venue
     symbol = loaded.symbol(symbol_name)
-    if venue.adl.ranking == "none" or venue.adl.price == "none":
+    if not ranking_rule(venue.adl.ranking).deleverages or not adl_price_rule(venue.adl.price).closes:
         raise LiqcalcError(f"{venue.name}: this preset has no auto-deleveraging (its shortfall waterfall is "
                            f"{', '.join(venue.shortfall.waterfall)}); adl-risk needs a venue with an ADL queue")
     chosen_ranking, chosen_policy = _choices(venue, ranking, policy, top=top, lights=lights, seed=seed, name=name,

@@ -25,11 +25,12 @@ from typing import Literal
 from liqcalc.core.model import AdlPrice, Bearer, Party, Ranking, Side, SymbolSpec, Venue, side_sign
 from liqcalc.core.numbers import ONE, ZERO, context
 from liqcalc.core.position import Calculator, PositionResult, PositionSpec
-from liqcalc.core.rules import adl_price_rule, ranking_rule
+from liqcalc.core.rules import adl_price_rule, ranking_rule, tier_basis_rule
 from liqcalc.core.rules import binance_leverage_pnl as binance_leverage_pnl
 from liqcalc.core.rules import bitget_score as bitget_score
 from liqcalc.core.rules import hyperliquid_index as hyperliquid_index
 from liqcalc.core.rules import pnl_x_leverage as pnl_x_leverage
+from liqcalc.core.rules import pnl_x_leverage_factors as pnl_x_leverage_factors
 from liqcalc.core.tiers import echo
 
 Policy = Literal["queue", "pro_rata"]
@@ -557,7 +558,7 @@ def maintenance_at(calc: Calculator, h: Holder, mark: Decimal, close_fee: Decima
     table's last tier, with a warning appended to ``warnings``; a table known in part is
     refused with an :class:`~liqcalc.core.errors.InputError` naming ``field``.
     """
-    ranged = calc.venue.margin.tier_basis == "liquidation_notional" and calc.symbol.tier_unit == "quote"
+    ranged = tier_basis_rule(calc.venue.margin.tier_basis).ranged(calc.symbol)
     if ranged:
         tier = calc.tier_at_mark(h.size, mark, ranged, [] if warnings is None else warnings, field=field)
     else:
@@ -681,16 +682,3 @@ def uncovered_liquidation(side: Side, size: Decimal, bankruptcy_price: Decimal, 
     adl_size = size if shortfall == 0 else size * deficit / shortfall
     at = adl_price_rule(adl_price).closes_at(bankruptcy_price, mark)
     return Uncovered(shortfall, fund_paid, adl_size, mark if at is None else at)
-
-
-def pnl_x_leverage_factors(side: Side, entry: Decimal, mark: Decimal,
-                           bankruptcy: Decimal | None) -> tuple[Decimal, Decimal] | None:
-    """The two factors of :func:`pnl_x_leverage` per unit of size: the PnL percentage (as a
-    fraction) and the effective leverage; None where the score has none (the mark at or beyond
-    the bankruptcy price)."""
-    s = side_sign(side)
-    mark_value = s * mark
-    bankrupt_value = s * (bankruptcy if bankruptcy is not None else ZERO)
-    if mark_value - bankrupt_value <= 0:
-        return None
-    return (mark_value - s * entry) / entry, abs(mark_value) / (mark_value - bankrupt_value)

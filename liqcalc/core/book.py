@@ -6,6 +6,11 @@ same liquidation and bankruptcy prices as ``Calculator.evaluate``, the same queu
 allocation on small books). It is imported only by ``liqcalc adl-risk`` with a shock, so that
 ``import liqcalc.cli`` stays free of numpy.
 
+The venue's rules are the rule objects of :mod:`liqcalc.core.rules` (closing fee, tier and
+maintenance basis, ranking, ADL price) and ``Venue.surplus``: the book calls their array
+forms, the Decimal core their Decimal forms, and ``tests/core/test_book_vs_core.py`` checks
+the two on every tier of every built-in preset and every combination of the rules.
+
 What is computed once: each position's liquidation and bankruptcy price (they do not depend
 on the shock; the same equations as ``liqcalc.core.position.Calculator``), and the order in
 which a move crosses the liquidation prices. What is computed per shock: the fills, the
@@ -23,7 +28,14 @@ from numpy.typing import NDArray
 
 from liqcalc.core.errors import LiqcalcError
 from liqcalc.core.model import Ranking, SymbolSpec, Venue
-from liqcalc.core.rules import adl_price_rule, close_fee_rule, ranking_rule
+from liqcalc.core.rules import (
+    MaintenanceBasisRule,
+    adl_price_rule,
+    close_fee_rule,
+    maintenance_basis_rule,
+    ranking_rule,
+    tier_basis_rule,
+)
 from liqcalc.core.tiers import beyond_last_tier, plain
 
 Array = NDArray[np.float64]
@@ -90,8 +102,8 @@ class Tiers:
     amount: Array
     ranged: bool
     """Tier read at the notional at the liquidation price (Binance, Hyperliquid, dYdX)."""
-    entry_basis: bool
-    """Maintenance margin valued at the entry price (Bybit)."""
+    basis: MaintenanceBasisRule
+    """The price maintenance margin is valued at."""
     base_unit: bool
 
     @classmethod
@@ -104,8 +116,8 @@ class Tiers:
             max_leverage=np.array([_f(t.max_leverage) for t in symbol.tiers]),
             rate=np.array([_f(t.mmr) + taker for t in symbol.tiers]),
             amount=np.array([_f(t.maint_amount) for t in symbol.tiers]),
-            ranged=venue.margin.tier_basis == "liquidation_notional" and symbol.tier_unit == "quote",
-            entry_basis=venue.margin.maintenance_basis == "entry_price",
+            ranged=tier_basis_rule(venue.margin.tier_basis).ranged(symbol),
+            basis=maintenance_basis_rule(venue.margin.maintenance_basis),
             base_unit=symbol.tier_unit == "base",
         )
 
@@ -158,9 +170,7 @@ class Priced:
                 tier = self.entry_tier[rows]
         rate, amount = t.rate[tier], t.amount[tier]
         constant = self.close_fee[rows] - amount
-        if t.entry_basis:
-            return q * entry * rate + constant
-        return q * rate * price + constant
+        return t.basis.values_at(q, entry, rate, constant, price)
 
 
 def price_book(venue: Venue, symbol: SymbolSpec, cols: Columns) -> Priced:
@@ -221,8 +231,8 @@ def price_book(venue: Venue, symbol: SymbolSpec, cols: Columns) -> Priced:
             f"{plain(_decimal(notional[row]), 2)} {symbol.quote} notional (tier {int(entry_tier[row]) + 1})",
         )
 
-    # Bybit UTA's estimated fee to close at the bankruptcy price, entry x (1 - side/L); at the
-    # entry price without a leverage (Calculator.close_fee).
+    # the closing-fee rule's fee: Bybit UTA's estimated fee to close at the bankruptcy price,
+    # entry x (1 - side/L), at the entry price without a leverage; else 0 (Calculator.close_fee)
     close_fee = rule.fees(s, q, entry, leverage, taker)
     initial = notional / np.where(np.isnan(leverage), 1.0, leverage) + close_fee
     backing = np.where(cross, cols.wallet, np.where(np.isnan(margin), initial, margin))
@@ -234,12 +244,7 @@ def price_book(venue: Venue, symbol: SymbolSpec, cols: Columns) -> Priced:
         tier_grid = entry_tier[:, None]
     rate, amount = t.rate[tier_grid], t.amount[tier_grid]
     q2, e2, s2 = q[:, None], entry[:, None], s[:, None]
-    if t.entry_basis:
-        slope = np.zeros_like(rate)
-        constant = q2 * e2 * rate + close_fee[:, None] - amount
-    else:
-        slope = q2 * rate
-        constant = close_fee[:, None] - amount
+    slope, constant = t.basis.lines(q2, e2, rate, close_fee[:, None] - amount)
     gradient = s2 * q2 - slope
     with np.errstate(divide="ignore", invalid="ignore"):
         root = (constant - backing[:, None] + s2 * q2 * e2) / gradient
@@ -480,20 +485,13 @@ class Book:
         # Surplus (liqcalc.core.waterfall.settle): the backstop takes it all when equity is
         # below its fraction of maintenance margin (Hyperliquid), else the liquidation fee
         # (capped at the surplus) to its recipient and the rest to surplus.to.
-        received = np.zeros(hit.size)
         rule = venue.surplus
         backstop = np.zeros(hit.size, dtype=bool)
-        if rule.backstop_below_mm is not None and rule.backstop_to is not None:
-            numerator, denominator = rule.backstop_below_mm
+        if rule.has_backstop:
             maintenance = priced.maintenance(hit, fill, priced.line_tier[hit])
-            backstop = (equity >= 0) & (equity * denominator < maintenance * numerator)
-            if rule.backstop_to == self.fund:
-                received += np.where(backstop, surplus, 0.0)
+            backstop = (equity >= 0) & rule.backstop_takes(equity, maintenance)  # elementwise on arrays
         fee = np.minimum(priced.liquidation_fee_rate * q * fill, surplus)
-        if venue.fees.liquidation_fee_to == self.fund:
-            received += np.where(backstop, 0.0, fee)
-        if rule.to == self.fund:
-            received += np.where(backstop, 0.0, surplus - fee)
+        received = rule.received(self.fund, venue.fees.liquidation_fee_to, surplus, fee, backstop)
         # Shortfall: the fund pays while it can; the rest goes to ADL. With a capped fund the
         # running balance b_j = max(0, b_(j-1) + received_j - shortfall_j) is a Lindley
         # recursion: with S = F + cumsum(x), the total left to ADL after j is -min(0, min S).

@@ -11,7 +11,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Literal, get_args
+from typing import TYPE_CHECKING, Any, Literal, get_args, overload
+
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
 
 Side = Literal["long", "short"]
 Party = Literal[
@@ -166,6 +169,40 @@ class SurplusRule:
     backstop_below_mm: tuple[int, int] | None
     backstop_to: Party | None
     source: str
+
+    @property
+    def has_backstop(self) -> bool:
+        """Whether a backstop can take the position (both its fraction and its recipient given)."""
+        return self.backstop_below_mm is not None and self.backstop_to is not None
+
+    @overload
+    def backstop_takes(self, equity: Decimal, maintenance_margin: Decimal) -> bool: ...
+    @overload
+    def backstop_takes(self, equity: NDArray[Any], maintenance_margin: NDArray[Any]) -> NDArray[Any]: ...
+    def backstop_takes(self, equity: Decimal | NDArray[Any], maintenance_margin: Decimal | NDArray[Any]) -> bool | NDArray[Any]:
+        """Whether the backstop takes a liquidation with ``equity`` (at least 0) at the fill:
+        equity below its fraction of ``maintenance_margin`` (Decimal form, or elementwise on
+        the book's arrays)."""
+        if self.backstop_below_mm is None or self.backstop_to is None:
+            return False
+        numerator, denominator = self.backstop_below_mm
+        return equity * denominator < maintenance_margin * numerator
+
+    def received(self, party: Party, fee_to: Party, surplus: Any, fee: Any, backstop: Any) -> Any:
+        """What ``party`` receives of each liquidation's ``surplus`` (array form of the flows
+        :func:`liqcalc.core.waterfall.settle` builds): all of it from a backstop liquidation
+        when ``party`` is the backstop's recipient; else the liquidation fee ``fee`` (capped at
+        the surplus) when it is ``fee_to``, and the rest when it is ``to``."""
+        import numpy as np
+
+        received = np.zeros(np.shape(surplus))
+        if self.backstop_to == party:
+            received += np.where(backstop, surplus, 0.0)
+        if fee_to == party:
+            received += np.where(backstop, 0.0, fee)
+        if self.to == party:
+            received += np.where(backstop, 0.0, surplus - fee)
+        return received
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,7 +29,7 @@ from liqcalc.core.errors import InputError, LeverageError, TierError, UsageError
 from liqcalc.core.model import Party, Side, SymbolSpec, Tier, Venue, Waterfall, side_sign
 from liqcalc.core.numbers import ZERO, context, div, given, money_text, price_text, size_text
 from liqcalc.core.rules import adl_price_rule as adl_price_rule_of
-from liqcalc.core.rules import close_fee_rule
+from liqcalc.core.rules import close_fee_rule, maintenance_basis_rule, tier_basis_rule
 from liqcalc.core.tiers import beyond_last_tier, tier_for
 from liqcalc.core.waterfall import check_caps, settle
 
@@ -185,7 +185,6 @@ class Calculator:
 
     def maintenance(self, tier: Tier, size: Decimal, entry: Decimal, close_fee: Decimal) -> _Maintenance:
         """The maintenance margin of a position in ``tier`` as a line in the price."""
-        rules = self.venue.margin
         # Docs: "Maintenance Margin = Notional Position Value * Maintenance Margin Rate -
         # Maintenance Amount" https://www.binance.com/en/futures/trading-rules/perpetual/portfolio-margin/notional-limit
         # OKX: "(Tiered margin rate + fee rate)" https://open-lib.com/11556.html ;
@@ -193,11 +192,9 @@ class Calculator:
         # https://www.bjxnyj.com/asia/support/articles/12560603808759 (the closing-fee rule's taker rate)
         rate = tier.mmr + self.close_rule.rate_extra(self.venue.fees.taker)
         constant = close_fee - tier.maint_amount
-        if rules.maintenance_basis == "entry_price":
-            # Bybit: "MM = (Position Value x MMR) - Maintenance Margin Deduction", position
-            # value at entry https://testnet.bybit.com/en-US/help-center/s/article/Liquidation-Price-USDT-Contract
-            return _Maintenance(tier, ZERO, size * entry * rate + constant)
-        return _Maintenance(tier, size * rate, constant)
+        # valued at the price, or at the entry (Bybit; the maintenance-basis rule)
+        slope, intercept = maintenance_basis_rule(self.venue.margin.maintenance_basis).line(size, entry, rate, constant)
+        return _Maintenance(tier, slope, intercept)
 
     def tier_at(self, size: Decimal, price: Decimal, what: str) -> Tier:
         """The tier of a position of ``size`` valued at ``price`` in this symbol's table."""
@@ -474,7 +471,7 @@ class Calculator:
         if spec.mmr is not None:
             max_lev = tier_at_entry.max_leverage if tier_at_entry else Decimal("Infinity")
             tiers: tuple[Tier, ...] = (self.override_tier(spec.mmr, spec.maint_amount, max_lev),)
-        elif self.venue.margin.tier_basis == "entry_notional" or self.symbol.tier_unit == "base":
+        elif not tier_basis_rule(self.venue.margin.tier_basis).ranged(self.symbol):
             assert tier_at_entry is not None
             tiers = (tier_at_entry,)
         else:
@@ -643,7 +640,7 @@ def _evaluate_account(venue: Venue, wallet: Decimal, rows: Sequence[AccountRow],
         if row.mmr is not None:
             tier = calc.override_tier(row.mmr, row.maint_amount, Decimal("Infinity"))
         else:
-            ranged = venue.margin.tier_basis == "liquidation_notional" and row.symbol.tier_unit == "quote"
+            ranged = tier_basis_rule(venue.margin.tier_basis).ranged(row.symbol)
             basis = row.mark if ranged else row.entry
             # beyond a complete table: its last tier (the row's own evaluation below warns); beyond
             # a table known in part: an error naming the row's mark

@@ -24,9 +24,102 @@ if TYPE_CHECKING:
 
     from liqcalc.core.adl import Holder
     from liqcalc.core.book import Priced
-    from liqcalc.core.model import AdlPrice, CloseFee, Ranking
+    from liqcalc.core.model import AdlPrice, CloseFee, MaintenanceBasis, Ranking, SymbolSpec, TierBasis
 
     Array = NDArray[Any]
+
+
+# -- where the tier is read and where maintenance is valued ------------------------------
+
+
+@dataclass(frozen=True)
+class TierBasisRule:
+    """Where a venue reads the tier (``[margin] tier_basis``).
+
+    Attributes:
+        name: the preset's string.
+        at_liquidation: at the notional at the liquidation price, iterated until stable
+            (Binance's stated rule, Hyperliquid, dYdX); else at the entry value (Bybit's
+            formula, OKX, Bitget).
+        words: what ``presets show`` says ("the tier is read at {words}").
+    """
+
+    name: str
+    at_liquidation: bool
+    words: str
+
+    def ranged(self, symbol: SymbolSpec) -> bool:
+        """Whether the tier moves with the price: read at the liquidation notional, in a table
+        of notionals (a base-unit table is read at the size, the same at every price)."""
+        return self.at_liquidation and symbol.tier_unit == "quote"
+
+
+#: Every ``tier_basis`` a preset can name.
+TIER_BASES: dict[str, TierBasisRule] = {
+    rule.name: rule
+    for rule in (
+        TierBasisRule("liquidation_notional", True, "the notional at the liquidation price (solved to a fixed point)"),
+        TierBasisRule("entry_notional", False, "the entry value"),
+    )
+}
+
+
+def tier_basis_rule(name: TierBasis | str) -> TierBasisRule:
+    """The rule a preset's ``tier_basis`` names."""
+    return TIER_BASES[name]
+
+
+@dataclass(frozen=True)
+class MaintenanceBasisRule:
+    """The price a venue values maintenance margin at (``[margin] maintenance_basis``).
+
+    Attributes:
+        name: the preset's string.
+        at_entry: at the entry price, a constant in the price (Bybit: "MM = (Position Value
+            x MMR) - Maintenance Margin Deduction", position value at entry
+            https://testnet.bybit.com/en-US/help-center/s/article/Liquidation-Price-USDT-Contract );
+            else at the price itself (Binance: "Maintenance Margin = Notional Position Value *
+            Maintenance Margin Rate - Maintenance Amount").
+        words: what ``presets show`` says ("valued at the {words} price").
+    """
+
+    name: str
+    at_entry: bool
+    words: str
+
+    def line(self, size: Decimal, entry: Decimal, rate: Decimal, constant: Decimal) -> tuple[Decimal, Decimal]:
+        """Maintenance margin as ``slope x price + intercept`` (Decimal form), given the
+        rate and the constant (closing fee less the maintenance amount)."""
+        if self.at_entry:
+            return ZERO, size * entry * rate + constant
+        return size * rate, constant
+
+    def lines(self, size: Array, entry: Array, rate: Array, constant: Array) -> tuple[Array, Array]:
+        """:meth:`line` for arrays (broadcast)."""
+        import numpy as np
+
+        if self.at_entry:
+            return np.zeros_like(rate), size * entry * rate + constant
+        return size * rate, constant + np.zeros_like(rate)
+
+    def values_at(self, size: Array, entry: Array, rate: Array, constant: Array, price: Array) -> Array:
+        """Maintenance margin at ``price`` (array form of ``line`` evaluated)."""
+        if self.at_entry:
+            return size * entry * rate + constant
+        return size * rate * price + constant
+
+
+#: Every ``maintenance_basis`` a preset can name.
+MAINTENANCE_BASES: dict[str, MaintenanceBasisRule] = {
+    rule.name: rule
+    for rule in (MaintenanceBasisRule("liquidation_price", False, "liquidation"),
+                 MaintenanceBasisRule("entry_price", True, "entry"))
+}
+
+
+def maintenance_basis_rule(name: MaintenanceBasis | str) -> MaintenanceBasisRule:
+    """The rule a preset's ``maintenance_basis`` names."""
+    return MAINTENANCE_BASES[name]
 
 
 # -- the closing fee in maintenance margin ------------------------------------------------
@@ -148,6 +241,7 @@ class RankingRule:
         name: the preset's string.
         ranks: whether positions are scored (False: no order, the queue is a walk).
         choosable: offered by ``adl-risk --ranking``.
+        deleverages: the venue has an ADL queue at all (False: ``none``, a clearing house).
         explained: the words of ``adl-risk``'s explanation ("ranked by {explained}").
         summary: the words of ``presets show`` ("ADL: ranked by {summary}").
         short: the compare table's cell.
@@ -156,6 +250,7 @@ class RankingRule:
     name: ClassVar[str]
     ranks: ClassVar[bool] = True
     choosable: ClassVar[bool] = True
+    deleverages: ClassVar[bool] = True
     explained: ClassVar[str] = ""
     summary: ClassVar[str]
     short: ClassVar[str]
@@ -163,6 +258,11 @@ class RankingRule:
     def score(self, h: Holder) -> Decimal | None:
         """``h``'s score (Decimal form; the caller sets the precision); None when the formula
         leaves it out, or when the rule does not rank."""
+        return None
+
+    def factors(self, side: Side, entry: Decimal, mark: Decimal, bankruptcy: Decimal | None) -> tuple[Decimal, Decimal] | None:
+        """The score's two factors per unit of size where the explanation shows them (PnL% and
+        effective leverage for ``pnl_x_leverage``); None for the other rules."""
         return None
 
     def scores(self, priced: Priced, rows: Array, mark: Array) -> tuple[Array, Array]:
@@ -191,6 +291,10 @@ class PnlXLeverage(RankingRule):
     def score(self, h: Holder) -> Decimal | None:
         """The Decimal form (the formula below, with its sources)."""
         return pnl_x_leverage(h.side, h.size, h.entry, h.mark, h.bankruptcy_price)
+
+    def factors(self, side: Side, entry: Decimal, mark: Decimal, bankruptcy: Decimal | None) -> tuple[Decimal, Decimal] | None:
+        """PnL% and effective leverage (:func:`pnl_x_leverage_factors`)."""
+        return pnl_x_leverage_factors(side, entry, mark, bankruptcy)
 
     def scores(self, priced: Priced, rows: Array, mark: Array) -> tuple[Array, Array]:
         """The array form, line by line as the Decimal form."""
@@ -315,6 +419,7 @@ class NoRanking(RankingRule):
     name = "none"
     ranks = False
     choosable = False
+    deleverages = False
     summary = "no ADL"
     short = "none"
 
@@ -351,11 +456,18 @@ class AdlPriceRule:
             "forcibly closed at the mark price", https://www.okx.com/help/iv-introduction-to-auto-deleveraging-adl ):
             the winners give up nothing against it, and the deficit stays with the preset's
             ``unabsorbed_by``.
+        words: where the explanation says ADL closes ("at {words}").
     """
 
     name: str
+    words: str
     at_bankruptcy: bool = False
     at_mark: bool = False
+
+    @property
+    def closes(self) -> bool:
+        """Whether ADL closes anyone (False: ``none``)."""
+        return self.at_bankruptcy or self.at_mark
 
     def closes_at(self, bankruptcy: Decimal | None, mark: Decimal) -> Decimal | None:
         """The ADL price of an order with ``bankruptcy`` price filled around ``mark`` (Decimal
@@ -374,7 +486,8 @@ class AdlPriceRule:
 #: Every ADL ``price`` a preset can name.
 ADL_PRICES: dict[str, AdlPriceRule] = {
     rule.name: rule
-    for rule in (AdlPriceRule("bankruptcy", at_bankruptcy=True), AdlPriceRule("mark", at_mark=True), AdlPriceRule("none"))
+    for rule in (AdlPriceRule("bankruptcy", "the bankruptcy price", at_bankruptcy=True),
+                 AdlPriceRule("mark", "the mark price", at_mark=True), AdlPriceRule("none", "no price"))
 }
 
 
@@ -466,3 +579,16 @@ def bitget_score(unrealized_pnl: Decimal, entry_value: Decimal, maintenance_marg
     if position_roi > 0:
         return position_roi * account_mmr
     return position_roi / account_mmr
+
+
+def pnl_x_leverage_factors(side: Side, entry: Decimal, mark: Decimal,
+                           bankruptcy: Decimal | None) -> tuple[Decimal, Decimal] | None:
+    """The two factors of :func:`pnl_x_leverage` per unit of size: the PnL percentage (as a
+    fraction) and the effective leverage; None where the score has none (the mark at or beyond
+    the bankruptcy price)."""
+    s = side_sign(side)
+    mark_value = s * mark
+    bankrupt_value = s * (bankruptcy if bankruptcy is not None else ZERO)
+    if mark_value - bankrupt_value <= 0:
+        return None
+    return (mark_value - s * entry) / entry, abs(mark_value) / (mark_value - bankrupt_value)

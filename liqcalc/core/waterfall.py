@@ -71,9 +71,7 @@ def settle(
         if equity >= 0:
             surplus, shortfall = equity, ZERO
             rule = venue.surplus
-            if rule.backstop_below_mm is not None and rule.backstop_to is not None:
-                numerator, denominator = rule.backstop_below_mm
-                backstop = equity * denominator < maintenance_margin * numerator
+            backstop = rule.backstop_takes(equity, maintenance_margin)
             if backstop:
                 assert rule.backstop_to is not None
                 if surplus > 0:

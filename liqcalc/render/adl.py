@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from liqcalc.app.adl import ADL_NOTE
 from liqcalc.core.numbers import ZERO
-from liqcalc.core.rules import ranking_rule
+from liqcalc.core.rules import adl_price_rule, ranking_rule
 from liqcalc.render.console import Column
 from liqcalc.render.numbers import cents_adding_up, money, percent, price, quantity
 from liqcalc.render.position import PARTY_WORDS
@@ -135,7 +135,7 @@ def shortfall_words(report: AdlReport) -> list[str]:
         fund = (f"{payer} pays {money(e.fund_paid)} of the {money(e.fund_start)} it held{took} "
                 f"({money(e.fund_left)} left)")
     if e.handed_size > 0:
-        where = ("the bankruptcy price of the liquidated orders" if rule == "bankruptcy" else "the mark")
+        where = ("the bankruptcy price of the liquidated orders" if adl_price_rule(rule).at_bankruptcy else "the mark")
         closes = (f"ADL closes {qty(e.deleveraged_size)} of the {qty(e.handed_size)} left to it "
                   f"({money(e.deleveraged_notional)} {q}" + (f" at {price(e.adl_price)}, {where})" if e.adl_price is not None
                                                              else ")"))
@@ -148,7 +148,7 @@ def shortfall_words(report: AdlReport) -> list[str]:
         if e.shortfall == e.fund_paid:
             lines.append(f"{payer[0].upper()}{payer[1:]} covers every shortfall: nobody is deleveraged.")
             return lines
-    if rule == "bankruptcy":
+    if adl_price_rule(rule).at_bankruptcy:
         covered = f"the deleveraged {side}s {money(e.adl_covered)} (closed at the bankruptcy price, not the mark)"
     else:
         covered = f"the deleveraged {side}s {money(e.adl_covered)} (closed at the mark, they give up nothing against it)"
@@ -195,7 +195,7 @@ def overdrawn_words(report: AdlReport) -> list[str]:
         return []
     q = report.quote
     payer = PARTY_WORDS.get(report.fund_party, "the fund")
-    why = _bears_why(report, report.adl_price_rule == "mark" and e.deleveraged_size > 0,
+    why = _bears_why(report, adl_price_rule(report.adl_price_rule).at_mark and e.deleveraged_size > 0,
                      e.handed_size > e.deleveraged_size, report.queue_side)
     if e.fund_start is None:  # an event without --insurance-fund: the fund pays nothing up front
         return [f"{payer[0].upper()}{payer[1:]} pays nothing of the shortfall up front (no --insurance-fund given), yet "
@@ -216,7 +216,7 @@ def sweep_overdrawn_words(report: AdlReport) -> list[str]:
         return []
     payer = PARTY_WORDS.get(report.fund_party, "the fund")
     worst = max(over, key=lambda row: row["fund_overdrawn"])
-    why = _bears_why(report, report.adl_price_rule == "mark", True)
+    why = _bears_why(report, adl_price_rule(report.adl_price_rule).at_mark, True)
     return [f"In {len(over)} of {len(report.sweep)} steps the unabsorbed column is borne by {payer} beyond what it held "
             f"(--insurance-fund {money(report.inputs.insurance_fund)} {report.quote}): up to "
             f"{money(worst['fund_overdrawn'])} {report.quote} below zero, at {_pct(worst['shock'])}; {why}. "

@@ -10,7 +10,7 @@ from liqcalc.app.reports import PositionReport
 from liqcalc.app.reports import PresetInfo as PresetInfo  # re-exported: render.adl uses it
 from liqcalc.core.model import SymbolSpec, Tier, Venue, Waterfall
 from liqcalc.core.position import PositionResult
-from liqcalc.core.rules import close_fee_rule
+from liqcalc.core.rules import adl_price_rule, close_fee_rule, tier_basis_rule
 from liqcalc.render.numbers import cents_adding_up, money, percent, price, price_gap
 from liqcalc.render.rows import PLAIN, SHOWN, Rows, Style
 
@@ -271,7 +271,7 @@ def why_tier(result: PositionResult, venue: Venue, symbol: SymbolSpec) -> str:
     if symbol.tier_unit == "base":
         return (f"{venue.title} reads the tier at the position size, {size_text(result.spec.size)} {symbol.base}: "
                 f"{tier_words(result.tier, symbol.base)}.")
-    if venue.margin.tier_basis == "entry_notional":
+    if not tier_basis_rule(venue.margin.tier_basis).at_liquidation:
         return (f"{venue.title} reads the tier at the entry notional {money(result.notional)} {quote}: "
                 f"{tier_words(result.tier, quote)}.")
     if result.liquidation_price is None:
@@ -363,9 +363,9 @@ def waterfall_words(w: Waterfall, venue: Venue, quote: str, result: PositionResu
     else:
         text += "."
         if w.adl_price is not None:
-            where = "the bankruptcy price" if venue.adl.price == "bankruptcy" else "the mark price"
+            where = adl_price_rule(venue.adl.price).words
             text += f" ADL closes winners on the other side at {where}, {price(w.adl_price)}."
-            if venue.adl.price == "mark":
+            if adl_price_rule(venue.adl.price).at_mark:
                 text += " The preset does not name who bears the deficit of what ADL closes at the mark (\\[adl] unabsorbed_by)."
     owed = sum((f.amount for f in w.flows if f.source == "trader"), Decimal(0))
     if owed == w.shortfall and owed > 0:

@@ -7,7 +7,7 @@ from typing import Any
 
 from liqcalc.core.errors import escape
 from liqcalc.core.model import SymbolSpec, Venue
-from liqcalc.core.rules import close_fee_rule, ranking_rule
+from liqcalc.core.rules import close_fee_rule, maintenance_basis_rule, ranking_rule, tier_basis_rule
 from liqcalc.presets.loader import Preset, age_days
 from liqcalc.render.numbers import percent, quantity
 from liqcalc.render.position import PARTY_WORDS, SCHEMA_VERSION, tier_json
@@ -24,11 +24,10 @@ def markup(text: str) -> str:
 def rules_words(venue: Venue) -> list[str]:
     """The venue's rules, one sentence each."""
     margin = venue.margin
-    tier = ("the notional at the liquidation price (solved to a fixed point)" if margin.tier_basis == "liquidation_notional"
-            else "the entry value")
+    tier = tier_basis_rule(margin.tier_basis).words
     lines = [
         f"Maintenance margin: notional x tier rate - maintenance amount, valued at the "
-        f"{'liquidation' if margin.maintenance_basis == 'liquidation_price' else 'entry'} price, with "
+        f"{maintenance_basis_rule(margin.maintenance_basis).words} price, with "
         f"{close_fee_rule(margin.close_fee).words}; the tier is read at {tier}.",
         f"Fees: maker {percent(venue.fees.maker, 4)}, taker {percent(venue.fees.taker, 4)}, liquidation "
         f"{percent(venue.fees.liquidation, 4)} of the liquidated notional, to {PARTY_WORDS[venue.fees.liquidation_fee_to]}.",

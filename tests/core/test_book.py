@@ -10,13 +10,13 @@ import numpy as np
 import pytest
 from helpers import D
 
-from liqcalc.core import adl, book
+from liqcalc.core import adl, book, rules
 from liqcalc.core.position import Calculator, PositionSpec
 from liqcalc.presets.loader import load
 
 VENUES = [("binance", "BTCUSDT"), ("bybit", "BTCUSDT"), ("okx", "BTC-USDT-SWAP"), ("hyperliquid", "BTC"),
           ("dydx", "BTC-USD"), ("bitget", "BTCUSDT")]
-RANKINGS = ["pnl_x_leverage", "binance_leverage_pnl", "hyperliquid", "bitget", "random_start"]
+RANKINGS = list(rules.CHOOSABLE_RANKINGS)  # every ranking --ranking offers, a new one included
 
 
 def random_specs(seed: int, count: int = 30) -> list[tuple[str, PositionSpec]]:

@@ -22,18 +22,19 @@ from functools import cache
 
 import numpy as np
 import pytest
+from helpers import venue as make_venue
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from liqcalc.core import adl, book
+from liqcalc.core import adl, book, rules
 from liqcalc.core.errors import LiqcalcError
-from liqcalc.core.model import SymbolSpec
+from liqcalc.core.model import SymbolSpec, Venue
 from liqcalc.core.position import Calculator, PositionSpec
 from liqcalc.presets.loader import Preset, load
 
 PRESETS = ["binance", "bybit", "okx", "hyperliquid", "dydx", "bitget", "clearinghouse"]
 REL = 1e-9
-RANKINGS = ["pnl_x_leverage", "binance_leverage_pnl", "hyperliquid", "bitget", "random_start"]
+RANKINGS = list(rules.CHOOSABLE_RANKINGS)  # every ranking --ranking offers, a new one included
 
 
 def columns(specs: list[tuple[str, PositionSpec]]) -> book.Columns:
@@ -119,10 +120,14 @@ def test_book_prices_every_tier_as_the_decimal_core(name: str, data: st.DataObje
     """Liquidation and bankruptcy prices, margin balance, leverage, closing fee and the
     maintenance margin at the mark, row by row, against ``Calculator.evaluate``; a row the
     core refuses (above the tier's leverage, beyond the table) the book refuses too."""
-    loaded = preset(name)
     sym, tier = data.draw(symbol_and_tier(name))
+    check_prices(preset(name).venue, sym, tier, data)
+
+
+def check_prices(venue: Venue, sym: SymbolSpec, tier: int, data: st.DataObject) -> None:
+    name = venue.name
     specs = [(f"p{n}", data.draw(position(sym, tier))) for n in range(data.draw(st.integers(1, 4)))]
-    calc = Calculator(loaded.venue, sym)
+    calc = Calculator(venue, sym)
     results = []
     for _, spec in specs:
         try:
@@ -131,9 +136,9 @@ def test_book_prices_every_tier_as_the_decimal_core(name: str, data: st.DataObje
             # the mark is read by the shock (its own check), not by the book's prices
             assume("mark" not in str(getattr(error, "field", "")))
             with pytest.raises(book.BookRowError):
-                book.price_book(loaded.venue, sym, columns(specs))
+                book.price_book(venue, sym, columns(specs))
             return
-    priced = book.price_book(loaded.venue, sym, columns(specs))
+    priced = book.price_book(venue, sym, columns(specs))
     for n, ((_, spec), result) in enumerate(zip(specs, results, strict=True)):
         notional = spec.size * spec.entry
         what = (name, sym.name, tier, n, spec)
@@ -160,9 +165,11 @@ def test_book_shock_and_waterfall_agree_with_the_cascade_on_every_tier(name: str
     """A small book of one symbol with positions in every tier: the shock's liquidations (who,
     in which order), each one's split of the shortfall between the fund and ADL and its surplus
     into the fund, the queue and the attribution, against ``adl.cascade``."""
-    loaded = preset(name)
-    venue = loaded.venue
     sym, _ = data.draw(symbol_and_tier(name))
+    check_cascade(preset(name).venue, sym, data)
+
+
+def check_cascade(venue: Venue, sym: SymbolSpec, data: st.DataObject) -> None:
     specs = []
     for n in range(data.draw(st.integers(2, 10))):
         tier = data.draw(st.integers(0, len(sym.tiers) - 1))
@@ -216,6 +223,43 @@ def test_book_shock_and_waterfall_agree_with_the_cascade_on_every_tier(name: str
                 "deleveraged_notional"):
         assert abs(float(getattr(ref.attribution, key)) - step.attribution[key]) <= REL * scale * len(specs), key
 
+
+
+#: Rule combinations no built-in preset has (maintenance valued at the entry price with each
+#: closing fee and tier basis, a backstop, the mark as ADL price), on a ranged table and a
+#: base-unit one: every rule object's array form meets its Decimal form.
+COMBOS = [
+    {"tier_basis": tb, "maintenance_basis": mb, "close_fee": cf, "adl_price": ap, "backstop": bs, "surplus_to": to}
+    for tb in ("liquidation_notional", "entry_notional")
+    for mb in ("liquidation_price", "entry_price")
+    for cf in ("none", "taker_rate", "estimated_close_at_bankruptcy")
+    for ap, bs, to in (("bankruptcy", None, "insurance_fund"), ("mark", (2, 3), "trader"))
+]
+TABLES = [("binance", "BTCUSDT"), ("okx", "BTC-USDT-SWAP")]
+
+
+def combo_venue(combo: dict[str, object]) -> Venue:
+    return make_venue(taker="0.00055", liquidation="0.005", **combo)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("combo", COMBOS, ids=lambda c: "-".join(str(v) for v in c.values()))
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_book_prices_every_rule_combination_as_the_decimal_core(combo: dict[str, object], data: st.DataObject) -> None:
+    table = data.draw(st.sampled_from(TABLES))
+    sym = preset(table[0]).symbol(table[1])
+    check_prices(combo_venue(combo), sym, data.draw(st.integers(0, len(sym.tiers) - 1)), data)
+
+
+@pytest.mark.parametrize("combo", COMBOS, ids=lambda c: "-".join(str(v) for v in c.values()))
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_book_cascade_agrees_on_every_rule_combination(combo: dict[str, object], data: st.DataObject) -> None:
+    table = data.draw(st.sampled_from(TABLES))
+    venue = combo_venue(combo)
+    if venue.fund_party is None:
+        pytest.skip("the book models a fund then ADL")
+    check_cascade(venue, preset(table[0]).symbol(table[1]), data)
 
 def test_equal_ratios_and_scores_in_exact_arithmetic_keep_the_book_order() -> None:
     """Positions with the same entry, mark and leverage at different sizes have the same

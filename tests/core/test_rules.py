@@ -11,7 +11,7 @@ import pytest
 from helpers import D
 
 from liqcalc.core import adl, book, rules
-from liqcalc.core.model import AdlPrice, CloseFee, Ranking
+from liqcalc.core.model import AdlPrice, CloseFee, MaintenanceBasis, Ranking, TierBasis
 from liqcalc.core.position import PositionSpec
 from liqcalc.presets.loader import load
 
@@ -20,6 +20,11 @@ def test_every_value_the_schema_accepts_has_a_rule() -> None:
     assert set(get_args(Ranking)) == set(rules.RANKINGS)
     assert set(get_args(CloseFee)) == set(rules.CLOSE_FEES)
     assert set(get_args(AdlPrice)) == set(rules.ADL_PRICES)
+    assert set(get_args(TierBasis)) == set(rules.TIER_BASES)
+    assert set(get_args(MaintenanceBasis)) == set(rules.MAINTENANCE_BASES)
+    for table in (rules.ADL_PRICES, rules.TIER_BASES, rules.MAINTENANCE_BASES):
+        for name, rule in table.items():
+            assert rule.name == name
     for name, ranking in rules.RANKINGS.items():
         assert ranking.name == name and ranking.summary and ranking.short
         assert ranking.explained or not ranking.ranks, name
