@@ -8,6 +8,7 @@ import io
 import json
 import subprocess
 import sys
+import tempfile
 from decimal import Decimal
 from typing import Any
 
@@ -139,8 +140,9 @@ def test_csv_and_markdown_do_not_import_rich() -> None:
             "import atexit\natexit.register(lambda: sys.stderr.write('RICH' if 'rich' in sys.modules else 'NORICH'))\n"
             "main()\n")
     for output in ("json", "csv", "markdown"):
+        # from another folder: in the repository's root, the source tree (no liqcalc._presets) would be imported
         done = subprocess.run([sys.executable, "-c", code, *ONE, "--format", output], capture_output=True, text=True,
-                              check=False)
+                              check=False, cwd=tempfile.gettempdir())
         assert done.returncode == 0, done.stderr
         assert done.stderr.endswith("NORICH"), (output, done.stderr)
 
