@@ -6,6 +6,7 @@ renderer. NaN and infinities are never valid in a financial input.
 
 from __future__ import annotations
 
+import numbers
 import re
 from decimal import Context, Decimal, InvalidOperation, localcontext
 
@@ -42,7 +43,7 @@ def shown(value: object) -> str:
     beyond :data:`MAGNITUDE` in exponent form, the only way to show 1e400 in a line), anything
     else as its repr (control characters escaped); at most 40 characters."""
     if isinstance(value, Decimal | float | int) and not isinstance(value, bool):
-        number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+        number = Decimal(repr(float(value))) if isinstance(value, float) else Decimal(value)
         if number.is_finite() and number and not -MAGNITUDE <= number.adjusted() <= MAGNITUDE:
             text = f"{number.normalize():e}".replace("E", "e").replace("e+", "e")
         elif number.is_finite():
@@ -64,9 +65,12 @@ def to_decimal(value: object, field: str) -> Decimal:
     if isinstance(value, Decimal):
         result = value
     elif isinstance(value, int):
-        result = Decimal(value)
+        result = Decimal(int(value))
     elif isinstance(value, float):
-        result = Decimal(repr(value))
+        # float(): numpy's float64 is a float whose repr is "np.float64(60000.0)"
+        result = Decimal(repr(float(value)))
+    elif isinstance(value, numbers.Integral):  # numpy's integers (np.int64 is not an int)
+        result = Decimal(int(value))
     elif isinstance(value, str):
         text = value.strip()
         # Decimal() reads any Unicode digit ("١٢٣", fullwidth "１２３") as ASCII; a price typed in
