@@ -71,7 +71,7 @@ def position(
 
     --format csv writes one table: the position's rows (field, value, note), or with several
     --leverage the leverage table, or with --account the positions; --format markdown writes
-    every table under a heading. --input writes JSON lines whatever the format.
+    every table under a heading. --input writes JSON lines (--format csv or markdown with --input is refused).
 
     Example: liqcalc position --preset binance --symbol BTCUSDT --side long --entry 60000 --size 1 --leverage 20
     """
