@@ -189,10 +189,12 @@ def venue_rows(report: CompareReport, style: Style) -> Rows:
     """One row per venue: its symbol, max leverage, margins and prices (CSV's table); a venue
     that cannot take the trade has its name and nothing else."""
     cells: list[tuple[str, ...]] = []
+    # CSV carries why a venue cannot take the trade in its own column (the table says it below)
+    why = (lambda row: (row.error or "",)) if style.plain else (lambda row: ())
     for row in report.rows:
         name = row.name if style.plain else _name(row)
         if not _ok(row):
-            cells.append((name, *[style.missing] * 7))
+            cells.append((name, *[style.missing] * 7, *why(row)))
             continue
         assert row.result is not None and row.symbol is not None
         r = row.result
@@ -200,9 +202,10 @@ def venue_rows(report: CompareReport, style: Style) -> Rows:
         max_lev = style.missing if r.tier_at_entry is None else (
             style.leverage(r.tier_at_entry.max_leverage) if style.plain else f"{quantity(r.tier_at_entry.max_leverage)}x")
         cells.append((name, row.symbol.name, max_lev, style.money(r.initial_margin), style.money(r.maintenance_margin),
-                      style.price(r.liquidation_price), style.pct(liq["percent"]), style.price(r.bankruptcy_price)))
+                      style.price(r.liquidation_price), style.pct(liq["percent"]), style.price(r.bankruptcy_price),
+                      *why(row)))
     return Rows("Venues", ("venue", "symbol", "max lev.", "initial margin", "maint. margin", "liquidation", "to liq.",
-                           "bankruptcy"), tuple(cells))
+                           "bankruptcy", *(("error",) if style.plain else ())), tuple(cells))
 
 
 def rule_rows(report: CompareReport) -> Rows:

@@ -283,3 +283,16 @@ def test_the_table_and_csv_share_a_row_builder() -> None:
     data = run(*LEVERAGES, "--format", "csv").stdout.splitlines()[0].split(",")
     table = run(*LEVERAGES).stdout
     assert all(header in table for header in data)
+
+
+def test_compare_csv_says_why_a_venue_cannot_take_the_trade() -> None:
+    """Seen: `dydx,,,,,,,` with no reason (the JSON had it): CSV's error column holds it."""
+    import csv
+    import io
+
+    args = ["compare", "--symbol", "BTC", "--side", "long", "--entry", "60000", "--size", "1", "--leverage", "60",
+            "--no-stale-warning"]
+    rows = list(csv.DictReader(io.StringIO(run(*args, "--format", "csv").stdout)))
+    errors = {r["preset"]: r["error"] for r in json.loads(run(*args, "--json").stdout)["results"]}
+    assert {r["venue"]: r["error"] for r in rows} == {name: error or "" for name, error in errors.items()}
+    assert rows and any(r["error"] for r in rows) and any(not r["error"] for r in rows)
