@@ -1055,7 +1055,7 @@ def _evaluate(calc: Calculator, spec: Any, name: Namer) -> PositionResult:
     try:
         return calc.evaluate(spec)
     except LeverageError as problem:
-        raise problem.renamed(name) from None
+        raise problem.renamed(name) from None  # the core names the input by key
 
 
 def _number(raw: Any, key: str, name: Namer, error: type[InputError], *, sign: str = "positive") -> Decimal | None:
