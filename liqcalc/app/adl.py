@@ -856,15 +856,18 @@ def adl_risk(
     if book == "-":
         raise InputError(keyword("book"), "\"-\" (standard input) is the command line's; give a path, "
                          "\"sample:NAME\" or a list of rows")
-    return run(
-        {"preset": preset, "symbol": symbol, "side": side, "entry": entry, "size": size, "notional": notional,
-         "leverage": leverage, "margin": margin, "mode": mode, "wallet": wallet, "mark": mark},
-        book=book, liquidated_size=liquidated_size, bankruptcy_price=bankruptcy_price, liquidated_side=liquidated_side,
-        shock=shock, slippage_bps=DEFAULT_SLIPPAGE_BPS if slippage_bps is None else slippage_bps,
-        insurance_fund=insurance_fund, ranking=ranking, policy="queue" if policy is None else policy,
-        seed=0 if seed is None else seed, hedge_size=hedge_size, lights=lights, top=top,
-        stale_warning=not no_stale_warning, name=keyword, error=InputError,
-    )
+    from liqcalc.app.position import keywords
+
+    with keywords():
+        return run(
+            {"preset": preset, "symbol": symbol, "side": side, "entry": entry, "size": size, "notional": notional,
+             "leverage": leverage, "margin": margin, "mode": mode, "wallet": wallet, "mark": mark},
+            book=book, liquidated_size=liquidated_size, bankruptcy_price=bankruptcy_price, liquidated_side=liquidated_side,
+            shock=shock, slippage_bps=DEFAULT_SLIPPAGE_BPS if slippage_bps is None else slippage_bps,
+            insurance_fund=insurance_fund, ranking=ranking, policy="queue" if policy is None else policy,
+            seed=0 if seed is None else seed, hedge_size=hedge_size, lights=lights, top=top,
+            stale_warning=not no_stale_warning, name=keyword, error=InputError,
+        )
 
 
 def run(options: Mapping[str, Any], *, book: str | Sequence[Mapping[str, Any]] | None, liquidated_size: Any,
@@ -1049,13 +1052,11 @@ ROWS_ECHO = "rows"
 
 
 def _evaluate(calc: Calculator, spec: Any, name: Namer) -> PositionResult:
-    """Your position through the core; its leverage check names the input as the caller does."""
-    from liqcalc.core.errors import LeverageError
-
+    """Your position through the core; its errors name the inputs as the caller does."""
     try:
         return calc.evaluate(spec)
-    except LeverageError as problem:
-        raise problem.renamed(name) from None  # the core names the input by key
+    except LiqcalcError as problem:  # the core names its inputs by key
+        raise problem.renamed(name) from None
 
 
 def _number(raw: Any, key: str, name: Namer, error: type[InputError], *, sign: str = "positive") -> Decimal | None:

@@ -150,7 +150,7 @@ class InputError(LiqcalcError):
 class UsageError(LiqcalcError):
     """Options that cannot be combined, or a required option missing (exit code 2).
 
-    ``field``, when given, is the key of the input at fault (``wallet``)."""
+    ``field``, when given, is the key of the input at fault (``wallet``), whoever names it."""
 
     exit_code = 2
 
