@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, TypedDict, cast, overload
 
 from liqcalc.app.books import YOU, Book, Namer, book_specs, check_book, evaluate_rows, read_book
 from liqcalc.core.adl import Queue, lights_band
-from liqcalc.core.errors import InputError, LiqcalcError, UsageError
+from liqcalc.core.errors import InputError, LiqcalcError, UsageError, reworded
 from liqcalc.core.model import Ranking, Side, SymbolSpec, Venue, side_sign
 from liqcalc.core.numbers import ZERO, given, to_decimal
 from liqcalc.core.position import Calculator, PositionResult
@@ -923,7 +923,7 @@ def run(options: Mapping[str, Any], *, book: str | Sequence[Mapping[str, Any]] |
     event_size, event_price, event_side, shocks = _event(liquidated_size, bankruptcy_price, liquidated_side, shock,
                                                          has_book=book is not None, you=you, name=name, error=error)
 
-    warnings: list[str] = list(you.warnings) if you is not None else []
+    warnings: list[str] = [reworded(w, name) for w in you.warnings] if you is not None else []
     if stale_warning and (old := age_warning(loaded)):
         warnings.insert(0, old)
     checked = None if book is None else _read(book, market_mark, name)

@@ -105,3 +105,14 @@ def test_the_core_holds_no_command_line_flag() -> None:
         code = [line for line in path.read_text().splitlines() if not line.strip().startswith(("#", "``", '"""'))]
         flags = [line for line in code if '"--' in line or "f\"--" in line]
         assert flags == [] or path.name == "errors.py", (path, flags)
+
+
+def test_a_core_warning_names_the_keyword_in_both_api_commands() -> None:
+    cross = {"preset": "bybit", "symbol": "BTCUSDT", "side": "long", "entry": 60000, "size": 1, "mode": "cross",
+             "wallet": 10000}
+    expected = "no leverage=: the estimated closing fee is taken at the entry price"
+    assert expected in liqcalc.position(**cross).to_dict()["warnings"]
+    report = liqcalc.adl_risk(**cross, mark=60000, book="sample:btcusdt", shock=5)
+    assert expected in report.to_dict()["warnings"]
+    result = runner.invoke(app, ["position", *options(cross)])
+    assert "liqcalc: warning: no --leverage: the estimated closing fee is taken at the entry price\n" in result.stderr
