@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, TypedDict, cast, overload
 
 from liqcalc.app.books import YOU, Book, Namer, book_specs, check_book, evaluate_rows, read_book
 from liqcalc.core.adl import Queue, lights_band
-from liqcalc.core.errors import InputError, LiqcalcError, UsageError
+from liqcalc.core.errors import InputError, LiqcalcError, UsageError, reworded
 from liqcalc.core.model import Ranking, Side, SymbolSpec, Venue, side_sign
 from liqcalc.core.numbers import ZERO, given, to_decimal
 from liqcalc.core.position import Calculator, PositionResult
@@ -856,15 +856,18 @@ def adl_risk(
     if book == "-":
         raise InputError(keyword("book"), "\"-\" (standard input) is the command line's; give a path, "
                          "\"sample:NAME\" or a list of rows")
-    return run(
-        {"preset": preset, "symbol": symbol, "side": side, "entry": entry, "size": size, "notional": notional,
-         "leverage": leverage, "margin": margin, "mode": mode, "wallet": wallet, "mark": mark},
-        book=book, liquidated_size=liquidated_size, bankruptcy_price=bankruptcy_price, liquidated_side=liquidated_side,
-        shock=shock, slippage_bps=DEFAULT_SLIPPAGE_BPS if slippage_bps is None else slippage_bps,
-        insurance_fund=insurance_fund, ranking=ranking, policy="queue" if policy is None else policy,
-        seed=0 if seed is None else seed, hedge_size=hedge_size, lights=lights, top=top,
-        stale_warning=not no_stale_warning, name=keyword, error=InputError,
-    )
+    from liqcalc.app.position import keywords
+
+    with keywords():
+        return run(
+            {"preset": preset, "symbol": symbol, "side": side, "entry": entry, "size": size, "notional": notional,
+             "leverage": leverage, "margin": margin, "mode": mode, "wallet": wallet, "mark": mark},
+            book=book, liquidated_size=liquidated_size, bankruptcy_price=bankruptcy_price, liquidated_side=liquidated_side,
+            shock=shock, slippage_bps=DEFAULT_SLIPPAGE_BPS if slippage_bps is None else slippage_bps,
+            insurance_fund=insurance_fund, ranking=ranking, policy="queue" if policy is None else policy,
+            seed=0 if seed is None else seed, hedge_size=hedge_size, lights=lights, top=top,
+            stale_warning=not no_stale_warning, name=keyword, error=InputError,
+        )
 
 
 def run(options: Mapping[str, Any], *, book: str | Sequence[Mapping[str, Any]] | None, liquidated_size: Any,
@@ -920,7 +923,7 @@ def run(options: Mapping[str, Any], *, book: str | Sequence[Mapping[str, Any]] |
     event_size, event_price, event_side, shocks = _event(liquidated_size, bankruptcy_price, liquidated_side, shock,
                                                          has_book=book is not None, you=you, name=name, error=error)
 
-    warnings: list[str] = list(you.warnings) if you is not None else []
+    warnings: list[str] = [reworded(w, name) for w in you.warnings] if you is not None else []
     if stale_warning and (old := age_warning(loaded)):
         warnings.insert(0, old)
     checked = None if book is None else _read(book, market_mark, name)
@@ -1049,12 +1052,10 @@ ROWS_ECHO = "rows"
 
 
 def _evaluate(calc: Calculator, spec: Any, name: Namer) -> PositionResult:
-    """Your position through the core; its leverage check names the input as the caller does."""
-    from liqcalc.core.errors import LeverageError
-
+    """Your position through the core; its errors name the inputs as the caller does."""
     try:
         return calc.evaluate(spec)
-    except LeverageError as problem:
+    except LiqcalcError as problem:  # the core names its inputs by key
         raise problem.renamed(name) from None
 
 

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
 from liqcalc.app.reports import PositionReport
-from liqcalc.app.request import Namer, UsageInputError, build, key_name, keyword_name, number
+from liqcalc.app.request import Namer, build, key_name, keyword_name, number
 from liqcalc.app.session import Session
-from liqcalc.core.errors import InputError, LiqcalcError
+from liqcalc.core.errors import InputError, LiqcalcError, reworded
 
 #: A number as the API takes it: Decimal, int, str, or float (read through its repr).
 Number = Decimal | int | float | str
@@ -24,25 +25,19 @@ SCHEMA_VERSION = 1
 def evaluate(values: Mapping[str, Any], name: Namer, session: Session, error: type[InputError] = InputError) -> PositionReport:
     """Check ``values`` (keys named like the options, in snake_case) and evaluate them."""
     request = build(values, name, fund_party=session.fund_party, error=error)
-    return session.report(request)
+    report = session.report(request)
+    results = [replace(r, warnings=tuple(reworded(w, name) for w in r.warnings)) for r in report.results]
+    return replace(report, results=results)
 
 
 @contextmanager
 def keywords() -> Iterator[None]:
-    """Name the core's option fields (``--leverage``) as the API's keywords (``leverage=``):
-    the field is data the core attaches, so only the name changes, never the problem."""
+    """Name the inputs of any liqcalc error raised inside as the API's keywords (``leverage=``):
+    the core names them by key, so only the name changes, never the problem."""
     try:
         yield
-    except InputError as error:
-        field = error.field
-        if field.startswith("--") and " " not in field and type(error) in (InputError, UsageInputError):
-            raise InputError(keyword_name(field.removeprefix("--").replace("-", "_")), error.problem) from None
-        raise
     except LiqcalcError as error:
-        renamed = getattr(error, "renamed", None)  # an error that words itself with the caller's names
-        if callable(renamed):
-            raise renamed(keyword_name) from None
-        raise
+        raise error.renamed(keyword_name) from None
 
 
 def given_values(values: Mapping[str, Any]) -> dict[str, Any]:
@@ -146,6 +141,6 @@ def evaluate_line(session: Session, defaults: Mapping[str, Any], number: int, li
         report = evaluate({**defaults, **values}, key_name, session)
         return {"schema_version": SCHEMA_VERSION, "line": number, **report.to_dict()}
     except LiqcalcError as error:
-        return line_error(number, str(error))
+        return line_error(number, str(error.renamed(key_name)))
     except Exception as error:  # a bug must not cost the rest of the batch
         return line_error(number, f"internal error: {type(error).__name__}: {error}")

@@ -3,7 +3,9 @@
 Each value is checked here, and a bad one is named the way the user wrote it: ``--entry`` on
 the command line, ``entry`` in a JSON line, ``entry=`` in a Python call, ``positions[2].size``
 in an account file. The namer (:func:`option_name`, :func:`key_name`, :func:`keyword_name`) is
-the only thing that differs.
+the only thing that differs. The core's own errors and warnings write the inputs they mention
+as placeholders (``{wallet}``, :func:`liqcalc.core.errors.worded`); each edge names them with the
+same namer (``error.renamed(key_name)``), and the command line's wording is their default.
 """
 
 from __future__ import annotations
@@ -14,16 +16,11 @@ from decimal import Decimal
 from typing import Any, cast
 
 from liqcalc.core.errors import InputError, UsageError
+from liqcalc.core.errors import Namer as Namer
+from liqcalc.core.errors import option_name as option_name  # the command line's namer (the default wording)
 from liqcalc.core.model import PARTIES, Party, Side
 from liqcalc.core.numbers import given, shown, to_decimal
 from liqcalc.core.position import Mode, PositionSpec
-
-Namer = Callable[[str], str]
-
-
-def option_name(key: str) -> str:
-    """``add_margin`` -> ``--add-margin``."""
-    return "--" + key.replace("_", "-")
 
 
 def key_name(key: str) -> str:

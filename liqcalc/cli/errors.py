@@ -1,7 +1,8 @@
 """The one error boundary: every liqcalc error becomes one line on stderr and an exit code.
 
 An error is always one line: control characters in what it echoes (a ``--symbol`` with a
-newline, a path with an escape sequence) are written as escapes. A closed stdout (``liqcalc
+newline, a path with an escape sequence) are written as escapes. The inputs an error mentions
+are named here as options (``{wallet}`` -> ``--wallet``, :func:`liqcalc.core.errors.worded`). A closed stdout (``liqcalc
 ... --json | head -1``) ends the command quietly, as Unix filters do.
 """
 
@@ -15,7 +16,7 @@ from typing import NoReturn, ParamSpec, TypeVar
 
 import typer
 
-from liqcalc.core.errors import LiqcalcError
+from liqcalc.core.errors import LiqcalcError, option_name
 from liqcalc.core.errors import escape as escape  # re-exported: the boundary's one-line rule
 
 P = ParamSpec("P")
@@ -133,7 +134,7 @@ def boundary(command: Callable[P, R]) -> Callable[P, R]:
         except LiqcalcError as error:
             if os.environ.get(DEBUG_VARIABLE):
                 raise
-            raise fail(str(error), error.exit_code) from None
+            raise fail(str(error.renamed(option_name)), error.exit_code) from None  # inputs as options
         except KeyboardInterrupt:
             raise fail("interrupted", 130) from None
         except Exception as error:

@@ -541,7 +541,7 @@ class Shock:
 
 
 def shocked(h: Holder, calc: Calculator, mark: Decimal, warnings: list[str] | None = None, *,
-            field: str = "--mark") -> Holder:
+            field: str = "mark") -> Holder:
     """``h`` valued at a new mark: maintenance margin from the tier the new notional is in
     (:func:`maintenance_at`: beyond a complete table its last tier, with a warning appended to
     ``warnings``; beyond a table known in part, an error naming ``field``).
@@ -550,7 +550,7 @@ def shocked(h: Holder, calc: Calculator, mark: Decimal, warnings: list[str] | No
 
 
 def maintenance_at(calc: Calculator, h: Holder, mark: Decimal, close_fee: Decimal, warnings: list[str] | None = None,
-                   *, field: str = "--mark") -> Decimal:
+                   *, field: str = "mark") -> Decimal:
     """Maintenance margin of ``h`` at ``mark``: tier at the mark notional where the venue reads
     it at the liquidation notional, else the entry tier (as ``Calculator.evaluate``).
 
@@ -631,7 +631,7 @@ def cascade(
                 handed.append(Handed(h.side, h.size, w.shortfall, paid, adl_size, adl_price, fill, new_mark))
         winning: Side = "short" if losing == "long" else "long"
         warnings: list[str] = []
-        field = f"--shock {echo(shock)}"
+        field = f"{{shock}} {echo(shock)}"
         moved = [shocked(h, calc, h.mark * factor, warnings, field=f"{field} (position {h.id})")
                  for h in holders if h.side == winning]
         queue = rank(moved, winning, ranking, low=low, high=high, seed=seed)

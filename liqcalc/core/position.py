@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from decimal import ROUND_FLOOR, Context, Decimal, localcontext
 from typing import Literal
 
-from liqcalc.core.errors import InputError, LeverageError, TierError, UsageError
+from liqcalc.core.errors import InputError, LeverageError, Note, TierError, UsageError, is_key
 from liqcalc.core.model import Party, Side, SymbolSpec, Tier, Venue, Waterfall, side_sign
 from liqcalc.core.numbers import ZERO, context, div, given, money_text, price_text, size_text
 from liqcalc.core.rules import adl_price_rule as adl_price_rule_of
@@ -178,8 +178,9 @@ class Calculator:
         reserved = self.close_rule.reserved(notional, taker)
         if self.close_rule.estimated and margin <= reserved:
             raise InputError(
-                "--margin",
+                "margin",
                 f"{given(margin)} does not cover the estimated closing fee {money_text(reserved)}; give more margin",
+                key=True,
             )
         return self.close_rule.implied_leverage(side_sign(side), notional, margin, taker)
 
@@ -299,7 +300,7 @@ class Calculator:
 
     def entry_beyond(self, size: Decimal, entry: Decimal) -> InputError:
         """The error for a position whose entry notional (or size, for tiers in the base asset)
-        is beyond the table: it names ``--size`` and the largest size the table holds."""
+        is beyond the table: it names the size and the largest size the table holds."""
         last, symbol = self.symbol.tiers[-1], self.symbol
         assert last.cap is not None  # a tier without a cap holds every larger position
         if symbol.tier_unit == "base":
@@ -310,12 +311,12 @@ class Calculator:
                 f"give a size of at most {size_text(div(last.cap, entry), ROUND_FLOOR)} at the entry {given(entry)} "
                 f"({money_text(last.cap)} {symbol.quote} / {given(entry)})",
             )
-        return InputError("--size", error.message)
+        return InputError("size", error.template, key=True)
 
     @staticmethod
     def backing_option(spec: PositionSpec) -> str:
-        """The option that sets what backs ``spec``: ``--wallet``, ``--margin`` or ``--leverage``."""
-        return "--wallet" if spec.mode == "cross" else "--margin" if spec.margin is not None else "--leverage"
+        """The input that sets what backs ``spec``: ``wallet``, ``margin`` or ``leverage``."""
+        return "wallet" if spec.mode == "cross" else "margin" if spec.margin is not None else "leverage"
 
     def liquidation_valid(self, spec: PositionSpec) -> str:
         """What keeps ``spec``'s liquidation price inside a table known in part: at or below the
@@ -324,14 +325,14 @@ class Calculator:
         if cap is None or self.symbol.tier_unit == "base":
             return ""
         option = self.backing_option(spec)
-        towards = ({"--leverage": "a higher leverage", "--margin": "less margin", "--wallet": "a smaller wallet"}
+        towards = ({"leverage": "a higher leverage", "margin": "less margin", "wallet": "a smaller wallet"}
                    if spec.side == "short" else
-                   {"--leverage": "a lower leverage", "--margin": "more margin", "--wallet": "a larger wallet"})[option]
+                   {"leverage": "a lower leverage", "margin": "more margin", "wallet": "a larger wallet"})[option]
         return (f"the liquidation price must be at most {price_text(div(cap, spec.size), ROUND_FLOOR)} ({money_text(cap)} "
                 f"{self.symbol.quote} / size {size_text(spec.size)}): {towards} brings it there")
 
     def tier_at_mark(self, size: Decimal, mark: Decimal, ranged: bool, warnings: list[str], *,
-                     field: str = "--mark") -> Tier:
+                     field: str = "mark") -> Tier:
         """The tier of the notional at ``mark`` (with ``ranged``: the venue reads the tier at the
         notional, which moves with the mark).
 
@@ -339,7 +340,7 @@ class Calculator:
         calculator extends its last bracket, and the venue values the maintenance margin at the
         mark in the tier that notional is in, so the last tier is the only rate it states for it).
         Beyond a table known in part the next tier's rate is unknown: an :class:`InputError`
-        naming ``field`` (the option or file field the mark comes from) and the largest mark the
+        naming ``field`` (the input key or file field the mark comes from) and the largest mark the
         known tiers hold, as the position core refuses a liquidation notional there.
         """
         try:
@@ -352,7 +353,7 @@ class Calculator:
         limit = (f"give a mark of at most {price_text(div(last.cap, size), ROUND_FLOOR)} ({money_text(last.cap)} {unit} / size "
                  f"{size_text(size)})")
         error = beyond_last_tier(self.symbol, size * mark, "notional at the mark price", limit)
-        raise InputError(field, error.message)
+        raise InputError(field, error.template, key=is_key(field))
 
     def beyond_last_warning(self, notional: Decimal, what: str) -> str:
         """The warning for a notional read in the extended last tier."""
@@ -422,16 +423,16 @@ class Calculator:
         leverage = spec.leverage
         if spec.mode == "isolated":
             if (spec.leverage is None) == (spec.margin is None):
-                raise UsageError("give exactly one of --leverage and --margin for an isolated position")
+                raise UsageError("give exactly one of {leverage} and {margin} for an isolated position", "leverage")
             if spec.wallet is not None:
-                raise UsageError("--wallet is for --mode cross; an isolated position is backed by --leverage or --margin")
+                raise UsageError("{wallet} is for {mode=cross}; an isolated position is backed by {leverage} or {margin}", "wallet")
             if spec.margin is not None:
                 leverage = self.implied_leverage(side, q, entry, spec.margin)
         else:
             if spec.wallet is None:
-                raise UsageError("--mode cross needs --wallet (the cross wallet balance)")
+                raise UsageError("{mode=cross} needs {wallet} (the cross wallet balance)", "wallet")
             if spec.margin is not None:
-                raise UsageError("--margin is for isolated positions; in cross mode give --wallet")
+                raise UsageError("{margin} is for isolated positions; in cross mode give {wallet}", "margin")
 
         if leverage is not None and tier_at_entry is not None and leverage > tier_at_entry.max_leverage:
             raise LeverageError(
@@ -455,12 +456,13 @@ class Calculator:
             assert spec.wallet is not None
             posted = spec.wallet
             if leverage is None and self.close_rule.estimated:
-                warnings.append("no --leverage: the estimated closing fee is taken at the entry price")
+                warnings.append(Note("no {leverage}: the estimated closing fee is taken at the entry price"))
         margin_balance = posted + spec.add_margin - spec.funding
         if margin_balance <= 0:
             raise InputError(
-                "--funding",
+                "funding",
                 f"funding {given(spec.funding)} leaves {money_text(margin_balance)} of margin: the position is already bankrupt",
+                key=True,
             )
         backing = margin_balance - others_maintenance + others_pnl
         backing_bankruptcy = margin_balance + others_pnl
@@ -482,7 +484,7 @@ class Calculator:
             liquidation, line = self.solve_liquidation(side, q, entry, backing, lines, ranged,
                                                        lambda: self.liquidation_valid(spec))
         except TierError as error:
-            raise InputError(self.backing_option(spec), error.message) from None
+            raise InputError(self.backing_option(spec), error.template, key=True) from None
         cap = line.tier.cap
         if ranged and liquidation is not None and cap is not None and q * liquidation > cap:
             warnings.append(self.beyond_last_warning(q * liquidation, "notional at the liquidation price"))
@@ -535,10 +537,10 @@ class Calculator:
             )
 
         if fill is not None and liquidation is not None and s * (fill - liquidation) > 0:
-            warnings.append(
-                f"--fill {given(fill)} is on the profitable side of the liquidation price {price_text(liquidation)}: a "
+            warnings.append(Note(
+                f"{{fill}} {given(fill)} is on the profitable side of the liquidation price {price_text(liquidation)}: a "
                 "liquidation order fills at or beyond the liquidation price; the waterfall at it is a what-if"
-            )
+            ))
         waterfalls: list[Waterfall] = []
         if liquidation is not None:
             waterfalls.append(waterfall("liquidation", liquidation))
@@ -663,8 +665,8 @@ def _evaluate_account(venue: Venue, wallet: Decimal, rows: Sequence[AccountRow],
                 )
             )
         except InputError as error:  # an option's name, for a row of an account: the row's field
-            if not error.field.startswith("--"):
+            if not error.key:
                 raise
-            name = error.field.removeprefix("--").replace("-", "_")
+            name = error.field
             raise InputError(f"positions[{n}].{name}" if name != "wallet" else "wallet", error.problem) from None
     return results

@@ -92,5 +92,5 @@ def beyond_last_tier(symbol: SymbolSpec, notional: Decimal, what: str, valid: st
         f"{symbol.name}: the {what} {shown} {symbol.unit} is beyond the last "
         f"known tier (tier {last.number}, up to {cap} {symbol.unit}); this preset knows "
         f"only the first tiers of this symbol. {remedy} a fuller table with "
-        "`liqcalc presets import`, or give the tier yourself with --mmr and --maint-amount"
+        "`liqcalc presets import`, or give the tier yourself with {mmr} and {maint_amount}"
     )

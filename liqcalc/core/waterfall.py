@@ -18,13 +18,13 @@ def check_caps(venue: Venue, caps: Mapping[Party, Decimal]) -> None:
     for party in caps:
         if party not in payers:
             raise UsageError(
-                f"--can-pay: {party} pays no shortfall on {venue.name}; its waterfall is "
-                f"{', '.join(payers)}"
+                f"{{can_pay}}: {party} pays no shortfall on {venue.name}; its waterfall is "
+                f"{', '.join(payers)}", "can_pay",
             )
         if party == payers[-1]:
             raise UsageError(
-                f"--can-pay: {party} is the last payer of {venue.name}'s waterfall and takes "
-                f"whatever is left; cap one of {', '.join(payers[:-1]) or 'nothing'} instead"
+                f"{{can_pay}}: {party} is the last payer of {venue.name}'s waterfall and takes "
+                f"whatever is left; cap one of {', '.join(payers[:-1]) or 'nothing'} instead", "can_pay",
             )
 
 

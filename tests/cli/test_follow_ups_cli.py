@@ -147,7 +147,7 @@ def test_fill_warning_of_a_json_line_echoes_the_number_in_the_line() -> None:
     line = json.dumps({"symbol": "BTC", "side": "short", "entry": 60000, "size": 1, "leverage": 20, "fill": 0.45})
     result = run("position", "--preset", "binance", "--no-stale-warning", "--input", "-", stdin=line + "\n")
     assert result.exit_code == 0, result.output
-    assert json.loads(result.stdout)["warnings"][0].startswith("--fill 0.45 is on the profitable side")
+    assert json.loads(result.stdout)["warnings"][0].startswith("fill 0.45 is on the profitable side")  # the line's key
 
 
 # -- 4. position --fill and adl-risk: the same payers --------------------------------------------

@@ -35,7 +35,7 @@ def test_mark_beyond_a_partial_table_names_the_mark_and_the_largest_valid_mark()
     with pytest.raises(InputError) as caught:
         Calculator(venue(), PARTIAL).evaluate(dataclasses.replace(LONG, mark=D("1e12")))
     error = caught.value
-    assert error.field == "--mark"
+    assert error.field == "mark" and error.key  # the input's key: each caller names it
     assert str(error).startswith("--mark: TESTUSDT: the notional at the mark price 1,000,000,000,000.00 USDT is beyond the last "
                                  "known tier (tier 2, up to 500,000.00 USDT)")
     assert "Give a mark of at most 500,000.00 (500,000.00 USDT / size 1)" in str(error)
@@ -135,7 +135,8 @@ def test_cascade_shock_beyond_a_partial_table_names_the_shock_and_the_position()
     with pytest.raises(InputError) as caught:
         adl.cascade(venue(), PARTIAL, specs, shock=D(50), slippage_bps=D(0), insurance_fund=None,
                     ranking="pnl_x_leverage", low=1, high=5)
-    assert caught.value.field == "--shock 50 (position w1)"
+    assert caught.value.field == "{shock} 50 (position w1)"  # the shock is named by the caller
+    assert str(caught.value).startswith("--shock 50 (position w1): ")
 
 
 def test_cascade_shock_beyond_a_complete_table_warns() -> None:

@@ -141,7 +141,7 @@ def test_beyond_known_tiers_of_incomplete_table_is_still_refused() -> None:
     with pytest.raises(InputError, match="last known tier") as caught:
         calc.evaluate(PositionSpec(side="short", size=D(90), entry=D(100000), mark=D(100000), leverage=D(1)))
     # named after the option that sets the backing, with the prices the known tiers hold
-    assert caught.value.field == "--leverage"
+    assert caught.value.field == "leverage" and caught.value.key
     assert "The liquidation price must be at most" in caught.value.problem
 
 
