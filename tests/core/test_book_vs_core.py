@@ -51,7 +51,15 @@ def columns(specs: list[tuple[str, PositionSpec]]) -> book.Columns:
 def close(a: Decimal | None, b: float, rel: float) -> bool:
     if a is None:
         return bool(np.isnan(b))
+    if np.isnan(b):
+        # the book has no price where the Decimal one is below what a float of the inputs resolves
+        # (seen: a cross long whose 28-digit size backs it to 2.2e-28: the float root is <= 0)
+        return abs(a) <= Decimal(FLOAT_RESOLUTION)
     return bool(abs(float(a) - b) <= rel * max(1.0, abs(float(a))))
+
+
+#: What a float64 computation of a price near 1 can tell from 0 (a few ulps of 1).
+FLOAT_RESOLUTION = 1e-12
 
 
 @cache
