@@ -103,6 +103,10 @@ class LiqcalcError(Exception):
 
     #: The exit code the CLI maps this error to (1: domain or data error).
     exit_code = 1
+    #: The input the error is about, named for the caller (see the subclasses); None when the
+    #: error is not about one input (a preset file's problem, an unknown symbol), so
+    #: ``error.field`` is always there to read.
+    field: str | None = None
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -132,6 +136,8 @@ class InputError(LiqcalcError):
     (``positions[2].mark``, ``line 3``, ``--entry`` when the caller named it already).
     ``problem`` is the message without the field (its other inputs still placeholders).
     """
+
+    field: str  # always set: the input at fault
 
     def __init__(self, field: str, problem: str, *, key: bool = False) -> None:
         super().__init__(f"{'{' + field + '}' if key else field}: {problem}")
@@ -169,6 +175,8 @@ class LeverageError(LiqcalcError):
     ``field`` is the key of the input that set it (``leverage``, or ``margin`` when the margin
     implies it); the message names it, and the margin, the way each caller names inputs.
     """
+
+    field: str  # always set: leverage or margin
 
     def __init__(self, field: str, leverage: str, rest: str, margin: str | None = None) -> None:
         self.field = field

@@ -23,3 +23,13 @@ def test_numpy_scalars_price_like_python_numbers() -> None:
 def test_numpy_non_finite_values_are_named_errors(bad: object) -> None:
     with pytest.raises(liqcalc.InputError, match="^entry=: expected a finite number"):
         liqcalc.position(preset="binance", symbol="BTCUSDT", side="long", entry=bad, size=1, leverage=20)
+
+
+@pytest.mark.parametrize(("kw", "kind"), [({"preset": "binanse"}, liqcalc.PresetError),
+                                          ({"symbol": "NOPE"}, liqcalc.SymbolError)])
+def test_every_error_has_a_field_to_read(kw: dict[str, str], kind: type[liqcalc.LiqcalcError]) -> None:
+    """Seen: the README's `error.field` raised AttributeError for a PresetError or a SymbolError."""
+    args = {"preset": "binance", "symbol": "BTCUSDT", "side": "long", "entry": 60000, "size": 1, "leverage": 20, **kw}
+    with pytest.raises(kind) as caught:
+        liqcalc.position(**args)  # type: ignore[arg-type]
+    assert caught.value.field is None and str(caught.value)
