@@ -37,6 +37,7 @@ _LAZY = {
     "PositionReport": "liqcalc.app.reports",
     "AccountReport": "liqcalc.app.reports",
     "CompareReport": "liqcalc.app.reports",
+    "AdlReport": "liqcalc.app.adl",
     "LiqcalcError": "liqcalc.core.errors",
     "InputError": "liqcalc.core.errors",
     "UsageError": "liqcalc.core.errors",
@@ -50,6 +51,7 @@ __all__ = ["__version__", *_LAZY]
 
 if TYPE_CHECKING:
     from liqcalc.app.account import account as account
+    from liqcalc.app.adl import AdlReport as AdlReport
     from liqcalc.app.compare import compare as compare
     from liqcalc.app.position import position as position
     from liqcalc.app.presets import load_preset as load_preset
