@@ -7,10 +7,11 @@ The Python API, one function per command, with keywords named like the options::
     report = liqcalc.position(preset="binance", symbol="BTCUSDT", side="long",
                               entry=60000, size=1, leverage=20)
     report.liquidation_price     # a Decimal
-    report.to_dict()             # exactly what `liqcalc position ... --json` prints
+    report.to_dict()             # what `liqcalc position ... --json` prints (numbers unrounded)
 
 - :func:`position`, :func:`account`, :func:`compare`, :func:`adl_risk` return typed, frozen
-  reports whose ``to_dict()`` is the command's ``--json`` object; warnings are data in them.
+  reports whose ``to_dict()`` is the command's ``--json`` object (its numbers unrounded
+  Decimals); warnings are data in them.
 - :func:`load_preset` loads a venue preset by name or path.
 - Every error is a :class:`LiqcalcError`, one of: :class:`InputError` (a bad value; ``field``
   names the keyword, ``entry=``), :class:`UsageError` (values that cannot go together),
