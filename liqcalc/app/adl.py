@@ -22,7 +22,7 @@ from liqcalc.app.books import YOU, Book, Namer, book_specs, check_book, evaluate
 from liqcalc.core.adl import Queue, lights_band
 from liqcalc.core.errors import InputError, LiqcalcError, UsageError, reworded
 from liqcalc.core.model import Ranking, Side, SymbolSpec, Venue, side_sign
-from liqcalc.core.numbers import ZERO, given, to_decimal
+from liqcalc.core.numbers import ZERO, given
 from liqcalc.core.position import Calculator, PositionResult
 from liqcalc.core.rules import CHOOSABLE_RANKINGS, adl_price_rule, ranking_rule
 from liqcalc.render.numbers import FLOAT_DIGITS
@@ -1060,22 +1060,15 @@ def _evaluate(calc: Calculator, spec: Any, name: Namer) -> PositionResult:
 
 
 def _number(raw: Any, key: str, name: Namer, error: type[InputError], *, sign: str = "positive") -> Decimal | None:
-    if raw is None:
-        return None
-    try:
-        value = to_decimal(raw, name(key))
-    except InputError as problem:
-        raise error(problem.field, problem.problem) from None
-    if sign == "positive" and value <= 0:
-        raise error(name(key), f"must be greater than 0, got {_as_given(raw)}")
-    if sign == "non_negative" and value < 0:
-        raise error(name(key), f"must be 0 or more, got {_as_given(raw)}")
-    return value
+    """:func:`liqcalc.app.request.number` of one value, echoing a refused one as it was written."""
+    from liqcalc.app.request import number
+
+    return number({key: raw}, key, name, sign=sign, error=error, echo=_as_given)
 
 
-def _as_given(raw: Any) -> str:
+def _as_given(raw: Any, value: Decimal) -> str:
     """A number in a message as the caller wrote it (text as typed; a Python number grouped)."""
-    return raw if isinstance(raw, str) else given(to_decimal(raw, ""))
+    return raw if isinstance(raw, str) else given(value)
 
 
 def parse_shock(raw: Any, name: Namer = keyword, error: type[InputError] = InputError) -> list[Decimal]:

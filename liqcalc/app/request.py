@@ -52,8 +52,14 @@ class Request:
     inputs: dict[str, Any]
 
 
-def number(values: Mapping[str, Any], key: str, name: Namer, *, sign: str = "positive", error: type[InputError] = InputError) -> Decimal | None:
-    """The number at ``key``, or None when absent; ``sign`` is "positive", "non_negative" or "any"."""
+def _echo_value(raw: Any, value: Decimal) -> str:
+    return given(value)
+
+
+def number(values: Mapping[str, Any], key: str, name: Namer, *, sign: str = "positive", error: type[InputError] = InputError,
+           echo: Callable[[Any, Decimal], str] = _echo_value) -> Decimal | None:
+    """The number at ``key``, or None when absent; ``sign`` is "positive", "non_negative" or "any".
+    ``echo(raw, value)`` writes the refused number in a message (default: the value, grouped)."""
     raw = values.get(key)
     if raw is None:
         return None
@@ -62,9 +68,9 @@ def number(values: Mapping[str, Any], key: str, name: Namer, *, sign: str = "pos
     except InputError as problem:
         raise error(problem.field, problem.problem) from None
     if sign == "positive" and value <= 0:
-        raise error(name(key), f"must be greater than 0, got {given(value)}")
+        raise error(name(key), f"must be greater than 0, got {echo(raw, value)}")
     if sign == "non_negative" and value < 0:
-        raise error(name(key), f"must be 0 or more, got {given(value)}")
+        raise error(name(key), f"must be 0 or more, got {echo(raw, value)}")
     return value
 
 
