@@ -6,6 +6,9 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
+import numpy as np
+
+from liqcalc.core import book
 from liqcalc.core.model import (
     AdlRule,
     FeeRules,
@@ -16,6 +19,7 @@ from liqcalc.core.model import (
     Tier,
     Venue,
 )
+from liqcalc.core.position import PositionSpec
 from liqcalc.core.tiers import maint_amounts
 
 D = Decimal
@@ -63,3 +67,15 @@ def one_tier(mmr: str, max_leverage: str = "125") -> SymbolSpec:
 def rounded(value: Decimal | None, places: int) -> Decimal:
     assert value is not None
     return value.quantize(Decimal(1).scaleb(-places))
+
+
+def columns(specs: list[tuple[str, PositionSpec]]) -> book.Columns:
+    """The book arrays of ``specs`` (id, spec), as a book file would give them."""
+    def col(get: object) -> np.ndarray:
+        return np.array([np.nan if (v := get(s)) is None else float(v) for _, s in specs])  # type: ignore[operator]
+
+    return book.Columns(
+        tuple(i for i, _ in specs), np.array([1.0 if s.side == "long" else -1.0 for _, s in specs]),
+        col(lambda s: s.size), col(lambda s: s.entry), col(lambda s: s.mark), col(lambda s: s.margin),
+        col(lambda s: s.leverage), col(lambda s: s.wallet),
+    )

@@ -9,7 +9,7 @@ from decimal import Decimal, localcontext
 
 import numpy as np
 import pytest
-from helpers import D
+from helpers import D, columns
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -53,17 +53,6 @@ def book_of(seed: int, count: int, long_share: float) -> list[tuple[str, Positio
             spec = PositionSpec(side=side, size=size, entry=entry, mark=MARK, leverage=leverage)
         specs.append((f"p{n}", spec))
     return specs
-
-
-def columns(specs: list[tuple[str, PositionSpec]]) -> book.Columns:
-    def col(get: object) -> np.ndarray:
-        return np.array([np.nan if (v := get(s)) is None else float(v) for _, s in specs])  # type: ignore[operator]
-
-    return book.Columns(
-        tuple(i for i, _ in specs), np.array([1.0 if s.side == "long" else -1.0 for _, s in specs]),
-        col(lambda s: s.size), col(lambda s: s.entry), col(lambda s: s.mark), col(lambda s: s.margin),
-        col(lambda s: s.leverage), col(lambda s: s.wallet),
-    )
 
 
 def near(a: float, b: float) -> bool:

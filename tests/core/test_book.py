@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import numpy as np
 import pytest
-from helpers import D
+from helpers import D, columns
 
 from liqcalc.core import adl, book, rules
 from liqcalc.core.position import Calculator, PositionSpec
@@ -39,17 +39,6 @@ def random_specs(seed: int, count: int = 30) -> list[tuple[str, PositionSpec]]:
             spec = PositionSpec(side=side, size=size, entry=entry, mark=mark, leverage=leverage)
         specs.append((f"p{n}", spec))
     return specs
-
-
-def columns(specs: list[tuple[str, PositionSpec]]) -> book.Columns:
-    def col(get: object) -> np.ndarray:
-        return np.array([np.nan if (v := get(s)) is None else float(v) for _, s in specs])  # type: ignore[operator]
-
-    return book.Columns(
-        tuple(i for i, _ in specs), np.array([1.0 if s.side == "long" else -1.0 for _, s in specs]),
-        col(lambda s: s.size), col(lambda s: s.entry), col(lambda s: s.mark), col(lambda s: s.margin),
-        col(lambda s: s.leverage), col(lambda s: s.wallet),
-    )
 
 
 def close(a: Decimal | None, b: float, rel: float = 1e-9) -> bool:
