@@ -43,6 +43,13 @@ AdlPrice = Literal["bankruptcy", "mark", "none"]
 Bearer = Literal["venue", "insurance_fund", "backstop_vault", "socialized_loss"]
 SymbolKind = Literal["perpetual", "delivery"]
 TierUnit = Literal["quote", "base"]
+#: A linear contract is worth a quantity of the base asset and settles in the quote; an
+#: inverse contract is worth a fixed amount of the quote (USD, ``face_value``) and settles in
+#: the base coin: PnL = contracts x face x (1/entry - 1/exit) for a long.
+ContractType = Literal["linear", "inverse"]
+#: How margin added to an isolated position counts: as given, or divided by 1 + taker rate
+#: (Bybit's UTA inverse isolated formula, ``[margin] added_margin``).
+AddedMargin = Literal["as_is", "divided_by_one_plus_taker"]
 
 
 def side_sign(side: Side) -> int:
@@ -90,8 +97,13 @@ class SymbolSpec:
             error rather than a guess.
         liquidation_fee: this symbol's liquidation-fee rate where it differs from the venue's.
         tiers: the tier table, sorted by floor, contiguous.
-        tier_unit: what the tier bounds measure: quote notional, or the position size in the
-            base asset (OKX states its tiers in contracts, a fixed base quantity each).
+        tier_unit: what the tier bounds measure: the notional in the margin asset (the quote
+            of a linear contract; for an inverse one, its value in the settle coin, contracts
+            x face / price), or the position size in the base asset (OKX states its tiers in
+            contracts, a fixed base quantity each).
+        contract_type: ``linear`` (size in the base asset, money in the quote) or ``inverse``
+            (size in contracts of ``face_value`` quote each, money in the base coin).
+        face_value: the quote amount one inverse contract is worth (1 for linear, unused).
     """
 
     name: str
@@ -102,6 +114,24 @@ class SymbolSpec:
     liquidation_fee: Decimal | None
     tiers: tuple[Tier, ...]
     tier_unit: TierUnit = "quote"
+    contract_type: ContractType = "linear"
+    face_value: Decimal = Decimal(1)
+
+    @property
+    def inverse(self) -> bool:
+        """Whether the contract is inverse (coin-margined)."""
+        return self.contract_type == "inverse"
+
+    @property
+    def margin_asset(self) -> str:
+        """The asset margin, PnL, fees and every amount are in: the quote, or an inverse
+        contract's base coin."""
+        return self.base if self.contract_type == "inverse" else self.quote
+
+    @property
+    def size_unit(self) -> str:
+        """What a size counts: the base asset, or an inverse contract's contracts."""
+        return "contracts" if self.contract_type == "inverse" else self.base
 
     def measure(self, size: Decimal, price: Decimal) -> Decimal:
         """What the tier table is read with: ``size x price``, or ``size`` for base-unit tiers."""
@@ -110,7 +140,7 @@ class SymbolSpec:
     @property
     def unit(self) -> str:
         """The unit of the tier bounds (``USDT``, ``BTC``)."""
-        return self.base if self.tier_unit == "base" else self.quote
+        return self.base if self.tier_unit == "base" else self.margin_asset
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,12 +156,15 @@ class MarginRules:
             to the tier rate (OKX, Bitget); or the estimated fee to close at the bankruptcy
             price, added to initial and maintenance margin (Bybit UTA).
         source: the page the rules come from.
+        added_margin: how margin added to an isolated position counts (Bybit UTA inverse:
+            divided by 1 + taker rate).
     """
 
     tier_basis: TierBasis
     maintenance_basis: MaintenanceBasis
     close_fee: CloseFee
     source: str
+    added_margin: AddedMargin = "as_is"
 
 
 @dataclass(frozen=True, slots=True)

@@ -36,14 +36,15 @@ from liqcalc.core.model import (
 if TYPE_CHECKING:
     from liqcalc.presets.schema import PresetModel
 
-CACHE_FORMAT = 3
+CACHE_FORMAT = 4
 #: Longest preset name: a file name of at most 255 bytes, ``.toml`` included.
 NAME_LIMIT = 250
 Origin = Literal["built-in", "user", "file"]
 
-# One symbol as cached: base, quote, kind, complete, liquidation fee, tier unit, tiers as strings.
+# One symbol as cached: base, quote, kind, complete, liquidation fee, tier unit, tiers as strings,
+# contract type, face value.
 RawTier = tuple[str, str | None, str, str, str]
-RawSymbol = tuple[str, str, str, bool, str | None, str, tuple[RawTier, ...]]
+RawSymbol = tuple[str, str, str, bool, str | None, str, tuple[RawTier, ...], str, str]
 
 
 @dataclass(frozen=True, repr=False)
@@ -101,7 +102,7 @@ class Preset:
 
     def _build(self, name: str) -> SymbolSpec:
         raw: RawSymbol = marshal.loads(self.packed[name])
-        base, quote, kind, complete, fee, unit, tiers = raw
+        base, quote, kind, complete, fee, unit, tiers, contract, face = raw
         return SymbolSpec(
             name=name,
             base=base,
@@ -114,6 +115,8 @@ class Preset:
                 Tier(n + 1, Decimal(floor), None if cap is None else Decimal(cap), Decimal(lev), Decimal(mmr), Decimal(amt))
                 for n, (floor, cap, lev, mmr, amt) in enumerate(tiers)
             ),
+            contract_type=cast(Any, contract),
+            face_value=Decimal(face),
         )
 
 
@@ -429,7 +432,9 @@ def to_plain(model: PresetModel) -> dict[str, Any]:
             for t, rate, amount in zip(symbol.tiers, rates, amounts, strict=True)
         )
         fee = None if symbol.liquidation_fee is None else _s(symbol.liquidation_fee)
-        symbols[name] = (symbol.base, symbol.quote, symbol.kind, symbol.complete, fee, symbol.tier_unit, tiers)
+        face = _s(symbol.face_value) if symbol.face_value is not None else "1"
+        symbols[name] = (symbol.base, symbol.quote, symbol.kind, symbol.complete, fee, symbol.tier_unit, tiers,
+                         symbol.contract_type, face)
     return {
         "format": CACHE_FORMAT,
         "name": model.name,
@@ -439,7 +444,8 @@ def to_plain(model: PresetModel) -> dict[str, Any]:
         "main_quote": model.main_quote,
         "sources": list(model.sources),
         "notes": list(model.notes),
-        "margin": [model.margin.tier_basis, model.margin.maintenance_basis, model.margin.close_fee, model.margin.source],
+        "margin": [model.margin.tier_basis, model.margin.maintenance_basis, model.margin.close_fee, model.margin.source,
+                   model.margin.added_margin],
         "fees": [_s(model.fees.maker), _s(model.fees.taker), _s(model.fees.liquidation), model.fees.liquidation_fee_to, model.fees.source],
         "surplus": [model.surplus.to, model.surplus.backstop_fraction(), model.surplus.backstop_to, model.surplus.source],
         "shortfall": [list(model.shortfall.waterfall), model.shortfall.source],
@@ -452,7 +458,7 @@ def to_plain(model: PresetModel) -> dict[str, Any]:
 def _from_plain(plain: dict[str, Any], path: Path, origin: Origin) -> Preset:
     if plain.get("format") != CACHE_FORMAT:
         raise ValueError("cache format")
-    tier_basis, maintenance_basis, close_fee, margin_source = plain["margin"]
+    tier_basis, maintenance_basis, close_fee, margin_source, added_margin = plain["margin"]
     maker, taker, liquidation, fee_to, fee_source = plain["fees"]
     surplus_to, backstop, backstop_to, surplus_source = plain["surplus"]
     waterfall, shortfall_source = plain["shortfall"]
@@ -465,7 +471,7 @@ def _from_plain(plain: dict[str, Any], path: Path, origin: Origin) -> Preset:
         main_quote=plain["main_quote"],
         sources=tuple(plain["sources"]),
         notes=tuple(plain["notes"]),
-        margin=MarginRules(tier_basis, maintenance_basis, close_fee, margin_source),
+        margin=MarginRules(tier_basis, maintenance_basis, close_fee, margin_source, added_margin),
         fees=FeeRules(Decimal(maker), Decimal(taker), Decimal(liquidation), fee_to, fee_source),
         surplus=SurplusRule(surplus_to, None if backstop is None else tuple(backstop), backstop_to, surplus_source),
         shortfall=ShortfallRule(tuple(waterfall), shortfall_source),

@@ -14,9 +14,11 @@ from typing import Annotated, Literal, Self
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from liqcalc.core.model import (
+    AddedMargin,
     AdlPrice,
     Bearer,
     CloseFee,
+    ContractType,
     MaintenanceBasis,
     MaintenanceRate,
     Party,
@@ -60,8 +62,28 @@ class SymbolModel(_Model):
     complete: bool = True
     liquidation_fee: Rate | None = None
     tier_unit: Literal["quote", "base"] = "quote"
-    """What the tier bounds measure: quote notional, or position size in the base asset."""
+    """What the tier bounds measure: the notional in the margin asset (an inverse contract's
+    value in its coin), or position size in the base asset."""
+    contract_type: ContractType = "linear"
+    """``linear`` (size in the base asset, money in the quote) or ``inverse`` (size in
+    contracts, money in the base coin)."""
+    face_value: Annotated[Decimal, Field(gt=0)] | None = None
+    """The quote amount (USD) one inverse contract is worth; required for inverse contracts."""
     tiers: Annotated[list[TierModel], Field(min_length=1)]
+
+    @model_validator(mode="after")
+    def _contract(self) -> Self:
+        if self.contract_type == "inverse":
+            if self.face_value is None:
+                raise ValueError("face_value: missing; an inverse contract states the quote amount one contract "
+                                 "is worth (e.g. face_value = 100 for Binance's BTCUSD_PERP)")
+            if self.tier_unit != "quote":
+                raise ValueError("tier_unit: an inverse contract's tiers are its value in the settle coin "
+                                 "(leave tier_unit out)")
+        elif self.face_value is not None:
+            raise ValueError("face_value: only an inverse contract has a face value (contract_type = \"inverse\"); "
+                             "a linear contract's size is in the base asset")
+        return self
 
     @field_validator("tiers")
     @classmethod
@@ -105,6 +127,8 @@ class MarginModel(_Model):
     deduction: bool
     close_fee: CloseFee
     source: Url
+    added_margin: AddedMargin = "as_is"
+    """How margin added to an isolated position counts (Bybit UTA inverse: ÷ (1 + taker))."""
 
 
 class FeesModel(_Model):
