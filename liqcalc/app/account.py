@@ -121,7 +121,9 @@ def evaluate_account(session: Session, options: Mapping[str, Any], data: Mapping
                 mmr=mmr, maint_amount=number(row, "maint_amount", field, sign="any"), leverage=leverage,
             ))
             if leverage is not None and mmr is None:
-                entry_tier = Calculator(preset.venue, symbol).tier_at(rows[-1].size, rows[-1].entry, "entry notional")
+                calc = Calculator(preset.venue, symbol)
+                _, core_size, (core_entry,) = calc.to_core(rows[-1].side, rows[-1].size, rows[-1].entry)
+                entry_tier = calc.tier_at(core_size, core_entry, "entry notional")
                 if leverage > entry_tier.max_leverage:
                     raise InputError(
                         field("leverage"),
@@ -135,7 +137,9 @@ def evaluate_account(session: Session, options: Mapping[str, Any], data: Mapping
     except InputError as error:  # a row's field (positions[n].mark), named by the core
         raise LiqcalcError(f"{path}: {error}") from None
     warnings = [*session.stale(preset_name), *(f"{r.symbol}: {w}" for r in results for w in r.warnings)]
-    return AccountReport(session.info(preset_name), preset.venue, wallet, results, warnings)
+    first = rows[0].symbol
+    return AccountReport(session.info(preset_name), preset.venue, wallet, results, warnings,
+                         margin_asset=first.margin_asset, in_coin=first.inverse)
 
 
 def account(

@@ -103,6 +103,8 @@ class AccountReport:
         wallet: the cross wallet balance.
         results: one result per position, in the file's order.
         warnings: the preset's staleness warning and each position's remarks (``SYMBOL: ...``).
+        margin_asset: the asset of the wallet and every amount.
+        in_coin: whether it is a coin (inverse contracts).
     """
 
     preset: PresetInfo
@@ -110,6 +112,10 @@ class AccountReport:
     wallet: Decimal
     results: list[PositionResult]
     warnings: list[str] = field(default_factory=list)
+    margin_asset: str = ""
+    """The asset of the wallet and of every amount (the positions share it)."""
+    in_coin: bool = False
+    """Whether that asset is a coin (the positions are inverse contracts)."""
 
     @property
     def margin_balance(self) -> Decimal:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from decimal import Decimal, localcontext
+from decimal import Context, Decimal, localcontext
 from typing import Literal
 
 from liqcalc.core.model import AdlPrice, Bearer, Party, Ranking, Side, SymbolSpec, Venue, side_sign
@@ -459,6 +459,10 @@ def attribute(handed: Sequence[Handed], capacity: Decimal | None, rule: AdlPrice
 
 # -- a shock on a whole book (the Decimal reference of liqcalc.core.book) ------------------
 
+#: The precision crossing orders are compared at: 12 significant digits, the book's 40 bits of
+#: mantissa (``liqcalc.core.book.TIE_BITS``); closer values are equal.
+TIES = Context(prec=12)
+
 
 @dataclass(frozen=True, slots=True)
 class Liquidation:
@@ -604,7 +608,10 @@ def cascade(
         hit = [n for n, h in enumerate(holders) if crossed(h)]
         # crossed first: the highest long liquidation prices as the price falls, the lowest short ones as it rises
         # (by liquidation price over mark, since each position may carry its own mark)
-        hit.sort(key=lambda n: (-side_sign(losing) * holders[n].liquidation_price / holders[n].mark, n))  # type: ignore[operator]
+        # crossing order, ties kept in book order: the ratio to 12 significant digits, as the
+        # book rounds its float keys (liqcalc.core.book.tie_key): two positions at the same entry
+        # and leverage cross together, and the 34th digit of a division must not order them
+        hit.sort(key=lambda n: (TIES.plus(-side_sign(losing) * holders[n].liquidation_price / holders[n].mark), n))  # type: ignore[operator]
         balance = insurance_fund
         liquidations: list[Liquidation] = []
         handed: list[Handed] = []

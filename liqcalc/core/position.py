@@ -702,11 +702,23 @@ def evaluate_account(venue: Venue, wallet: Decimal, rows: Sequence[AccountRow], 
 
 
 def _evaluate_account(venue: Venue, wallet: Decimal, rows: Sequence[AccountRow], funding: Decimal) -> list[PositionResult]:
+    assets = {row.symbol.margin_asset for row in rows}
+    if len(assets) > 1:
+        first = rows[0].symbol
+        n, other = next((n, row.symbol) for n, row in enumerate(rows) if row.symbol.margin_asset != first.margin_asset)
+        raise InputError(
+            f"positions[{n}].symbol",
+            f"{other.name} is margined in {other.margin_asset} and {first.name} in {first.margin_asset}: a cross "
+            "account shares one wallet in one asset; give the positions of each margin asset as their own account",
+        )
+    calcs = [Calculator(venue, row.symbol) for row in rows]
+    # each row in the core's terms (an inverse contract's linear twin: Calculator.to_core)
+    cores = [calc.to_core(row.side, row.size, row.entry, row.mark) for calc, row in zip(calcs, rows, strict=True)]
+    pnl = [side_sign(side) * size * (mark - entry) for side, size, (entry, mark) in cores]
+    total_pnl = sum(pnl, ZERO)
     maintenance: list[Decimal] = []
-    pnl: list[Decimal] = []
     specs: list[PositionSpec] = []
-    for n, row in enumerate(rows):
-        calc = Calculator(venue, row.symbol)
+    for n, (row, calc, (side, size, (entry, mark))) in enumerate(zip(rows, calcs, cores, strict=True)):
         spec = PositionSpec(
             side=row.side, size=row.size, entry=row.entry, mark=row.mark, leverage=row.leverage,
             mmr=row.mmr, maint_amount=row.maint_amount, mode="cross", wallet=wallet, funding=funding,
@@ -716,22 +728,22 @@ def _evaluate_account(venue: Venue, wallet: Decimal, rows: Sequence[AccountRow],
             tier = calc.override_tier(row.mmr, row.maint_amount, Decimal("Infinity"))
         else:
             ranged = tier_basis_rule(venue.margin.tier_basis).ranged(row.symbol)
-            basis = row.mark if ranged else row.entry
             # beyond a complete table: its last tier (the row's own evaluation below warns); beyond
             # a table known in part: an error naming the row's mark
             if ranged:
-                tier = calc.tier_at_mark(row.size, basis, ranged, [], field=f"positions[{n}].mark")
+                tier = calc.tier_at_mark(size, mark, ranged, [], field=f"positions[{n}].mark")
             else:
-                tier = calc.tier_at(row.size, basis, "entry notional")
-        fee = calc.close_fee(row.side, row.size, row.entry, row.leverage)
-        maintenance.append(calc.maintenance(tier, row.size, row.entry, fee).at(row.mark))
-        pnl.append(side_sign(row.side) * row.size * (row.mark - row.entry))
-    total_mm, total_pnl = sum(maintenance, ZERO), sum(pnl, ZERO)
+                tier = calc.tier_at(size, entry, "entry notional")
+        # the estimated closing fee at the row's own bankruptcy price, the others at their marks
+        # (as its evaluation below computes it: Calculator.cross_close_fee)
+        fee = calc.cross_close_fee(side, size, entry, wallet - funding + total_pnl - pnl[n])
+        maintenance.append(calc.maintenance(tier, size, entry, fee).at(mark))
+    total_mm = sum(maintenance, ZERO)
     results = []
-    for n, row in enumerate(rows):
+    for n, calc in enumerate(calcs):
         try:
             results.append(
-                Calculator(venue, row.symbol).evaluate(
+                calc.evaluate(
                     specs[n],
                     others_maintenance=total_mm - maintenance[n],
                     others_pnl=total_pnl - pnl[n],

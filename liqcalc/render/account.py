@@ -43,6 +43,7 @@ def account_json(report: AccountReport) -> dict[str, Any]:
         "preset": info.as_json(),
         "inputs": {"wallet": wallet, "mode": "cross"},
         "warnings": report.all_warnings,
+        "margin_asset": report.margin_asset,
         **account_totals(report),
         "positions": [
             {
@@ -61,24 +62,24 @@ def render_account(report: AccountReport) -> None:
     """The account's table and sentences on stdout (the warnings are the writer's)."""
     from liqcalc.render.console import console as make_console
 
-    info, venue, wallet = report.preset, report.venue, report.wallet
+    venue = report.venue
     console = make_console()
     width = console.width
     rows = account_rows(report, SHOWN)
     keeps = (KEEP, KEEP, 90, 50, 60, 30, 70, 65, KEEP, 80, 40)
     columns = [Col(h, rows.column(h), k, justify="left" if h in ("symbol", "side") else "right")
                for h, k in zip(rows.header, keeps, strict=True)]
-    table, dropped = fitted_table(columns, width, title=f"Cross account on {venue.title} (wallet {money(wallet)}, as of "
-                                  f"{info.as_of})", title_justify="left")
+    table, dropped = fitted_table(columns, width, title=title(report), title_justify="left")
     console.print(table)
     if (note := left_out(dropped, width)) is not None:
         console.print(note)
     totals = account_totals(report)
     ratio = totals["margin_ratio"]
+    asset = report.margin_asset
     console.print(
-        f"Margin balance {money(totals['margin_balance'])} + unrealized PnL {money(totals['unrealized_pnl'])} = "
-        f"equity {money(totals['equity'])}; margin ratio = maintenance margin {money(totals['maintenance_margin'])} / "
-        f"equity = {percent(ratio)} (liquidation at 100%)."
+        f"Margin balance {money(totals['margin_balance'], asset)} + unrealized PnL {money(totals['unrealized_pnl'], asset)} "
+        f"= equity {money(totals['equity'], asset)}; margin ratio = maintenance margin "
+        f"{money(totals['maintenance_margin'], asset)} / equity = {percent(ratio)} (liquidation at 100%)."
     )
     console.print(cross_words(venue))
 
@@ -106,7 +107,7 @@ def account_rows(report: AccountReport, style: Style) -> Rows:
                      style.money(r.tier_at_mark.mmr) if style.plain else percent(r.tier_at_mark.mmr),
                      style.money(r.maintenance_margin), style.signed(r.unrealized_pnl), style.price(r.liquidation_price),
                      style.pct(d["percent"]), style.price(r.bankruptcy_price)))
-    return Rows("Positions", ("symbol", "side", "size", "entry", "mark", "MMR", "maint. margin", "unrealized PnL",
+    return Rows(f"Positions (amounts in {report.margin_asset})", ("symbol", "side", "size", "entry", "mark", "MMR", "maint. margin", "unrealized PnL",
                               "liquidation", "to liq.", "bankruptcy"), tuple(rows))
 
 
@@ -122,4 +123,5 @@ def csv_table(report: AccountReport) -> Rows:
 
 def title(report: AccountReport) -> str:
     """The title line of the table."""
-    return f"Cross account on {report.venue.title} (wallet {money(report.wallet)}, as of {report.preset.as_of})"
+    return (f"Cross account on {report.venue.title} (wallet {money(report.wallet, report.margin_asset)}, as of "
+            f"{report.preset.as_of})")

@@ -146,8 +146,9 @@ def test_account_equity_and_margin_ratio_add_up() -> None:
     assert data["maintenance_margin"] == pytest.approx(sum(p["maintenance_margin"] for p in data["positions"]))
     assert data["margin_ratio"] == pytest.approx(data["maintenance_margin"] / data["equity"])
     table = re.sub(r"\s+", " ", run("position", "--account", ACCOUNT, "--no-stale-warning").stdout)
-    assert ("Margin balance 1,535,443.01 + unrealized PnL -504,547.45 = equity 1,030,895.56; margin ratio = "
-            "maintenance margin 427,713.32 / equity = 41.49%") in table
+    assert ("Margin balance 1,535,443.01 USDT + unrealized PnL -504,547.45 USDT = equity 1,030,895.56 USDT; margin "
+            "ratio = maintenance margin 427,713.32 USDT / equity = 41.49%") in table
+    assert data["margin_asset"] == "USDT"
 
 
 def test_equity_note_has_no_rounding_residue() -> None:

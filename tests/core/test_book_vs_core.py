@@ -289,3 +289,28 @@ def test_equal_ratios_and_scores_in_exact_arithmetic_keep_the_book_order() -> No
     assert [x.holder.id for x in ref.liquidations] == [f"long{n}" for n in range(len(sizes))]
     assert [ids[i] for i in step.liquidated] == [x.holder.id for x in ref.liquidations]
     assert [ids[i] for i in step.queue] == [r.holder.id for r in ref.queue.rows] == [f"short{n}" for n in range(len(sizes))]
+
+
+def test_positions_that_cross_together_keep_the_book_order_in_both_paths() -> None:
+    """Two longs at the same leverage and entry ratio cross at the same move; the Decimal core's
+    34th digit of liquidation/mark must not order them (it did: p2 before p1, so the one ADL
+    counterparty closed p2's size and the attribution differed from the book's). Found by
+    hypothesis on okx."""
+    from liqcalc.core.position import PositionSpec
+
+    okx = preset("okx")
+    sym = okx.symbol("BTC-USDT-SWAP")
+
+    def spec(side: str, size: str, entry: str, leverage: str) -> PositionSpec:
+        return PositionSpec(side=side, size=Decimal(size), entry=Decimal(entry), mark=Decimal(entry),  # type: ignore[arg-type]
+                            leverage=Decimal(leverage))
+
+    specs = [("p0", spec("short", "9.99", "1", "1")), ("p1", spec("long", "9.99", "1", "12")),
+             ("p2", spec("long", "9.99", "3.18", "12")), ("p3", spec("long", "0.01", "1", "1"))]
+    ref = adl.cascade(okx.venue, sym, specs, shock=Decimal(-8), slippage_bps=Decimal(50), insurance_fund=Decimal(0),
+                      ranking="pnl_x_leverage", seed=0, low=1, high=5)
+    model = book.Book(okx.venue, book.price_book(okx.venue, sym, columns(specs)), ranking="pnl_x_leverage",
+                      slippage_bps=50.0, insurance_fund=0.0, seed=0)
+    step = model.step(-8.0)
+    assert [x.holder.id for x in ref.liquidations] == ["p1", "p2"] == [specs[i][0] for i in step.liquidated]
+    assert float(ref.attribution.shortfall) == pytest.approx(step.attribution["shortfall"], rel=1e-9)
