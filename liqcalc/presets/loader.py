@@ -66,6 +66,10 @@ class Preset:
         """Every symbol, in the file's order."""
         return list(self.index)
 
+    def complete_count(self) -> int:
+        """How many symbols carry their whole tier table (the rest hold the first tiers only)."""
+        return sum(1 for packed in self.packed.values() if marshal.loads(packed)[3])
+
     def symbol(self, query: str) -> SymbolSpec:
         """The symbol named ``query``: the venue's spelling in any case, or a base asset
         (``BTC``) for that base's perpetual in the preset's main quote."""

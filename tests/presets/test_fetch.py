@@ -426,3 +426,56 @@ def test_every_fetcher_is_one_table_entry_with_its_built_in_rules() -> None:
     for name, fetcher in fetchers.FETCHERS.items():
         assert fetcher.venue == name and fetcher.like in builtin_names()
         assert fetcher.host.startswith("https://") and fetcher.endpoints and fetcher.docs
+
+
+# -- what the rest of liqcalc says about it -------------------------------------------------------
+
+
+def test_quiet_says_nothing_on_success(server: VenueServer, tmp_path: Path) -> None:
+    server.route("/v4/perpetualMarkets", DYDX_MARKETS)
+    result = run_fetch("dydx", "--base-url", server.url, "-o", str(tmp_path / "d.toml"), "--quiet")
+    assert result.exit_code == 0, result.output
+    assert result.stderr == "" and result.stdout == ""
+
+
+def test_no_progress_bar_when_stderr_is_not_a_terminal(server: VenueServer, tmp_path: Path) -> None:
+    serve_okx(server)
+    result = run_fetch("okx", "--base-url", server.url, "-o", str(tmp_path / "okx.toml"))
+    assert result.exit_code == 0, result.output
+    assert result.stderr.startswith("liqcalc: wrote ") and result.stderr.count("\n") == 1
+
+
+def test_the_progress_bar_counts_the_requests(server: VenueServer, tmp_path: Path) -> None:
+    from liqcalc.cli.presets_cmd import _Bar
+
+    serve_okx(server)
+    with _Bar() as bar:
+        fetchers.fetch_preset("okx", target=tmp_path / "okx.toml", base_url=server.url, progress=bar, pace=0)
+        task = bar.progress.tasks[-1]
+    assert (task.description, task.total, task.completed) == ("okx: position tiers", 2, 2)
+
+
+def test_presets_list_shows_coverage_and_the_command_that_refreshes(server: VenueServer, tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+
+    monkeypatch.setenv("LIQCALC_PRESETS_DIR", str(tmp_path))
+    before = {p["name"]: p for p in json.loads(runner.invoke(app, ["presets", "list", "--json"]).stdout)["presets"]}
+    assert (before["bybit"]["coverage"], before["bybit"]["complete_symbols"]) == ("first_tiers", 0)
+    assert before["binance"]["coverage"] == "complete"
+    assert before["bybit"]["refresh"] == "liqcalc presets fetch bybit"
+    assert before["clearinghouse"]["refresh"] == "liqcalc presets import"
+    serve_bybit(server)
+    assert run_fetch("bybit", "--base-url", server.url).exit_code == 0
+    after = {p["name"]: p for p in json.loads(runner.invoke(app, ["presets", "list", "--json"]).stdout)["presets"]}
+    assert (after["bybit"]["origin"], after["bybit"]["symbols"], after["bybit"]["coverage"]) == ("user", 3, "complete")
+    assert after["bybit"]["age_days"] == 0
+    table = runner.invoke(app, ["presets", "list", "--format", "csv"]).stdout
+    assert "tiers" in table.splitlines()[0] and ",first only," in table
+
+
+def test_an_unknown_symbol_names_the_fetch_of_its_venue() -> None:
+    result = runner.invoke(app, ["position", "--preset", "bybit", "--symbol", "DOGEUSDT", "--side", "long", "--entry", "1",
+                                 "--size", "1", "--leverage", "2"])
+    assert result.exit_code == 1
+    assert result.stderr.endswith("`liqcalc presets fetch bybit` downloads every symbol the venue lists\n")
