@@ -360,7 +360,8 @@ def fetch(
     /fapi/v1/leverageBracket, signed: the key and secret are read from LIQCALC_BINANCE_API_KEY
     and LIQCALC_BINANCE_API_SECRET only. Inverse contracts are not fetched.
 
-    Retries: 429 and 5xx answers are retried up to 4 times per request, after 1, 2, 4, 8 s (or the Retry-After the venue asks, at most 30 s), at most 120 s of waiting in all.
+    Retries: 429 and 5xx answers are retried up to 4 times per request, after 1, 2, 4, 8 s
+    (or the Retry-After the venue asks, at most 30 s), at most 120 s of waiting in all.
     Timeouts and refused connections are not retried. A progress bar shows on stderr when it
     is a terminal (not with --quiet).
 

@@ -479,3 +479,19 @@ def test_an_unknown_symbol_names_the_fetch_of_its_venue() -> None:
                                  "--size", "1", "--leverage", "2"])
     assert result.exit_code == 1
     assert result.stderr.endswith("`liqcalc presets fetch bybit` downloads every symbol the venue lists\n")
+
+
+def test_a_cursor_that_comes_back_is_an_error_not_an_endless_loop(server: VenueServer, tmp_path: Path) -> None:
+    serve_bybit(server, bybit(BYBIT_PAGE_2["result"]["list"], cursor="page2"))
+    result = run_fetch("bybit", "--base-url", server.url, "-o", str(tmp_path / "b.toml"))
+    assert result.exit_code == 1
+    assert "page 2 gives a cursor already followed" in result.stderr
+    assert not list(tmp_path.iterdir())
+
+
+def test_a_base_asset_picks_the_perpetual_in_the_main_quote(server: VenueServer, tmp_path: Path) -> None:
+    server.route("/v5/market/instruments-info", BYBIT_INSTRUMENTS)
+    server.route("/v5/market/risk-limit", bybit(BYBIT_PAGE_1["result"]["list"][:2]), symbol="BTCUSDT")
+    result = run_fetch("bybit", "--symbols", "BTC", "--base-url", server.url, "-o", str(tmp_path / "b.toml"), "-q")
+    assert result.exit_code == 0, result.output
+    assert list(read(tmp_path / "b.toml")["symbols"]) == ["BTCUSDT"]  # not BTCPERP, quoted in USDC
