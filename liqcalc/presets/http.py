@@ -101,11 +101,11 @@ class Http:
             except httpx.TimeoutException:
                 raise FetchError(f"{where}: no answer within {self.timeout:g} s (give more with --timeout)") from None
             except httpx.ConnectError as error:
-                raise FetchError(f"{where}: cannot connect ({_reason(error)})") from None
+                raise FetchError(f"{where}: cannot connect ({_reason(error, url)})") from None
             except httpx.RemoteProtocolError as error:
-                raise FetchError(f"{where}: the connection broke before the whole answer arrived ({_reason(error)})") from None
+                raise FetchError(f"{where}: the connection broke before the whole answer arrived ({_reason(error, url)})") from None
             except httpx.HTTPError as error:
-                raise FetchError(f"{where}: {type(error).__name__} ({_reason(error)})") from None
+                raise FetchError(f"{where}: {type(error).__name__} ({_reason(error, url)})") from None
             if status == 429 or status >= 500:
                 wait = self.budget.backoff * 2 ** attempt
                 if retry_after is not None:
@@ -154,8 +154,12 @@ def _seconds(value: str | None) -> float | None:
     return seconds if seconds >= 0 else None
 
 
-def _reason(error: Exception) -> str:
+def _reason(error: Exception, url: str) -> str:
+    """An httpx error in a few words, never with the request's query (it may hold a signature)."""
     text = str(error) or type(error).__name__
+    query = url.partition("?")[2]
+    if query:
+        text = text.replace(query, "...")
     return text if len(text) <= 160 else text[:157] + "..."
 
 
