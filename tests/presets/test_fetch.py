@@ -495,3 +495,20 @@ def test_a_base_asset_picks_the_perpetual_in_the_main_quote(server: VenueServer,
     result = run_fetch("bybit", "--symbols", "BTC", "--base-url", server.url, "-o", str(tmp_path / "b.toml"), "-q")
     assert result.exit_code == 0, result.output
     assert list(read(tmp_path / "b.toml")["symbols"]) == ["BTCUSDT"]  # not BTCPERP, quoted in USDC
+
+
+def test_retry_after_is_honoured_up_to_its_cap_and_the_total_budget(server: VenueServer) -> None:
+    from liqcalc.presets.http import Http
+
+    server.route("/slow", Answer({}, status=429, headers={"Retry-After": "7"}), Answer({}, status=500), {"ok": True})
+    waits: list[float] = []
+    budget = Budget(retries=4, backoff=0.5, longest_wait=5, total_wait=60)
+    with Http(venue="test", timeout=2, budget=budget, sleep=waits.append) as http:
+        assert http.get(f"{server.url}/slow") == {"ok": True}
+    assert waits == [5, 1.0]  # Retry-After 7 capped at 5; then the backoff's second step
+    server.route("/down", Answer({}, status=503))
+    waits.clear()
+    with Http(venue="test", timeout=2, budget=Budget(retries=10, backoff=4, total_wait=10), sleep=waits.append) as http:
+        with pytest.raises(FetchError, match="the retry budget is spent"):
+            http.get(f"{server.url}/down")
+    assert waits == [4] and sum(waits) <= 10  # the next wait (8 s) would pass the 10 s budget
