@@ -1,4 +1,4 @@
-"""``liqcalc presets``: list, show, validate and import presets."""
+"""``liqcalc presets``: list, show, validate, import and fetch presets."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 app = typer.Typer(
     no_args_is_help=True,
-    help="List, show, validate and import presets (venue rules and tier tables).",
+    help="List, show, validate, import and fetch presets (venue rules and tier tables).",
 )
 
 FORMATS = ("ccxt", "binance", "bybit", "okx", "hyperliquid")
@@ -176,7 +176,7 @@ def import_preset(
     from liqcalc.presets import importers
     from liqcalc.presets.files import RESPONSE_LIMIT, read_file, read_stream, too_long
     from liqcalc.presets.loader import builtin_dir, builtin_names, parse, today, user_dir
-    from liqcalc.presets.writer import dumps, write_atomic
+    from liqcalc.presets.writer import checked_text, write_atomic
 
     if data_format is None:
         raise UsageError(f"--format is required: one of {', '.join(FORMATS)}")
@@ -277,12 +277,8 @@ def import_preset(
     target = output or user_dir() / f"{target_name}.toml"
     if source != "-" and not source.startswith(SAMPLE) and _same_file(Path(source), target):
         raise UsageError(f"--output: {target} is the response being imported; write the preset to another file")
-    rendered = dumps(document)
     # validated before anything is written: a bad import never replaces a good file
-    try:
-        parse(Path(f"imported {label}"), rendered.encode("utf-8"))
-    except PresetError as error:
-        raise PresetError(str(error)) from None
+    rendered = checked_text(document, f"imported {label}")
     write_atomic(target, rendered, force=force)
     override = "" if as_of_from == "--as-of" else "; --as-of YYYY-MM-DD overrides it"
     sys.stderr.write(escape(f"liqcalc: wrote {target} ({len(symbols)} symbols, rules of {like}, as of {date} "
@@ -307,3 +303,120 @@ def _in_user_dir(target: Path, folder: Path) -> bool:
         return target.parent.resolve() == folder.resolve()
     except (OSError, RuntimeError):
         return False
+
+
+class _Bar:
+    """A rich progress bar on stderr, one task per stage of a fetch."""
+
+    def __init__(self) -> None:
+        from rich.console import Console
+        from rich.progress import Progress
+
+        self.progress = Progress(console=Console(stderr=True), transient=True)
+        self.task: Any = None
+
+    def __enter__(self) -> _Bar:
+        self.progress.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.progress.stop()
+
+    def start(self, what: str, total: int | None) -> None:
+        if self.task is not None:
+            self.progress.remove_task(self.task)
+        self.task = self.progress.add_task(escape(what), total=total)
+
+    def advance(self) -> None:
+        if self.task is not None:
+            self.progress.advance(self.task)
+
+
+@app.command("fetch")
+@boundary
+def fetch(
+    venue: Annotated[str | None, typer.Argument(metavar="VENUE", help="binance, bybit, okx, bitget, hyperliquid or dydx.")] = None,
+    *,
+    all_venues: Annotated[bool, typer.Option("--all", help="Every venue with a fetcher, each to its user preset; all or nothing.")] = False,
+    symbols: Annotated[str | None, typer.Option("--symbols", metavar="A,B", help="Only these symbols (the venue's names, or a base asset).")] = None,
+    name: Annotated[str | None, typer.Option(help="The new preset's name (default: the venue's).")] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Where to write (default: the user preset folder).")] = None,
+    force: Annotated[bool, typer.Option(help="Replace an existing file.")] = False,
+    base_url: Annotated[str | None, typer.Option(metavar="URL", help="Another host for the venue's API (a mirror, a test server; with --all, one host for every venue).")] = None,
+    timeout: Annotated[float, typer.Option(metavar="SECONDS", help="Longest wait for each answer.")] = 10.0,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar and no summary line.")] = False,
+) -> None:
+    """Download a venue's current tier tables from its public API and write them as a preset.
+
+    Every linear perpetual the venue lists (or --symbols), with the rules of the venue's
+    built-in preset, as_of today and the endpoints in its sources. The preset is checked as
+    `presets validate` checks a file and written atomically; on any failure (a timeout, an
+    error answer, a symbol without its tiers) nothing is written and the exit code is 1.
+
+    Endpoints: bybit /v5/market/instruments-info and /v5/market/risk-limit (category linear);
+    okx /api/v5/public/instruments and /api/v5/public/position-tiers (SWAP, isolated);
+    bitget /api/v2/mix/market/contracts and query-position-lever (USDT-FUTURES);
+    hyperliquid POST /info {"type": "meta"}; dydx /v4/perpetualMarkets (indexer); binance
+    /fapi/v1/leverageBracket, signed: the key and secret are read from LIQCALC_BINANCE_API_KEY
+    and LIQCALC_BINANCE_API_SECRET only. Inverse contracts are not fetched.
+
+    Retries: 429 and 5xx answers are retried up to 4 times per request, after 1, 2, 4, 8 s
+    (or the Retry-After the venue asks, at most 30 s), at most 120 s of waiting in all.
+    Timeouts and refused connections are not retried. A progress bar shows on stderr when it
+    is a terminal (not with --quiet).
+
+    Example: liqcalc presets fetch bybit --symbols BTCUSDT,ETHUSDT --name bybit-now
+    """
+    from liqcalc.presets import fetchers
+    from liqcalc.presets.loader import builtin_names, user_dir
+
+    if all_venues == (venue is not None):
+        raise UsageError("give one VENUE or --all")
+    if all_venues and (symbols or name or output):
+        raise UsageError("--all writes every venue's preset under its own name: --symbols, --name and --output need one VENUE")
+    if venue is not None and venue.lower() not in fetchers.FETCHERS:
+        raise UsageError(f"VENUE: no fetcher for {venue!r}; valid: {', '.join(fetchers.FETCHERS)}")
+    if name is not None and not _valid_name(name):
+        raise UsageError(
+            f"--name: {name!r} cannot be a preset name; use letters, digits, '-', '_' and '.' (at most 64, not starting with '.')"
+        )
+    if output is not None and output.suffix != ".toml":
+        raise UsageError(f"--output: {output} does not end in .toml; --preset reads a preset file by that suffix")
+    if base_url is not None and not base_url.startswith(("http://", "https://")):
+        raise UsageError(f"--base-url: expected an address starting with http:// or https://, got {base_url!r}")
+    if not timeout > 0:
+        raise UsageError(f"--timeout: expected a number of seconds above 0, got {timeout:g}")
+    wanted = tuple(s.strip() for s in symbols.split(",") if s.strip()) if symbols is not None else None
+    if wanted == ():
+        raise UsageError("--symbols: expected symbols separated by commas (BTCUSDT,ETHUSDT)")
+    venues = [venue.lower()] if venue is not None else list(fetchers.FETCHERS)
+    if all_venues and fetchers.binance_missing() is not None:
+        venues.remove("binance")
+        if not quiet:
+            warn(f"skipping {fetchers.binance_missing()}", "notice")
+    folder = user_dir()
+    targets = {v: output if output is not None else folder / f"{name or v}.toml" for v in venues}
+    for target in targets.values():  # before any request: a refusal costs no download
+        if target.exists() and not force:
+            raise UsageError(f"{target}: already exists; use --force to replace it")
+    bar = sys.stderr.isatty() and not quiet
+    fetched = []
+    for v in venues:
+        if bar:
+            with _Bar() as progress:
+                fetched.append(fetchers.fetch_preset(v, target=targets[v], name=name, base_url=base_url, timeout=timeout,
+                                                     wanted=wanted, progress=progress))
+        else:
+            fetched.append(fetchers.fetch_preset(v, target=targets[v], name=name, base_url=base_url, timeout=timeout,
+                                                 wanted=wanted))
+    builtin = builtin_names()
+    for one in fetched:
+        fetchers.write(one, force=force)
+        if quiet:
+            continue
+        sys.stderr.write(escape(f"liqcalc: wrote {one.target} ({one.symbols} symbols from {one.base_url}, rules of "
+                                f"{one.fetcher.like}, as of {one.as_of})") + "\n")
+        if one.target.stem in builtin and _in_user_dir(one.target, folder):
+            warn(f"{one.target} overrides the built-in {one.target.stem} preset (give --name to keep the built-in in use)",
+                 "notice")
+

@@ -277,10 +277,13 @@ def from_binance(data: Any, *, source: str = "leverageBracket response") -> dict
     return symbols
 
 
-def from_bybit(data: Any, *, source: str = "risk-limit response") -> dict[str, dict[str, Any]]:
+def from_bybit(data: Any, *, source: str = "risk-limit response",
+               names: Mapping[str, tuple[str, str]] | None = None) -> dict[str, dict[str, Any]]:
     """Symbols from Bybit ``GET /v5/market/risk-limit``: ``result.list`` of ``{id, symbol,
     riskLimitValue, maintenanceMargin, initialMargin, maxLeverage, mmDeduction}``; each tier
-    runs from the previous tier's ``riskLimitValue`` to its own.
+    runs from the previous tier's ``riskLimitValue`` to its own. ``names`` gives each
+    symbol's base and quote (``baseCoin``, ``quoteCoin`` of ``/v5/market/instruments-info``);
+    without it they are read off the symbol's name.
     https://bybit-exchange.github.io/docs/v5/market/risk-limit
     """
     if isinstance(data, Mapping) and data.get("retCode") not in (None, 0):
@@ -293,7 +296,10 @@ def from_bybit(data: Any, *, source: str = "risk-limit response") -> dict[str, d
     symbols: dict[str, dict[str, Any]] = {}
     for name, tiers_raw in grouped.items():
         where = f"{source}: {name}"
-        base, quote, kind = split_symbol(name, where)
+        if names is not None and name in names:
+            (base, quote), kind = names[name], "perpetual"
+        else:
+            base, quote, kind = split_symbol(name, where)
         ordered = sorted(tiers_raw, key=lambda r: _decimal(r.get("riskLimitValue"), f"{where}.riskLimitValue"))
         floor = Decimal(0)
         tiers = []
@@ -410,3 +416,80 @@ def from_hyperliquid(data: Any, *, source: str = "meta response") -> dict[str, d
         coin = _text(asset["name"], f"{where}.name")
         symbols[coin] = {"base": coin, "quote": "USDC", "kind": "perpetual", "tiers": tiers}
     return symbols
+
+
+def from_bitget(data: Any, *, source: str = "query-position-lever response") -> dict[str, dict[str, Any]]:
+    """Symbols from Bitget ``GET /api/v2/mix/market/query-position-lever``: ``data`` rows of
+    ``{symbol, level, startUnit, endUnit, leverage, keepMarginRate}``, the bounds a position
+    value in the quote coin (USDT), no maintenance deduction. ``code`` "00000" is success.
+    https://www.bitget.com/api-doc/contract/position/Get-Query-Position-Lever
+    """
+    if isinstance(data, Mapping) and str(data.get("code", "00000")) != "00000":
+        raise PresetError(f"{source}: the venue answered code {data.get('code')}: {data.get('msg')}")
+    rows = _list(_payload(data, source, "data"), f"{source}: data", "position tiers")
+    grouped: dict[str, list[Mapping[str, Any]]] = {}
+    for n, row in enumerate(rows):
+        row = _object(row, f"{source}: data[{n}]", "a position tier object")
+        grouped.setdefault(_text(row.get("symbol"), f"{source}: data[{n}].symbol"), []).append(row)
+    symbols: dict[str, dict[str, Any]] = {}
+    for name, tiers_raw in grouped.items():
+        where = f"{source}: {name}"
+        base, quote, kind = split_symbol(name, where)
+        levels = [_decimal(r.get("level"), f"{where}[{m}].level") for m, r in enumerate(tiers_raw)]
+        ordered = [tiers_raw[k] for k in sorted(range(len(tiers_raw)), key=lambda k: levels[k])]
+        tiers = []
+        for m, row in enumerate(ordered):
+            at = f"{where}[{m}]"
+            tiers.append({
+                "floor": _decimal(row.get("startUnit"), f"{at}.startUnit"),
+                "cap": _decimal(row.get("endUnit"), f"{at}.endUnit"),
+                "max_leverage": _decimal(row.get("leverage"), f"{at}.leverage"),
+                "mmr": _decimal(row.get("keepMarginRate"), f"{at}.keepMarginRate"),
+            })
+        symbols[name] = {"base": base, "quote": quote, "kind": kind, "tiers": tiers}
+    return symbols
+
+
+#: dYdX market statuses whose markets hold no positions to price (not yet open, or settled).
+_DYDX_CLOSED = ("INITIALIZING", "FINALSETTLEMENT")
+
+
+def from_dydx(data: Any, *, source: str = "perpetualMarkets response") -> dict[str, dict[str, Any]]:
+    """Symbols from the dYdX v4 indexer's ``GET /v4/perpetualMarkets``: ``markets``, a map of
+    ticker to ``{ticker, status, initialMarginFraction, maintenanceMarginFraction, ...}``.
+    Each market is one tier without a cap: max leverage 1 / IMF, maintenance rate MMF.
+    Markets initializing or in final settlement are skipped.
+    https://docs.dydx.exchange/indexer-client/http/markets/get_perpetual_markets
+    """
+    markets = _object(_payload(data, source, "markets"), f"{source}: markets", "a map of ticker to market")
+    symbols: dict[str, dict[str, Any]] = {}
+    for ticker, market in markets.items():
+        where = f"{source}: markets.{ticker}"
+        market = _object(market, where, "a market object")
+        status = str(market.get("status", "")).upper().replace("_", "")
+        if status in _DYDX_CLOSED:
+            continue
+        name = _text(market.get("ticker", ticker), f"{where}.ticker")
+        base, dash, quote = name.partition("-")
+        if not dash or not base or not quote:
+            raise PresetError(f"{where}.ticker: expected BASE-QUOTE (BTC-USD), got {_shown(name)}")
+        imf = _decimal(market.get("initialMarginFraction"), f"{where}.initialMarginFraction")
+        mmf = _decimal(market.get("maintenanceMarginFraction"), f"{where}.maintenanceMarginFraction")
+        if not 0 < mmf < imf <= 1:
+            raise PresetError(
+                f"{where}: expected 0 < maintenanceMarginFraction < initialMarginFraction <= 1, got {mmf} and {imf}"
+            )
+        symbols[name] = {"base": base, "quote": quote, "kind": "perpetual",
+                         "tiers": [{"floor": Decimal(0), "max_leverage": _leverage_of(imf), "mmr": mmf}]}
+    return symbols
+
+
+def _leverage_of(fraction: Decimal) -> Decimal:
+    """1 / an initial margin fraction, exact when it is (0.05 -> 20), else rounded down to
+    4 decimals (0.03 -> 33.3333), never above what the venue allows."""
+    import decimal
+
+    leverage = Decimal(1) / fraction
+    if leverage * fraction == 1:
+        return leverage.normalize()
+    return leverage.quantize(Decimal("0.0001"), rounding=decimal.ROUND_DOWN)

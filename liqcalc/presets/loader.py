@@ -67,6 +67,10 @@ class Preset:
         """Every symbol, in the file's order."""
         return list(self.index)
 
+    def complete_count(self) -> int:
+        """How many symbols carry their whole tier table (the rest hold the first tiers only)."""
+        return sum(1 for packed in self.packed.values() if marshal.loads(packed)[3])
+
     def symbol(self, query: str) -> SymbolSpec:
         """The symbol named ``query``: the venue's spelling in any case, or a base asset
         (``BTC``) for that base's perpetual in the preset's main quote."""
@@ -95,9 +99,11 @@ class Preset:
 
         close = difflib.get_close_matches(wanted.upper(), [n.upper() for n in self.index], n=5, cutoff=0.6)
         hint = f"; close names: {', '.join(close)}" if close else ""
+        fetch = (f"; `liqcalc presets fetch {self.venue.name}` downloads every symbol the venue lists"
+                 if self.venue.name in FETCH_VENUES else "")
         raise SymbolError(
             f"--symbol: {query} is not a symbol of the {self.venue.name} preset "
-            f"({len(self.index)} symbols, `liqcalc presets show {self.venue.name}` lists them){hint}"
+            f"({len(self.index)} symbols, `liqcalc presets show {self.venue.name}` lists them){hint}{fetch}"
         )
 
     def _build(self, name: str) -> SymbolSpec:
@@ -497,6 +503,16 @@ def age_days(venue: Venue) -> int:
     return (today() - venue.as_of).days
 
 
+#: The venues ``liqcalc presets fetch`` downloads (the keys of ``fetchers.FETCHERS``, kept here
+#: so that a warning can name the command without importing the fetchers).
+FETCH_VENUES = ("binance", "bybit", "okx", "bitget", "hyperliquid", "dydx")
+
+
+def refresh_command(name: str) -> str:
+    """The command that refreshes the preset ``name``: a fetch for a venue with a fetcher."""
+    return f"liqcalc presets fetch {name}" if name in FETCH_VENUES else "liqcalc presets import"
+
+
 def stale_warning(preset: Preset) -> str | None:
     """The warning for a preset older than :data:`STALE_AFTER_DAYS`, or None."""
     age = age_days(preset.venue)
@@ -504,5 +520,5 @@ def stale_warning(preset: Preset) -> str | None:
         return None
     return (
         f"the {preset.venue.name} preset is {age} days old (as of {preset.venue.as_of}); tier tables change often: "
-        "refresh it with `liqcalc presets import`, or pass --no-stale-warning"
+        f"refresh it with `{refresh_command(preset.venue.name)}`, or pass --no-stale-warning"
     )

@@ -31,6 +31,19 @@ def dumps(data: dict[str, Any]) -> str:
     return tomli_w.dumps(_plain(data), indent=2)
 
 
+def checked_text(document: dict[str, Any], label: str) -> str:
+    """``document`` as TOML, once it passes every check of ``presets validate`` (a problem is
+    raised naming ``label`` and the field): a bad preset is never written."""
+    from liqcalc.presets.loader import parse
+
+    rendered = dumps(document)
+    try:
+        parse(Path(label), rendered.encode("utf-8"))
+    except PresetError as error:
+        raise PresetError(str(error)) from None  # one line, "(and N more problems)"
+    return rendered
+
+
 def write_atomic(path: Path, text: str, *, force: bool = False) -> None:
     """Write ``text`` to ``path`` through a temporary file in the same folder and a rename,
     so a crash leaves the old file whole. Refuses to replace a file unless ``force``; a

@@ -8,7 +8,7 @@ from typing import Any
 from liqcalc.core.errors import escape
 from liqcalc.core.model import SymbolSpec, Venue
 from liqcalc.core.rules import close_fee_rule, maintenance_basis_rule, ranking_rule, tier_basis_rule
-from liqcalc.presets.loader import Preset, age_days
+from liqcalc.presets.loader import Preset, age_days, refresh_command
 from liqcalc.render.numbers import percent, quantity
 from liqcalc.render.position import PARTY_WORDS, SCHEMA_VERSION, tier_json
 from liqcalc.render.rows import PLAIN, SHOWN, Rows, Style
@@ -63,10 +63,14 @@ class PresetList:
                 items.append({"name": row["name"], "origin": row["origin"], "path": row["path"], "error": row["error"]})
                 continue
             venue = preset.venue
+            count, complete = len(preset.symbol_names), preset.complete_count()
             items.append({
                 "name": row["name"], "title": venue.title, "as_of": venue.as_of.isoformat(), "age_days": age_days(venue),
-                "symbols": len(preset.symbol_names), "origin": row["origin"], "path": row["path"],
+                "symbols": count, "origin": row["origin"], "path": row["path"],
                 "illustrative": venue.illustrative, "error": None,
+                "complete_symbols": complete,
+                "coverage": "complete" if complete == count else "first_tiers" if complete == 0 else "partial",
+                "refresh": refresh_command(venue.name),
             })
         return cls(tuple(items))
 
@@ -80,13 +84,22 @@ def list_rows(report: PresetList, style: Style) -> Rows:
     rows = []
     for item in report.items:
         if item["error"]:
-            rows.append((item["name"], f"invalid: {escape(item['error'])}", "", "", "", item["origin"]))
+            rows.append((item["name"], f"invalid: {escape(item['error'])}", "", "", "", "", item["origin"]))
             continue
         title = item["title"] + (" (illustrative)" if item["illustrative"] and "illustrative" not in item["title"].lower() else "")
         rows.append((item["name"], title, item["as_of"], str(item["age_days"]) + ("" if style.plain else " d"),
-                     str(item["symbols"]),
+                     str(item["symbols"]), coverage_words(item),
                      item["origin"] if item["origin"] == "built-in" else escape(f"{item['origin']}: {item['path']}")))
-    return Rows("Presets", ("name", "venue", "as of", "age", "symbols", "origin"), tuple(rows))
+    return Rows("Presets", ("name", "venue", "as of", "age", "symbols", "tiers", "origin"), tuple(rows))
+
+
+def coverage_words(item: dict[str, Any]) -> str:
+    """Whether the symbols' tables are whole: "all", "first only", or how many are whole."""
+    if item["coverage"] == "complete":
+        return "all"
+    if item["coverage"] == "first_tiers":
+        return "first only"
+    return f"all in {item['complete_symbols']} of {item['symbols']}"
 
 
 def list_table(report: PresetList) -> None:

@@ -194,4 +194,5 @@ def test_account_file_unknown_symbol_is_named(tmp_path: Path) -> None:
     result = run("position", "--account", str(account))
     assert result.exit_code == 1
     assert result.stderr == (f"liqcalc: error: {account}: positions[0].symbol: NOPE is not a symbol of the binance preset "
-                             "(907 symbols, `liqcalc presets show binance` lists them)\n")
+                             "(907 symbols, `liqcalc presets show binance` lists them); `liqcalc presets fetch binance` "
+                             "downloads every symbol the venue lists\n")

@@ -78,7 +78,7 @@ def test_stale_preset_warns_once_and_can_be_silenced() -> None:
             "--leverage", "10"]
     table = runner.invoke(app, args)
     assert table.stderr == ("liqcalc: warning: the dydx preset is 213 days old (as of 2026-04-22); tier tables change "
-                            "often: refresh it with `liqcalc presets import`, or pass --no-stale-warning\n")
+                            "often: refresh it with `liqcalc presets fetch dydx`, or pass --no-stale-warning\n")
     data = json.loads(runner.invoke(app, [*args, "--json"]).stdout)
     assert data["warnings"] == [table.stderr.removeprefix("liqcalc: warning: ").strip()]
     quiet = runner.invoke(app, [*args, "--no-stale-warning", "--json"])
