@@ -272,7 +272,7 @@ def import_preset(
         as_of_from = "the day of the import (the response carries no date and stdin is not a file; give --as-of for older data)"
     like_model = parse(like_path)
     target_name = name or like
-    document = importers.build_preset(like_model.model_dump(), symbols, name=target_name, as_of=date,
+    document = importers.build_preset(like_model.model_dump(exclude_unset=True), symbols, name=target_name, as_of=date,
                                       source=f"{data_format} import of {label}", as_of_from=as_of_from)
     target = output or user_dir() / f"{target_name}.toml"
     if source != "-" and not source.startswith(SAMPLE) and _same_file(Path(source), target):

@@ -447,7 +447,7 @@ def fetch_preset(
         raise FetchError(f"{venue}: {base} lists no {fetcher.title}; nothing written")
     like_model = loader.parse(like_path)
     what = f"`liqcalc presets fetch {venue}` from {base}"
-    document = importers.build_preset(like_model.model_dump(), symbols, name=name or venue, as_of=date, source=what,
+    document = importers.build_preset(like_model.model_dump(exclude_unset=True), symbols, name=name or venue, as_of=date, source=what,
                                       as_of_from="the day of the fetch")
     document["sources"] = [*like_model.sources, *(f"{url} (fetched on {date})" for url in ctx.used), *fetcher.docs]
     document["notes"] = [*document["notes"], *fetcher.notes]
