@@ -83,7 +83,7 @@ class Holder:
 def holder(result: PositionResult, id: str, order: int, calc: Calculator | None = None) -> Holder:
     """A :class:`Holder` from the position core's result (prices from the preset's tiers)."""
     spec = result.spec
-    close_fee = ZERO if calc is None else calc.close_fee(spec.side, spec.size, spec.entry, result.leverage)
+    close_fee = ZERO if calc is None else result.close_fee
     return Holder(
         id=id, side=spec.side, size=spec.size, entry=spec.entry, mark=spec.mark,
         wallet_balance=result.margin_balance, maintenance_margin=result.maintenance_margin,

@@ -232,8 +232,13 @@ def price_book(venue: Venue, symbol: SymbolSpec, cols: Columns) -> Priced:
         )
 
     # the closing-fee rule's fee: Bybit UTA's estimated fee to close at the bankruptcy price,
-    # entry x (1 - side/L), at the entry price without a leverage; else 0 (Calculator.close_fee)
-    close_fee = rule.fees(s, q, entry, leverage, taker)
+    # entry x (1 - side/L) (Calculator.close_fee); a cross row's at the bankruptcy price its
+    # wallet gives (Calculator.cross_close_fee); else 0
+    reserve = rule.reserve_rate(taker)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cross_bankruptcy = (s * q * entry - cols.wallet) / (s * q - q * reserve)
+    cross_fee = rule.cross_fees(q, np.where(cross_bankruptcy > 0, cross_bankruptcy, np.nan), taker)
+    close_fee = np.where(cross, cross_fee, rule.fees(s, q, entry, leverage, taker))
     initial = notional / np.where(np.isnan(leverage), 1.0, leverage) + close_fee
     backing = np.where(cross, cols.wallet, np.where(np.isnan(margin), initial, margin))
 
@@ -287,7 +292,6 @@ def price_book(venue: Venue, symbol: SymbolSpec, cols: Columns) -> Priced:
     line_tier = tier_grid[rows, np.where(np.isfinite(best), pick, 0)]
 
     # backing + side x q x (P - E) = q x P x reserve (Calculator.bankruptcy)
-    reserve = rule.reserve_rate(taker)
     bankruptcy = (s * q * entry - backing) / (s * q - q * reserve)
     bankruptcy = np.where(bankruptcy > 0, bankruptcy, np.nan)
     fee_rate = symbol.liquidation_fee if symbol.liquidation_fee is not None else venue.fees.liquidation

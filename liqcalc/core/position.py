@@ -21,15 +21,15 @@ https://www.binance.com/en/support/faq/b3c689c1f50a44cabb3a84e663b81d93
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
-from decimal import ROUND_FLOOR, Context, Decimal, localcontext
+from dataclasses import dataclass, replace
+from decimal import ROUND_CEILING, ROUND_FLOOR, Context, Decimal, localcontext
 from typing import Literal
 
 from liqcalc.core.errors import InputError, LeverageError, Note, TierError, UsageError, is_key
 from liqcalc.core.model import Party, Side, SymbolSpec, Tier, Venue, Waterfall, side_sign
-from liqcalc.core.numbers import ZERO, context, div, given, money_text, price_text, size_text
+from liqcalc.core.numbers import ONE, ZERO, context, div, given, money_text, price_text, size_text
 from liqcalc.core.rules import adl_price_rule as adl_price_rule_of
-from liqcalc.core.rules import close_fee_rule, maintenance_basis_rule, tier_basis_rule
+from liqcalc.core.rules import added_margin_rule, close_fee_rule, contract_rule, maintenance_basis_rule, tier_basis_rule
 from liqcalc.core.tiers import beyond_last_tier, tier_for
 from liqcalc.core.waterfall import check_caps, settle
 
@@ -159,6 +159,29 @@ class Calculator:
         self.venue = venue
         self.symbol = symbol
         self.close_rule = close_fee_rule(venue.margin.close_fee)
+        self.contract = contract_rule(symbol.contract_type)
+        self.added_margin = added_margin_rule(venue.margin.added_margin)
+
+    # -- the contract: the core's linear terms ------------------------------------------
+
+    def to_core(self, side: Side, size: Decimal, *prices: Decimal) -> tuple[Side, Decimal, tuple[Decimal, ...]]:
+        """The core's side, size and prices of a position as the trader states it (the same
+        for a linear contract; for an inverse one, the opposite side, contracts x face, and
+        reciprocal prices: :class:`liqcalc.core.rules.ContractRule`)."""
+        contract = self.contract
+        return (contract.side(side), contract.size(size, self.symbol.face_value),
+                tuple(contract.price(price) for price in prices))
+
+    def shown_size(self, size: Decimal) -> Decimal:
+        """A core size as the trader counts it (contracts for an inverse contract)."""
+        return div(size, self.symbol.face_value) if self.contract.inverse else size
+
+    def shown_bound(self, bound: Decimal) -> str:
+        """A core price's upper bound as the trader's price: "at most P", or for an inverse
+        contract (reciprocal prices) "at least 1/P"."""
+        if self.contract.inverse:
+            return f"at least {price_text(div(ONE, bound), ROUND_CEILING)}"
+        return f"at most {price_text(bound, ROUND_FLOOR)}"
 
     # -- margin --------------------------------------------------------------------------
 
@@ -305,6 +328,15 @@ class Calculator:
         assert last.cap is not None  # a tier without a cap holds every larger position
         if symbol.tier_unit == "base":
             error = beyond_last_tier(symbol, size, "size", f"give a size of at most {size_text(last.cap, ROUND_FLOOR)} {symbol.base}")
+        elif self.contract.inverse:
+            # value (coin) = contracts x face / price <= cap: contracts <= cap x price / face
+            price = div(ONE, entry)
+            error = beyond_last_tier(
+                symbol, size * entry, "entry value",
+                f"give a size of at most {size_text(div(last.cap * price, symbol.face_value), ROUND_FLOOR)} contracts at "
+                f"the entry {price_text(price)} ({money_text(last.cap)} {symbol.margin_asset} x {price_text(price)} / "
+                f"{given(symbol.face_value)} {symbol.quote} a contract)",
+            )
         else:
             error = beyond_last_tier(
                 symbol, size * entry, "entry notional",
@@ -328,6 +360,10 @@ class Calculator:
         towards = ({"leverage": "a higher leverage", "margin": "less margin", "wallet": "a smaller wallet"}
                    if spec.side == "short" else
                    {"leverage": "a lower leverage", "margin": "more margin", "wallet": "a larger wallet"})[option]
+        if self.contract.inverse:
+            return (f"the liquidation price must be {self.shown_bound(div(cap, spec.size))} (size "
+                    f"{size_text(self.shown_size(spec.size))} x {given(self.symbol.face_value)} {self.symbol.quote} / "
+                    f"{money_text(cap)} {self.symbol.margin_asset}): {towards} brings it there")
         return (f"the liquidation price must be at most {price_text(div(cap, spec.size), ROUND_FLOOR)} ({money_text(cap)} "
                 f"{self.symbol.quote} / size {size_text(spec.size)}): {towards} brings it there")
 
@@ -350,8 +386,12 @@ class Calculator:
         last = self.symbol.tiers[-1]
         assert last.cap is not None  # a tier without a cap holds every larger notional
         unit = self.symbol.unit
-        limit = (f"give a mark of at most {price_text(div(last.cap, size), ROUND_FLOOR)} ({money_text(last.cap)} {unit} / size "
-                 f"{size_text(size)})")
+        if self.contract.inverse:
+            limit = (f"give a mark of {self.shown_bound(div(last.cap, size))} (size {size_text(self.shown_size(size))} x "
+                     f"{given(self.symbol.face_value)} {self.symbol.quote} / {money_text(last.cap)} {unit})")
+        else:
+            limit = (f"give a mark of at most {price_text(div(last.cap, size), ROUND_FLOOR)} ({money_text(last.cap)} {unit} / size "
+                     f"{size_text(size)})")
         error = beyond_last_tier(self.symbol, size * mark, "notional at the mark price", limit)
         raise InputError(field, error.template, key=is_key(field))
 
@@ -394,9 +434,39 @@ class Calculator:
         others_maintenance: Decimal = ZERO,
         others_pnl: Decimal = ZERO,
     ) -> PositionResult:
-        """Evaluate ``spec``; ``others_*`` carry the rest of a cross account."""
+        """Evaluate ``spec``; ``others_*`` carry the rest of a cross account.
+
+        An inverse contract is evaluated as its linear twin (:meth:`to_core`) and its prices
+        are turned back: every amount of the result is in the margin asset either way.
+        """
         with localcontext(context()):
-            return self._evaluate(spec, fill, caps or {}, others_maintenance, others_pnl)
+            if not self.contract.inverse:
+                return self._evaluate(spec, fill, caps or {}, others_maintenance, others_pnl)
+            side, size, (entry, mark) = self.to_core(spec.side, spec.size, spec.entry, spec.mark)
+            twin = replace(spec, side=side, size=size, entry=entry, mark=mark)
+            price = self.contract.price_or_none
+            result = self._evaluate(twin, price(fill), caps or {}, others_maintenance, others_pnl)
+            return replace(
+                result,
+                spec=spec,
+                liquidation_price=price(result.liquidation_price),
+                bankruptcy_price=price(result.bankruptcy_price),
+                waterfalls=tuple(
+                    replace(w, fill_price=self.contract.price(w.fill_price), adl_price=price(w.adl_price))
+                    for w in result.waterfalls
+                ),
+            )
+
+    def cross_close_fee(self, side: Side, size: Decimal, entry: Decimal, backing: Decimal) -> Decimal:
+        """The estimated fee to close a cross position: at the account's bankruptcy price for
+        it (``backing`` is the wallet after funding plus the other positions' PnL), as
+        Bybit's inverse cross example estimates it ("Bankruptcy Price = 1.00075 x 10000 /
+        (10000/8000 + (0.5 - 0))", the fee at that price in the liquidation price,
+        https://help.bybit.com/hc/en-us/articles/360039261334-How-to-calculate-Liquidation-Price-Inverse-Contract-
+        ); 0 where there is no bankruptcy price (nothing to close at a price of 0) or no estimated fee."""
+        if not self.close_rule.estimated:
+            return ZERO
+        return self.close_rule.cross_fee(size, self.bankruptcy(side, size, entry, backing), self.venue.fees.taker)
 
     def _evaluate(
         self,
@@ -438,7 +508,7 @@ class Calculator:
             raise LeverageError(
                 "leverage" if spec.margin is None else "margin", size_text(leverage),
                 f"is above the maximum {size_text(tier_at_entry.max_leverage)}x for {self.symbol.name} at "
-                f"{money_text(notional)} {self.symbol.quote} notional (tier {tier_at_entry.number})",
+                f"{money_text(notional)} {self.symbol.margin_asset} notional (tier {tier_at_entry.number})",
                 margin=None if spec.margin is None else given(spec.margin),
             )
         if tier_at_entry is None:
@@ -447,7 +517,6 @@ class Calculator:
                 "leverage was not checked"
             )
 
-        close_fee = self.close_fee(side, q, entry, leverage)
         initial_margin = None if leverage is None else self.initial_margin(side, q, entry, leverage)
         if spec.mode == "isolated":
             posted = spec.margin if spec.margin is not None else initial_margin
@@ -455,9 +524,7 @@ class Calculator:
         else:
             assert spec.wallet is not None
             posted = spec.wallet
-            if leverage is None and self.close_rule.estimated:
-                warnings.append(Note("no {leverage}: the estimated closing fee is taken at the entry price"))
-        margin_balance = posted + spec.add_margin - spec.funding
+        margin_balance = posted + self.added_margin.counted(spec.add_margin, self.venue.fees.taker) - spec.funding
         if margin_balance <= 0:
             raise InputError(
                 "funding",
@@ -466,6 +533,10 @@ class Calculator:
             )
         backing = margin_balance - others_maintenance + others_pnl
         backing_bankruptcy = margin_balance + others_pnl
+        if spec.mode == "cross":
+            close_fee = self.cross_close_fee(side, q, entry, backing_bankruptcy)
+        else:
+            close_fee = self.close_fee(side, q, entry, leverage)
 
         # Tiers: the override, the entry tier, or the whole table read at the liquidation notional.
         overridden = spec.mmr is not None
@@ -537,9 +608,11 @@ class Calculator:
             )
 
         if fill is not None and liquidation is not None and s * (fill - liquidation) > 0:
+            shown = self.contract.price
             warnings.append(Note(
-                f"{{fill}} {given(fill)} is on the profitable side of the liquidation price {price_text(liquidation)}: a "
-                "liquidation order fills at or beyond the liquidation price; the waterfall at it is a what-if"
+                f"{{fill}} {given(shown(fill))} is on the profitable side of the liquidation price "
+                f"{price_text(shown(liquidation))}: a liquidation order fills at or beyond the liquidation price; the "
+                "waterfall at it is a what-if"
             ))
         waterfalls: list[Waterfall] = []
         if liquidation is not None:

@@ -29,6 +29,113 @@ if TYPE_CHECKING:
     Array = NDArray[Any]
 
 
+# -- the contract: linear or inverse -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ContractRule:
+    """How a contract's size and price map onto the core's linear equations (``contract_type``).
+
+    The core's equations are linear: equity = A + s x q x (P - E), maintenance = q x P x rate
+    - amount, all amounts in the margin asset. A linear contract is that, as given. An inverse
+    contract of ``N`` contracts of face ``F`` (quote per contract) is the same equations in the
+    reciprocal price ``x = 1/P``, with size ``F x N`` and the opposite side:
+
+        PnL (coin) = s x N x F x (1/E - 1/P) = (-s) x (N x F) x (1/P - 1/E)
+        value (coin) = N x F / P = (N x F) x x
+
+    so maintenance (value x rate), fees, the bankruptcy and liquidation solves, tiers read on
+    the value in the coin and the ADL scores of the BitMEX lineage ("Mark Value", "Avg Entry
+    Value" in the coin, https://bitmex.com/app/autoDeleveraging ) are the linear ones in
+    ``x``. Docs (inverse PnL, Binance COIN-M: "Unrealized PNL = position_size *
+    contract_multiplier * Order Direction * (1 / Entry Price - 1 / Mark Price)"):
+    https://binance.com/en-IN/support/announcement/a-beginner-s-guide-to-futures-trading-360039304272
+    Bybit's inverse liquidation price for a long, ``Q x (MMR + 1) / (Q/EP + IM + ...)``, is
+    this solve (https://www.kbybit.com/en/help-center/article/Liquidation-Price-Calculation-under-Isolated-Mode-Unified-Trading-Account ).
+
+    Attributes:
+        name: the preset's string.
+        inverse: prices are reciprocal and sides flipped in the core.
+        words: what ``presets show`` and the tables say.
+    """
+
+    name: str
+    inverse: bool
+    words: str
+
+    def side(self, side: Side) -> Side:
+        """The core's side of a position of ``side``."""
+        if not self.inverse:
+            return side
+        return "short" if side == "long" else "long"
+
+    def size(self, size: Decimal, face: Decimal) -> Decimal:
+        """The core's size: the base quantity, or contracts x face."""
+        return size * face if self.inverse else size
+
+    def price(self, price: Decimal) -> Decimal:
+        """The core's price of a quoted price, and back (the reciprocal is its own inverse)."""
+        return div(ONE, price) if self.inverse else price
+
+    def price_or_none(self, price: Decimal | None) -> Decimal | None:
+        """:meth:`price` of a price that may be missing."""
+        return None if price is None else self.price(price)
+
+    def prices(self, price: Array) -> Array:
+        """:meth:`price` for arrays (0 and ``nan`` stay what they mean: no price)."""
+        import numpy as np
+
+        if not self.inverse:
+            return price
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(price > 0, 1.0 / price, np.nan)
+
+
+#: Every ``contract_type`` a symbol can name.
+CONTRACTS: dict[str, ContractRule] = {
+    rule.name: rule
+    for rule in (
+        ContractRule("linear", False, "linear: size in the base asset, margin and PnL in the quote"),
+        ContractRule("inverse", True, "inverse: size in contracts of a fixed quote value, margin and PnL in the coin"),
+    )
+}
+
+
+def contract_rule(name: str) -> ContractRule:
+    """The rule a symbol's ``contract_type`` names."""
+    return CONTRACTS[name]
+
+
+@dataclass(frozen=True)
+class AddedMarginRule:
+    """How margin added to an isolated position counts (``[margin] added_margin``).
+
+    Attributes:
+        name: the preset's string.
+        net_of_taker: divided by 1 + taker rate (Bybit UTA inverse isolated: "Extra Margin
+            Added ÷ (1 + Taker Fee Rate)",
+            https://www.kbybit.com/en/help-center/article/Liquidation-Price-Calculation-under-Isolated-Mode-Unified-Trading-Account ).
+    """
+
+    name: str
+    net_of_taker: bool
+
+    def counted(self, added: Decimal, taker: Decimal) -> Decimal:
+        """What ``added`` margin adds to the position's margin balance."""
+        return div(added, ONE + taker) if self.net_of_taker else added
+
+
+#: Every ``added_margin`` a preset can name.
+ADDED_MARGINS: dict[str, AddedMarginRule] = {
+    rule.name: rule for rule in (AddedMarginRule("as_is", False), AddedMarginRule("divided_by_one_plus_taker", True))
+}
+
+
+def added_margin_rule(name: str) -> AddedMarginRule:
+    """The rule a preset's ``added_margin`` names."""
+    return ADDED_MARGINS[name]
+
+
 # -- where the tier is read and where maintenance is valued ------------------------------
 
 
@@ -198,6 +305,21 @@ class CloseFeeRule:
         none = np.isnan(leverage)
         price = np.where(none, entry, entry * (1 - s / np.where(none, 1.0, leverage)))
         return size * price * taker
+
+    def cross_fee(self, size: Decimal, bankruptcy: Decimal | None, taker: Decimal) -> Decimal:
+        """The estimated fee to close a cross position at its ``bankruptcy`` price (0 without
+        one, or without the estimated fee): ``Calculator.cross_close_fee``."""
+        if not self.estimated or bankruptcy is None:
+            return ZERO
+        return size * bankruptcy * taker
+
+    def cross_fees(self, size: Array, bankruptcy: Array, taker: float) -> Array:
+        """:meth:`cross_fee` for arrays (``bankruptcy`` ``nan``: none)."""
+        import numpy as np
+
+        if not self.estimated:
+            return np.zeros(np.shape(size))
+        return size * np.nan_to_num(bankruptcy, nan=0.0) * taker
 
     def implied_leverage(self, s: int, notional: Decimal, margin: Decimal, taker: Decimal) -> Decimal:
         """The leverage at which the initial margin equals ``margin`` (the caller checks that

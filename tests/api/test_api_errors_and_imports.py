@@ -72,7 +72,7 @@ def test_api_numbers_take_decimal_int_str_and_float_alike() -> None:
 
 def test_api_warnings_are_data_not_printed(capsys: pytest.CaptureFixture[str]) -> None:
     report = liqcalc.position(preset="bybit", symbol="BTCUSDT", side="long", entry=60000, size=1, mode="cross",
-                              wallet=10000)
+                              wallet=10000, mark=50000)
     assert report.all_warnings and report.to_dict()["warnings"] == report.all_warnings
     assert capsys.readouterr() == ("", "")
 
