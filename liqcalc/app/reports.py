@@ -59,6 +59,11 @@ class PositionReport:
     warnings: list[str] = field(default_factory=list)
 
     @property
+    def in_coin(self) -> bool:
+        """Whether the amounts are in a coin (an inverse contract's margin asset)."""
+        return self.symbol.inverse
+
+    @property
     def result(self) -> PositionResult:
         """The one result of a call with one leverage (or a margin)."""
         if len(self.results) != 1:

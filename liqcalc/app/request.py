@@ -18,7 +18,7 @@ from typing import Any, cast
 from liqcalc.core.errors import InputError, UsageError
 from liqcalc.core.errors import Namer as Namer
 from liqcalc.core.errors import option_name as option_name  # the command line's namer (the default wording)
-from liqcalc.core.model import PARTIES, Party, Side
+from liqcalc.core.model import PARTIES, Party, Side, SymbolSpec
 from liqcalc.core.numbers import given, shown, to_decimal
 from liqcalc.core.position import Mode, PositionSpec
 
@@ -50,6 +50,19 @@ class Request:
     fill: Decimal | None
     caps: dict[Party, Decimal]
     inputs: dict[str, Any]
+    notional: Decimal | None = None
+    """The quote value the size was given as (``notional``), or None: the specs' size reads it
+    at the entry for a linear contract; :meth:`sized` reads it for the symbol's contract."""
+
+    def sized(self, symbol: SymbolSpec) -> Request:
+        """The request with its size (and the echoed ``size`` and ``notional``) in the terms
+        of ``symbol``'s contract: an inverse contract counts contracts of ``face_value``."""
+        if not symbol.inverse:
+            return self
+        entry = self.specs[0].entry
+        size = symbol.size_of(self.notional, entry) if self.notional is not None else self.specs[0].size
+        inputs = {**self.inputs, "size": size, "notional": symbol.quote_notional(size, entry)}
+        return replace(self, specs=[replace(spec, size=size) for spec in self.specs], inputs=inputs)
 
 
 def _echo_value(raw: Any, value: Decimal) -> str:
@@ -211,4 +224,4 @@ def build(
         "maint_amount": maint_amount, "mode": mode, "wallet": base.wallet, "fill": fill,
         "insurance_fund": insurance_fund, "can_pay": dict(caps.items()), "liquidation_fee": liquidation_fee,
     }
-    return Request(preset=preset, symbol=symbol, specs=specs, fill=fill, caps=caps, inputs=inputs)
+    return Request(preset=preset, symbol=symbol, specs=specs, fill=fill, caps=caps, inputs=inputs, notional=notional)

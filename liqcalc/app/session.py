@@ -61,6 +61,7 @@ class Session:
     def report(self, request: Request) -> PositionReport:
         """Evaluate a checked request: one result per leverage."""
         calc = self.calculator(request.preset, request.symbol)
+        request = request.sized(calc.symbol)
         results = [calc.evaluate(spec, fill=request.fill, caps=request.caps) for spec in request.specs]
         return PositionReport(self.info(request.preset), calc.venue, calc.symbol, request.inputs, results,
                               self.stale(request.preset))

@@ -116,4 +116,7 @@ def emit(report: Report, output: OutputFormat) -> None:
     if output is not OutputFormat.json:
         for warning in warnings_of(report):
             sys.stderr.write(f"liqcalc: warning: {warning}\n")
-    sys.stdout.write(write(report))
+    from liqcalc.core.numbers import coin_amounts
+
+    with coin_amounts(bool(getattr(report, "in_coin", False))):  # amounts to the satoshi in a coin
+        sys.stdout.write(write(report))

@@ -133,6 +133,21 @@ class SymbolSpec:
         """What a size counts: the base asset, or an inverse contract's contracts."""
         return "contracts" if self.contract_type == "inverse" else self.base
 
+    def notional(self, size: Decimal, price: Decimal) -> Decimal:
+        """A position's notional at ``price`` in the margin asset: ``size x price``, or for
+        an inverse contract its value in the coin, ``contracts x face / price``."""
+        return size * self.face_value / price if self.contract_type == "inverse" else size * price
+
+    def size_of(self, quote_notional: Decimal, entry: Decimal) -> Decimal:
+        """The size of a position worth ``quote_notional`` of the quote at ``entry``: base
+        quantity ``notional / entry``, or contracts ``notional / face`` (an inverse contract's
+        quote value does not move with the price)."""
+        return quote_notional / self.face_value if self.contract_type == "inverse" else quote_notional / entry
+
+    def quote_notional(self, size: Decimal, entry: Decimal) -> Decimal:
+        """What ``size`` is worth in the quote at ``entry`` (the inverse of :meth:`size_of`)."""
+        return size * self.face_value if self.contract_type == "inverse" else size * entry
+
     def measure(self, size: Decimal, price: Decimal) -> Decimal:
         """What the tier table is read with: ``size x price``, or ``size`` for base-unit tiers."""
         return size if self.tier_unit == "base" else size * price

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import numbers
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from decimal import Context, Decimal, InvalidOperation, localcontext
 
 from liqcalc.core.errors import InputError
@@ -125,12 +128,45 @@ def price_text(value: Decimal, rounding: str | None = None, like: Decimal | None
 MONEY_DECIMALS = 8
 
 
+#: Whether amounts are in a coin (an inverse contract's margin asset): shown to the satoshi,
+#: 1e-8, since a cent of a coin is worth hundreds of dollars. Set by the renderers for the
+#: symbol whose amounts they print (:func:`coin_amounts`); the core's messages keep the default.
+_COIN: ContextVar[bool] = ContextVar("liqcalc_coin_amounts", default=False)
+#: Decimals kept of a coin amount at the least (``0.5000 BTC``), trailing zeros beyond trimmed.
+COIN_MIN_DECIMALS = 4
+
+
+@contextmanager
+def coin_amounts(on: bool = True) -> Iterator[None]:
+    """Amounts shown inside the block are in a coin (``on``), or in a quote currency."""
+    token = _COIN.set(on)
+    try:
+        yield
+    finally:
+        _COIN.reset(token)
+
+
+def in_coin() -> bool:
+    """Whether amounts are shown in a coin (inside :func:`coin_amounts`)."""
+    return _COIN.get()
+
+
+def money_unit() -> Decimal:
+    """The smallest amount shown: a cent, or a satoshi inside :func:`coin_amounts`."""
+    return Decimal(1).scaleb(-MONEY_DECIMALS) if _COIN.get() else Decimal("0.01")
+
+
 def money_text(value: Decimal) -> str:
     """An amount of quote currency in a message, to the cent as the tables show it
     (``6,100,000,000.00``, ``-999,997,000.00``); an amount below 1 keeps 4 significant digits,
-    at most :data:`MONEY_DECIMALS` decimals (below half of 1e-8 it is 0.00, never 1e-22 of noise)."""
+    at most :data:`MONEY_DECIMALS` decimals (below half of 1e-8 it is 0.00, never 1e-22 of noise).
+    Inside :func:`coin_amounts`, to the satoshi: 8 decimals, trailing zeros trimmed to 4."""
     if abs(value) < Decimal(1).scaleb(-MONEY_DECIMALS) / 2:
         value = ZERO
+    if _COIN.get():
+        text = _grouped(value, MONEY_DECIMALS, None, trim=False)
+        whole, _, fraction = text.partition(".")
+        return f"{whole}.{fraction.rstrip('0').ljust(COIN_MIN_DECIMALS, '0')}"
     places = 2 if value == 0 or abs(value) >= 1 else min(MONEY_DECIMALS, max(2, 3 - value.adjusted()))
     return _grouped(value, places, None, trim=False)
 
@@ -155,6 +191,6 @@ def div(a: Decimal, b: Decimal) -> Decimal:
 
 
 __all__ = [
-    "ONE", "PRECISION", "ZERO", "context", "div", "given", "money_text", "price_text",
+    "ONE", "PRECISION", "ZERO", "coin_amounts", "in_coin", "context", "div", "given", "money_text", "money_unit", "price_text",
     "shown", "size_text", "to_decimal",
 ]

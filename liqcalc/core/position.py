@@ -28,8 +28,8 @@ from typing import Literal
 from liqcalc.core.errors import InputError, LeverageError, Note, TierError, UsageError, is_key
 from liqcalc.core.model import Party, Side, SymbolSpec, Tier, Venue, Waterfall, side_sign
 from liqcalc.core.numbers import ONE, ZERO, context, div, given, money_text, price_text, size_text
-from liqcalc.core.rules import adl_price_rule as adl_price_rule_of
 from liqcalc.core.rules import added_margin_rule, close_fee_rule, contract_rule, maintenance_basis_rule, tier_basis_rule
+from liqcalc.core.rules import adl_price_rule as adl_price_rule_of
 from liqcalc.core.tiers import beyond_last_tier, tier_for
 from liqcalc.core.waterfall import check_caps, settle
 

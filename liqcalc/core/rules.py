@@ -319,7 +319,8 @@ class CloseFeeRule:
 
         if not self.estimated:
             return np.zeros(np.shape(size))
-        return size * np.nan_to_num(bankruptcy, nan=0.0) * taker
+        fees: Array = size * np.nan_to_num(bankruptcy, nan=0.0) * taker
+        return fees
 
     def implied_leverage(self, s: int, notional: Decimal, margin: Decimal, taker: Decimal) -> Decimal:
         """The leverage at which the initial margin equals ``margin`` (the caller checks that

@@ -7,7 +7,7 @@ import numbers
 from decimal import Decimal
 from typing import Any
 
-from liqcalc.core.numbers import money_text, price_text
+from liqcalc.core.numbers import money_text, money_unit, price_text
 
 JSON_DECIMALS = 10
 """JSON numbers carry at most this many decimals (issue 7: no Decimal or float noise)."""
@@ -91,10 +91,11 @@ def money(value: Decimal | None, quote: str = "") -> str:
 def cents_adding_up(parts: list[Decimal], total: Decimal) -> list[Decimal]:
     """``parts`` (of ``total``, each >= 0) rounded to the cent so that, as printed, they add up to
     ``total`` printed to the cent: the cents rounding takes away go to the parts that lost the
-    most (largest remainder), so a table never shows 31.52 + 12,293.24 beside 12,324.75."""
+    most (largest remainder), so a table never shows 31.52 + 12,293.24 beside 12,324.75. Amounts
+    in a coin (:func:`liqcalc.core.numbers.coin_amounts`) add up to the satoshi instead."""
     from decimal import ROUND_FLOOR, Context, localcontext
 
-    cent = Decimal("0.01")
+    cent = money_unit()
     with localcontext(Context(prec=200)):  # cents of amounts up to 1e30 (the largest input) and beyond
         floors = [p.quantize(cent, rounding=ROUND_FLOOR) for p in parts]
         missing = int((total.quantize(cent) - sum(floors, Decimal(0))) / cent)

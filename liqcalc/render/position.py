@@ -9,6 +9,7 @@ from typing import Any
 from liqcalc.app.reports import PositionReport
 from liqcalc.app.reports import PresetInfo as PresetInfo  # re-exported: render.adl uses it
 from liqcalc.core.model import SymbolSpec, Tier, Venue, Waterfall
+from liqcalc.core.numbers import in_coin
 from liqcalc.core.position import PositionResult
 from liqcalc.core.rules import adl_price_rule, close_fee_rule, tier_basis_rule
 from liqcalc.render.numbers import cents_adding_up, money, percent, price, price_gap
@@ -116,6 +117,17 @@ def result_json(result: PositionResult) -> dict[str, Any]:
     }
 
 
+def contract_json(symbol: SymbolSpec) -> dict[str, Any]:
+    """The contract's keys: ``contract_type``, ``face_value`` (the quote one inverse contract
+    is worth; None for a linear contract, whose size is in the base asset) and
+    ``margin_asset`` (the asset of every money key)."""
+    return {
+        "contract_type": symbol.contract_type,
+        "face_value": symbol.face_value if symbol.inverse else None,
+        "margin_asset": symbol.margin_asset,
+    }
+
+
 def report_json(report: PositionReport) -> dict[str, Any]:
     """The whole ``--json`` object: one position's keys at the top level; several
     leverages give the same keys per row under ``results``."""
@@ -126,6 +138,7 @@ def report_json(report: PositionReport) -> dict[str, Any]:
         "inputs": report.inputs,
     }
     envelope["warnings"] = report.all_warnings
+    envelope.update(contract_json(report.symbol))
     if len(report.results) == 1:
         row = result_json(report.results[0])
         row.pop("warnings")
@@ -263,7 +276,7 @@ def tier_words(tier: Tier, unit: str) -> str:
 
 def why_tier(result: PositionResult, venue: Venue, symbol: SymbolSpec) -> str:
     """One sentence on which tier the liquidation price was solved in, and why."""
-    quote = symbol.quote
+    quote, spec = symbol.unit, result.spec
     if result.tier_overridden:
         return (f"The maintenance rate {percent(result.tier.mmr, 4)} and amount {money(result.tier.maint_amount)} "
                 "come from --mmr/--maint-amount, not from the tier table.")
@@ -275,17 +288,17 @@ def why_tier(result: PositionResult, venue: Venue, symbol: SymbolSpec) -> str:
         return (f"{venue.title} reads the tier at the entry notional {money(result.notional)} {quote}: "
                 f"{tier_words(result.tier, quote)}.")
     if result.liquidation_price is None:
-        mark_notional = result.spec.size * result.spec.mark
+        mark_notional = symbol.notional(spec.size, spec.mark)
         return (f"{venue.title} reads the tier at the notional at the mark, {money(mark_notional)} {quote}: "
                 f"{tier_words(result.tier, quote)}; it makes the maintenance margin shown.")
-    liq_notional = result.spec.size * result.liquidation_price
+    liq_notional = symbol.notional(spec.size, result.liquidation_price)
     text = (f"{venue.title} reads the tier at the notional at the liquidation price, "
             f"{money(liq_notional)} {quote}: {tier_words(result.tier, quote)}")
     if entry_tier is not None and entry_tier.number != result.tier.number:
         text += (f"; the entry notional {money(result.notional)} {quote} is in tier {entry_tier.number}, so the "
                  "tier changes on the way to liquidation and the price is solved in the tier that holds it")
     if result.tier_at_mark.number != result.tier.number:
-        text += (f". The maintenance margin at the mark, {money(result.spec.size * result.spec.mark)} {quote} of "
+        text += (f". The maintenance margin at the mark, {money(symbol.notional(spec.size, spec.mark))} {quote} of "
                  f"notional, is in {tier_words(result.tier_at_mark, quote)}")
     return text + "."
 
@@ -318,7 +331,7 @@ def as_printed(w: Waterfall) -> Waterfall:
     from dataclasses import replace
 
     total = w.surplus or w.shortfall
-    if total < 1 or not w.flows:
+    if not w.flows or (total < 1 and not in_coin()):  # a coin's amounts add up to the satoshi
         return w
     shown = cents_adding_up([f.amount for f in w.flows], total)
     flows = tuple(replace(f, amount=a) for f, a in zip(w.flows, shown, strict=True))
@@ -410,25 +423,25 @@ def render_table(report: PositionReport) -> None:
 
     console = make_console()
     width = console.width
-    venue, symbol, quote = report.venue, report.symbol, report.symbol.quote
+    venue, symbol, quote = report.venue, report.symbol, report.symbol.margin_asset
     first = report.results[0]
     spec = first.spec
-    title = (f"{symbol.name} {spec.side} {size_text(spec.size)} @ {price(spec.entry)} on {venue.title} "
-             f"({report.preset.name}, as of {report.preset.as_of}{', illustrative' if report.preset.illustrative else ''})")
+    heading = title(report)
     if len(report.results) > 1:
         levs = leverage_rows(report, SHOWN)
         lev_keeps = (KEEP, 80, 50, 45, KEEP, 70, 60, 40, 30)
         columns = [Col(h, levs.column(h), k) for h, k in zip(levs.header, lev_keeps, strict=True)]
-        table, dropped = fitted_table(columns, width, title=title, title_justify="left")
+        table, dropped = fitted_table(columns, width, title=heading, title_justify="left")
         console.print(table)
-        console.print(f"Prices in {quote}; distances from the mark {price(spec.mark)}. One row per --leverage; the "
+        units = f"Prices and amounts in {quote}" if quote == symbol.quote else f"Prices in {symbol.quote}, amounts in {quote}"
+        console.print(f"{units}; distances from the mark {price(spec.mark)}. One row per --leverage; the "
                       "liquidation fee is what is taken at the liquidation price, capped at what is left.")
         if (note := left_out(dropped, width)) is not None:
             console.print(note)
         fill_table(report, console, width)
         return
     r = first
-    console.print(title)
+    console.print(heading)
     rows = position_rows(report, SHOWN).rows
     table = Table(show_header=False)
     label_width = max(len(row[0]) for row in rows)
@@ -450,7 +463,7 @@ def render_table(report: PositionReport) -> None:
                    for h, k in zip(wrows.header[:-1], keeps, strict=True)]
         cells = wrows.column("flows")
         columns.append(Col("flows", cells, KEEP, justify="left", wrap=max(10, longest_word(cells))))
-        flows, dropped = fitted_table(columns, width, title="Where the money goes", title_justify="left")
+        flows, dropped = fitted_table(columns, width, title=wrows.name, title_justify="left")
         console.print(flows)
         if (note := left_out(dropped, width)) is not None:
             console.print(note)
@@ -476,7 +489,7 @@ def fill_table(report: PositionReport, console: Any, width: int) -> None:
     console.print(table)
     if (note := left_out(dropped, width)) is not None:
         console.print(note)
-    quote = report.symbol.quote
+    quote = report.symbol.margin_asset
     capped = " (a capped payer pays up to its cap in every row)" if report.inputs.get("can_pay") else ""
     console.print(f"Amounts in {quote}; each row's flows add up to its surplus or shortfall, and each row is its own "
                   f"what-if{capped}.")
@@ -499,7 +512,7 @@ def position_rows(report: PositionReport, style: Style) -> Rows:
     """One position's rows: what it is, its margins, its liquidation and bankruptcy prices (the
     table's first table; CSV's only one for one position)."""
     r = report.results[0]
-    spec, venue, quote = r.spec, report.venue, report.symbol.quote
+    spec, venue, quote = r.spec, report.venue, report.symbol.margin_asset
     amount = _amount(style, quote)
     liq = distance(r.liquidation_price, spec.mark)
     bkr = distance(r.bankruptcy_price, spec.mark)
@@ -540,7 +553,8 @@ def waterfall_rows(report: PositionReport, style: Style) -> Rows:
     ws = report.results[0].waterfalls
     rows = tuple((w.label, style.price(w.fill_price), style.money(w.equity), style.money(w.surplus),
                   style.money(w.shortfall), flows_cell(as_printed(w).flows)) for w in ws)
-    return Rows("Where the money goes", ("fill", "price", "equity", "surplus", "shortfall", "flows"), rows)
+    return Rows(f"Where the money goes ({report.symbol.margin_asset})", ("fill", "price", "equity", "surplus", "shortfall",
+                                                                           "flows"), rows)
 
 
 def leverage_rows(report: PositionReport, style: Style) -> Rows:
@@ -581,6 +595,7 @@ def csv_table(report: PositionReport) -> Rows:
 
 def title(report: PositionReport) -> str:
     """The title line of the tables."""
-    spec = report.results[0].spec
-    return (f"{report.symbol.name} {spec.side} {size_text(spec.size)} @ {price(spec.entry)} on {report.venue.title} "
+    spec, symbol = report.results[0].spec, report.symbol
+    size = size_text(spec.size) + (" contracts" if symbol.inverse else "")
+    return (f"{symbol.name} {spec.side} {size} @ {price(spec.entry)} on {report.venue.title} "
             f"({report.preset.name}, as of {report.preset.as_of}{', illustrative' if report.preset.illustrative else ''})")
