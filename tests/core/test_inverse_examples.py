@@ -1,15 +1,19 @@
 """The inverse venues' published worked examples (issue 9), each to its printed precision and
-with its source: Binance COIN-M's maintenance-amount steps and BitMEX's ADL queue."""
+with its source: Binance COIN-M's maintenance-amount steps and calculator figure, BitMEX's ADL
+queue, Bybit's inverse cross, ADL-page and UTA isolated examples."""
 
 from __future__ import annotations
 
-from decimal import ROUND_CEILING
+from decimal import ROUND_CEILING, ROUND_HALF_EVEN, Decimal
+from pathlib import Path
 
 import pytest
 from helpers import D
 
+import liqcalc
 from liqcalc.core.adl import Holder, Piece, allocate, rank
 from liqcalc.core.tiers import maint_amounts
+from liqcalc.presets.loader import builtin_dir
 
 # -- Binance COIN-M: the maintenance amount ---------------------------------------------------
 
@@ -105,3 +109,89 @@ def test_bitmex_indicator_matches_the_printed_percentiles() -> None:
     expected = [6 - percentile // 20 for _, percentile in BITMEX_PERCENTILES]
     assert [r.indicator for r in queue.rows] == expected
 
+
+
+# -- positions through the API (liqcalc.position), amounts in the coin ------------------------
+
+
+def bybit_classic(tmp_path: Path) -> str:
+    """Bybit's classic (pre-UTA) inverse account, as its inverse-era examples compute: the
+    maintenance margin at the entry value (the tier read there too), fee 0.075% (the rate the
+    cross example states: "MM 0.5%, fee 0.075%"); the rest as the bybit-inverse preset.
+    https://help.bybit.com/hc/en-us/articles/360039261334-How-to-calculate-Liquidation-Price-Inverse-Contract-"""
+    text = (builtin_dir() / "bybit-inverse.toml").read_text(encoding="utf-8")
+    for old, new in (('name = "bybit-inverse"', 'name = "bybit-inverse-classic"'),
+                     ('tier_basis = "liquidation_notional"', 'tier_basis = "entry_notional"'),
+                     ('maintenance_basis = "liquidation_price"', 'maintenance_basis = "entry_price"'),
+                     ("taker = 0.00055", "taker = 0.00075"), ("liquidation = 0.00055", "liquidation = 0.00075")):
+        assert text.count(f"\n{old}\n") == 1, old
+        text = text.replace(f"\n{old}\n", f"\n{new}\n")
+    path = tmp_path / "bybit-inverse-classic.toml"
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+def on_tick(price: Decimal, tick: str, rounding: str) -> Decimal:
+    return (price / D(tick)).to_integral_value(rounding=rounding) * D(tick)
+
+
+def test_bybit_inverse_cross_example_bankruptcy_5718_57_liquidation_5739_50(tmp_path: Path) -> None:
+    """STATED, https://help.bybit.com/hc/en-us/articles/360039261334-How-to-calculate-Liquidation-Price-Inverse-Contract- :
+    balance 0.5 BTC, long 10,000 contracts @ 8,000, MM 0.5%, fee 0.075%: "Bankruptcy Price =
+    1.00075 x 10000 / (10000/8000 + (0.5 - 0)) = 5718.57", liquidation price 5,739.50. The
+    solve gives 5,739.08 (venues.md section 12.1), which is 5,739.50 on the 0.5 tick, rounded
+    up (towards the mark) for a long. Classic account: maintenance at the entry value."""
+    d = liqcalc.position(preset=bybit_classic(tmp_path), symbol="BTCUSD", side="long", entry=8000, size=10000,
+                         mode="cross", wallet="0.5").to_dict()
+    assert (d["contract_type"], d["margin_asset"], d["notional"]) == ("inverse", "BTC", D("1.25"))
+    assert round(d["bankruptcy_price"], 2) == D("5718.57")
+    assert round(d["liquidation_price"], 2) == D("5739.08")
+    assert on_tick(d["liquidation_price"], "0.5", ROUND_CEILING) == D("5739.5")
+
+
+def test_bybit_adl_page_bankruptcy_price_7735_37(tmp_path: Path) -> None:
+    """STATED, https://help.bybit.com/hc/en-us/articles/900000031623-What-is-Auto-Deleveraging-ADL- :
+    a long of 5,000 BTCUSD @ 7,890.08 at 50x, liquidation price 7,773.50, "Bankruptcy Price =
+    (7,890.08 x 50) / (50 + 1)" = 7,735.372549 (the page rounds it to 7,735.50 on the 0.5 tick).
+    Isolated, classic account (the page's era); the liquidation price 7,773.48 is the page's
+    7,773.50 on the 0.5 tick, rounded up for a long."""
+    d = liqcalc.position(preset=bybit_classic(tmp_path), symbol="BTCUSD", side="long", entry="7890.08", size=5000,
+                         leverage=50).to_dict()
+    assert round(d["bankruptcy_price"], 2) == D("7735.37")
+    assert abs(d["bankruptcy_price"] - D("7890.08") * 50 / 51) < D("1e-20")  # E x L / (L + 1)
+    assert on_tick(d["liquidation_price"], "0.5", ROUND_CEILING) == D("7773.5")
+
+
+def test_bybit_uta_inverse_isolated_value_1_2_btc_initial_margin_0_12_btc() -> None:
+    """STATED inputs and figures, Bybit "Liquidation Price Calculation under Isolated Mode (Unified
+    Trading Account)", version 2026-05-27 (read on https://www.kbybit.com/en/help-center/article/Liquidation-Price-Calculation-under-Isolated-Mode-Unified-Trading-Account ):
+    60,000 USD long @ 50,000, 10x, MMR 0.5%: position value 60,000 / 50,000 = 1.2 BTC, initial
+    margin 1.2 / 10 = 0.12 BTC. The page's IM adds the "Estimated Fee to Close Position" (size /
+    bankruptcy price x taker = 1.2 x (1 + 1/10) x 0.055% = 0.000726 BTC) [DERIVED]; its
+    long formula LP = Q x (MMR + 1) / (Q/EP + Q/EP/L) = 60,300 / 1.32 = 45,681.82 [DERIVED from
+    the stated formula; venues.md section 3.5's 45,662.10 values the maintenance at entry]."""
+    d = liqcalc.position(preset="bybit-inverse", symbol="BTCUSD", side="long", entry=50000, size=60000, leverage=10,
+                         no_stale_warning=True).to_dict()
+    assert d["notional"] == D("1.2")
+    assert d["initial_margin"] == D("0.12") + D("1.2") * D("1.1") * D("0.00055")
+    assert round(d["liquidation_price"], 2) == D("45681.82")
+
+
+def test_binance_coinm_calculator_figure_33599_40_is_bracket_7_with_amount_11_605_btc() -> None:
+    """STATED-3P, https://dev.binance.vision/t/coin-margined-futures-liquidation-price-calculation-help-cm-variable/6292 :
+    Binance's COIN-M calculator shows 33,599.40 for a cross long of 100,000 BTCUSD_PERP
+    contracts (100 USD each) @ 45,000 with 101 BTC (the user's own formula gave 33,578.86).
+
+    Which bracket reproduces it: the value at the liquidation price, 10,000,000 / 33,599.4 =
+    297.6 BTC, is in bracket 7 (200-400 BTC, MMR 12.5%) of the binance-coinm preset, whose
+    maintenance amount by the recursion is 11.605 BTC: LP = N (MMR + 1) / (WB + cum + N/EP) =
+    11,250,000 / (101 + 11.605 + 222.2222) = 33,599.4186, which is 33,599.40 on BTCUSD_PERP's
+    0.1 tick. The FAQ's older bracket table (amount 11.81 BTC for the same 12.5% bracket) gives
+    33,578.86, the user's figure: the calculator used the newer table."""
+    d = liqcalc.position(preset="binance-coinm", symbol="BTCUSD_PERP", side="long", entry=45000, size=100000,
+                         mode="cross", wallet=101, no_stale_warning=True).to_dict()
+    assert (d["tier"]["number"], d["tier"]["mmr"], d["tier"]["maint_amount"]) == (7, D("0.125"), D("11.605"))
+    assert on_tick(d["liquidation_price"], "0.1", ROUND_HALF_EVEN) == D("33599.4")
+    assert round(d["liquidation_price"], 2) == D("33599.42")
+    older = D(10_000_000) * D("1.125") / (101 + D("11.81") + D(10_000_000) / 45000)
+    assert round(older, 2) == D("33578.86")
