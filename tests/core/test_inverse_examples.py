@@ -53,14 +53,14 @@ BITMEX_PERCENTILES = [(2, 20), (5, 40), (4, 60), (1, 80), (6, 80), (3, 100)]
 
 
 def bitmex_queue() -> list[Holder]:
-    """The six longs as XBTUSD positions (1 USD contracts, PnL in XBT): each one's BitMEX score
-    equals its printed PNL Ranking / 100 (see the test below)."""
+    """The six longs as XBTUSD positions (sizes in 1 USD contracts), at entries that give each
+    its printed PNL Ranking as BitMEX scores inverse values: PnL% = (mark value - entry value) /
+    |entry value| = 1 - entry / mark = ranking / 100 (no bankruptcy price at 1x: effective
+    leverage 1). liqcalc's Holder scores (mark - entry) / entry, which ranks them alike."""
     mark = D(700)
     holders = []
     for n, (account, qty, ranking) in enumerate(BITMEX_LONGS):
-        # inverse PnL% = (mark value - entry value) / |entry value| with value = -contracts / price
-        # (BitMEX's negative multiplier): 1 - entry / mark; no bankruptcy price (1x): effective
-        # leverage 1, so the score is the PnL% and entry = mark x (1 - ranking / 100).
+        # value = -contracts / price (BitMEX's negative multiplier): entry = mark x (1 - ranking / 100)
         entry = mark * (1 - D(ranking) / 100)
         holders.append(Holder(str(account), "long", D(qty), entry, mark, D(0), D(0), None, None, n))
     return holders
