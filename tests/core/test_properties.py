@@ -1,4 +1,6 @@
-"""Invariants that hold on every built-in preset (hypothesis)."""
+"""Invariants that hold on every built-in preset (hypothesis), linear and inverse: an inverse
+contract's size is in contracts, its money in the coin (issue 9: "equity equals MM at the
+liquidation price and zero at the bankruptcy price, in the coin")."""
 
 from __future__ import annotations
 
@@ -20,6 +22,28 @@ SYMBOLS = [(name, s) for name, preset in PRESETS.items() for s in preset.symbol_
 TOLERANCE = D("1e-18")
 
 
+def value(symbol: SymbolSpec, size: Decimal, price: Decimal) -> Decimal:
+    """The position's value in the margin asset: ``size x price``, or for an inverse contract
+    ``contracts x face / price`` (the coin)."""
+    with localcontext(Context(prec=100)):
+        return size * symbol.face_value / price if symbol.inverse else size * price
+
+
+def reading(symbol: SymbolSpec, size: Decimal, price: Decimal) -> Decimal:
+    """What the tier table is read with at ``price``."""
+    return value(symbol, size, price) if symbol.inverse else symbol.measure(size, price)
+
+
+def pnl(symbol: SymbolSpec, side: str, size: Decimal, entry: Decimal, price: Decimal) -> Decimal:
+    """Unrealized PnL in the margin asset: ``s x size x (P - E)``, or for an inverse contract
+    ``s x contracts x face x (1/E - 1/P)``."""
+    s = side_sign(side)  # type: ignore[arg-type]
+    with localcontext(Context(prec=100)):
+        if symbol.inverse:
+            return s * size * symbol.face_value * (1 / entry - 1 / price)
+        return s * size * (price - entry)
+
+
 @st.composite
 def positions(draw: st.DrawFn) -> tuple[Preset, SymbolSpec, PositionSpec]:
     """A preset (shown by name), one of its symbols and a position opened within its limits."""
@@ -31,10 +55,14 @@ def positions(draw: st.DrawFn) -> tuple[Preset, SymbolSpec, PositionSpec]:
     high = tier.cap if tier.cap is not None else tier.floor * 2 + 1_000_000
     measure = D(draw(st.integers(min_value=int(tier.floor) + 1, max_value=max(int(high), int(tier.floor) + 2))))
     entry = D(draw(st.sampled_from(["0.0123", "1.5", "100", "2500", "60000"])))
-    # the measure is quote notional, or the size itself where the table is in the base asset (OKX)
-    size = measure if symbol.tier_unit == "base" else (measure / entry).quantize(D("1e-8"))
+    # the measure is quote notional, the size itself where the table is in the base asset (OKX),
+    # or an inverse contract's value in the coin (contracts x face / entry)
+    if symbol.inverse:
+        size = (measure * entry / symbol.face_value).quantize(D("1e-8"))
+    else:
+        size = measure if symbol.tier_unit == "base" else (measure / entry).quantize(D("1e-8"))
     assume(size > 0)
-    max_leverage = tier_for(symbol, symbol.measure(size, entry), "entry").max_leverage
+    max_leverage = tier_for(symbol, reading(symbol, size, entry), "entry").max_leverage
     leverage = D(draw(st.integers(min_value=1, max_value=max(1, int(max_leverage)))))
     side = draw(st.sampled_from(["long", "short"]))
     spec = PositionSpec(side=side, size=size, entry=entry, mark=entry, leverage=leverage)
@@ -65,9 +93,9 @@ def evaluate(preset: Preset, symbol: SymbolSpec, spec: PositionSpec, **kw: objec
         raise
 
 
-def equity(result: PositionResult, price: Decimal) -> Decimal:
-    s = side_sign(result.spec.side)
-    return result.margin_balance + s * result.spec.size * (price - result.spec.entry)
+def equity(result: PositionResult, price: Decimal, symbol: SymbolSpec) -> Decimal:
+    spec = result.spec
+    return result.margin_balance + pnl(symbol, spec.side, spec.size, spec.entry, price)
 
 
 @settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
@@ -77,17 +105,17 @@ def test_equity_meets_maintenance_at_liquidation_and_zero_at_bankruptcy(case: tu
     r = evaluate(preset, symbol, spec)
     if r.liquidation_price is not None:
         assert r.maintenance_margin_at_liquidation is not None
-        assert abs(equity(r, r.liquidation_price) - r.maintenance_margin_at_liquidation) <= TOLERANCE * r.notional
+        assert abs(equity(r, r.liquidation_price, symbol) - r.maintenance_margin_at_liquidation) <= TOLERANCE * r.notional
         # the tier holds its own liquidation notional (the fixed point of Binance's rule)
         if preset.venue.margin.tier_basis == "liquidation_notional" and symbol.tier_unit == "quote":
-            notional = spec.size * r.liquidation_price
+            notional = value(symbol, spec.size, r.liquidation_price)
             extended = r.tier == symbol.tiers[-1] and r.tier.cap is not None and notional > r.tier.cap
             assert r.tier.contains(notional) or abs(notional - r.tier.floor) <= TOLERANCE * r.notional or extended
             assert not extended or any("last tier" in w for w in r.warnings)
     if r.bankruptcy_price is not None:
-        reserve = spec.size * r.bankruptcy_price * preset.venue.fees.taker if (
+        reserve = value(symbol, spec.size, r.bankruptcy_price) * preset.venue.fees.taker if (
             preset.venue.margin.close_fee == "estimated_close_at_bankruptcy") else D(0)
-        assert abs(equity(r, r.bankruptcy_price) - reserve) <= TOLERANCE * r.notional
+        assert abs(equity(r, r.bankruptcy_price, symbol) - reserve) <= TOLERANCE * r.notional
 
 
 @settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
@@ -95,30 +123,31 @@ def test_equity_meets_maintenance_at_liquidation_and_zero_at_bankruptcy(case: tu
 def test_long_liquidation_below_entry_below_short_liquidation(case: tuple[Preset, SymbolSpec, PositionSpec]) -> None:
     preset, symbol, spec = case
     r = evaluate(preset, symbol, spec)
-    if spec.side == "long":
-        assert r.liquidation_price is None or r.liquidation_price < spec.entry
-        if r.liquidation_price is not None and r.bankruptcy_price is not None:
-            assert r.bankruptcy_price < r.liquidation_price
-    else:
-        assert r.liquidation_price is not None and r.liquidation_price > spec.entry
-        assert r.bankruptcy_price is not None and r.bankruptcy_price > r.liquidation_price
+    s = side_sign(spec.side)
+    # the side that may have no price: a linear long (a 1x long never goes bankrupt), an inverse
+    # short (issue 9: "a 1x inverse short ... has no bankruptcy price at any mark"); the other
+    # side always has both
+    may_have_none = spec.side == ("short" if symbol.inverse else "long")
+    assert may_have_none or (r.liquidation_price is not None and r.bankruptcy_price is not None)
+    assert r.liquidation_price is None or s * (r.liquidation_price - spec.entry) < 0
+    if r.liquidation_price is not None and r.bankruptcy_price is not None:
+        assert s * (r.bankruptcy_price - r.liquidation_price) < 0
 
 
 @settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow])
 @given(positions(), st.integers(min_value=1, max_value=150))
 def test_liquidation_moves_toward_entry_as_leverage_rises(case: tuple[Preset, SymbolSpec, PositionSpec], bump: int) -> None:
     preset, symbol, spec = case
-    max_leverage = tier_for(symbol, symbol.measure(spec.size, spec.entry), "entry").max_leverage
+    max_leverage = tier_for(symbol, reading(symbol, spec.size, spec.entry), "entry").max_leverage
     higher = min(spec.leverage + bump, max_leverage)  # type: ignore[operator]
     assume(higher > spec.leverage)  # type: ignore[operator]
     low = evaluate(preset, symbol, spec)
     high = evaluate(preset, symbol, PositionSpec(side=spec.side, size=spec.size, entry=spec.entry, mark=spec.mark, leverage=higher))
-    if spec.side == "long":
-        assert high.liquidation_price is not None
-        assert low.liquidation_price is None or low.liquidation_price <= high.liquidation_price
-    else:
-        assert low.liquidation_price is not None and high.liquidation_price is not None
-        assert high.liquidation_price <= low.liquidation_price
+    s = side_sign(spec.side)
+    may_have_none = spec.side == ("short" if symbol.inverse else "long")  # at 1x (see above)
+    assert high.liquidation_price is not None
+    assert may_have_none or low.liquidation_price is not None
+    assert low.liquidation_price is None or s * (high.liquidation_price - low.liquidation_price) >= 0
 
 
 @settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
@@ -155,8 +184,10 @@ def test_solution_is_the_fixed_point_of_binances_resubstitution(case: tuple[Pres
     assume(venue.margin.tier_basis == "liquidation_notional" and venue.margin.close_fee == "none")
     r = evaluate(preset, symbol, spec)
     assume(r.liquidation_price is not None)
-    s = side_sign(spec.side)
-    q, e, m = spec.size, spec.entry, r.margin_balance
+    # in the core's terms: an inverse contract is its linear twin in 1/price (ContractRule)
+    side, q, (e,) = Calculator(venue, symbol).to_core(spec.side, spec.size, spec.entry)
+    s = side_sign(side)
+    m = r.margin_balance
     assume(symbol.tier_unit == "quote")
     tier = tier_for(symbol, q * e, "entry")
     for _ in range(len(symbol.tiers) + 1):
@@ -171,7 +202,7 @@ def test_solution_is_the_fixed_point_of_binances_resubstitution(case: tuple[Pres
     else:
         return  # the naive iteration oscillates; the direct solution is still defined
     assert r.liquidation_price is not None
-    assert abs(price - r.liquidation_price) <= TOLERANCE * e
+    assert abs(price - Calculator(venue, symbol).contract.price(r.liquidation_price)) <= TOLERANCE * e
 
 
 # -- issue 7: the bankruptcy waterfall, the screen's sums, the tier shown, the last tier ----------
@@ -190,7 +221,7 @@ def test_bankruptcy_waterfall_moves_nothing_but_the_reserved_fee(case: tuple[Pre
         assert w.shortfall == 0
         if preset.venue.margin.close_fee == "estimated_close_at_bankruptcy":
             with localcontext(Context(prec=100)):
-                assert abs(w.equity - spec.size * w.fill_price * preset.venue.fees.taker) <= TOLERANCE * r.notional
+                assert abs(w.equity - value(symbol, spec.size, w.fill_price) * preset.venue.fees.taker) <= TOLERANCE * r.notional
             assert [f.what for f in w.flows] in (["liquidation fee"], ["backstop"])
             assert w.flows[0].amount == w.equity
         else:
@@ -212,16 +243,16 @@ def test_equity_and_margin_ratio_add_up(case: tuple[Preset, SymbolSpec, Position
     except Exception as error:  # funding that leaves no margin is refused
         assume(False)
         raise error
-    s = side_sign(spec.side)
     with localcontext(Context(prec=100)):
-        assert abs(r.unrealized_pnl - s * spec.size * (mark - spec.entry)) <= TOLERANCE * r.notional
+        assert abs(r.unrealized_pnl - pnl(symbol, spec.side, spec.size, spec.entry, mark)) <= TOLERANCE * r.notional
         assert abs(r.equity - (r.margin_balance + r.unrealized_pnl)) <= TOLERANCE * r.notional
     if r.equity > 0:
         assert r.margin_ratio is not None
         assert abs(r.margin_ratio - r.maintenance_margin / r.equity) <= TOLERANCE
     calc = Calculator(preset.venue, symbol)
-    fee = calc.close_fee(spec.side, spec.size, spec.entry, r.leverage)
-    mm = calc.maintenance(r.tier_at_mark, spec.size, spec.entry, fee).at(mark)
+    side, size, (entry, at) = calc.to_core(spec.side, spec.size, spec.entry, mark)  # the linear twin's terms
+    fee = calc.close_fee(side, size, entry, r.leverage)
+    mm = calc.maintenance(r.tier_at_mark, size, entry, fee).at(at)
     assert abs(mm - r.maintenance_margin) <= TOLERANCE * r.notional
     if r.liquidation_price is None:
         assert r.tier == r.tier_at_mark
@@ -254,6 +285,6 @@ def test_top_tier_shorts_get_a_price_in_the_extended_last_tier(pick: tuple[str, 
     r = Calculator(preset.venue, symbol).evaluate(spec)
     assert r.liquidation_price is not None and r.liquidation_price > entry
     assert r.maintenance_margin_at_liquidation is not None
-    assert abs(equity(r, r.liquidation_price) - r.maintenance_margin_at_liquidation) <= TOLERANCE * r.notional
+    assert abs(equity(r, r.liquidation_price, symbol) - r.maintenance_margin_at_liquidation) <= TOLERANCE * r.notional
     if spec.size * r.liquidation_price > last.cap:
         assert r.tier == last and any("last tier" in w for w in r.warnings)

@@ -70,7 +70,7 @@ def test_unknown_symbol_lists_close_names() -> None:
 def test_unknown_preset_lists_valid_names() -> None:
     with pytest.raises(PresetError) as error:
         load("binanse")
-    assert str(error.value).startswith("--preset: unknown preset 'binanse' (did you mean binance?); valid names: ")
+    assert str(error.value).startswith("--preset: unknown preset 'binanse' (did you mean binance, binance-coinm, bybit-inverse?); valid names: ")
 
 
 INVALID = {

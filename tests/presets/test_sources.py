@@ -20,6 +20,9 @@ OWN = {
     "hyperliquid": ("hyperliquid.gitbook.io", "hyperliquid.xyz", "github.com/hyperliquid-dex/"),
     "dydx": ("dydx.exchange", "dydx.xyz", "github.com/dydxprotocol/"),
     "clearinghouse": ("cmegroup.com",),
+    "bybit-inverse": ("bybit.com", "bybit-exchange.github.io", "github.com/bybit-exchange/"),
+    "binance-coinm": ("binance.com", "binance.vision", "github.com/binance/"),
+    "bitmex": ("bitmex.com",),
 }
 
 #: Third-party copies of venue pages seen in the presets: allowed only named as a mirror.
