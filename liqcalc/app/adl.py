@@ -892,6 +892,12 @@ def run(options: Mapping[str, Any], *, book: str | Sequence[Mapping[str, Any]] |
     loaded = load(preset_name)
     venue = loaded.venue
     symbol = loaded.symbol(symbol_name)
+    if symbol.inverse:
+        # the queue, the cascade and the sweep are linear in the price (PnL = size x (mark -
+        # entry)); an inverse contract's twin in 1/price is not wired through them yet: refuse
+        # rather than print a linear number for a coin-margined position
+        raise LiqcalcError(f"{symbol.name} is an inverse (coin-margined) contract of {venue.name}: adl-risk does not "
+                           "model inverse contracts yet; `liqcalc position` and `liqcalc compare` do")
     if not ranking_rule(venue.adl.ranking).deleverages or not adl_price_rule(venue.adl.price).closes:
         raise LiqcalcError(f"{venue.name}: this preset has no auto-deleveraging (its shortfall waterfall is "
                            f"{', '.join(venue.shortfall.waterfall)}); adl-risk needs a venue with an ADL queue")

@@ -221,3 +221,13 @@ def test_json_queue_is_whole_unless_top_is_given() -> None:
     short = json.loads(CliRunner().invoke(app, [*args, "--top", "2"]).stdout)
     assert short["queue_count"] == whole["queue_count"]
     assert [r["rank"] for r in short["queue"]] == sorted({1, 2, you_rank})
+
+
+def test_adl_risk_refuses_an_inverse_contract_rather_than_price_it_as_linear() -> None:
+    """The queue and the cascade are linear in the price; a coin-margined position is refused
+    in one line (exit 1), never scored with a linear PnL."""
+    import liqcalc
+
+    with pytest.raises(liqcalc.LiqcalcError, match="inverse .* adl-risk does not model inverse contracts yet"):
+        liqcalc.adl_risk(preset="bitmex", symbol="XBTUSD", side="long", entry=60000, size=1000, leverage=10,
+                         book="sample:btcusdt", shock=-5)
