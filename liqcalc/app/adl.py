@@ -485,8 +485,9 @@ class AdlReport:
         cols = priced.cols
         low, high = venue.adl.indicator_min, venue.adl.indicator_max
         ranked = ranking_rule(ctx.ranking).ranks
-        percentile = step.percentile()
-        lights = step.indicator(low, high) if ranked and high > low else None
+        sizes = cols.size[step.queue] if venue.adl.indicator_basis == "size" else None
+        percentile = step.percentile(sizes)
+        lights = step.indicator(low, high, sizes) if ranked and high > low else None
         factor = step.factor
         queue_side: Side = "long" if step.liquidated_side < 0 else "short"
 
@@ -1140,7 +1141,8 @@ def event_report(ctx: Context, inputs: AdlInputs, event_side: Side | None, size:
         queue_side: Side = "short" if event_side == "long" else "long"
     else:
         queue_side = you.spec.side if you is not None else "long"
-    queue = rank(holders, queue_side, ctx.ranking, low=venue.adl.indicator_min, high=venue.adl.indicator_max, seed=seed)
+    queue = rank(holders, queue_side, ctx.ranking, low=venue.adl.indicator_min, high=venue.adl.indicator_max, seed=seed,
+                 by_size=venue.adl.indicator_basis == "size")
     allocations: Mapping[Policy, Allocation] | None = None
     event: EventInfo | None = None
     if size is not None and price is not None and event_side is not None:

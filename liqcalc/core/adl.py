@@ -19,7 +19,7 @@ from __future__ import annotations
 import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from decimal import Context, Decimal, localcontext
+from decimal import ROUND_CEILING, Context, Decimal, localcontext
 from typing import Literal
 
 from liqcalc.core.model import AdlPrice, Bearer, Party, Ranking, Side, SymbolSpec, Venue, side_sign
@@ -161,6 +161,22 @@ def indicator(at_or_below: int, count: int, low: int, high: int) -> int | None:
     return low + max(1, min(bands, band)) - 1
 
 
+def indicator_by_size(through: Decimal, total: Decimal, low: int, high: int) -> int | None:
+    """The lights of a position when the bands divide the side's ranked size: ``through`` is the
+    size from the head of the queue through this position, of ``total``; the first band
+    (``ceil(through x bands / total)`` = 1) shows ``high``.
+
+    Docs (BitMEX, "your priority in the queue in 20% increments"; its example prints accounts of
+    10, 20, 30, 10, 10 and 20 contracts in queue order at 20%, 40%, 60%, 80%, 80% and 100%: the
+    cumulative size, not the count, https://www.bitmex.com/app/autoDeleveragingExamples ).
+    """
+    if high <= low or total <= 0:
+        return None
+    bands = high - low + 1
+    band = int((through * bands / total).to_integral_value(rounding=ROUND_CEILING))
+    return high - max(1, min(bands, band)) + 1
+
+
 def lights_band(lights: int, low: int, high: int) -> tuple[Decimal, Decimal]:
     """The percentile range (exclusive low, inclusive high) an indicator value stands for."""
     bands = Decimal(high - low + 1)
@@ -179,10 +195,12 @@ def random_start(count: int, seed: int) -> int:
 
 
 def rank(holders: Sequence[Holder], side: Side, ranking: Ranking, *, low: int, high: int, seed: int = 0,
-         first_among_equals: str | None = "you") -> Queue:
+         first_among_equals: str | None = "you", by_size: bool = False) -> Queue:
     """The queue of ``side``: highest score first ("ranks the positions from highest to lowest",
     BitMEX). Equal scores keep the book's order, except that ``first_among_equals`` (your
-    position) goes ahead of its equals: the pessimistic reading for you.
+    position) goes ahead of its equals: the pessimistic reading for you. With ``by_size`` (the
+    preset's ``indicator_basis = "size"``) the percentile is the share of the side's ranked size
+    at or below a position, and the indicator bands that size (:func:`indicator_by_size`).
     """
     with localcontext(context()):
         mine = [h for h in holders if h.side == side]
@@ -202,10 +220,18 @@ def rank(holders: Sequence[Holder], side: Side, ranking: Ranking, *, low: int, h
                 scored.append((value, h))
         scored.sort(key=lambda pair: (-pair[0], 0 if pair[1].id == first_among_equals else 1, pair[1].order))
         count = len(scored)
+        total = sum((h.size for _, h in scored), ZERO)
+        through = ZERO
         ranked: list[QueueRow] = []
         for n, (value, h) in enumerate(scored):
-            percentile = Decimal(count - n) / Decimal(count) * HUNDRED
-            ranked.append(QueueRow(h, value, n + 1, percentile, indicator(count - n, count, low, high)))
+            if by_size and total > 0:
+                percentile = (total - through) / total * HUNDRED
+                through += h.size
+                lights = indicator_by_size(through, total, low, high)
+            else:
+                percentile = Decimal(count - n) / Decimal(count) * HUNDRED
+                lights = indicator(count - n, count, low, high)
+            ranked.append(QueueRow(h, value, n + 1, percentile, lights))
         return Queue(side, ranking, tuple(ranked), tuple(excluded))
 
 
@@ -641,7 +667,7 @@ def cascade(
         field = f"{{shock}} {echo(shock)}"
         moved = [shocked(h, calc, h.mark * factor, warnings, field=f"{field} (position {h.id})")
                  for h in holders if h.side == winning]
-        queue = rank(moved, winning, ranking, low=low, high=high, seed=seed)
+        queue = rank(moved, winning, ranking, low=low, high=high, seed=seed, by_size=venue.adl.indicator_basis == "size")
         pieces = [Piece(x.adl_size, x.adl_price) for x in liquidations if x.adl_size > 0]
         capacity = sum((r.holder.size for r in queue.rows), ZERO)
         attribution = attribute(handed, capacity, venue.adl.price, venue.adl.unabsorbed_by,

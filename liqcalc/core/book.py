@@ -394,15 +394,26 @@ class Step:
             return 0.0
         return max(0.0, float(self.profit[policy].sum()) - self.deficit)
 
-    def percentile(self) -> Array:
-        """Share of the ranked side at or below each queue row, in percent."""
+    def percentile(self, sizes: Array | None = None) -> Array:
+        """Share of the ranked side at or below each queue row, in percent: of its count, or with
+        ``sizes`` (each queue row's) of its size (as :func:`liqcalc.core.adl.rank`)."""
         count = self.queue.size
+        if sizes is not None and count:
+            before = np.cumsum(sizes) - sizes
+            result: Array = (sizes.sum() - before) / sizes.sum() * 100.0
+            return result
         return (count - np.arange(count)) / count * 100.0 if count else np.zeros(0)
 
-    def indicator(self, low: int, high: int) -> NDArray[np.int64]:
-        """Each queue row's lights, in integers as in :func:`liqcalc.core.adl.indicator`."""
+    def indicator(self, low: int, high: int, sizes: Array | None = None) -> NDArray[np.int64]:
+        """Each queue row's lights, in integers as in :func:`liqcalc.core.adl.indicator`; with
+        ``sizes`` (each queue row's, the preset's ``indicator_basis = "size"``) the bands divide
+        the size cumulated from the head (:func:`liqcalc.core.adl.indicator_by_size`)."""
         count = self.queue.size
         bands = high - low + 1
+        if sizes is not None and count:
+            through = np.cumsum(sizes)
+            by_size = np.ceil(tie_key(through * bands / through[-1])).astype(np.int64)
+            return high - np.clip(by_size, 1, bands) + 1
         at_or_below = count - np.arange(count)
         band = -(-at_or_below * bands // max(count, 1))
         return low + np.clip(band, 1, bands) - 1

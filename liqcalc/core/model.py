@@ -37,6 +37,9 @@ Ranking = Literal[
     "pnl_x_leverage", "binance_leverage_pnl", "hyperliquid", "bitget", "random_start", "none"
 ]
 AdlPrice = Literal["bankruptcy", "mark", "none"]
+#: What the ADL indicator's bands divide: the count of ranked positions (Binance, Bybit), or
+#: their size, cumulated from the head of the queue (BitMEX's printed percentiles).
+IndicatorBasis = Literal["count", "size"]
 #: Who bears the part of a shortfall that neither the fund nor the ADL counterparties pay
 #: (``[adl] unabsorbed_by`` of a preset): the venue itself, a backstop vault, the fund, or the
 #: day's winners under socialized loss.
@@ -280,6 +283,8 @@ class AdlRule:
         unabsorbed_by: who bears what the ADL counterparties do not (the size the other side
             cannot absorb; under the mark-price rule, the deficit of what ADL closes at the
             mark). None: the preset does not say.
+        indicator_basis: what the indicator's bands divide: the count of ranked positions,
+            or their size cumulated from the head (BitMEX).
     """
 
     ranking: Ranking
@@ -288,6 +293,7 @@ class AdlRule:
     indicator_max: int
     source: str
     unabsorbed_by: Bearer | None = None
+    indicator_basis: IndicatorBasis = "count"
 
     @property
     def deficit_bearer(self) -> Bearer | None:

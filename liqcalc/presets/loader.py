@@ -36,7 +36,7 @@ from liqcalc.core.model import (
 if TYPE_CHECKING:
     from liqcalc.presets.schema import PresetModel
 
-CACHE_FORMAT = 4
+CACHE_FORMAT = 5
 #: Longest preset name: a file name of at most 255 bytes, ``.toml`` included.
 NAME_LIMIT = 250
 Origin = Literal["built-in", "user", "file"]
@@ -456,7 +456,7 @@ def to_plain(model: PresetModel) -> dict[str, Any]:
         "surplus": [model.surplus.to, model.surplus.backstop_fraction(), model.surplus.backstop_to, model.surplus.source],
         "shortfall": [list(model.shortfall.waterfall), model.shortfall.source],
         "adl": [model.adl.ranking, model.adl.price, model.adl.indicator_min, model.adl.indicator_max, model.adl.source,
-                model.adl.unabsorbed_by],
+                model.adl.unabsorbed_by, model.adl.indicator_basis],
         "symbols": symbols,
     }
 
@@ -468,7 +468,7 @@ def _from_plain(plain: dict[str, Any], path: Path, origin: Origin) -> Preset:
     maker, taker, liquidation, fee_to, fee_source = plain["fees"]
     surplus_to, backstop, backstop_to, surplus_source = plain["surplus"]
     waterfall, shortfall_source = plain["shortfall"]
-    ranking, adl_price, indicator_min, indicator_max, adl_source, unabsorbed_by = plain["adl"]
+    ranking, adl_price, indicator_min, indicator_max, adl_source, unabsorbed_by, indicator_basis = plain["adl"]
     venue = Venue(
         name=plain["name"],
         title=plain["title"],
@@ -481,7 +481,7 @@ def _from_plain(plain: dict[str, Any], path: Path, origin: Origin) -> Preset:
         fees=FeeRules(Decimal(maker), Decimal(taker), Decimal(liquidation), fee_to, fee_source),
         surplus=SurplusRule(surplus_to, None if backstop is None else tuple(backstop), backstop_to, surplus_source),
         shortfall=ShortfallRule(tuple(waterfall), shortfall_source),
-        adl=AdlRule(ranking, adl_price, indicator_min, indicator_max, adl_source, unabsorbed_by),
+        adl=AdlRule(ranking, adl_price, indicator_min, indicator_max, adl_source, unabsorbed_by, indicator_basis),
     )
     return Preset(venue=venue, path=path, origin=origin, index=plain["index"], packed=plain["symbols"])
 

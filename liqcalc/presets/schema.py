@@ -19,6 +19,7 @@ from liqcalc.core.model import (
     Bearer,
     CloseFee,
     ContractType,
+    IndicatorBasis,
     MaintenanceBasis,
     MaintenanceRate,
     Party,
@@ -187,6 +188,8 @@ class AdlModel(_Model):
     source: Url
     unabsorbed_by: Bearer | None = None
     """Who bears what the ADL counterparties do not (optional; see presets/FORMAT.md)."""
+    indicator_basis: IndicatorBasis = "count"
+    """What the indicator's bands divide: the count of ranked positions, or their size (BitMEX)."""
 
     @model_validator(mode="after")
     def _scale(self) -> Self:

@@ -7,7 +7,6 @@ from __future__ import annotations
 from decimal import ROUND_CEILING, ROUND_HALF_EVEN, Decimal
 from pathlib import Path
 
-import pytest
 from helpers import D
 
 import liqcalc
@@ -99,13 +98,15 @@ def test_bitmex_printed_percentiles_follow_cumulative_quantity_in_queue_order() 
     assert list(zip([int(r.holder.id) for r in queue.rows], printed, strict=True)) == BITMEX_PERCENTILES
 
 
-@pytest.mark.xfail(strict=True, reason="liqcalc's indicator bands the count of ranked positions; BitMEX's "
-                   "printed percentiles band the cumulative quantity (see the test above)")
+
+
 def test_bitmex_indicator_matches_the_printed_percentiles() -> None:
     """Lights from the page's percentiles: 20% is the top quintile (5 lights), 100% the last (1):
-    accounts 2, 5, 4, 1, 6, 3 show 5, 4, 3, 2, 2, 1. liqcalc's count-based bands give 5, 5, 4,
-    3, 2, 1 (reported to the integrator; liqcalc/core/adl.py is not this branch's to change)."""
-    queue = rank(bitmex_queue(), "long", "pnl_x_leverage", low=1, high=5)
+    accounts 2, 5, 4, 1, 6, 3 show 5, 4, 3, 2, 2, 1: the bands divide the size cumulated from
+    the head (the preset's indicator_basis = "size"); bands of the count would give 5, 5, 4, 3,
+    2, 1."""
+    assert liqcalc.load_preset("bitmex").venue.adl.indicator_basis == "size"
+    queue = rank(bitmex_queue(), "long", "pnl_x_leverage", low=1, high=5, by_size=True)
     expected = [6 - percentile // 20 for _, percentile in BITMEX_PERCENTILES]
     assert [r.indicator for r in queue.rows] == expected
 
@@ -195,3 +196,19 @@ def test_binance_coinm_calculator_figure_33599_40_is_bracket_7_with_amount_11_60
     assert round(d["liquidation_price"], 2) == D("33599.42")
     older = D(10_000_000) * D("1.125") / (101 + D("11.81") + D(10_000_000) / 45000)
     assert round(older, 2) == D("33578.86")
+
+
+def test_the_book_bands_the_size_as_the_decimal_queue_does() -> None:
+    """The vectorized book's lights and percentiles by size (liqcalc.core.book.Step) agree with
+    the Decimal queue's on BitMEX's example."""
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from liqcalc.core import book
+
+    queue = rank(bitmex_queue(), "long", "pnl_x_leverage", low=1, high=5, by_size=True)
+    sizes = np.array([float(r.holder.size) for r in queue.rows])
+    step = SimpleNamespace(queue=np.arange(len(sizes)))
+    assert list(book.Step.indicator(step, 1, 5, sizes)) == [r.indicator for r in queue.rows]  # type: ignore[arg-type]
+    assert list(book.Step.percentile(step, sizes)) == [float(r.percentile or 0) for r in queue.rows]  # type: ignore[arg-type]
