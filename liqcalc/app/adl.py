@@ -780,11 +780,16 @@ def _sweep_rows(sweep: Sweep, mark: Decimal, policy: str, you: dict[str, Any] | 
     return rows
 
 
+UNROUNDED = ("score", "sigma")
+"""Keys whose numbers keep every digit: a ranking index, and the distribution's sigma (a
+fraction, where 8 decimals would cut it to 7 significant digits)."""
+
+
 def clean(value: Any, key: str = "") -> Any:
     """Amounts, sizes, prices and percents to 8 decimals (:func:`r8`), through dicts and lists;
     scores keep every digit (a ranking index, not an amount)."""
     if isinstance(value, Decimal):
-        return value if key == "score" else r8(value)
+        return value if key in UNROUNDED else r8(value)
     if isinstance(value, dict):
         return {k: clean(v, k) for k, v in value.items()}
     if isinstance(value, list | tuple):

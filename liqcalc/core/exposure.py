@@ -164,9 +164,15 @@ def expected(distribution: Distribution, adl: Any, liquidated: Any, loss: Any, *
     loss = np.where(reached, loss, 0.0)
     remaining = np.where(liquidated, 0.0, size - closed)
     residual = side * (remaining - hedge)
+    equal = bool((weights == weights[0]).all())
+
+    def chance(mask: Any) -> float:
+        # equal weights: the share counted, k / n, exactly (not a float sum of k weights)
+        return int(mask.sum()) / mask.size if equal else float(weights[mask].sum())
+
     return Exposure(
-        p_adl=float(weights[reached].sum()),
-        p_liquidated=float(weights[liquidated].sum()),
+        p_adl=chance(reached),
+        p_liquidated=chance(liquidated),
         expected_adl_size=float((weights * closed).sum()),
         expected_loss_vs_mark=float((weights * loss).sum()),
         loss_vs_mark_quantiles={name: weighted_quantile(loss, weights, level) for name, level in QUANTILES},
