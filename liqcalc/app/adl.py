@@ -1314,16 +1314,16 @@ def _expected(ctx: Context, inputs: AdlInputs, model: Any, moves: tuple[Distribu
     move the report is shown at: the smallest that reaches you, else the largest."""
     import numpy as np
 
-    from liqcalc.core.exposure import expected
+    from liqcalc.core.exposure import expected, your_sweep
 
     distribution, source = moves
     policy = ctx.policy
     values = np.asarray(distribution.moves, dtype=np.float64)
     unique, back = np.unique(values, return_inverse=True)
-    sweep = model.sweep(unique)
-    adl = sweep.you_adl_size[policy][back]
-    liquidated = sweep.you_liquidated[back]
-    loss = sweep.you_loss_vs_mark[policy][back]
+    sweep = your_sweep(model, unique, policy)
+    adl = sweep.adl_size[back]
+    liquidated = sweep.liquidated[back]
+    loss = sweep.loss_vs_mark[back]
     assert ctx.you is not None
     spec = ctx.you.spec
     hedge = float(inputs.hedge_size or 0)
@@ -1338,9 +1338,9 @@ def _expected(ctx: Context, inputs: AdlInputs, model: Any, moves: tuple[Distribu
     reaches: ReachesYou | None = None
     if reached.size:
         u = int(back[k])
-        size = r8(_dz(sweep.you_adl_size[policy][u])) or ZERO
-        price = r8(_d(sweep.you_adl_price[policy][u]))
-        loss_k = r8(_dz(sweep.you_loss_vs_mark[policy][u])) or ZERO
+        size = r8(_dz(sweep.adl_size[u])) or ZERO
+        price = r8(_d(sweep.adl_price[u]))
+        loss_k = r8(_dz(sweep.loss_vs_mark[u])) or ZERO
         reaches = {"shock": chosen, "mark": ctx.mark * (1 + chosen / 100), "adl_size": size, "adl_price": price,
                    "loss_vs_mark": loss_k, "loss_vs_mark_roe_percent": roe(loss_k, ctx.you.margin_balance)}
     block: dict[str, Any] = {

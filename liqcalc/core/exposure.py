@@ -181,6 +181,40 @@ def expected(distribution: Distribution, adl: Any, liquidated: Any, loss: Any, *
     )
 
 
+@dataclass(frozen=True)
+class YourSweep:
+    """Your outcome at each move of a sweep, for one allocation policy (arrays, one value per move)."""
+
+    adl_size: Any
+    adl_price: Any
+    loss_vs_mark: Any
+    liquidated: Any
+
+
+def your_sweep(book: Book, moves: Any, policy: str) -> YourSweep:
+    """:meth:`liqcalc.core.book.Book.sweep`'s figures of your position at ``moves``, the full
+    sweep run only at the moves whose liquidations leave something to ADL: at the others
+    (most of a distribution's moves, with a fund) nobody is deleveraged, and only whether your
+    own position is liquidated is read from the cascade."""
+    import numpy as np
+
+    values = np.asarray(moves, dtype=np.float64)
+    handed = np.zeros(values.size, dtype=bool)
+    liquidated = np.zeros(values.size, dtype=bool)
+    for i, move in enumerate(values):
+        _, hit, x = book._liquidate(float(move))
+        handed[i] = float(x["adl_size"].sum()) > 0
+        liquidated[i] = book.you is not None and bool((hit == book.you).any())
+    adl, loss = np.zeros(values.size), np.zeros(values.size)
+    price = np.full(values.size, np.nan)
+    at = np.flatnonzero(handed)
+    if at.size:
+        sweep = book.sweep(values[at])
+        adl[at], price[at] = sweep.you_adl_size[policy], sweep.you_adl_price[policy]
+        loss[at], liquidated[at] = sweep.you_loss_vs_mark[policy], sweep.you_liquidated
+    return YourSweep(adl, price, loss, liquidated)
+
+
 def with_fund(book: Book, fund: float | None) -> Book:
     """The same priced book with another insurance fund (its crossing order and queue
     sorts are shared, not recomputed)."""
@@ -201,8 +235,8 @@ def fund_needed(book: Book, shocks: Sequence[float], funds: Sequence[float], pol
     values = np.asarray(list(shocks), dtype=np.float64)
 
     def safe(fund: float) -> bool:
-        sweep = with_fund(book, fund).sweep(values)
-        closed = np.where(sweep.you_liquidated, 0.0, sweep.you_adl_size[policy])
+        yours = your_sweep(with_fund(book, fund), values, policy)
+        closed = np.where(yours.liquidated, 0.0, yours.adl_size)
         return not bool((closed > 0).any())
 
     low, high = 0, len(funds) - 1
