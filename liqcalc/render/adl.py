@@ -323,10 +323,12 @@ def horizon_words(days: Decimal | None) -> str | None:
 
 
 def _chance(p: Decimal) -> str:
-    """A probability in percent: 3.1%, and "under 0.1%" rather than 0.0% for a small one."""
+    """A probability in percent with its article: "a 3.1%", "an 8.8%", and "a less than 0.1%"
+    rather than 0.0% for a small one."""
     if 0 < p < Decimal("0.001"):
-        return "under 0.1%"
-    return f"{p * 100:.1f}%"
+        return "a less than 0.1%"
+    text = f"{p * 100:.1f}%"
+    return f"{'an' if text.startswith(('8', '11.', '18.')) else 'a'} {text}"
 
 
 def expected_words(report: AdlReport) -> list[str]:
@@ -347,7 +349,7 @@ def expected_words(report: AdlReport) -> list[str]:
         tails = "" if e["nu"] is None else f" with Student-t tails (NU {e['nu'].normalize():f})"
         over = f"Over {horizon} at {e['vol'].normalize():f}% volatility{tails}"
         unit = "days" if horizon == "1d" else f"{horizon} periods"
-    lines = [f"{over}: a {_chance(e['p_adl'])} chance of being deleveraged; expected loss against the mark "
+    lines = [f"{over}: {_chance(e['p_adl'])} chance of being deleveraged; expected loss against the mark "
              f"{money(e['expected_loss_vs_mark'])} {q}, 1 in 100 {unit} worse than {money(quantiles['p99'])} "
              f"(1 in 20 worse than {money(quantiles['p95'])})."]
     you = report.you
@@ -355,7 +357,7 @@ def expected_words(report: AdlReport) -> list[str]:
     left = e["expected_residual_exposure"]
     hedge = report.inputs.hedge_size
     net = f", net of your hedge of {qty(hedge)}" if hedge is not None else ""
-    lines.append(f"Expected ADL size {qty(e['expected_adl_size'])} of your {size}; a {_chance(e['p_liquidated'])} chance "
+    lines.append(f"Expected ADL size {qty(e['expected_adl_size'])} of your {size}; {_chance(e['p_liquidated'])} chance "
                  f"that the move liquidates your position itself; expected exposure left {'+' if left > 0 else ''}"
                  f"{qty(left)}{net} (+ long, - short).")
     sigma = e["sigma"] * 100
