@@ -390,6 +390,9 @@ class AdlReport:
     the report is shown at no longer deleverages you (None: not within the range)."""
     fund_needed_for: Mapping[str, Any] | None = None
     """The move and the range ``fund_needed`` is for (None without a range)."""
+    curve: Mapping[str, tuple[float, ...]] | None = None
+    """With a distribution, for the plots (not in the JSON): per move, ascending, ``move``,
+    ``weight``, ``adl_size``, ``loss_vs_mark``, ``liquidated_notional``, ``fund_paid``."""
 
     # -- the Decimal path ---------------------------------------------------------------
 
@@ -1361,4 +1364,8 @@ def _expected(ctx: Context, inputs: AdlInputs, model: Any, moves: tuple[Distribu
         "fund_pays_everything": fund is None,
         "shown_at": chosen,
     }
-    return chosen, {"expected": block, "reaches_you": reaches}
+    curve = {"move": unique, "weight": np.bincount(back, weights=np.asarray(distribution.weights)),
+             "adl_size": np.where(sweep.liquidated, 0.0, sweep.adl_size), "loss_vs_mark": sweep.loss_vs_mark,
+             "liquidated_notional": sweep.liquidated_notional, "fund_paid": sweep.fund_paid}
+    shown = {key: tuple(float(v) for v in values) for key, values in curve.items()}
+    return chosen, {"expected": block, "reaches_you": reaches, "curve": shown}

@@ -28,6 +28,7 @@ from liqcalc.cli.options import (
     SizeOpt,
     SymbolOpt,
 )
+from liqcalc.core.errors import UsageError
 from liqcalc.core.rules import CHOOSABLE_RANKINGS
 from liqcalc.render import OutputFormat
 
@@ -72,6 +73,8 @@ def adl_risk(
     hedge_size: Annotated[str | None, typer.Option(metavar="QTY", help="Size held elsewhere against this position (the hedge ADL would leave alone).")] = None,
     lights: Annotated[int | None, typer.Option(metavar="N", help="The ADL indicator the venue shows you, to place you in a band of the queue.")] = None,
     top: Annotated[int | None, typer.Option(metavar="N", help="Queue rows shown: 10 in the table and every row in JSON unless given; with --json, the first N rows and yours.")] = None,
+    plot: Annotated[bool, typer.Option("--plot", help="Draw the sweep (or the distribution's) in the terminal, below the tables: your loss against the mark and ADL size against the move, the liquidated notional and the fund paid, and the probability of the moves (needs the extra: pip install \"liqcalc[plot]\").")] = False,
+    plot_file: Annotated[str | None, typer.Option(metavar="FILE.svg|FILE.png", help="Write the same chart to an SVG or PNG file (matplotlib, the same extra).")] = None,
     no_stale_warning: NoStaleWarningOpt = False,
     json_output: JsonOpt = False,
     output_format: FormatOpt = None,
@@ -100,7 +103,7 @@ def adl_risk(
         shock=shock, slippage_bps=slippage_bps, insurance_fund=insurance_fund, ranking=ranking, policy=policy,
         seed=seed, hedge_size=hedge_size, lights=lights, top=top, stale_warning=not no_stale_warning,
         output=output_format, json_output=json_output, vol=vol, horizon=horizon, tails=tails, returns=returns,
-        samples=samples,
+        samples=samples, plot=plot, plot_file=plot_file,
     )
 
 
@@ -110,16 +113,42 @@ def run_adl_risk(options: dict[str, str | None], *, book: str | None, liquidated
                  insurance_fund: str | None, ranking: str | None, policy: str, seed: int, hedge_size: str | None,
                  lights: int | None, top: int | None, stale_warning: bool, output: OutputFormat | None,
                  json_output: bool, vol: str | None = None, horizon: str | None = None, tails: str | None = None,
-                 returns: str | None = None, samples: int | None = None) -> None:
-    """The options as the API takes them, named as options in errors; then one :func:`emit`."""
+                 returns: str | None = None, samples: int | None = None, plot: bool = False,
+                 plot_file: str | None = None) -> None:
+    """The options as the API takes them, named as options in errors; then one :func:`emit`
+    (and the chart, with ``--plot`` or ``--plot-file``)."""
     from liqcalc.app.adl import run
     from liqcalc.cli.options import output_format as choose
 
     chosen = choose(output, json_output)
+    if plot or plot_file is not None:
+        from liqcalc.render import plot as pictures
+
+        if plot and chosen is not OutputFormat.table:
+            raise UsageError(f"--plot draws below the tables; with --format {chosen.value} give --plot-file instead")
+        if plot:
+            pictures.require("plotext", "--plot")
+        if plot_file is not None:
+            pictures.check_file(plot_file)
+            pictures.require("matplotlib", "--plot-file")
     report = run(options, book=book, liquidated_size=liquidated_size, bankruptcy_price=bankruptcy_price,
                  liquidated_side=liquidated_side, shock=shock, slippage_bps=slippage_bps, insurance_fund=insurance_fund,
                  ranking=ranking, policy=policy, seed=seed, hedge_size=hedge_size, lights=lights, top=top,
                  stale_warning=stale_warning, name=option_name, error=UsageInputError, vol=vol, horizon=horizon,
                  tails=tails, returns=returns, samples=samples)
+    if not (plot or plot_file is not None):
+        emit(report, chosen)
+        return
+    import os
+    import shutil
+    import sys
+
+    chart = pictures.adl_chart(report)
+    if plot_file is not None:
+        pictures.save(chart, plot_file)
     emit(report, chosen)
+    if plot:
+        width = min(shutil.get_terminal_size((100, 24)).columns, 160)
+        color = sys.stdout.isatty() and "NO_COLOR" not in os.environ
+        sys.stdout.write(pictures.terminal(chart, width, 11 * len(chart.panels), color))
 

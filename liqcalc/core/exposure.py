@@ -189,6 +189,10 @@ class YourSweep:
     adl_price: Any
     loss_vs_mark: Any
     liquidated: Any
+    liquidated_notional: Any
+    """The notional the move liquidates (at the fills)."""
+    fund_paid: Any
+    """What the fund pays of the shortfall."""
 
 
 def your_sweep(book: Book, moves: Any, policy: str) -> YourSweep:
@@ -201,10 +205,14 @@ def your_sweep(book: Book, moves: Any, policy: str) -> YourSweep:
     values = np.asarray(moves, dtype=np.float64)
     handed = np.zeros(values.size, dtype=bool)
     liquidated = np.zeros(values.size, dtype=bool)
+    notional, paid = np.zeros(values.size), np.zeros(values.size)
+    size = book.priced.cols.size
     for i, move in enumerate(values):
         _, hit, x = book._liquidate(float(move))
         handed[i] = float(x["adl_size"].sum()) > 0
         liquidated[i] = book.you is not None and bool((hit == book.you).any())
+        notional[i] = float((size[hit] * x["fill"]).sum())
+        paid[i] = float(x["fund_paid"].sum())
     adl, loss = np.zeros(values.size), np.zeros(values.size)
     price = np.full(values.size, np.nan)
     at = np.flatnonzero(handed)
@@ -212,7 +220,8 @@ def your_sweep(book: Book, moves: Any, policy: str) -> YourSweep:
         sweep = book.sweep(values[at])
         adl[at], price[at] = sweep.you_adl_size[policy], sweep.you_adl_price[policy]
         loss[at], liquidated[at] = sweep.you_loss_vs_mark[policy], sweep.you_liquidated
-    return YourSweep(adl, price, loss, liquidated)
+        notional[at], paid[at] = sweep.liquidated_notional, sweep.fund_paid
+    return YourSweep(adl, price, loss, liquidated, notional, paid)
 
 
 def with_fund(book: Book, fund: float | None) -> Book:
