@@ -168,3 +168,138 @@ def save(chart: Chart, path: str) -> None:
             raise UsageError(f"--plot-file: cannot write {path} ({problem.strerror})", "plot_file") from None
     finally:
         pyplot.close(figure)
+
+
+# -- position --plot: the price ladder -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Rung:
+    """One price of the ladder, with what happens there."""
+
+    label: str
+    price: float
+    note: str
+
+
+@dataclass(frozen=True)
+class Ladder:
+    """A position's prices, top to bottom in the chart: entry, mark, liquidation, bankruptcy
+    and the fill, each with the waterfall's amounts beside."""
+
+    title: str
+    quote: str
+    rungs: tuple[Rung, ...]
+
+
+def _party(name: str) -> str:
+    from liqcalc.render.position import PARTY_WORDS
+
+    return PARTY_WORDS.get(name, name.replace("_", " "))
+
+
+def ladder_chart(report: Any) -> Ladder:
+    """The ladder of a ``position`` report with one result (one leverage)."""
+    from liqcalc.render.numbers import money, price
+
+    if len(report.results) != 1:
+        raise UsageError("--plot and --plot-file draw one position: give one --leverage", "leverage")
+    result = report.results[0]
+    spec = result.spec
+    quote = report.symbol.quote
+    places: dict[float, list[str]] = {}
+    notes: dict[float, str] = {}
+
+    def add(label: str, value: Any, note: str = "") -> None:
+        if value is None:
+            return
+        key = float(value)
+        places.setdefault(key, []).append(label)
+        if note:
+            notes[key] = "; ".join(filter(None, (notes.get(key, ""), note)))
+
+    add("entry", spec.entry)
+    add("mark", spec.mark)
+    for waterfall in result.waterfalls:
+        if waterfall.surplus > 0:
+            parts = [f"{_party(f.target)} {money(f.amount)}" for f in waterfall.flows if f.source == "margin"]
+            note = f"surplus {money(waterfall.surplus)} {quote}: " + ", ".join(parts)
+        elif waterfall.shortfall > 0:
+            parts = [f"{_party(f.source)} {money(f.amount)}" for f in waterfall.flows if f.target == "deficit"]
+            note = f"shortfall {money(waterfall.shortfall)} {quote}: " + ", ".join(parts)
+        else:
+            note = "nothing left, nothing missing"
+        add(waterfall.label, waterfall.fill_price, note)
+    rungs = tuple(Rung(" = ".join(labels) + f" {price(_decimal(key))}", key, notes.get(key, ""))
+                  for key, labels in sorted(places.items(), key=lambda item: -item[0]))
+    title = f"{result.symbol} {spec.side} {float(spec.size):g} @ {price(spec.entry)} on {report.venue.name}: the price ladder"
+    return Ladder(title, quote, rungs)
+
+
+def _decimal(value: float) -> Any:
+    from decimal import Decimal
+
+    return Decimal(repr(value))
+
+
+def ladder_terminal(ladder: Ladder, width: int, height: int, color: bool) -> str:
+    """The ladder drawn with plotext: one horizontal line a price, its words on it."""
+    require("plotext", "--plot")
+    plt: Any = importlib.import_module("plotext")
+    plt.clear_figure()
+    plt.limitsize(False, False)
+    plt.plotsize(width, height)
+    if not color:
+        plt.theme("clear")
+    prices = [r.price for r in ladder.rungs]
+    low, high = min(prices), max(prices)
+    pad = (high - low) * 0.08 or abs(high) * 0.01 or 1.0
+    plt.xlim(0, 1)
+    plt.ylim(low - pad, high + pad)
+    plt.xticks([], [])
+    for rung in ladder.rungs:
+        plt.hline(rung.price)
+        plt.text(f"{rung.label}  {rung.note}".rstrip(), 0.01, rung.price, alignment="left")
+    plt.title(ladder.title)
+    plt.ylabel(ladder.quote)
+    text: str = plt.build()
+    plt.clear_figure()
+    if not color:
+        text = plt.uncolorize(text)
+    return text + "\n"
+
+
+def ladder_save(ladder: Ladder, path: str) -> None:
+    """The ladder written with matplotlib, as SVG or PNG by ``path``'s suffix."""
+    require("matplotlib", "--plot-file")
+    check_file(path)
+    matplotlib: Any = importlib.import_module("matplotlib")
+    matplotlib.use("Agg")
+    pyplot: Any = importlib.import_module("matplotlib.pyplot")
+    figure, axis = pyplot.subplots(figsize=(11, 1.2 + 0.6 * len(ladder.rungs)))
+    try:
+        prices = [r.price for r in ladder.rungs]
+        low, high = min(prices), max(prices)
+        pad = (high - low) * 0.12 or abs(high) * 0.01 or 1.0
+        # the words in a column on the right, evenly spaced in the ladder's order (close prices
+        # would print them over each other), each tied to its price by a thin line
+        count = len(ladder.rungs)
+        for n, rung in enumerate(ladder.rungs):
+            at = high + pad * 0.5 - (high - low + pad) * n / max(count - 1, 1) if count > 1 else rung.price
+            axis.plot([0.0, 0.12], [rung.price, rung.price], linewidth=1.2)
+            axis.annotate(f"{rung.label}  {rung.note}".rstrip(), xy=(0.12, rung.price), xytext=(0.16, at),
+                          va="center", ha="left", fontsize=8,
+                          arrowprops={"arrowstyle": "-", "linewidth": 0.6, "relpos": (0.0, 0.5)})
+        axis.set_xlim(0, 1)
+        axis.set_ylim(low - pad, high + pad)
+        axis.set_xticks([])
+        axis.set_ylabel(ladder.quote)
+        axis.set_title(ladder.title, fontsize=10)
+        figure.tight_layout()
+        try:
+            figure.savefig(path, format=path.rsplit(".", 1)[-1].lower(), metadata={"Date": None} if
+                           path.lower().endswith(".svg") else None)
+        except OSError as problem:
+            raise UsageError(f"--plot-file: cannot write {path} ({problem.strerror})", "plot_file") from None
+    finally:
+        pyplot.close(figure)
