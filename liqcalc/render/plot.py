@@ -107,11 +107,17 @@ def mass_panel(moves: tuple[float, ...], weights: tuple[float, ...]) -> Panel:
                  (Series("probability", tuple(float(c) for c in centers), tuple(float(m) for m in mass)),), bars=True)
 
 
+def _reset(plt: Any) -> None:
+    """plotext's whole figure cleared (its ``clear_figure`` clears the active subplot only)."""
+    plt.main()
+    plt.clear_figure()
+
+
 def terminal(chart: Chart, width: int, height: int, color: bool) -> str:
     """The chart drawn with plotext, as text (colours only when ``color``)."""
     require("plotext", "--plot")
     plt: Any = importlib.import_module("plotext")
-    plt.clear_figure()
+    _reset(plt)
     plt.limitsize(False, False)  # the size asked for, not the terminal's (stdout may be a pipe)
     plt.plotsize(width, height)
     plt.subplots(len(chart.panels), 1)
@@ -130,7 +136,7 @@ def terminal(chart: Chart, width: int, height: int, color: bool) -> str:
         if n == len(chart.panels):
             plt.xlabel(chart.xlabel)
     text: str = plt.build()
-    plt.clear_figure()
+    _reset(plt)
     if not color:
         text = plt.uncolorize(text)
     return f"{chart.title}\n{text}\n"
@@ -246,7 +252,7 @@ def ladder_terminal(ladder: Ladder, width: int, height: int, color: bool) -> str
     """The ladder drawn with plotext: one horizontal line a price, its words on it."""
     require("plotext", "--plot")
     plt: Any = importlib.import_module("plotext")
-    plt.clear_figure()
+    _reset(plt)
     plt.limitsize(False, False)
     plt.plotsize(width, height)
     if not color:
@@ -263,7 +269,7 @@ def ladder_terminal(ladder: Ladder, width: int, height: int, color: bool) -> str
     plt.title(ladder.title)
     plt.ylabel(ladder.quote)
     text: str = plt.build()
-    plt.clear_figure()
+    _reset(plt)
     if not color:
         text = plt.uncolorize(text)
     return text + "\n"
