@@ -196,3 +196,30 @@ def test_returns_from_stdin_and_a_csv_column(tmp_path: Path) -> None:
     second: dict[str, Any] = json.loads(by_stdin.stdout)["expected"]
     assert first["samples"] == second["samples"] == 3 and first["model"] == "empirical"
     assert {k: v for k, v in first.items() if k != "returns"} == {k: v for k, v in second.items() if k != "returns"}
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [
+    ({"vol": 80}, "horizon=: missing; vol= is annualized"),
+    ({"vol": 80, "horizon": "1d", "tails": "cauchy"}, "tails=: expected normal or student-t:NU"),
+    ({"returns": "-"}, "returns=: \"-\" (standard input) is the command line's"),
+    ({"returns": [5, -150]}, "returns=[1]: -150% takes the mark to zero or below"),
+    ({"vol": 80, "horizon": "1d", "samples": 1}, "samples=: must be from 2 to 100,000, got 1"),
+])
+def test_the_api_names_the_keywords(kwargs: dict[str, Any], message: str) -> None:
+    from liqcalc.core.errors import LiqcalcError
+
+    with pytest.raises(LiqcalcError) as caught:
+        adl_risk(**LONG, book=MODEL, insurance_fund=0, **kwargs)
+    assert message in str(caught.value)
+
+
+def test_the_api_takes_a_returns_path_and_a_list_alike(tmp_path: Path) -> None:
+    path = tmp_path / "moves.txt"
+    path.write_text("-8\n3.5\n12\n", encoding="utf-8")
+    by_path = adl_risk(**LONG, book=MODEL, insurance_fund=0, returns=path, horizon="1d")
+    by_list = adl_risk(**LONG, book=MODEL, insurance_fund=0, returns=[-8, "3.5", 12.0], horizon="1d")
+    assert by_path.expected is not None and by_list.expected is not None
+    assert by_path.expected["returns"] == str(path) and by_list.expected["returns"] == "returns"
+    assert {k: v for k, v in by_path.expected.items() if k != "returns"} == \
+        {k: v for k, v in by_list.expected.items() if k != "returns"}
+    assert by_path.to_dict()["expected"]["horizon_days"] == 1
