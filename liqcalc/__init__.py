@@ -33,6 +33,7 @@ _LAZY = {
     "account": "liqcalc.app.account",
     "compare": "liqcalc.app.compare",
     "adl_risk": "liqcalc.app.adl",
+    "synth_book": "liqcalc.app.synth",
     "load_preset": "liqcalc.app.presets",
     "Session": "liqcalc.app.session",
     "PositionReport": "liqcalc.app.reports",
@@ -60,6 +61,7 @@ if TYPE_CHECKING:
     from liqcalc.app.reports import CompareReport as CompareReport
     from liqcalc.app.reports import PositionReport as PositionReport
     from liqcalc.app.session import Session as Session
+    from liqcalc.app.synth import synth_book as synth_book
     from liqcalc.core.errors import InputError as InputError
     from liqcalc.core.errors import LeverageError as LeverageError
     from liqcalc.core.errors import LiqcalcError as LiqcalcError

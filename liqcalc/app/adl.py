@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from decimal import Context as DecimalContext
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TypedDict, cast, overload
@@ -29,7 +29,8 @@ from liqcalc.render.numbers import FLOAT_DIGITS
 
 if TYPE_CHECKING:
     from liqcalc.core.adl import Allocation, Holder, Policy
-    from liqcalc.core.book import Priced, Step, Sweep
+    from liqcalc.core.book import Columns, Priced, Step, Sweep
+    from liqcalc.core.exposure import Distribution
 
 RANKINGS: tuple[str, ...] = CHOOSABLE_RANKINGS  # the rules --ranking accepts (liqcalc.core.rules)
 DEFAULT_SLIPPAGE_BPS = "50"
@@ -62,7 +63,8 @@ class AdlInputs:
     """One shock in percent, or a sweep as ``{"from", "to", "steps"}`` (from Python, a list of
     percents as given)."""
     slippage_bps: Decimal
-    insurance_fund: Decimal | None
+    insurance_fund: Decimal | dict[str, Any] | None
+    """The fund's cap, or a range as ``{"from", "to", "steps"}`` (the report is at ``from``)."""
     ranking: str
     ranking_from: str
     policy: str
@@ -380,6 +382,17 @@ class AdlReport:
     adl_notes: tuple[str, ...] = ()
     """The preset's notes on its ADL price rule (what it does not model), quoted when the capped
     fund is charged beyond what it held."""
+    expected: Mapping[str, Any] | None = None
+    """With a distribution of moves (``vol``/``horizon``, ``returns``): the expected exposure
+    (the JSON's ``expected``; :func:`expected_block`)."""
+    fund_needed: Decimal | None = None
+    """With ``insurance_fund="FROM:TO:STEP"``: the smallest fund of the range at which the move
+    the report is shown at no longer deleverages you (None: not within the range)."""
+    fund_needed_for: Mapping[str, Any] | None = None
+    """The move and the range ``fund_needed`` is for (None without a range)."""
+    curve: Mapping[str, tuple[float, ...]] | None = None
+    """With a distribution, for the plots (not in the JSON): per move, ascending, ``move``,
+    ``weight``, ``adl_size``, ``loss_vs_mark``, ``liquidated_notional``, ``fund_paid``."""
 
     # -- the Decimal path ---------------------------------------------------------------
 
@@ -639,6 +652,9 @@ class AdlReport:
             "queue": self.shown_queue(),
             "sweep": self.sweep,
             "reaches_you": self.reaches_you,
+            "expected": self.expected,
+            "fund_needed": self.fund_needed,
+            "fund_needed_for": self.fund_needed_for,
         })
         return whole
 
@@ -768,11 +784,16 @@ def _sweep_rows(sweep: Sweep, mark: Decimal, policy: str, you: dict[str, Any] | 
     return rows
 
 
+UNROUNDED = ("score", "sigma")
+"""Keys whose numbers keep every digit: a ranking index, and the distribution's sigma (a
+fraction, where 8 decimals would cut it to 7 significant digits)."""
+
+
 def clean(value: Any, key: str = "") -> Any:
     """Amounts, sizes, prices and percents to 8 decimals (:func:`r8`), through dicts and lists;
     scores keep every digit (a ranking index, not an amount)."""
     if isinstance(value, Decimal):
-        return value if key == "score" else r8(value)
+        return value if key in UNROUNDED else r8(value)
     if isinstance(value, dict):
         return {k: clean(v, k) for k, v in value.items()}
     if isinstance(value, list | tuple):
@@ -832,6 +853,11 @@ def adl_risk(
     top: int | None = None,
     seed: int | None = None,
     no_stale_warning: bool = False,
+    vol: Number | None = None,
+    horizon: str | None = None,
+    tails: str | None = None,
+    returns: str | os.PathLike[str] | Sequence[Number] | None = None,
+    samples: int | None = None,
 ) -> AdlReport:
     """Your exposure to auto-deleveraging, as ``liqcalc adl-risk`` computes it: the keywords
     are its options in snake_case, and ``report.to_dict()`` is its ``--json`` object.
@@ -840,7 +866,12 @@ def adl_risk(
     JSON lines), ``"sample:NAME"`` or a list of rows (mappings with
     the keys id, side, size, entry, margin or leverage, and optional wallet and mark).
     ``shock`` is a percent (``-10``: every mark 10% down), a ``"FROM:TO:STEP"`` sweep, or a
-    list of percents to sweep. An invalid input raises a :class:`liqcalc.core.errors.LiqcalcError`
+    list of percents to sweep. ``vol`` (annualized, percent) with ``horizon`` (``"8h"``, ``"1d"``)
+    and optionally ``tails="student-t:NU"``, or ``returns`` (a path or a list of moves in
+    percent), give a distribution of moves instead: ``report.expected`` holds the expected
+    exposure over it (``samples`` points of a model, 1,000 by default). ``insurance_fund`` may be
+    ``"FROM:TO:STEP"``: ``report.fund_needed`` is the fund at which the move shown no longer
+    deleverages you. An invalid input raises a :class:`liqcalc.core.errors.LiqcalcError`
     naming its keyword (``insurance_fund=: must be 0 or more, got -1``).
 
     Example::
@@ -868,13 +899,15 @@ def adl_risk(
             insurance_fund=insurance_fund, ranking=ranking, policy="queue" if policy is None else policy,
             seed=0 if seed is None else seed, hedge_size=hedge_size, lights=lights, top=top,
             stale_warning=not no_stale_warning, name=keyword, error=InputError,
+            vol=vol, horizon=horizon, tails=tails, returns=returns, samples=samples,
         )
 
 
 def run(options: Mapping[str, Any], *, book: str | Sequence[Mapping[str, Any]] | None, liquidated_size: Any,
         bankruptcy_price: Any, liquidated_side: str | None, shock: Any, slippage_bps: Any, insurance_fund: Any,
         ranking: str | None, policy: str, seed: int, hedge_size: Any, lights: int | None, top: int | None,
-        stale_warning: bool, name: Namer, error: type[InputError]) -> AdlReport:
+        stale_warning: bool, name: Namer, error: type[InputError], vol: Any = None, horizon: Any = None,
+        tails: Any = None, returns: Any = None, samples: Any = None) -> AdlReport:
     """Check the inputs, read the book and compute the report; ``name`` names an input in
     errors (the API's ``insurance_fund=``, the command line's ``--insurance-fund``) and
     ``error`` is the class of a bad value (the command line's exits with code 2)."""
@@ -913,7 +946,11 @@ def run(options: Mapping[str, Any], *, book: str | Sequence[Mapping[str, Any]] |
                              "defaults to)")
         market_mark = you.spec.mark
 
-    fund = number(insurance_fund, "insurance_fund", sign="non_negative")
+    from liqcalc.app.exposure import distribution as moves_of
+    from liqcalc.app.exposure import parse_fund_range
+
+    funds = parse_fund_range(insurance_fund, name, error, MAX_STEPS)
+    fund = funds[0] if funds is not None else number(insurance_fund, "insurance_fund", sign="non_negative")
     slippage = number(slippage_bps, "slippage_bps", sign="non_negative")
     assert slippage is not None
     if slippage >= 10000:
@@ -929,6 +966,22 @@ def run(options: Mapping[str, Any], *, book: str | Sequence[Mapping[str, Any]] |
 
     event_size, event_price, event_side, shocks = _event(liquidated_size, bankruptcy_price, liquidated_side, shock,
                                                          has_book=book is not None, you=you, name=name, error=error)
+    moves = moves_of(vol=vol, horizon=horizon, tails=tails, returns=returns, samples=samples, name=name, error=error)
+    given_as = name("vol") if vol is not None else name("returns")
+    if moves is not None:
+        if shocks is not None or event_size is not None:
+            raise UsageError(f"{given_as} is a distribution of moves: the event is each of its moves; give it without "
+                             f"{name('shock') if shocks is not None else name('liquidated_size')}")
+        if book is None:
+            raise error(given_as, f"the moves are applied to a {name('book')}; give one (liqcalc book synth makes a model "
+                                  "book from open interest)")
+        if you is None:
+            raise error(given_as, f"the expected exposure is your position's; give {name('side')}, {name('entry')}, "
+                                  f"{name('size')} and {name('leverage')}")
+    if funds is not None and shocks is None and moves is None:
+        raise error(name("insurance_fund"), f"FROM:TO:STEP looks for the fund that stops a move from deleveraging you: "
+                                            f"give a {name('shock')} or a distribution ({name('vol')}, {name('returns')}) "
+                                            f"on a {name('book')}")
 
     warnings: list[str] = [reworded(w, name) for w in you.warnings] if you is not None else []
     if stale_warning and (old := age_warning(loaded)):
@@ -945,7 +998,9 @@ def run(options: Mapping[str, Any], *, book: str | Sequence[Mapping[str, Any]] |
         book_rows=len(checked.file) if checked else 0,
         liquidated_size=event_size, bankruptcy_price=event_price, liquidated_side=event_side,
         shock=None if shocks is None else _shock_echo(shock, shocks),
-        slippage_bps=slippage, insurance_fund=fund, ranking=chosen_ranking,
+        slippage_bps=slippage,
+        insurance_fund=fund if funds is None else {"from": funds[0], "to": funds[-1], "steps": len(funds)},
+        ranking=chosen_ranking,
         ranking_from="--ranking" if ranking else "preset",
         policy=chosen_policy, seed=seed, hedge_size=hedge, lights=lights, top=top,
         position=None if you is None else {
@@ -953,9 +1008,9 @@ def run(options: Mapping[str, Any], *, book: str | Sequence[Mapping[str, Any]] |
             "margin": you.spec.margin, "mode": you.spec.mode, "wallet": you.spec.wallet,
         },
     )
-    if shocks is not None:
+    if shocks is not None or moves is not None:
         assert checked is not None
-        return shock_report(ctx, inputs, checked, shocks, slippage, fund, seed)
+        return shock_report(ctx, inputs, checked, shocks or [], slippage, fund, seed, moves=moves, funds=funds)
     return event_report(ctx, inputs, event_side, event_size, event_price, fund, seed)
 
 
@@ -1177,14 +1232,20 @@ def event_report(ctx: Context, inputs: AdlInputs, event_side: Side | None, size:
 
 
 def shock_report(ctx: Context, inputs: AdlInputs, book: Book, shocks: list[Decimal], slippage: Decimal,
-                 fund: Decimal | None, seed: int) -> AdlReport:
+                 fund: Decimal | None, seed: int, *, moves: tuple[Distribution, str | None] | None = None,
+                 funds: list[Decimal] | None = None) -> AdlReport:
     """One shock on the whole book, or a sweep (and the queue at the smallest shock that
-    reaches you, else at the largest), on the vectorized book."""
+    reaches you, else at the largest), on the vectorized book; or a distribution of moves
+    (``moves``: the sweep at each of its moves, summed up in ``expected``, and the queue at the
+    smallest move that reaches you, else at the largest)."""
     import numpy as np
 
     from liqcalc.core import book as vector
 
     columns = book.columns
+    balance = balance_warning(columns, ctx.symbol.base)
+    if balance is not None:
+        ctx.warnings.append(balance)
     you_index: int | None = None
     if ctx.you is not None:
         spec = ctx.you.spec
@@ -1204,18 +1265,115 @@ def shock_report(ctx: Context, inputs: AdlInputs, book: Book, shocks: list[Decim
         raise InputError(f"{book.file.where(error.row)}: {error.field}", error.problem) from None
     model = vector.Book(ctx.venue, priced, ranking=ctx.ranking, slippage_bps=float(slippage),
                         insurance_fund=None if fund is None else float(fund), seed=seed, you=you_index)
-    values = np.array([float(s) for s in shocks])
     sweep: Sweep | None = None
-    if len(shocks) == 1:
-        chosen = shocks[0]
+    extra: dict[str, Any] = {}
+    if moves is not None:
+        chosen, extra = _expected(ctx, inputs, model, moves, fund)
     else:
-        sweep = model.sweep(values)
-        reached = np.flatnonzero(sweep.you_adl_size[ctx.policy] > 0)
-        if reached.size:
-            by_size = reached[np.argsort(np.abs(values[reached]), kind="stable")]
-            chosen = shocks[int(by_size[0])]
+        values = np.array([float(s) for s in shocks])
+        if len(shocks) == 1:
+            chosen = shocks[0]
         else:
-            chosen = shocks[int(np.argmax(np.abs(values)))]
+            sweep = model.sweep(values)
+            reached = np.flatnonzero(sweep.you_adl_size[ctx.policy] > 0)
+            if reached.size:
+                by_size = reached[np.argsort(np.abs(values[reached]), kind="stable")]
+                chosen = shocks[int(by_size[0])]
+            else:
+                chosen = shocks[int(np.argmax(np.abs(values)))]
+    if funds is not None:
+        from liqcalc.core.exposure import fund_needed
+
+        # a shock: the move shown; a distribution: every one of its moves (p_adl falls to 0)
+        targets = [float(chosen)] if moves is None else sorted(set(moves[0].moves))
+        floats = [float(f) for f in funds]
+        needed = fund_needed(model, targets, floats, ctx.policy)
+        extra["fund_needed"] = None if needed is None else funds[floats.index(needed)]
+        extra["fund_needed_for"] = {"shock": chosen if moves is None else None, "from": funds[0], "to": funds[-1],
+                                    "steps": len(funds)}
     step: Step = model.step(float(chosen))
-    return AdlReport.from_step(ctx=ctx, inputs=inputs, priced=priced, step=step, shock=chosen, sweep=sweep,
-                               you_index=you_index)
+    report = AdlReport.from_step(ctx=ctx, inputs=inputs, priced=priced, step=step, shock=chosen, sweep=sweep,
+                                 you_index=you_index)
+    return replace(report, **extra) if extra else report
+
+
+BALANCE_SHARE = Decimal("1")
+"""How far apart (percent of the larger side) a book's long and short open interest may be
+before ``adl-risk`` warns: on a venue they are equal, so a book that is not overstates or hides
+what the other side can absorb."""
+
+
+def balance_warning(columns: Columns, base: str) -> str | None:
+    """The warning for a book whose sides' sizes differ by more than :data:`BALANCE_SHARE`."""
+    longs = float(columns.size[columns.side > 0].sum())
+    shorts = float(columns.size[columns.side < 0].sum())
+    larger, smaller = max(longs, shorts), min(longs, shorts)
+    if larger <= 0:
+        return None
+    apart = (larger - smaller) / larger * 100
+    if apart <= float(BALANCE_SHARE):
+        return None
+    more, less = ("longs", "shorts") if longs > shorts else ("shorts", "longs")
+    return (f"the book's {less} hold {_d(smaller)} {base} against the {more}' {_d(larger)}: {apart:.1f}% less (more than "
+            f"{BALANCE_SHARE}% apart); real open interest is equal on both sides, so an unbalanced "
+            "book overstates or hides ADL (liqcalc book synth writes a balanced model book)")
+
+
+def _expected(ctx: Context, inputs: AdlInputs, model: Any, moves: tuple[Distribution, str | None],
+              fund: Decimal | None) -> tuple[Decimal, dict[str, Any]]:
+    """The sweep at every move of the distribution, its expectation (``expected``), and the
+    move the report is shown at: the smallest that reaches you, else the largest."""
+    import numpy as np
+
+    from liqcalc.core.exposure import expected, your_sweep
+
+    distribution, source = moves
+    policy = ctx.policy
+    values = np.asarray(distribution.moves, dtype=np.float64)
+    unique, back = np.unique(values, return_inverse=True)
+    sweep = your_sweep(model, unique, policy)
+    adl = sweep.adl_size[back]
+    liquidated = sweep.liquidated[back]
+    loss = sweep.loss_vs_mark[back]
+    assert ctx.you is not None
+    spec = ctx.you.spec
+    hedge = float(inputs.hedge_size or 0)
+    exposure = expected(distribution, adl, liquidated, loss, side=side_sign(spec.side), size=float(spec.size),
+                        hedge=hedge)
+    reached = np.flatnonzero(np.asarray(exposure.reached))
+    if reached.size:
+        k = int(reached[np.argsort(np.abs(values[reached]), kind="stable")[0]])
+    else:
+        k = int(np.argmax(np.abs(values)))
+    chosen = Decimal(repr(float(values[k])))
+    reaches: ReachesYou | None = None
+    if reached.size:
+        u = int(back[k])
+        size = r8(_dz(sweep.adl_size[u])) or ZERO
+        price = r8(_d(sweep.adl_price[u]))
+        loss_k = r8(_dz(sweep.loss_vs_mark[u])) or ZERO
+        reaches = {"shock": chosen, "mark": ctx.mark * (1 + chosen / 100), "adl_size": size, "adl_price": price,
+                   "loss_vs_mark": loss_k, "loss_vs_mark_roe_percent": roe(loss_k, ctx.you.margin_balance)}
+    block: dict[str, Any] = {
+        "model": distribution.model,
+        "sigma": _d(distribution.sigma),
+        "horizon_days": None if distribution.horizon_days is None else _d(distribution.horizon_days),
+        "samples": distribution.samples,
+        "vol": None if distribution.vol is None else _d(distribution.vol),
+        "nu": None if distribution.nu is None else _d(distribution.nu),
+        "returns": source,
+        "p_adl": _d(exposure.p_adl),
+        "p_liquidated": _d(exposure.p_liquidated),
+        "expected_adl_size": _dz(exposure.expected_adl_size),
+        "expected_loss_vs_mark": _dz(exposure.expected_loss_vs_mark),
+        "loss_vs_mark_quantiles": {k: _dz(v) for k, v in exposure.loss_vs_mark_quantiles.items()},
+        "expected_residual_exposure": _dz(exposure.expected_residual_exposure),
+        "insurance_fund": fund,
+        "fund_pays_everything": fund is None,
+        "shown_at": chosen,
+    }
+    curve = {"move": unique, "weight": np.bincount(back, weights=np.asarray(distribution.weights)),
+             "adl_size": np.where(sweep.liquidated, 0.0, sweep.adl_size), "loss_vs_mark": sweep.loss_vs_mark,
+             "liquidated_notional": sweep.liquidated_notional, "fund_paid": sweep.fund_paid}
+    shown = {key: tuple(float(v) for v in values) for key, values in curve.items()}
+    return chosen, {"expected": block, "reaches_you": reaches, "curve": shown}

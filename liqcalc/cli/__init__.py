@@ -11,7 +11,7 @@ import typer
 from typer.core import TyperArgument, TyperCommand, TyperGroup, TyperOption
 
 HELP = "Exchange-faithful liquidation, bankruptcy and ADL what-ifs for perpetual futures."
-COMMANDS = ("position", "adl-risk", "presets", "compare")
+COMMANDS = ("position", "adl-risk", "presets", "compare", "book")
 
 # A line that starts one of its own inside a paragraph of help: an example, a list item.
 _OWN_LINE = re.compile(r"\s*(liqcalc\s|\$\s|Examples?:|- |• )")
@@ -122,6 +122,13 @@ def build_app(only: str | None = None) -> typer.Typer:
             if info.cls in (None, TyperCommand):
                 info.cls = Command
         app.add_typer(presets_cmd.app, name="presets", cls=Group)
+    if only in (None, "book"):
+        from liqcalc.cli import book_cmd
+
+        for info in book_cmd.app.registered_commands:  # its commands read as prose too
+            if info.cls in (None, TyperCommand):
+                info.cls = Command
+        app.add_typer(book_cmd.app, name="book", cls=Group)
     if only in (None, "compare"):
         from liqcalc.cli.compare import compare
 

@@ -17,7 +17,6 @@ from liqcalc.cli.errors import boundary
 from liqcalc.cli.options import (
     EntryOpt,
     FormatOpt,
-    InsuranceFundOpt,
     JsonOpt,
     LeverageOpt,
     MarginOpt,
@@ -29,6 +28,7 @@ from liqcalc.cli.options import (
     SizeOpt,
     SymbolOpt,
 )
+from liqcalc.core.errors import UsageError
 from liqcalc.core.rules import CHOOSABLE_RANKINGS
 from liqcalc.render import OutputFormat
 
@@ -61,13 +61,20 @@ def adl_risk(
     liquidated_side: Annotated[str | None, typer.Option(metavar="long|short", help="The liquidated side (default: the side opposite yours).")] = None,
     shock: Annotated[str | None, typer.Option(metavar="PCT|FROM:TO:STEP", help="Move every mark by PCT percent (-10: 10% down), or sweep FROM:TO:STEP.")] = None,
     slippage_bps: Annotated[str, typer.Option(metavar="BPS", help="How much worse than the shocked mark a liquidation fills, in basis points. 50 (0.5%): a liquidation is a market order that crosses the spread and walks a book thinned by the move; 0 fills at the mark.")] = DEFAULT_SLIPPAGE_BPS,
-    insurance_fund: InsuranceFundOpt = None,
+    insurance_fund: Annotated[str | None, typer.Option("--insurance-fund", metavar="AMOUNT|FROM:TO:STEP", help="What the venue's fund can pay of a shortfall (default: all of it, so nobody is deleveraged by a --shock or a distribution); FROM:TO:STEP finds the fund at which the move shown no longer deleverages you (fund_needed), the rest of the report at FROM.")] = None,
+    vol: Annotated[str | None, typer.Option(metavar="PCT", help="Annualized volatility in percent: the move over --horizon is log-normal, ln(1+r) ~ N(-s^2/2, s^2), s = vol x sqrt(horizon/365d), evaluated at --samples equally likely points; the expected exposure over it (needs --book and your position).")] = None,
+    horizon: Annotated[str | None, typer.Option(metavar="DURATION", help="The horizon of --vol's move: 8h, 1d, 7d, 2w.")] = None,
+    tails: Annotated[str | None, typer.Option(metavar="normal|student-t:NU", help="Fat tails for --vol: a Student-t with NU degrees of freedom (above 2), scaled to the same s.")] = None,
+    returns: Annotated[str | None, typer.Option(metavar="FILE|-", help="An empirical sample of moves over the horizon instead of --vol: percent, one a line or a CSV column named return, equally weighted; - reads standard input.")] = None,
+    samples: Annotated[int | None, typer.Option(metavar="N", help="Points --vol's distribution is evaluated at (default 1000).")] = None,
     ranking: Annotated[str | None, typer.Option(metavar="NAME", help=f"Override the preset's queue ranking: {', '.join(CHOOSABLE_RANKINGS)}.")] = None,
     policy: Annotated[str, typer.Option(metavar="queue|pro-rata", help="Whose allocation fills adl_size: the venue's queue, or pro-rata by profit (both are shown).")] = "queue",
     seed: Annotated[int, typer.Option(metavar="N", help="random_start (dYdX): seed of the walk's random start, so a run repeats.")] = 0,
     hedge_size: Annotated[str | None, typer.Option(metavar="QTY", help="Size held elsewhere against this position (the hedge ADL would leave alone).")] = None,
     lights: Annotated[int | None, typer.Option(metavar="N", help="The ADL indicator the venue shows you, to place you in a band of the queue.")] = None,
     top: Annotated[int | None, typer.Option(metavar="N", help="Queue rows shown: 10 in the table and every row in JSON unless given; with --json, the first N rows and yours.")] = None,
+    plot: Annotated[bool, typer.Option("--plot", help="Draw the sweep (or the distribution's) in the terminal, below the tables: your loss against the mark and ADL size against the move, the liquidated notional and the fund paid, and the probability of the moves (needs the extra: pip install \"liqcalc[plot]\").")] = False,
+    plot_file: Annotated[str | None, typer.Option(metavar="FILE.svg|FILE.png", help="Write the same chart to an SVG or PNG file (matplotlib, the same extra).")] = None,
     no_stale_warning: NoStaleWarningOpt = False,
     json_output: JsonOpt = False,
     output_format: FormatOpt = None,
@@ -83,6 +90,10 @@ def adl_risk(
     with --top the first N and yours, as in the JSON); --format markdown writes every table
     (you, the queue, queue against pro-rata, the sweeps) under a heading.
 
+    Expected exposure: --vol PCT --horizon 1d (or --returns FILE) runs the sweep at every move of
+    the distribution: the chance of being deleveraged (p_adl) or liquidated, the expected ADL size
+    and loss against the mark, its 95th and 99th percentile (JSON: expected).
+
     Example: liqcalc adl-risk --preset binance --symbol BTCUSDT --side long --entry 60000 --size 1 --leverage 20 --mark 66000 --book sample:btcusdt --shock 2:10:2 --insurance-fund 20000
     """
     run_adl_risk(
@@ -91,7 +102,8 @@ def adl_risk(
         book=book, liquidated_size=liquidated_size, bankruptcy_price=bankruptcy_price, liquidated_side=liquidated_side,
         shock=shock, slippage_bps=slippage_bps, insurance_fund=insurance_fund, ranking=ranking, policy=policy,
         seed=seed, hedge_size=hedge_size, lights=lights, top=top, stale_warning=not no_stale_warning,
-        output=output_format, json_output=json_output,
+        output=output_format, json_output=json_output, vol=vol, horizon=horizon, tails=tails, returns=returns,
+        samples=samples, plot=plot, plot_file=plot_file,
     )
 
 
@@ -100,15 +112,43 @@ def run_adl_risk(options: dict[str, str | None], *, book: str | None, liquidated
                  bankruptcy_price: str | None, liquidated_side: str | None, shock: str | None, slippage_bps: str,
                  insurance_fund: str | None, ranking: str | None, policy: str, seed: int, hedge_size: str | None,
                  lights: int | None, top: int | None, stale_warning: bool, output: OutputFormat | None,
-                 json_output: bool) -> None:
-    """The options as the API takes them, named as options in errors; then one :func:`emit`."""
+                 json_output: bool, vol: str | None = None, horizon: str | None = None, tails: str | None = None,
+                 returns: str | None = None, samples: int | None = None, plot: bool = False,
+                 plot_file: str | None = None) -> None:
+    """The options as the API takes them, named as options in errors; then one :func:`emit`
+    (and the chart, with ``--plot`` or ``--plot-file``)."""
     from liqcalc.app.adl import run
     from liqcalc.cli.options import output_format as choose
 
     chosen = choose(output, json_output)
+    if plot or plot_file is not None:
+        from liqcalc.render import plot as pictures
+
+        if plot and chosen is not OutputFormat.table:
+            raise UsageError(f"--plot draws below the tables; with --format {chosen.value} give --plot-file instead")
+        if plot:
+            pictures.require("plotext", "--plot")
+        if plot_file is not None:
+            pictures.check_file(plot_file)
+            pictures.require("matplotlib", "--plot-file")
     report = run(options, book=book, liquidated_size=liquidated_size, bankruptcy_price=bankruptcy_price,
                  liquidated_side=liquidated_side, shock=shock, slippage_bps=slippage_bps, insurance_fund=insurance_fund,
                  ranking=ranking, policy=policy, seed=seed, hedge_size=hedge_size, lights=lights, top=top,
-                 stale_warning=stale_warning, name=option_name, error=UsageInputError)
+                 stale_warning=stale_warning, name=option_name, error=UsageInputError, vol=vol, horizon=horizon,
+                 tails=tails, returns=returns, samples=samples)
+    if not (plot or plot_file is not None):
+        emit(report, chosen)
+        return
+    import os
+    import shutil
+    import sys
+
+    chart = pictures.adl_chart(report)
+    if plot_file is not None:
+        pictures.save(chart, plot_file)
     emit(report, chosen)
+    if plot:
+        width = min(shutil.get_terminal_size((100, 24)).columns, 160)
+        color = sys.stdout.isatty() and "NO_COLOR" not in os.environ
+        sys.stdout.write(pictures.terminal(chart, width, 11 * len(chart.panels), color))
 

@@ -67,6 +67,8 @@ def position(
     no_stale_warning: NoStaleWarningOpt = False,
     json_output: JsonOpt = False,
     output_format: FormatOpt = None,
+    plot: Annotated[bool, typer.Option("--plot", help="Draw the price ladder in the terminal, below the tables: entry, mark, liquidation, bankruptcy and --fill, with the waterfall's amounts beside (needs the extra: pip install \"liqcalc[plot]\").")] = False,
+    plot_file: Annotated[str | None, typer.Option(metavar="FILE.svg|FILE.png", help="Write the price ladder to an SVG or PNG file (matplotlib, the same extra).")] = None,
 ) -> None:
     """Liquidation and bankruptcy prices of a position, and where the money goes.
 
@@ -91,15 +93,21 @@ def position(
         stale_warning=not no_stale_warning,
         output=output_format,
         json_output=json_output,
+        plot=plot,
+        plot_file=plot_file,
     )
 
 
 @boundary
 def run_position(
     options: dict[str, Any], *, account: Path | None, input_file: str | None, stale_warning: bool,
-    output: OutputFormat | None, json_output: bool
+    output: OutputFormat | None, json_output: bool, plot: bool = False, plot_file: str | None = None
 ) -> None:
     chosen = choose(output, json_output)
+    if plot or plot_file is not None:
+        _plot_position(options, account=account, input_file=input_file, stale_warning=stale_warning, chosen=chosen,
+                       plot=plot, plot_file=plot_file)
+        return
     session = Session(stale_warning=stale_warning)
     given = {k: v for k, v in options.items() if v is not None and v != []}
     if input_file is not None:
@@ -125,6 +133,36 @@ def run_position(
         emit(evaluate_account(session, given, read_account(account), str(account), option_name), chosen)
         return
     emit(evaluate(given, option_name, session, UsageInputError), chosen)
+
+
+def _plot_position(options: dict[str, Any], *, account: Path | None, input_file: str | None, stale_warning: bool,
+                   chosen: OutputFormat, plot: bool, plot_file: str | None) -> None:
+    """``--plot``/``--plot-file``: the report as usual, and its price ladder."""
+    import os
+    import shutil
+
+    from liqcalc.render import plot as pictures
+
+    if account is not None or input_file is not None:
+        raise UsageError("--plot and --plot-file draw one position: not with --account or --input")
+    if plot and chosen is not OutputFormat.table:
+        raise UsageError(f"--plot draws below the tables; with --format {chosen.value} give --plot-file instead")
+    if plot:
+        pictures.require("plotext", "--plot")
+    if plot_file is not None:
+        pictures.check_file(plot_file)
+        pictures.require("matplotlib", "--plot-file")
+    session = Session(stale_warning=stale_warning)
+    given = {k: v for k, v in options.items() if v is not None and v != []}
+    report = evaluate(given, option_name, session, UsageInputError)
+    ladder = pictures.ladder_chart(report)
+    if plot_file is not None:
+        pictures.ladder_save(ladder, plot_file)
+    emit(report, chosen)
+    if plot:
+        width = min(shutil.get_terminal_size((100, 24)).columns, 160)
+        color = sys.stdout.isatty() and "NO_COLOR" not in os.environ
+        sys.stdout.write(pictures.ladder_terminal(ladder, width, 8 + 3 * len(ladder.rungs), color))
 
 
 #: Longest line of ``--input``: one position as a JSON object is well under a kilobyte.

@@ -218,7 +218,7 @@ def sweep_overdrawn_words(report: AdlReport) -> list[str]:
     worst = max(over, key=lambda row: row["fund_overdrawn"])
     why = _bears_why(report, adl_price_rule(report.adl_price_rule).at_mark, True)
     return [f"In {len(over)} of {len(report.sweep)} steps the unabsorbed column is borne by {payer} beyond what it held "
-            f"(--insurance-fund {money(report.inputs.insurance_fund)} {report.quote}): up to "
+            f"(--insurance-fund {money(report.sweep[0]['fund_start'])} {report.quote}): up to "
             f"{money(worst['fund_overdrawn'])} {report.quote} below zero, at {_pct(worst['shock'])}; {why}. "
             f"{_not_modelled(report, payer)}"]
 
@@ -308,6 +308,96 @@ def sweep_words(report: AdlReport) -> list[str]:
         outcome += f" ({_roe_text(abs(roe_percent))} of your margin)"
     return [f"The smallest shock that reaches you is {_pct(hit['shock'])} (mark {price(hit['mark'])}): "
             f"{qty(hit['adl_size'])} closed at {price(hit['adl_price'])}, {outcome}. The queue above is at that shock."]
+
+
+def horizon_words(days: Decimal | None) -> str | None:
+    """A horizon as written on the command line: ``8h``, ``1d``, ``7d``, ``2.5d``."""
+    if days is None:
+        return None
+    hours = days * 24
+    if days < 1 and hours == hours.to_integral_value():
+        return f"{hours.normalize():f}h"
+    if days < 1 / Decimal(24):
+        return f"{(days * 1440).normalize():f}m"
+    return f"{days.normalize():f}d"
+
+
+def _chance(p: Decimal) -> str:
+    """A probability in percent with its article: "a 3.1%", "an 8.8%", and "a less than 0.1%"
+    rather than 0.0% for a small one."""
+    if 0 < p < Decimal("0.001"):
+        return "a less than 0.1%"
+    text = f"{p * 100:.1f}%"
+    return f"{'an' if text.startswith(('8', '11.', '18.')) else 'a'} {text}"
+
+
+def expected_words(report: AdlReport) -> list[str]:
+    """The expected exposure in sentences: the first is the answer ("over 1d at 80% volatility:
+    a 3.1% chance of being deleveraged; expected loss against the mark 412.00 USDT, 1 in 100
+    days worse than 9,800.00"), then what it rests on."""
+    e = report.expected
+    if e is None:
+        return []
+    q = report.quote
+    horizon = horizon_words(e["horizon_days"])
+    quantiles = e["loss_vs_mark_quantiles"]
+    if e["model"] == "empirical":
+        each = f", each over {horizon}" if horizon else ""
+        over = f"Over the {e['samples']:,} moves of {e['returns']}{each}"
+        unit = "of those moves"
+    else:
+        tails = "" if e["nu"] is None else f" with Student-t tails (NU {e['nu'].normalize():f})"
+        over = f"Over {horizon} at {e['vol'].normalize():f}% volatility{tails}"
+        unit = "days" if horizon == "1d" else f"{horizon} periods"
+    lines = [f"{over}: {_chance(e['p_adl'])} chance of being deleveraged; expected loss against the mark "
+             f"{money(e['expected_loss_vs_mark'])} {q}, 1 in 100 {unit} worse than {money(quantiles['p99'])} "
+             f"(1 in 20 worse than {money(quantiles['p95'])})."]
+    you = report.you
+    size = qty(you["size"]) if you is not None else "-"
+    left = e["expected_residual_exposure"]
+    hedge = report.inputs.hedge_size
+    net = f", net of your hedge of {qty(hedge)}" if hedge is not None else ""
+    lines.append(f"Expected ADL size {qty(e['expected_adl_size'])} of your {size}; {_chance(e['p_liquidated'])} chance "
+                 f"that the move liquidates your position itself; expected exposure left {'+' if left > 0 else ''}"
+                 f"{qty(left)}{net} (+ long, - short).")
+    sigma = e["sigma"] * 100
+    points = f"{e['samples']:,} equally likely points"
+    if e["model"] == "empirical":
+        model = (f"The sweep is run at each of the {e['samples']:,} moves, equally weighted (their ln(1 + r) has a "
+                 f"standard deviation of {sigma:.2f}%)")
+    elif e["nu"] is None:
+        model = (f"Moves: ln(1 + r) ~ N(-s²/2, s²), s = {e['vol'].normalize():f}% × √({horizon} / 365d) = {sigma:.2f}%, "
+                 f"at {points}")
+    else:
+        model = (f"Moves: ln(1 + r) = -s²/2 + s × t, t a Student-t with NU {e['nu'].normalize():f} scaled to variance 1, "
+                 f"s = {e['vol'].normalize():f}% × √({horizon} / 365d) = {sigma:.2f}%, at {points}")
+    shown = e["shown_at"]
+    where = ("the smallest of them that reaches you" if report.reaches_you is not None
+             else "the largest of them: none reaches you")
+    lines.append(f"{model}; the queue above is at {_pct(shown)}, {where}.")
+    if e["insurance_fund"] is None:
+        lines.append("No --insurance-fund: the fund is assumed to pay everything, so no move deleverages anyone. Give "
+                     "--insurance-fund AMOUNT (what the fund holds) or FROM:TO:STEP (the fund that would be needed).")
+    return lines
+
+
+def fund_needed_words(report: AdlReport) -> list[str]:
+    """The fund at which the move shown stops deleveraging you."""
+    info = report.fund_needed_for
+    if info is None:
+        return []
+    q = report.quote
+    span = f"{money(info['from'])} to {money(info['to'])} {q}"
+    if info["shock"] is None:
+        what, verb = "no move of the distribution", "deleverages"
+        none = "rules out every move of the distribution deleveraging you"
+    else:
+        at = f"{_pct(info['shock'])} (mark {price(report.inputs.mark * (1 + info['shock'] / 100))})"
+        what, verb, none = f"a {at} move", "no longer deleverages", f"stops a {at} move from deleveraging you"
+    if report.fund_needed is None:
+        return [f"Fund needed: no fund from {span} ({info['steps']:,} steps) {none}."]
+    return [f"Fund needed: with {money(report.fund_needed)} {q} or more in the fund, {what} {verb} you (searched from "
+            f"{span}, {info['steps']:,} steps; the rest of this report is at {money(info['from'])} {q})."]
 
 
 def _pct(value: Decimal | None) -> str:
@@ -414,6 +504,18 @@ def render_table(report: AdlReport) -> None:
             rows = [(list(row), None) for row in policies.rows]
             show(fitted(width, "Queue against pro-rata", columns, rows, drop=("positions closed",)))
     for line in event_words(report) + policy_words(report) + you_words(report):
+        console.print(line, markup=False)
+    if report.expected is not None:
+        for part in fitted(width, "Expected exposure", [Column("", "left", wrap=True), Column(""),
+                                                        Column("", "left", wrap=True)],
+                           [(list(row), None) for row in expected_rows(report, SHOWN).rows]):
+            if isinstance(part, Table):  # a list of facts: no header row, their names in bold
+                part.show_header = False
+                part.columns[0].style = "bold"
+            console.print(part)
+        for line in expected_words(report):
+            console.print(line, markup=False)
+    for line in fund_needed_words(report):
         console.print(line, markup=False)
     if report.sweep:
         sweep = sweep_rows(report, SHOWN)
@@ -592,6 +694,33 @@ def your_sweep_rows(report: AdlReport, style: Style) -> Rows:
                 tuple(rows))
 
 
+def expected_rows(report: AdlReport, style: Style) -> Rows:
+    """The expected exposure over the distribution of moves, one figure a row."""
+    e = report.expected
+    if e is None:
+        return Rows("Expected exposure", ("field", "value", "note"), ())
+    q = report.quote
+    plain = style.plain
+
+    def chance(p: Decimal) -> str:
+        return plain_number(p) if plain else f"{p * 100:.1f}%"
+
+    def size(value: Decimal) -> str:
+        return plain_number(value) if plain else qty(value)
+
+    quantiles = e["loss_vs_mark_quantiles"]
+    rows = (
+        ("p_adl", chance(e["p_adl"]), "chance that the move deleverages you"),
+        ("p_liquidated", chance(e["p_liquidated"]), "chance that it liquidates your position"),
+        ("expected ADL size", size(e["expected_adl_size"]), "closed by ADL, on average"),
+        ("expected loss vs mark", style.money(e["expected_loss_vs_mark"]), f"{q}, on average"),
+        ("loss vs mark p95", style.money(quantiles["p95"]), f"{q}: 1 in 20 worse"),
+        ("loss vs mark p99", style.money(quantiles["p99"]), f"{q}: 1 in 100 worse"),
+        ("expected exposure left", size(e["expected_residual_exposure"]), "net of the hedge; + long, - short"),
+    )
+    return Rows("Expected exposure", ("field", "value", "note"), rows)
+
+
 def tables(report: AdlReport, style: Style = SHOWN) -> list[Rows]:
     """Every table ``adl-risk`` prints, in order: you, the queue, queue against pro-rata, the
     sweep and your sweep (each when there is one)."""
@@ -606,6 +735,8 @@ def tables(report: AdlReport, style: Style = SHOWN) -> list[Rows]:
         out.append(sweep_rows(report, style))
         if report.you is not None:
             out.append(your_sweep_rows(report, style))
+    if report.expected is not None:
+        out.append(expected_rows(report, style))
     return out
 
 
@@ -614,6 +745,8 @@ def csv_table(report: AdlReport) -> Rows:
     book, your facts."""
     if report.sweep:
         return sweep_rows(report, PLAIN)
+    if report.expected is not None:
+        return expected_rows(report, PLAIN)
     return queue_rows(report, PLAIN) if report.has_book else you_rows(report, PLAIN)
 
 

@@ -1,0 +1,311 @@
+"""Pictures of ``adl-risk``: the sweep (your loss against the mark and your ADL size against
+the move, with the liquidated notional and what the fund paid) and, with a distribution, the
+probability mass over the moves; in the terminal with plotext (``--plot``), to an SVG or PNG
+file with matplotlib (``--plot-file``). Both are the optional extra ``liqcalc[plot]``, imported
+only here and only when asked for.
+
+A :class:`Chart` is built once from the report (:func:`adl_chart`) and drawn by either library.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from liqcalc.core.errors import LiqcalcError, UsageError
+
+if TYPE_CHECKING:
+    from liqcalc.app.adl import AdlReport
+
+EXTRA = 'pip install "liqcalc[plot]"'
+FILE_SUFFIXES = (".svg", ".png")
+MASS_BINS = 40
+
+
+@dataclass(frozen=True)
+class Series:
+    """One line (or the bars of a histogram) of a panel."""
+
+    label: str
+    x: tuple[float, ...]
+    y: tuple[float, ...]
+
+
+@dataclass(frozen=True)
+class Panel:
+    """One plot of the chart, its series sharing the y axis."""
+
+    title: str
+    ylabel: str
+    series: tuple[Series, ...]
+    bars: bool = False
+
+
+@dataclass(frozen=True)
+class Chart:
+    """What is drawn: a title and panels one below the other, over the same move axis."""
+
+    title: str
+    xlabel: str
+    panels: tuple[Panel, ...] = field(default_factory=tuple)
+
+
+def require(module: str, option: str) -> None:
+    """Raise the one-line error naming the extra when ``module`` is not installed."""
+    if importlib.util.find_spec(module) is None:
+        raise LiqcalcError(f"{option} needs {module}, an optional extra: {EXTRA}")
+
+
+def check_file(path: str) -> None:
+    """A plot file is an .svg or a .png (its suffix chooses the format)."""
+    if not path.lower().endswith(FILE_SUFFIXES):
+        raise UsageError(f"--plot-file: {path}: give a .svg or a .png file name (the suffix chooses the format)",
+                         "plot_file")
+
+
+def adl_chart(report: AdlReport) -> Chart:
+    """The chart of a sweep or of a distribution; raises :class:`UsageError` when the report
+    has neither (one shock, a liquidation event)."""
+    q, base = report.quote, report.symbol
+    curve = report.curve
+    if curve is not None:
+        moves = curve["move"]
+        loss, adl = curve["loss_vs_mark"], curve["adl_size"]
+        notional, paid = curve["liquidated_notional"], curve["fund_paid"]
+    elif report.sweep:
+        rows = report.sweep
+        moves = tuple(float(r["shock"]) for r in rows)
+        loss = tuple(float(r["you_loss_vs_mark"]) for r in rows)
+        adl = tuple(0.0 if r["you_liquidated"] else float(r["you_adl_size"]) for r in rows)
+        notional = tuple(float(r["liquidated_notional"]) for r in rows)
+        paid = tuple(float(r["fund_paid"]) for r in rows)
+    else:
+        raise UsageError("--plot and --plot-file draw a sweep: give --shock FROM:TO:STEP, or a distribution of moves "
+                         "(--vol with --horizon, or --returns)")
+    panels: list[Panel] = []
+    if report.you is not None:
+        panels.append(Panel(f"Your loss against the mark ({q})", q, (Series("loss vs mark", moves, loss),)))
+        panels.append(Panel(f"Your ADL size ({report.you['side']} {float(report.you['size']):g})", "size",
+                            (Series("ADL size", moves, adl),)))
+    panels.append(Panel(f"Liquidated notional and fund paid ({q})", q,
+                        (Series("liquidated", moves, notional), Series("fund paid", moves, paid))))
+    if curve is not None:
+        panels.append(mass_panel(curve["move"], curve["weight"]))
+    what = "over the distribution's moves" if curve is not None else f"over {len(moves)} shocks"
+    return Chart(f"adl-risk {base} on {report.venue_name}: {what}", "move of the mark (%)", tuple(panels))
+
+
+def mass_panel(moves: tuple[float, ...], weights: tuple[float, ...]) -> Panel:
+    """The probability mass over the moves, in :data:`MASS_BINS` bins."""
+    import numpy as np
+
+    mass, edges = np.histogram(np.asarray(moves), bins=MASS_BINS, weights=np.asarray(weights))
+    centers = (edges[:-1] + edges[1:]) / 2
+    return Panel("Probability of the move", "probability",
+                 (Series("probability", tuple(float(c) for c in centers), tuple(float(m) for m in mass)),), bars=True)
+
+
+def _reset(plt: Any) -> None:
+    """plotext's whole figure cleared (its ``clear_figure`` clears the active subplot only)."""
+    plt.main()
+    plt.clear_figure()
+
+
+def terminal(chart: Chart, width: int, height: int, color: bool) -> str:
+    """The chart drawn with plotext, as text (colours only when ``color``)."""
+    require("plotext", "--plot")
+    plt: Any = importlib.import_module("plotext")
+    _reset(plt)
+    plt.limitsize(False, False)  # the size asked for, not the terminal's (stdout may be a pipe)
+    plt.plotsize(width, height)
+    plt.subplots(len(chart.panels), 1)
+    for n, panel in enumerate(chart.panels, start=1):
+        plt.subplot(n, 1)
+        if not color:
+            plt.theme("clear")
+        plt.title(panel.title)
+        for series in panel.series:
+            if panel.bars:
+                plt.bar(list(series.x), list(series.y), width=0.9)
+                ticks = series.x[:: max(1, len(series.x) // 6)]
+                plt.xticks(list(ticks), [f"{t:.1f}" for t in ticks])
+            else:
+                plt.plot(list(series.x), list(series.y), label=series.label if len(panel.series) > 1 else None)
+        if n == len(chart.panels):
+            plt.xlabel(chart.xlabel)
+    text: str = plt.build()
+    _reset(plt)
+    if not color:
+        text = plt.uncolorize(text)
+    return f"{chart.title}\n{text}\n"
+
+
+def save(chart: Chart, path: str) -> None:
+    """The chart written with matplotlib, as SVG or PNG by ``path``'s suffix."""
+    require("matplotlib", "--plot-file")
+    check_file(path)
+    matplotlib: Any = importlib.import_module("matplotlib")
+    matplotlib.use("Agg")  # no window, no display needed
+    pyplot: Any = importlib.import_module("matplotlib.pyplot")
+    figure, axes = pyplot.subplots(len(chart.panels), 1, figsize=(9, 2.6 * len(chart.panels)), sharex=True,
+                                   squeeze=False)
+    try:
+        for axis, panel in zip(axes[:, 0], chart.panels, strict=True):
+            for series in panel.series:
+                if panel.bars:
+                    step = (series.x[1] - series.x[0]) if len(series.x) > 1 else 1.0
+                    axis.bar(series.x, series.y, width=step * 0.9, label=series.label)
+                else:
+                    axis.plot(series.x, series.y, label=series.label)
+            axis.set_title(panel.title, fontsize=10)
+            axis.set_ylabel(panel.ylabel)
+            axis.grid(alpha=0.3)
+            if len(panel.series) > 1:
+                axis.legend(fontsize=8)
+        axes[-1, 0].set_xlabel(chart.xlabel)
+        figure.suptitle(chart.title, fontsize=11)
+        figure.tight_layout()
+        try:
+            figure.savefig(path, format=path.rsplit(".", 1)[-1].lower(), metadata={"Date": None} if
+                           path.lower().endswith(".svg") else None)
+        except OSError as problem:
+            raise UsageError(f"--plot-file: cannot write {path} ({problem.strerror})", "plot_file") from None
+    finally:
+        pyplot.close(figure)
+
+
+# -- position --plot: the price ladder -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Rung:
+    """One price of the ladder, with what happens there."""
+
+    label: str
+    price: float
+    note: str
+
+
+@dataclass(frozen=True)
+class Ladder:
+    """A position's prices, top to bottom in the chart: entry, mark, liquidation, bankruptcy
+    and the fill, each with the waterfall's amounts beside."""
+
+    title: str
+    quote: str
+    rungs: tuple[Rung, ...]
+
+
+def _party(name: str) -> str:
+    from liqcalc.render.position import PARTY_WORDS
+
+    return PARTY_WORDS.get(name, name.replace("_", " "))
+
+
+def ladder_chart(report: Any) -> Ladder:
+    """The ladder of a ``position`` report with one result (one leverage)."""
+    from liqcalc.render.numbers import money, price
+
+    if len(report.results) != 1:
+        raise UsageError("--plot and --plot-file draw one position: give one --leverage", "leverage")
+    result = report.results[0]
+    spec = result.spec
+    quote = report.symbol.quote
+    places: dict[float, list[str]] = {}
+    notes: dict[float, str] = {}
+
+    def add(label: str, value: Any, note: str = "") -> None:
+        if value is None:
+            return
+        key = float(value)
+        places.setdefault(key, []).append(label)
+        if note:
+            notes[key] = "; ".join(filter(None, (notes.get(key, ""), note)))
+
+    add("entry", spec.entry)
+    add("mark", spec.mark)
+    for waterfall in result.waterfalls:
+        if waterfall.surplus > 0:
+            parts = [f"{_party(f.target)} {money(f.amount)}" for f in waterfall.flows if f.source == "margin"]
+            note = f"surplus {money(waterfall.surplus)} {quote}: " + ", ".join(parts)
+        elif waterfall.shortfall > 0:
+            parts = [f"{_party(f.source)} {money(f.amount)}" for f in waterfall.flows if f.target == "deficit"]
+            note = f"shortfall {money(waterfall.shortfall)} {quote}: " + ", ".join(parts)
+        else:
+            note = "nothing left, nothing missing"
+        add(waterfall.label, waterfall.fill_price, note)
+    rungs = tuple(Rung(" = ".join(labels) + f" {price(_decimal(key))}", key, notes.get(key, ""))
+                  for key, labels in sorted(places.items(), key=lambda item: -item[0]))
+    title = f"{result.symbol} {spec.side} {float(spec.size):g} @ {price(spec.entry)} on {report.venue.name}: the price ladder"
+    return Ladder(title, quote, rungs)
+
+
+def _decimal(value: float) -> Any:
+    from decimal import Decimal
+
+    return Decimal(repr(value))
+
+
+def ladder_terminal(ladder: Ladder, width: int, height: int, color: bool) -> str:
+    """The ladder drawn with plotext: one horizontal line a price, its words on it."""
+    require("plotext", "--plot")
+    plt: Any = importlib.import_module("plotext")
+    _reset(plt)
+    plt.limitsize(False, False)
+    plt.plotsize(width, height)
+    if not color:
+        plt.theme("clear")
+    prices = [r.price for r in ladder.rungs]
+    low, high = min(prices), max(prices)
+    pad = (high - low) * 0.08 or abs(high) * 0.01 or 1.0
+    plt.xlim(0, 1)
+    plt.ylim(low - pad, high + pad)
+    plt.xticks([], [])
+    for rung in ladder.rungs:
+        plt.hline(rung.price)
+        plt.text(f"{rung.label}  {rung.note}".rstrip(), 0.01, rung.price, alignment="left")
+    plt.title(ladder.title)
+    plt.ylabel(ladder.quote)
+    text: str = plt.build()
+    _reset(plt)
+    if not color:
+        text = plt.uncolorize(text)
+    return text + "\n"
+
+
+def ladder_save(ladder: Ladder, path: str) -> None:
+    """The ladder written with matplotlib, as SVG or PNG by ``path``'s suffix."""
+    require("matplotlib", "--plot-file")
+    check_file(path)
+    matplotlib: Any = importlib.import_module("matplotlib")
+    matplotlib.use("Agg")
+    pyplot: Any = importlib.import_module("matplotlib.pyplot")
+    figure, axis = pyplot.subplots(figsize=(11, 1.2 + 0.6 * len(ladder.rungs)))
+    try:
+        prices = [r.price for r in ladder.rungs]
+        low, high = min(prices), max(prices)
+        pad = (high - low) * 0.12 or abs(high) * 0.01 or 1.0
+        # the words in a column on the right, evenly spaced in the ladder's order (close prices
+        # would print them over each other), each tied to its price by a thin line
+        count = len(ladder.rungs)
+        for n, rung in enumerate(ladder.rungs):
+            at = high + pad * 0.5 - (high - low + pad) * n / max(count - 1, 1) if count > 1 else rung.price
+            axis.plot([0.0, 0.12], [rung.price, rung.price], linewidth=1.2)
+            axis.annotate(f"{rung.label}  {rung.note}".rstrip(), xy=(0.12, rung.price), xytext=(0.16, at),
+                          va="center", ha="left", fontsize=8,
+                          arrowprops={"arrowstyle": "-", "linewidth": 0.6, "relpos": (0.0, 0.5)})
+        axis.set_xlim(0, 1)
+        axis.set_ylim(low - pad, high + pad)
+        axis.set_xticks([])
+        axis.set_ylabel(ladder.quote)
+        axis.set_title(ladder.title, fontsize=10)
+        figure.tight_layout()
+        try:
+            figure.savefig(path, format=path.rsplit(".", 1)[-1].lower(), metadata={"Date": None} if
+                           path.lower().endswith(".svg") else None)
+        except OSError as problem:
+            raise UsageError(f"--plot-file: cannot write {path} ({problem.strerror})", "plot_file") from None
+    finally:
+        pyplot.close(figure)
