@@ -107,7 +107,7 @@ def evaluate_account(session: Session, options: Mapping[str, Any], data: Mapping
             try:
                 symbol = preset.symbol(symbol_text)
             except SymbolError as error:
-                raise InputError(field("symbol"), str(error).removeprefix("--symbol: ")) from None
+                raise InputError(field("symbol"), error.template.removeprefix("{symbol}: ")) from None
             if symbol.name in seen:
                 raise InputError(
                     field("symbol"),
@@ -154,9 +154,12 @@ def account(
     "entry", "mark", optional "leverage", "mmr", "maint_amount"}]}``; ``preset`` and ``wallet``
     override the file's.
     """
+    from liqcalc.app.position import keywords
+
     session = session or Session(stale_warning=not no_stale_warning)
     options = {k: v for k, v in (("preset", preset), ("wallet", wallet)) if v is not None}
-    if isinstance(account, Mapping):
-        return evaluate_account(session, options, account, "account=", keyword_name)
-    path = Path(account)
-    return evaluate_account(session, options, read_account(path, "account="), str(path), keyword_name)
+    with keywords():  # a preset's error names preset=, not --preset
+        if isinstance(account, Mapping):
+            return evaluate_account(session, options, account, "account=", keyword_name)
+        path = Path(account)
+        return evaluate_account(session, options, read_account(path, "account="), str(path), keyword_name)

@@ -29,8 +29,8 @@ def chosen_presets(names: Sequence[str] | None, name: Namer) -> list[str]:
     for preset in chosen:  # an unknown name is a mistake, not a venue that cannot take the trade
         try:
             resolve(preset)
-        except PresetError as error:
-            raise PresetError(str(error).replace("--preset:", f"{name('presets')}:", 1)) from None
+        except PresetError as error:  # said of the list the name is in
+            raise PresetError(error.template.replace("{preset}:", "{presets}:", 1)).renamed(name) from None
     return chosen
 
 
@@ -46,8 +46,9 @@ def evaluate_compare(values: Mapping[str, Any], names: Sequence[str] | None, nam
 
     chosen = chosen_presets(names, name)
     if values.get("leverage") is not None and "," in str(values["leverage"]):
-        raise UsageError(f"{name('leverage')}: compare takes one leverage; for several, use "
-                         "`liqcalc position --leverage 5,10,20`")
+        several = ("`liqcalc position --leverage 5,10,20`" if name("leverage").startswith("--")
+                   else "liqcalc.position(leverage=[5, 10, 20])")
+        raise UsageError(f"{name('leverage')}: compare takes one leverage; for several, use {several}")
     given = {k: v for k, v in values.items() if v is not None}
     # insurance_fund caps each venue's own fund (an insurance fund, Hyperliquid's backstop vault)
     insurance_fund = number(given, "insurance_fund", name, sign="non_negative", error=error)
@@ -69,14 +70,14 @@ def evaluate_compare(values: Mapping[str, Any], names: Sequence[str] | None, nam
         if stale_warning and (stale := stale_of(preset)):
             warnings.append(stale)
         caps: dict[Party, Decimal] = {}
-        notes: list[str] = []  # data, as the JSON shows it to every client (the option's name)
+        notes: list[str] = []  # data, the input named as the caller names it (--insurance-fund, insurance_fund=)
         if insurance_fund is not None:
             fund = preset.venue.fund_party
             if fund is None:
-                notes.append("no fund in this venue's waterfall: --insurance-fund does not apply")
+                notes.append(f"no fund in this venue's waterfall: {name('insurance_fund')} does not apply")
             elif fund == preset.venue.shortfall.waterfall[-1]:
                 notes.append(f"the {fund.replace('_', ' ')} is this venue's last payer and pays whatever is left: "
-                             "--insurance-fund does not apply")
+                             f"{name('insurance_fund')} does not apply")
             else:
                 caps[fund] = insurance_fund
         try:
