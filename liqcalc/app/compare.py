@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -58,7 +59,7 @@ def evaluate_compare(values: Mapping[str, Any], names: Sequence[str] | None, nam
                          f"give {name('fill')}{' PRICE' if name('fill').startswith('--') else ''} too")
     # the trade is checked once, with the first preset standing in for the name
     request = build({**given, "preset": chosen[0] if chosen else "-"}, name, fund_party=lambda _: None, error=error)
-    request.inputs["insurance_fund"] = insurance_fund
+    request = replace(request, inputs={**request.inputs, "insurance_fund": insurance_fund})
     rows: list[VenueRow] = []
     warnings: list[str] = []
     for preset_name in chosen:

@@ -1,21 +1,64 @@
 """The typed reports the API returns and the CLI writes: one per command.
 
 Each report is frozen, holds the core's results (Decimal fields) and the warnings as data, and
-``to_dict()`` is exactly the object ``--json`` prints. The JSON shape itself is the renderer's
+``to_dict()`` is exactly the object ``--json`` prints (in plain dicts and lists, the caller's to
+change). A report is read-only all the way down: whatever its builder passes, its sequences
+become tuples and its mappings :class:`FrozenDict` in ``__post_init__``. The JSON shape itself is the renderer's
 (``liqcalc.render``), imported on first use so that building a report stays cheap.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 if TYPE_CHECKING:
     from liqcalc.app.request import Request
     from liqcalc.core.model import SymbolSpec, Venue
     from liqcalc.core.position import PositionResult
     from liqcalc.presets.loader import Preset
+
+
+class FrozenDict(dict[str, Any]):
+    """A dict that refuses every change: a report's mapping (its ``inputs``), read-only like
+    the report. Still a dict, so that ``--json`` writes it as before and it compares equal to one;
+    :func:`thawed` gives a plain copy."""
+
+    __slots__ = ()
+
+    def _refuse(self, *args: Any, **kwargs: Any) -> NoReturn:
+        raise TypeError("a report is read-only; copy it (dict(...)) to change it")
+
+    __setitem__ = __delitem__ = clear = pop = popitem = setdefault = update = __ior__ = _refuse
+
+    def __reduce__(self) -> tuple[Any, ...]:  # copy and pickle build it whole, never by __setitem__
+        return (FrozenDict, (dict(self),))
+
+
+def frozen(value: Any) -> Any:
+    """``value`` with every dict a :class:`FrozenDict` and every list a tuple, all the way down."""
+    if isinstance(value, dict):
+        return FrozenDict({k: frozen(v) for k, v in value.items()})
+    if isinstance(value, list):
+        return tuple(frozen(v) for v in value)
+    return value
+
+
+def thawed(value: Any) -> Any:
+    """A plain copy of a :func:`frozen` value: dicts and lists again (the JSON's shapes)."""
+    if isinstance(value, dict):
+        return {k: thawed(v) for k, v in value.items()}
+    if isinstance(value, tuple):
+        return [thawed(v) for v in value]
+    return value
+
+
+def _fix(report: Any, **values: Any) -> None:
+    """Set fields of a frozen report from its ``__post_init__``."""
+    for name, value in values.items():
+        object.__setattr__(report, name, value)
 
 
 @dataclass(frozen=True)
@@ -54,9 +97,12 @@ class PositionReport:
     preset: PresetInfo
     venue: Venue
     symbol: SymbolSpec
-    inputs: dict[str, Any]
-    results: list[PositionResult]
-    warnings: list[str] = field(default_factory=list)
+    inputs: Mapping[str, Any]
+    results: Sequence[PositionResult]
+    warnings: Sequence[str] = ()
+
+    def __post_init__(self) -> None:  # read-only: tuples and a FrozenDict, whatever was passed
+        _fix(self, inputs=frozen(self.inputs), results=tuple(self.results), warnings=tuple(self.warnings))
 
     @property
     def result(self) -> PositionResult:
@@ -84,7 +130,7 @@ class PositionReport:
         """The ``--json`` object."""
         from liqcalc.render.position import report_json
 
-        return report_json(self)
+        return _plain(report_json(self))
 
 
 @dataclass(frozen=True)
@@ -103,8 +149,11 @@ class AccountReport:
     preset: PresetInfo
     venue: Venue
     wallet: Decimal
-    results: list[PositionResult]
-    warnings: list[str] = field(default_factory=list)
+    results: Sequence[PositionResult]
+    warnings: Sequence[str] = ()
+
+    def __post_init__(self) -> None:
+        _fix(self, results=tuple(self.results), warnings=tuple(self.warnings))
 
     @property
     def margin_balance(self) -> Decimal:
@@ -152,8 +201,11 @@ class VenueRow:
     symbol: SymbolSpec | None
     result: PositionResult | None
     error: str | None
-    notes: list[str] = field(default_factory=list)
+    notes: Sequence[str] = ()
     """Remarks about this venue alone (an option that does not apply to it)."""
+
+    def __post_init__(self) -> None:
+        _fix(self, notes=tuple(self.notes))
 
     @property
     def ok(self) -> bool:
@@ -172,8 +224,11 @@ class CompareReport:
     """
 
     request: Request
-    rows: list[VenueRow]
-    warnings: list[str] = field(default_factory=list)
+    rows: Sequence[VenueRow]
+    warnings: Sequence[str] = ()
+
+    def __post_init__(self) -> None:
+        _fix(self, rows=tuple(self.rows), warnings=tuple(self.warnings))
 
     @property
     def inputs(self) -> dict[str, Any]:
@@ -199,4 +254,11 @@ class CompareReport:
         """The ``--json`` object."""
         from liqcalc.render.compare import compare_json
 
-        return compare_json(self)
+        return _plain(compare_json(self))
+
+
+def _plain(data: dict[str, Any]) -> dict[str, Any]:
+    """The ``--json`` object with its ``inputs`` a plain dict again (the caller's to change)."""
+    if "inputs" in data:
+        data["inputs"] = thawed(data["inputs"])
+    return data

@@ -10,7 +10,7 @@ same namer (``error.renamed(key_name)``), and the command line's wording is thei
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any, cast
@@ -46,10 +46,17 @@ class Request:
 
     preset: str
     symbol: str
-    specs: list[PositionSpec]
+    specs: Sequence[PositionSpec]
     fill: Decimal | None
-    caps: dict[Party, Decimal]
-    inputs: dict[str, Any]
+    caps: Mapping[Party, Decimal]
+    inputs: Mapping[str, Any]
+
+    def __post_init__(self) -> None:  # read-only, as the reports that hold it
+        from liqcalc.app.reports import frozen
+
+        object.__setattr__(self, "specs", tuple(self.specs))
+        object.__setattr__(self, "caps", frozen(self.caps))
+        object.__setattr__(self, "inputs", frozen(self.inputs))
 
 
 def _echo_value(raw: Any, value: Decimal) -> str:
