@@ -10,17 +10,18 @@ def test_position_annotations_are_objects_not_strings_for_typer_to_evaluate() ->
     assert not any(isinstance(a, str) for a in position.__annotations__.values())
 
 
-def test_position_json_imports_no_pydantic() -> None:
+def test_position_json_imports_neither_pydantic_nor_json() -> None:
     """Typer builds a pydantic TypeAdapter per option at every start, given or not; liqcalc's
     options are text (checked by liqcalc.app.request) or absent, so none is built, and
-    pydantic is never imported on the JSON path (the benchmark's floor imports it)."""
+    pydantic is never imported on the JSON path (the benchmark's floor imports it). The JSON
+    is written without the json package (its string escaping is the C accelerator's)."""
     import subprocess
     import sys
     import tempfile
 
     code = ("import atexit, sys\n"
             "atexit.register(lambda: sys.stderr.write(' '.join(sorted(m for m in sys.modules "
-            "if m.split('.')[0] == 'pydantic' or m == 'typer._adapters'))))\n"
+            "if m.split('.')[0] in ('pydantic', 'json') or m == 'typer._adapters'))))\n"
             "sys.argv = ['liqcalc', *sys.argv[1:]]\n"
             "from liqcalc.cli import main\n"
             "main()\n")
@@ -69,3 +70,18 @@ def test_options_typer_coerces_still_go_through_typer() -> None:
     assert param._runtime_param is not _TEXT
     assert _TEXT.coerce("binance", Param(), None) == "binance"
     assert _TEXT.coerce(None, Param(), None) is None
+
+
+def test_json_strings_and_integers_are_written_as_json_dumps_writes_them() -> None:
+    import enum
+    import json
+
+    from liqcalc.core.errors import Note
+    from liqcalc.render.numbers import dumps
+
+    class Level(enum.IntEnum):
+        high = 3
+
+    for value in ['a"b\\ é\u2028\n\x00\ud800', "", 5, -3, 10**30, Level.high, Note("{fill} is late")]:
+        assert dumps(value) == json.dumps(value), value
+    assert dumps({"é": ["x", 1]}) == json.dumps({"é": ["x", 1]})
