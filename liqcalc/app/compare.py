@@ -3,17 +3,85 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from liqcalc.app.reports import CompareReport, VenueRow
-from liqcalc.app.request import Namer, build, keyword_name, number
+from liqcalc.app.reports import fix_fields, plain_inputs
+from liqcalc.app.request import Namer, Request, build, keyword_name, number
 from liqcalc.core.errors import InputError, LiqcalcError, PresetError, UsageError
 
 if TYPE_CHECKING:
     from liqcalc.app.position import Number
-    from liqcalc.core.model import Party
+    from liqcalc.core.model import Party, SymbolSpec
+    from liqcalc.core.position import PositionResult
+    from liqcalc.presets.loader import Preset
+
+
+@dataclass(frozen=True)
+class VenueRow:
+    """One venue's answer in a comparison, or why it cannot take the trade."""
+
+    name: str
+    preset: Preset | None
+    symbol: SymbolSpec | None
+    result: PositionResult | None
+    error: str | None
+    notes: Sequence[str] = ()
+    """Remarks about this venue alone (an option that does not apply to it)."""
+
+    def __post_init__(self) -> None:
+        fix_fields(self, notes=tuple(self.notes))
+
+    @property
+    def ok(self) -> bool:
+        """Whether the venue took the trade."""
+        return self.error is None and self.result is not None
+
+
+@dataclass(frozen=True)
+class CompareReport:
+    """The same trade on several venues (``compare``).
+
+    Attributes:
+        request: the trade as checked (its ``inputs`` are the JSON's).
+        rows: one :class:`VenueRow` per venue, in the order compared.
+        warnings: the presets' staleness warnings (each venue's remarks are on its row).
+    """
+
+    request: Request
+    rows: Sequence[VenueRow]
+    warnings: Sequence[str] = ()
+
+    def __post_init__(self) -> None:
+        fix_fields(self, rows=tuple(self.rows), warnings=tuple(self.warnings))
+
+    @property
+    def inputs(self) -> dict[str, Any]:
+        """The JSON's ``inputs``."""
+        return {k: v for k, v in self.request.inputs.items() if k not in ("preset", "can_pay")}
+
+    @property
+    def all_warnings(self) -> list[str]:
+        """The staleness warnings, then each venue's remarks, each once with the venues it
+        concerns (``... (binance, bybit)``): what the table prints on stderr."""
+        venues: dict[str, list[str]] = {}
+        for row in self.rows:
+            for remark in row.result.warnings if row.result is not None else ():
+                venues.setdefault(remark, []).append(row.name)
+        return [*self.warnings, *(f"{remark} ({', '.join(where)})" for remark, where in venues.items())]
+
+    @property
+    def refused(self) -> bool:
+        """True when no venue compared could take the trade."""
+        return bool(self.rows) and all(row.result is None for row in self.rows)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ``--json`` object."""
+        from liqcalc.render.compare import compare_json
+
+        return plain_inputs(compare_json(self))
+
 
 
 def chosen_presets(names: Sequence[str] | None, name: Namer) -> list[str]:

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from liqcalc.app.reports import CompareReport, VenueRow
+from liqcalc.app.compare import CompareReport, VenueRow
 from liqcalc.core.errors import escape
 from liqcalc.core.model import Venue, Waterfall
 from liqcalc.core.rules import ranking_rule

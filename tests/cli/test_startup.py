@@ -10,18 +10,20 @@ def test_position_annotations_are_objects_not_strings_for_typer_to_evaluate() ->
     assert not any(isinstance(a, str) for a in position.__annotations__.values())
 
 
-def test_position_json_imports_neither_pydantic_nor_json() -> None:
+def test_position_json_imports_neither_pydantic_nor_json_nor_other_reports() -> None:
     """Typer builds a pydantic TypeAdapter per option at every start, given or not; liqcalc's
     options are text (checked by liqcalc.app.request) or absent, so none is built, and
     pydantic is never imported on the JSON path (the benchmark's floor imports it). The JSON
-    is written without the json package (its string escaping is the C accelerator's)."""
+    is written without the json package (its string escaping is the C accelerator's), and the
+    other commands' reports (their dataclasses) are not created."""
     import subprocess
     import sys
     import tempfile
 
     code = ("import atexit, sys\n"
             "atexit.register(lambda: sys.stderr.write(' '.join(sorted(m for m in sys.modules "
-            "if m.split('.')[0] in ('pydantic', 'json') or m == 'typer._adapters'))))\n"
+            "if m.split('.')[0] in ('pydantic', 'json') or m in ('typer._adapters', 'liqcalc.app.account', "
+            "'liqcalc.app.compare', 'liqcalc.app.adl')))))\n"
             "sys.argv = ['liqcalc', *sys.argv[1:]]\n"
             "from liqcalc.cli import main\n"
             "main()\n")
