@@ -15,7 +15,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any
+
+from liqcalc.core.frozen import FrozenDict as FrozenDict
+from liqcalc.core.frozen import frozen as frozen
+from liqcalc.core.frozen import thawed as thawed
 
 if TYPE_CHECKING:
     from liqcalc.app.account import AccountReport as AccountReport
@@ -38,40 +42,6 @@ def __getattr__(name: str) -> Any:
     import importlib
 
     return getattr(importlib.import_module(module), name)
-
-
-class FrozenDict(dict[str, Any]):
-    """A dict that refuses every change: a report's mapping (its ``inputs``), read-only like
-    the report. Still a dict, so that ``--json`` writes it as before and it compares equal to one;
-    :func:`thawed` gives a plain copy."""
-
-    __slots__ = ()
-
-    def _refuse(self, *args: Any, **kwargs: Any) -> NoReturn:
-        raise TypeError("a report is read-only; copy it (dict(...)) to change it")
-
-    __setitem__ = __delitem__ = clear = pop = popitem = setdefault = update = __ior__ = _refuse
-
-    def __reduce__(self) -> tuple[Any, ...]:  # copy and pickle build it whole, never by __setitem__
-        return (FrozenDict, (dict(self),))
-
-
-def frozen(value: Any) -> Any:
-    """``value`` with every dict a :class:`FrozenDict` and every list a tuple, all the way down."""
-    if isinstance(value, dict):
-        return FrozenDict({k: frozen(v) for k, v in value.items()})
-    if isinstance(value, list):
-        return tuple(frozen(v) for v in value)
-    return value
-
-
-def thawed(value: Any) -> Any:
-    """A plain copy of a :func:`frozen` value: dicts and lists again (the JSON's shapes)."""
-    if isinstance(value, dict):
-        return {k: thawed(v) for k, v in value.items()}
-    if isinstance(value, tuple):
-        return [thawed(v) for v in value]
-    return value
 
 
 def fix_fields(report: Any, **values: Any) -> None:

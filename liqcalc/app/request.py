@@ -52,7 +52,7 @@ class Request:
     inputs: Mapping[str, Any]
 
     def __post_init__(self) -> None:  # read-only, as the reports that hold it
-        from liqcalc.app.reports import frozen
+        from liqcalc.core.frozen import frozen
 
         object.__setattr__(self, "specs", tuple(self.specs))
         object.__setattr__(self, "caps", frozen(self.caps))

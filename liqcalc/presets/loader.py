@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Literal, cast
 
 from liqcalc import __version__
 from liqcalc.core.errors import LiqcalcError, Note, PresetError, SymbolError, literal
+from liqcalc.core.frozen import FrozenDict
 from liqcalc.core.model import (
     AdlRule,
     FeeRules,
@@ -471,7 +472,8 @@ def _from_plain(plain: dict[str, Any], path: Path, origin: Origin) -> Preset:
         shortfall=ShortfallRule(tuple(waterfall), shortfall_source),
         adl=AdlRule(ranking, adl_price, indicator_min, indicator_max, adl_source, unabsorbed_by),
     )
-    return Preset(venue=venue, path=path, origin=origin, index=plain["index"], packed=plain["symbols"])
+    return Preset(venue=venue, path=path, origin=origin, index=FrozenDict(plain["index"]),
+                  packed=FrozenDict(plain["symbols"]))
 
 
 # -- age ----------------------------------------------------------------------------------

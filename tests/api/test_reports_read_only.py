@@ -99,3 +99,14 @@ def test_frozen_inputs_write_the_same_json() -> None:
     plain = {"a": Decimal("1.5"), "b": {"c": None}, "d": [Decimal(1), Decimal(2)]}
     assert dumps(inputs) == dumps(plain) and thawed(inputs) == plain
     assert json.loads(dumps(inputs)) == json.loads(dumps(plain))
+
+
+def test_a_preset_in_a_report_cannot_be_changed() -> None:
+    """compare's rows hold the venues' presets: their symbol tables are read-only too."""
+    preset = liqcalc.load_preset("binance")
+    refused(lambda: preset.index.__setitem__("EVILUSDT", ("EVIL", "USDT", "perpetual")))
+    refused(lambda: preset.packed.pop("BTCUSDT"))
+    held = compare().rows[0].preset
+    assert held is not None
+    refused(lambda: held.index.clear())
+    assert preset.symbol("BTC").name == "BTCUSDT"
