@@ -94,7 +94,9 @@ def _given(param: Any) -> Any:
     without ``_runtime_param`` is left as it is)."""
     descriptor = getattr(param, "type_descriptor", None)
     if descriptor is not None and getattr(param, "_runtime_param", False) is None:
-        param._runtime_param = _TEXT if descriptor.annotation in (str, list[str]) else _OTHER
+        info = descriptor.parameter_info  # an option with its own parser keeps it
+        plain = getattr(info, "parser", None) is None and getattr(info, "click_type", None) is None
+        param._runtime_param = _TEXT if plain and descriptor.annotation in (str, list[str]) else _OTHER
     return param
 
 

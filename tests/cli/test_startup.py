@@ -87,3 +87,20 @@ def test_json_strings_and_integers_are_written_as_json_dumps_writes_them() -> No
     for value in ['a"b\\ é\u2028\n\x00\ud800', "", 5, -3, 10**30, Level.high, Note("{fill} is late")]:
         assert dumps(value) == json.dumps(value), value
     assert dumps({"é": ["x", 1]}) == json.dumps({"é": ["x", 1]})
+
+
+def test_a_text_option_with_its_own_parser_keeps_typers_coercion() -> None:
+    from types import SimpleNamespace
+
+    from liqcalc.cli import _OTHER, _TEXT, _given
+
+    def param(**info: object) -> SimpleNamespace:
+        descriptor = SimpleNamespace(annotation=str, parameter_info=SimpleNamespace(parser=None, click_type=None) if not info
+                                     else SimpleNamespace(**{"parser": None, "click_type": None, **info}))
+        return SimpleNamespace(type_descriptor=descriptor, _runtime_param=None)
+
+    assert _given(param())._runtime_param is _TEXT
+    assert _given(param(parser=str.upper))._runtime_param is _OTHER
+    built = param()
+    built._runtime_param = "Typer's own"
+    assert _given(built)._runtime_param == "Typer's own"  # built already: left alone
