@@ -37,8 +37,8 @@ _LAZY = {
     "load_preset": "liqcalc.app.presets",
     "Session": "liqcalc.app.session",
     "PositionReport": "liqcalc.app.reports",
-    "AccountReport": "liqcalc.app.reports",
-    "CompareReport": "liqcalc.app.reports",
+    "AccountReport": "liqcalc.app.account",
+    "CompareReport": "liqcalc.app.compare",
     "AdlReport": "liqcalc.app.adl",
     "LiqcalcError": "liqcalc.core.errors",
     "InputError": "liqcalc.core.errors",
@@ -52,13 +52,13 @@ _LAZY = {
 __all__ = ["__version__", *_LAZY]
 
 if TYPE_CHECKING:
+    from liqcalc.app.account import AccountReport as AccountReport
     from liqcalc.app.account import account as account
     from liqcalc.app.adl import AdlReport as AdlReport
+    from liqcalc.app.compare import CompareReport as CompareReport
     from liqcalc.app.compare import compare as compare
     from liqcalc.app.position import position as position
     from liqcalc.app.presets import load_preset as load_preset
-    from liqcalc.app.reports import AccountReport as AccountReport
-    from liqcalc.app.reports import CompareReport as CompareReport
     from liqcalc.app.reports import PositionReport as PositionReport
     from liqcalc.app.session import Session as Session
     from liqcalc.app.synth import synth_book as synth_book

@@ -3,16 +3,86 @@ price with the others held at their marks (``position --account``, ``liqcalc.acc
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
-from liqcalc.app.reports import AccountReport
+from liqcalc.app.reports import PresetInfo, fix_fields
 from liqcalc.app.request import Namer, keyword_name, number, side_of, text
 from liqcalc.app.session import Session
 from liqcalc.core.errors import InputError, LiqcalcError, SymbolError
 from liqcalc.core.numbers import given, size_text
+
+if TYPE_CHECKING:
+    from liqcalc.core.model import Venue
+    from liqcalc.core.position import PositionResult
+
+@dataclass(frozen=True)
+class AccountReport:
+    """One cross account (``position --account``): every position's liquidation price with
+    the others held at their marks.
+
+    Attributes:
+        preset: the preset used.
+        venue: the venue's rules.
+        wallet: the cross wallet balance.
+        results: one result per position, in the file's order.
+        warnings: the preset's staleness warning and each position's remarks (``SYMBOL: ...``).
+        margin_asset: the asset of the wallet and every amount.
+        in_coin: whether it is a coin (inverse contracts).
+    """
+
+    preset: PresetInfo
+    venue: Venue
+    wallet: Decimal
+    results: Sequence[PositionResult]
+    warnings: Sequence[str] = ()
+    margin_asset: str = ""
+    """The asset of the wallet and of every amount (the positions share it)."""
+    in_coin: bool = False
+    """Whether that asset is a coin (the positions are inverse contracts)."""
+
+    def __post_init__(self) -> None:
+        fix_fields(self, results=tuple(self.results), warnings=tuple(self.warnings))
+
+    @property
+    def margin_balance(self) -> Decimal:
+        """The wallet after funding (every position's evaluation carries the account's)."""
+        return self.results[0].margin_balance
+
+    @property
+    def unrealized_pnl(self) -> Decimal:
+        """The unrealized PnL of every position at its mark."""
+        return sum((r.unrealized_pnl for r in self.results), Decimal(0))
+
+    @property
+    def equity(self) -> Decimal:
+        """Margin balance + unrealized PnL of every position."""
+        return self.results[0].equity
+
+    @property
+    def maintenance_margin(self) -> Decimal:
+        """The positions' maintenance margin at their marks."""
+        return sum((r.maintenance_margin for r in self.results), Decimal(0))
+
+    @property
+    def margin_ratio(self) -> Decimal | None:
+        """Maintenance margin / equity (liquidation at 1); None when equity is not positive."""
+        return self.results[0].margin_ratio
+
+    @property
+    def all_warnings(self) -> list[str]:
+        """The warnings, as the JSON's ``warnings`` lists them."""
+        return list(self.warnings)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ``--json`` object."""
+        from liqcalc.render.account import account_json
+
+        return account_json(self)
+
 
 #: The keys of an account file.
 ACCOUNT_KEYS = ("funding", "positions", "preset", "wallet")
@@ -107,7 +177,7 @@ def evaluate_account(session: Session, options: Mapping[str, Any], data: Mapping
             try:
                 symbol = preset.symbol(symbol_text)
             except SymbolError as error:
-                raise InputError(field("symbol"), str(error).removeprefix("--symbol: ")) from None
+                raise InputError(field("symbol"), error.template.removeprefix("{symbol}: ")) from None
             if symbol.name in seen:
                 raise InputError(
                     field("symbol"),
@@ -158,9 +228,12 @@ def account(
     "entry", "mark", optional "leverage", "mmr", "maint_amount"}]}``; ``preset`` and ``wallet``
     override the file's.
     """
+    from liqcalc.app.position import keywords
+
     session = session or Session(stale_warning=not no_stale_warning)
     options = {k: v for k, v in (("preset", preset), ("wallet", wallet)) if v is not None}
-    if isinstance(account, Mapping):
-        return evaluate_account(session, options, account, "account=", keyword_name)
-    path = Path(account)
-    return evaluate_account(session, options, read_account(path, "account="), str(path), keyword_name)
+    with keywords():  # a preset's error names preset=, not --preset
+        if isinstance(account, Mapping):
+            return evaluate_account(session, options, account, "account=", keyword_name)
+        path = Path(account)
+        return evaluate_account(session, options, read_account(path, "account="), str(path), keyword_name)

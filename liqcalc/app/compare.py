@@ -3,16 +3,85 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from liqcalc.app.reports import CompareReport, VenueRow
-from liqcalc.app.request import Namer, build, keyword_name, number
+from liqcalc.app.reports import fix_fields, plain_inputs
+from liqcalc.app.request import Namer, Request, build, keyword_name, number
 from liqcalc.core.errors import InputError, LiqcalcError, PresetError, UsageError
 
 if TYPE_CHECKING:
     from liqcalc.app.position import Number
-    from liqcalc.core.model import Party
+    from liqcalc.core.model import Party, SymbolSpec
+    from liqcalc.core.position import PositionResult
+    from liqcalc.presets.loader import Preset
+
+
+@dataclass(frozen=True)
+class VenueRow:
+    """One venue's answer in a comparison, or why it cannot take the trade."""
+
+    name: str
+    preset: Preset | None
+    symbol: SymbolSpec | None
+    result: PositionResult | None
+    error: str | None
+    notes: Sequence[str] = ()
+    """Remarks about this venue alone (an option that does not apply to it)."""
+
+    def __post_init__(self) -> None:
+        fix_fields(self, notes=tuple(self.notes))
+
+    @property
+    def ok(self) -> bool:
+        """Whether the venue took the trade."""
+        return self.error is None and self.result is not None
+
+
+@dataclass(frozen=True)
+class CompareReport:
+    """The same trade on several venues (``compare``).
+
+    Attributes:
+        request: the trade as checked (its ``inputs`` are the JSON's).
+        rows: one :class:`VenueRow` per venue, in the order compared.
+        warnings: the presets' staleness warnings (each venue's remarks are on its row).
+    """
+
+    request: Request
+    rows: Sequence[VenueRow]
+    warnings: Sequence[str] = ()
+
+    def __post_init__(self) -> None:
+        fix_fields(self, rows=tuple(self.rows), warnings=tuple(self.warnings))
+
+    @property
+    def inputs(self) -> dict[str, Any]:
+        """The JSON's ``inputs``."""
+        return {k: v for k, v in self.request.inputs.items() if k not in ("preset", "can_pay")}
+
+    @property
+    def all_warnings(self) -> list[str]:
+        """The staleness warnings, then each venue's remarks, each once with the venues it
+        concerns (``... (binance, bybit)``): what the table prints on stderr."""
+        venues: dict[str, list[str]] = {}
+        for row in self.rows:
+            for remark in row.result.warnings if row.result is not None else ():
+                venues.setdefault(remark, []).append(row.name)
+        return [*self.warnings, *(f"{remark} ({', '.join(where)})" for remark, where in venues.items())]
+
+    @property
+    def refused(self) -> bool:
+        """True when no venue compared could take the trade."""
+        return bool(self.rows) and all(row.result is None for row in self.rows)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ``--json`` object."""
+        from liqcalc.render.compare import compare_json
+
+        return plain_inputs(compare_json(self))
+
 
 
 def chosen_presets(names: Sequence[str] | None, name: Namer) -> list[str]:
@@ -29,8 +98,8 @@ def chosen_presets(names: Sequence[str] | None, name: Namer) -> list[str]:
     for preset in chosen:  # an unknown name is a mistake, not a venue that cannot take the trade
         try:
             resolve(preset)
-        except PresetError as error:
-            raise PresetError(str(error).replace("--preset:", f"{name('presets')}:", 1)) from None
+        except PresetError as error:  # said of the list the name is in
+            raise PresetError(error.template.replace("{preset}:", "{presets}:", 1)).renamed(name) from None
     return chosen
 
 
@@ -46,8 +115,9 @@ def evaluate_compare(values: Mapping[str, Any], names: Sequence[str] | None, nam
 
     chosen = chosen_presets(names, name)
     if values.get("leverage") is not None and "," in str(values["leverage"]):
-        raise UsageError(f"{name('leverage')}: compare takes one leverage; for several, use "
-                         "`liqcalc position --leverage 5,10,20`")
+        several = ("`liqcalc position --leverage 5,10,20`" if name("leverage").startswith("--")
+                   else "liqcalc.position(leverage=[5, 10, 20])")
+        raise UsageError(f"{name('leverage')}: compare takes one leverage; for several, use {several}")
     given = {k: v for k, v in values.items() if v is not None}
     # insurance_fund caps each venue's own fund (an insurance fund, Hyperliquid's backstop vault)
     insurance_fund = number(given, "insurance_fund", name, sign="non_negative", error=error)
@@ -57,7 +127,7 @@ def evaluate_compare(values: Mapping[str, Any], names: Sequence[str] | None, nam
                          f"give {name('fill')}{' PRICE' if name('fill').startswith('--') else ''} too")
     # the trade is checked once, with the first preset standing in for the name
     request = build({**given, "preset": chosen[0] if chosen else "-"}, name, fund_party=lambda _: None, error=error)
-    request.inputs["insurance_fund"] = insurance_fund
+    request = replace(request, inputs={**request.inputs, "insurance_fund": insurance_fund})
     rows: list[VenueRow] = []
     warnings: list[str] = []
     for preset_name in chosen:
@@ -69,14 +139,14 @@ def evaluate_compare(values: Mapping[str, Any], names: Sequence[str] | None, nam
         if stale_warning and (stale := stale_of(preset)):
             warnings.append(stale)
         caps: dict[Party, Decimal] = {}
-        notes: list[str] = []  # data, as the JSON shows it to every client (the option's name)
+        notes: list[str] = []  # data, the input named as the caller names it (--insurance-fund, insurance_fund=)
         if insurance_fund is not None:
             fund = preset.venue.fund_party
             if fund is None:
-                notes.append("no fund in this venue's waterfall: --insurance-fund does not apply")
+                notes.append(f"no fund in this venue's waterfall: {name('insurance_fund')} does not apply")
             elif fund == preset.venue.shortfall.waterfall[-1]:
                 notes.append(f"the {fund.replace('_', ' ')} is this venue's last payer and pays whatever is left: "
-                             "--insurance-fund does not apply")
+                             f"{name('insurance_fund')} does not apply")
             else:
                 caps[fund] = insurance_fund
         try:

@@ -15,6 +15,10 @@ def load_preset(name_or_path: str | os.PathLike[str]) -> Preset:
     The preset holds the venue's rules (``.venue``) and its symbols (``.symbol("BTC")``).
     Raises :class:`~liqcalc.core.errors.PresetError` when it is missing or invalid.
     """
+    from liqcalc.core.errors import LiqcalcError
     from liqcalc.presets.loader import load
 
-    return load(os.fspath(name_or_path))
+    try:
+        return load(os.fspath(name_or_path))
+    except LiqcalcError as error:  # the input is this function's argument: name_or_path=, not --preset
+        raise error.renamed(lambda key: "name_or_path=" if key == "preset" else key + "=") from None

@@ -1,21 +1,53 @@
 """The typed reports the API returns and the CLI writes: one per command.
 
-Each report is frozen, holds the core's results (Decimal fields) and the warnings as data, and
-``to_dict()`` is exactly the object ``--json`` prints. The JSON shape itself is the renderer's
+``position``'s report is here; ``AccountReport`` is in :mod:`liqcalc.app.account`,
+``CompareReport`` in :mod:`liqcalc.app.compare` and ``AdlReport`` in :mod:`liqcalc.app.adl`,
+each beside the command that builds it (a class costs its module's import a few tenths of a
+millisecond, and ``position`` starts without them). Each report is frozen, holds the core's results (Decimal fields) and the warnings as data, and
+``to_dict()`` is exactly the object ``--json`` prints (in plain dicts and lists, the caller's to
+change). A report is read-only all the way down: whatever its builder passes, its sequences
+become tuples and its mappings :class:`FrozenDict` in ``__post_init__``. The JSON shape itself is the renderer's
 (``liqcalc.render``), imported on first use so that building a report stays cheap.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from liqcalc.core.frozen import FrozenDict as FrozenDict
+from liqcalc.core.frozen import frozen as frozen
+from liqcalc.core.frozen import thawed as thawed
+
 if TYPE_CHECKING:
-    from liqcalc.app.request import Request
+    from liqcalc.app.account import AccountReport as AccountReport
+    from liqcalc.app.compare import CompareReport as CompareReport
+    from liqcalc.app.compare import VenueRow as VenueRow
     from liqcalc.core.model import SymbolSpec, Venue
     from liqcalc.core.position import PositionResult
-    from liqcalc.presets.loader import Preset
+
+#: Reports defined beside the command that builds them (as ``AdlReport`` in ``app/adl.py``), so
+#: that ``position`` does not create their classes at every start; still importable from here.
+_ELSEWHERE = {"AccountReport": "liqcalc.app.account", "CompareReport": "liqcalc.app.compare",
+              "VenueRow": "liqcalc.app.compare"}
+
+
+def __getattr__(name: str) -> Any:
+    """``AccountReport``, ``CompareReport`` and ``VenueRow`` from their modules (PEP 562)."""
+    module = _ELSEWHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(module), name)
+
+
+def fix_fields(report: Any, **values: Any) -> None:
+    """Set fields of a frozen report from its ``__post_init__``."""
+    for name, value in values.items():
+        object.__setattr__(report, name, value)
 
 
 @dataclass(frozen=True)
@@ -54,9 +86,12 @@ class PositionReport:
     preset: PresetInfo
     venue: Venue
     symbol: SymbolSpec
-    inputs: dict[str, Any]
-    results: list[PositionResult]
-    warnings: list[str] = field(default_factory=list)
+    inputs: Mapping[str, Any]
+    results: Sequence[PositionResult]
+    warnings: Sequence[str] = ()
+
+    def __post_init__(self) -> None:  # read-only: tuples and a FrozenDict, whatever was passed
+        fix_fields(self, inputs=frozen(self.inputs), results=tuple(self.results), warnings=tuple(self.warnings))
 
     @property
     def in_coin(self) -> bool:
@@ -89,125 +124,11 @@ class PositionReport:
         """The ``--json`` object."""
         from liqcalc.render.position import report_json
 
-        return report_json(self)
+        return plain_inputs(report_json(self))
 
 
-@dataclass(frozen=True)
-class AccountReport:
-    """One cross account (``position --account``): every position's liquidation price with
-    the others held at their marks.
-
-    Attributes:
-        preset: the preset used.
-        venue: the venue's rules.
-        wallet: the cross wallet balance.
-        results: one result per position, in the file's order.
-        warnings: the preset's staleness warning and each position's remarks (``SYMBOL: ...``).
-        margin_asset: the asset of the wallet and every amount.
-        in_coin: whether it is a coin (inverse contracts).
-    """
-
-    preset: PresetInfo
-    venue: Venue
-    wallet: Decimal
-    results: list[PositionResult]
-    warnings: list[str] = field(default_factory=list)
-    margin_asset: str = ""
-    """The asset of the wallet and of every amount (the positions share it)."""
-    in_coin: bool = False
-    """Whether that asset is a coin (the positions are inverse contracts)."""
-
-    @property
-    def margin_balance(self) -> Decimal:
-        """The wallet after funding (every position's evaluation carries the account's)."""
-        return self.results[0].margin_balance
-
-    @property
-    def unrealized_pnl(self) -> Decimal:
-        """The unrealized PnL of every position at its mark."""
-        return sum((r.unrealized_pnl for r in self.results), Decimal(0))
-
-    @property
-    def equity(self) -> Decimal:
-        """Margin balance + unrealized PnL of every position."""
-        return self.results[0].equity
-
-    @property
-    def maintenance_margin(self) -> Decimal:
-        """The positions' maintenance margin at their marks."""
-        return sum((r.maintenance_margin for r in self.results), Decimal(0))
-
-    @property
-    def margin_ratio(self) -> Decimal | None:
-        """Maintenance margin / equity (liquidation at 1); None when equity is not positive."""
-        return self.results[0].margin_ratio
-
-    @property
-    def all_warnings(self) -> list[str]:
-        """The warnings, as the JSON's ``warnings`` lists them."""
-        return list(self.warnings)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The ``--json`` object."""
-        from liqcalc.render.account import account_json
-
-        return account_json(self)
-
-
-@dataclass(frozen=True)
-class VenueRow:
-    """One venue's answer in a comparison, or why it cannot take the trade."""
-
-    name: str
-    preset: Preset | None
-    symbol: SymbolSpec | None
-    result: PositionResult | None
-    error: str | None
-    notes: list[str] = field(default_factory=list)
-    """Remarks about this venue alone (an option that does not apply to it)."""
-
-    @property
-    def ok(self) -> bool:
-        """Whether the venue took the trade."""
-        return self.error is None and self.result is not None
-
-
-@dataclass(frozen=True)
-class CompareReport:
-    """The same trade on several venues (``compare``).
-
-    Attributes:
-        request: the trade as checked (its ``inputs`` are the JSON's).
-        rows: one :class:`VenueRow` per venue, in the order compared.
-        warnings: the presets' staleness warnings (each venue's remarks are on its row).
-    """
-
-    request: Request
-    rows: list[VenueRow]
-    warnings: list[str] = field(default_factory=list)
-
-    @property
-    def inputs(self) -> dict[str, Any]:
-        """The JSON's ``inputs``."""
-        return {k: v for k, v in self.request.inputs.items() if k not in ("preset", "can_pay")}
-
-    @property
-    def all_warnings(self) -> list[str]:
-        """The staleness warnings, then each venue's remarks, each once with the venues it
-        concerns (``... (binance, bybit)``): what the table prints on stderr."""
-        venues: dict[str, list[str]] = {}
-        for row in self.rows:
-            for remark in row.result.warnings if row.result is not None else ():
-                venues.setdefault(remark, []).append(row.name)
-        return [*self.warnings, *(f"{remark} ({', '.join(where)})" for remark, where in venues.items())]
-
-    @property
-    def refused(self) -> bool:
-        """True when no venue compared could take the trade."""
-        return bool(self.rows) and all(row.result is None for row in self.rows)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The ``--json`` object."""
-        from liqcalc.render.compare import compare_json
-
-        return compare_json(self)
+def plain_inputs(data: dict[str, Any]) -> dict[str, Any]:
+    """The ``--json`` object with its ``inputs`` a plain dict again (the caller's to change)."""
+    if "inputs" in data:
+        data["inputs"] = thawed(data["inputs"])
+    return data

@@ -10,7 +10,7 @@ same namer (``error.renamed(key_name)``), and the command line's wording is thei
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any, cast
@@ -46,13 +46,20 @@ class Request:
 
     preset: str
     symbol: str
-    specs: list[PositionSpec]
+    specs: Sequence[PositionSpec]
     fill: Decimal | None
-    caps: dict[Party, Decimal]
-    inputs: dict[str, Any]
+    caps: Mapping[Party, Decimal]
+    inputs: Mapping[str, Any]
     notional: Decimal | None = None
     """The quote value the size was given as (``notional``), or None: the specs' size reads it
     at the entry for a linear contract; :meth:`sized` reads it for the symbol's contract."""
+
+    def __post_init__(self) -> None:  # read-only, as the reports that hold it
+        from liqcalc.core.frozen import frozen
+
+        object.__setattr__(self, "specs", tuple(self.specs))
+        object.__setattr__(self, "caps", frozen(self.caps))
+        object.__setattr__(self, "inputs", frozen(self.inputs))
 
     def sized(self, symbol: SymbolSpec) -> Request:
         """The request with its size (and the echoed ``size`` and ``notional``) in the terms

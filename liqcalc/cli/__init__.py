@@ -59,15 +59,57 @@ def _quiet(param: Any) -> Any:
     return param
 
 
+class _Given:
+    """How an option's value is checked, for the values the command line gives: a missing
+    option is None (or ``()`` when repeatable), a text option is its text, a repeatable text
+    option the list of its texts; any other value goes to Typer's own coercion.
+
+    Typer builds a pydantic ``TypeAdapter`` for every parameter of the command at every start,
+    given or not (about half a millisecond each; ``position`` has 24), only to pass text
+    through: liqcalc takes its numbers as text and checks them itself (:mod:`liqcalc.app.request`).
+    """
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: bool) -> None:
+        self.text = text  # a str (or list[str]) option: its given text is its value
+
+    def coerce(self, value: Any, param: Any, ctx: Any) -> Any:
+        several = param.multiple or param.nargs == -1
+        if value is None:
+            return () if several else None
+        if self.text and not several and type(value) is str:
+            return value
+        if self.text and several and type(value) in (list, tuple) and all(type(v) is str for v in value):
+            return list(value)
+        param._runtime_param = None  # anything else: Typer's own coercion, built now
+        return param.get_runtime_param().coerce(value, param=param, ctx=ctx)
+
+
+_TEXT, _OTHER = _Given(text=True), _Given(text=False)
+
+
+def _given(param: Any) -> Any:
+    """``param`` checked by :class:`_Given` until a value needs Typer's coercion (a Typer
+    without ``_runtime_param`` is left as it is)."""
+    descriptor = getattr(param, "type_descriptor", None)
+    if descriptor is not None and getattr(param, "_runtime_param", False) is None:
+        info = descriptor.parameter_info  # an option with its own parser keeps it
+        plain = getattr(info, "parser", None) is None and getattr(info, "click_type", None) is None
+        param._runtime_param = _TEXT if plain and descriptor.annotation in (str, list[str]) else _OTHER
+    return param
+
+
 class Command(TyperCommand):
-    """A command whose help reads as prose (see :func:`reflow` and :func:`_quiet`)."""
+    """A command whose help reads as prose (see :func:`reflow` and :func:`_quiet`), and whose
+    options cost no pydantic adapter when they are not given or are text (:class:`_Given`)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.help = reflow(self.help)
 
     def get_params(self, ctx: Any) -> list[Any]:
-        return [_quiet(p) for p in super().get_params(ctx)]
+        return [_given(_quiet(p)) for p in super().get_params(ctx)]
 
 
 class Group(TyperGroup):
@@ -78,7 +120,7 @@ class Group(TyperGroup):
         self.help = reflow(self.help)
 
     def get_params(self, ctx: Any) -> list[Any]:
-        return [_quiet(p) for p in super().get_params(ctx)]
+        return [_given(_quiet(p)) for p in super().get_params(ctx)]
 
 
 def _version(value: bool) -> None:

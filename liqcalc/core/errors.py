@@ -11,8 +11,9 @@ from collections.abc import Callable
 #: or ``keyword_name`` (``can_pay=``) in :mod:`liqcalc.app.request`.
 Namer = Callable[[str], str]
 
-#: A field in a message: ``{wallet}`` (the input's name) or ``{mode=cross}`` (the input given a value).
-_FIELD = re.compile(r"\{([a-z][a-z_]*)(?:=([a-z_]+))?\}")
+#: A field in a message: ``{wallet}`` (the input's name) or ``{mode=cross}`` (the input given a value);
+#: or ``{{``, a brace of the text itself (see :func:`literal`).
+_FIELD = re.compile(r"\{\{|\{([a-z][a-z_]*)(?:=([a-z_]+))?\}")
 #: A field that is one input's key (``mark``, ``can_pay``), not a caller's fuller name.
 _KEY = re.compile(r"[a-z][a-z_]*")
 
@@ -27,6 +28,12 @@ def field(key: str) -> str:
     return "{" + key + "}"
 
 
+def literal(text: str) -> str:
+    """Text a user wrote (a preset name, a symbol, a path), made safe to put in a message
+    template: its ``{`` doubled, so that no namer reads ``{mark}`` in it as an input."""
+    return text.replace("{", "{{")
+
+
 def worded(text: str, name: Namer) -> str:
     """``text`` with each placeholder named by ``name``: ``{wallet}`` -> ``--wallet``,
     ``wallet`` or ``wallet=``; ``{mode=cross}`` -> ``--mode cross``, ``mode "cross"`` or
@@ -36,6 +43,8 @@ def worded(text: str, name: Namer) -> str:
 
     def one(match: re.Match[str]) -> str:
         key, value = match[1], match[2]
+        if key is None:  # "{{": a brace of the text
+            return "{"
         named = name(key)
         if value is None:
             return named
@@ -200,7 +209,12 @@ class PresetError(LiqcalcError):
 
     def __init__(self, message: str, problems: list[str] | None = None) -> None:
         super().__init__(message)
-        self.problems = problems or [message]
+        self._problems = problems or None
+
+    @property
+    def problems(self) -> list[str]:
+        """One line per problem (the message, its inputs named, when it is the only one)."""
+        return self._problems if self._problems is not None else [self.message]
 
     def __str__(self) -> str:
         more = len(self.problems) - 1

@@ -21,7 +21,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, cast
 
 from liqcalc import __version__
-from liqcalc.core.errors import LiqcalcError, PresetError, SymbolError
+from liqcalc.core.errors import LiqcalcError, Note, PresetError, SymbolError, literal
+from liqcalc.core.frozen import FrozenDict
 from liqcalc.core.model import (
     AdlRule,
     FeeRules,
@@ -92,17 +93,17 @@ class Preset:
             return self._build(by_base[0])
         if by_base:
             raise SymbolError(
-                f"--symbol: {query} is the base of several {self.venue.name} perpetuals; "
-                f"name one: {', '.join(by_base)}"
+                f"{{symbol}}: {literal(query)} is the base of several {self.venue.name} perpetuals; "
+                f"name one: {literal(', '.join(by_base))}"
             )
         import difflib
 
         close = difflib.get_close_matches(wanted.upper(), [n.upper() for n in self.index], n=5, cutoff=0.6)
-        hint = f"; close names: {', '.join(close)}" if close else ""
+        hint = f"; close names: {literal(', '.join(close))}" if close else ""
         fetch = (f"; `liqcalc presets fetch {self.venue.name}` downloads every symbol the venue lists"
                  if self.venue.name in FETCH_VENUES else "")
         raise SymbolError(
-            f"--symbol: {query} is not a symbol of the {self.venue.name} preset "
+            f"{{symbol}}: {literal(query)} is not a symbol of the {self.venue.name} preset "
             f"({len(self.index)} symbols, `liqcalc presets show {self.venue.name}` lists them){hint}{fetch}"
         )
 
@@ -203,28 +204,28 @@ def _exists(path: Path) -> bool:
 def resolve(name_or_path: str) -> tuple[Path, Origin]:
     """The file ``--preset`` means: a path to a TOML file, or a preset name."""
     if "\0" in name_or_path:
-        raise PresetError(f"--preset: {name_or_path!r} holds a NUL character; give a preset name or a .toml path")
+        raise PresetError(f"{{preset}}: {literal(repr(name_or_path))} holds a NUL character; give a preset name or a .toml path")
     if name_or_path.endswith(".toml") or os.sep in name_or_path or "/" in name_or_path:
         try:
             candidate = Path(name_or_path).expanduser()
         except RuntimeError:  # ~user that does not exist, or no home folder
             user = name_or_path.split("/", 1)[0]
-            raise PresetError(f"--preset: {name_or_path}: cannot expand {user} (no such user or no home folder)") from None
+            raise PresetError(f"{{preset}}: {literal(name_or_path)}: cannot expand {literal(user)} (no such user or no home folder)") from None
         try:
             info = candidate.stat()
         except OSError as error:
             from liqcalc.presets.files import os_problem
 
-            raise PresetError(f"--preset: no preset file at {name_or_path} ({os_problem(error)})") from None
+            raise PresetError(f"{{preset}}: no preset file at {literal(name_or_path)} ({os_problem(error)})") from None
         if not stat.S_ISREG(info.st_mode):
             from liqcalc.presets.files import kind_of
 
-            raise PresetError(f"--preset: {name_or_path} is {kind_of(info.st_mode)}, not a preset file")
+            raise PresetError(f"{{preset}}: {literal(name_or_path)} is {kind_of(info.st_mode)}, not a preset file")
         return candidate, "file"
     if len(name_or_path.encode("utf-8", "surrogateescape")) > NAME_LIMIT:
         raise PresetError(
-            f"--preset: a preset name of {len(name_or_path)} characters is too long (at most {NAME_LIMIT}); "
-            f"valid names: {', '.join(name for name, _, _ in available())}, or a path to a .toml file"
+            f"{{preset}}: a preset name of {len(name_or_path)} characters is too long (at most {NAME_LIMIT}); "
+            f"valid names: {literal(', '.join(name for name, _, _ in available()))}, or a path to a .toml file"
         )
     for folder, origin in ((user_dir(), "user"), (builtin_dir(), "built-in")):
         direct = folder / f"{name_or_path.lower()}.toml"
@@ -245,7 +246,7 @@ def resolve(name_or_path: str) -> tuple[Path, Origin]:
     close = difflib.get_close_matches(lowered, list(names), n=3, cutoff=0.5)
     hint = f" (did you mean {', '.join(close)}?)" if close else ""
     raise PresetError(
-        f"--preset: unknown preset {name_or_path!r}{hint}; valid names: {', '.join(sorted(names))}, "
+        f"{{preset}}: unknown preset {literal(repr(name_or_path))}{literal(hint)}; valid names: {literal(', '.join(sorted(names)))}, "
         "or a path to a .toml file"
     )
 
@@ -267,32 +268,32 @@ def parse(path: Path, content: bytes | None = None) -> PresetModel:
     try:
         data = tomllib.loads(content.decode("utf-8-sig"), parse_float=Decimal)
     except UnicodeDecodeError as error:
-        raise PresetError(f"{path}: not UTF-8 text ({error.reason} at byte {error.start})") from None
+        raise PresetError(literal(f"{path}: not UTF-8 text ({error.reason} at byte {error.start})")) from None
     except tomllib.TOMLDecodeError as error:
-        raise PresetError(f"{path}: TOML syntax error: {error}") from None
+        raise PresetError(literal(f"{path}: TOML syntax error: {error}")) from None
     except RecursionError:
-        raise PresetError(f"{path}: arrays or tables nested too deeply (a preset nests a few levels)") from None
+        raise PresetError(literal(f"{path}: arrays or tables nested too deeply (a preset nests a few levels)")) from None
     except ValueError as error:  # an integer beyond Python's digit limit for text (4,300 digits)
-        raise PresetError(f"{path}: {too_long(error)}") from None
+        raise PresetError(literal(f"{path}: {too_long(error)}")) from None
     problems = list(number_problems(data))
     if problems:
         lines = [f"{path}: {line}" for line in problems]
-        raise PresetError(lines[0], lines)
+        raise PresetError(literal(lines[0]), lines)
     version = data.get("schema_version")
     if version is None:
-        raise PresetError(f"{path}: schema_version: missing; this liqcalc reads schema_version 1")
+        raise PresetError(literal(f"{path}: schema_version: missing; this liqcalc reads schema_version 1"))
     if version not in SCHEMA_VERSIONS:
-        raise PresetError(
+        raise PresetError(literal(
             f"{path}: schema_version: {version!r} is not supported; this liqcalc reads "
             f"schema_version {', '.join(map(str, SCHEMA_VERSIONS))}"
-        )
+        ))
     try:
         return PresetModel.model_validate(data)
     except RecursionError:
-        raise PresetError(f"{path}: arrays or tables nested too deeply (a preset nests a few levels)") from None
+        raise PresetError(literal(f"{path}: arrays or tables nested too deeply (a preset nests a few levels)")) from None
     except ValidationError as error:
         problems = [f"{path}: {line}" for line in validation_lines(error)]
-        raise PresetError(problems[0], problems) from None
+        raise PresetError(literal(problems[0]), problems) from None
 
 
 def validation_lines(error: Any) -> list[str]:
@@ -373,9 +374,9 @@ def load_path(path: Path, origin: Origin = "file") -> Preset:
         absolute = str(path.resolve())
     except (OSError, RuntimeError) as error:
         problem = os_problem(error) if isinstance(error, OSError) else str(error)
-        raise PresetError(f"{path}: cannot be read ({problem})") from None
+        raise PresetError(literal(f"{path}: cannot be read ({problem})")) from None
     if not stat.S_ISREG(info.st_mode):
-        raise PresetError(f"{path}: is {kind_of(info.st_mode)}, not a preset file")
+        raise PresetError(literal(f"{path}: is {kind_of(info.st_mode)}, not a preset file"))
     fingerprint = [absolute, info.st_size, info.st_mtime_ns, __version__, CACHE_FORMAT]
     folder = cache_dir()
     cached = folder / f"{path.stem}-{zlib.crc32(absolute.encode()):08x}.marshal" if folder else None
@@ -483,7 +484,8 @@ def _from_plain(plain: dict[str, Any], path: Path, origin: Origin) -> Preset:
         shortfall=ShortfallRule(tuple(waterfall), shortfall_source),
         adl=AdlRule(ranking, adl_price, indicator_min, indicator_max, adl_source, unabsorbed_by, indicator_basis),
     )
-    return Preset(venue=venue, path=path, origin=origin, index=plain["index"], packed=plain["symbols"])
+    return Preset(venue=venue, path=path, origin=origin, index=FrozenDict(plain["index"]),
+                  packed=FrozenDict(plain["symbols"]))
 
 
 # -- age ----------------------------------------------------------------------------------
@@ -518,7 +520,7 @@ def stale_warning(preset: Preset) -> str | None:
     age = age_days(preset.venue)
     if age <= STALE_AFTER_DAYS:
         return None
-    return (
+    return Note(
         f"the {preset.venue.name} preset is {age} days old (as of {preset.venue.as_of}); tier tables change often: "
-        f"refresh it with `{refresh_command(preset.venue.name)}`, or pass --no-stale-warning"
+        f"refresh it with `{refresh_command(preset.venue.name)}`, or pass {{no_stale_warning}}"
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from liqcalc.app.reports import AccountReport
+from liqcalc.app.account import AccountReport
 from liqcalc.core.model import Venue
 from liqcalc.core.position import cross_formula_is_the_venues
 from liqcalc.render.numbers import money, percent

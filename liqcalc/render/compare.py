@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from liqcalc.app.reports import CompareReport, VenueRow
+from liqcalc.app.compare import CompareReport, VenueRow
 from liqcalc.core.errors import escape
 from liqcalc.core.model import Venue, Waterfall
 from liqcalc.core.rules import ranking_rule
@@ -151,7 +152,7 @@ def render_compare(report: CompareReport) -> None:
         out.print("* a model with illustrative rates, not a venue.")
 
 
-def _print_fill(out: Any, request: Any, rows: list[VenueRow]) -> None:
+def _print_fill(out: Any, request: Any, rows: Sequence[VenueRow]) -> None:
     """Who pays what at ``--fill`` on each venue: one column per payer, in each venue's quote;
     the surplus column only when some venue has one."""
     from liqcalc.render.console import Column, fit
@@ -224,11 +225,11 @@ def rule_rows(report: CompareReport) -> Rows:
                                          "ADL price"), tuple(cells))
 
 
-def _taken(rows: list[VenueRow]) -> list[VenueRow]:
+def _taken(rows: Sequence[VenueRow]) -> list[VenueRow]:
     return [r for r in rows if _ok(r) and r.preset is not None]
 
 
-def payer_rows(rows: list[VenueRow], style: Style) -> Rows:
+def payer_rows(rows: Sequence[VenueRow], style: Style) -> Rows:
     """Who pays what at ``--fill`` on each venue, one column per payer; the surplus column only
     when some venue has one (amounts as printed: adding up to the shortfall)."""
     taken = _taken(rows)

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
-import json
 import numbers
 from decimal import Decimal
 from typing import Any
 
 from liqcalc.core.numbers import money_text, money_unit, price_text
+
+# A JSON string literal, quoted and escaped as json.dumps writes it (ASCII only), without
+# importing the json package on the JSON path (its decoder and scanner: most of a millisecond).
+try:
+    from _json import encode_basestring_ascii as _quoted
+except ImportError:  # an interpreter without the C accelerator
+    from json.encoder import py_encode_basestring_ascii as _quoted
 
 JSON_DECIMALS = 10
 """JSON numbers carry at most this many decimals (issue 7: no Decimal or float noise)."""
@@ -53,17 +59,19 @@ def dumps(value: Any) -> str:
         return "false"
     if isinstance(value, float):
         return json_number(value)
-    if isinstance(value, int | str):
-        return json.dumps(value)
+    if isinstance(value, str):
+        return _quoted(value)
+    if isinstance(value, int):
+        return int.__repr__(value)  # as json.dumps writes an int (an IntEnum's value, not its name)
     if isinstance(value, dict):
-        return "{" + ", ".join(f"{json.dumps(str(k))}: {dumps(v)}" for k, v in value.items()) + "}"
+        return "{" + ", ".join(f"{_quoted(str(k))}: {dumps(v)}" for k, v in value.items()) + "}"
     if isinstance(value, list | tuple):
         return "[" + ", ".join(dumps(v) for v in value) + "]"
     if isinstance(value, numbers.Integral):  # numpy's integers
         return str(int(value))
     if isinstance(value, numbers.Real):  # numpy's other floats
         return json_number(float(value))
-    return json.dumps(str(value))
+    return _quoted(str(value))
 
 
 def price(value: Decimal | None) -> str:

@@ -9,6 +9,7 @@ drift apart. Nothing here imports rich: ``--format csv`` and ``--format markdown
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from decimal import Decimal
 
@@ -124,22 +125,55 @@ PLAIN = Style(plain=True, money=plain_number, price=plain_number, qty=plain_numb
 """Cells as CSV writes them."""
 
 
-def to_csv(table: Rows) -> str:
-    """``table`` as CSV: the standard library's writer (a cell with a comma, a quote or a line
-    break is quoted, RFC 4180), one header line, ``\\n`` line ends as a Unix tool writes them."""
-    import csv
-    import io
+#: What a spreadsheet reads as the start of a formula (OWASP, "CSV Injection"), the full-width
+#: forms included (some spreadsheets fold them to their ASCII forms).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+#: A number as CSV writes it (:func:`plain_number`): a spreadsheet reads it as that number.
+_NUMBER = re.compile(r"[+-]?[0-9]+(?:\.[0-9]+)?")
+#: What makes a CSV cell quoted: the RFC 4180 characters, and the other separators a
+#: spreadsheet may split on (``;`` in locales whose decimal mark is a comma, a tab), so that a
+#: cell cannot start a new cell, a formula, in the middle.
+_QUOTED = re.compile(r'[,";\t\r\n]')
 
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(table.header)
-    writer.writerows(table.rows)
-    return out.getvalue()
+
+def csv_cell(text: str) -> str:
+    """A cell as CSV writes it, safe to open in a spreadsheet: text that a spreadsheet would run
+    as a formula (``=HYPERLINK(...)``, ``@SUM(...)``, ``-2+3``) gets a leading apostrophe, which
+    the spreadsheet reads as "this is text"; a number, negative ones included, stays a number."""
+    if text.startswith(_FORMULA_START) and _NUMBER.fullmatch(text) is None:
+        return "'" + text
+    return text
+
+
+def _csv_field(text: str) -> str:
+    """One field of a CSV line: quoted (quotes doubled) when it holds a separator, a quote or a
+    line break."""
+    text = csv_cell(text)
+    return '"' + text.replace('"', '""') + '"' if _QUOTED.search(text) else text
+
+
+def _csv_line(cells: Sequence[str]) -> str:
+    if len(cells) == 1 and not cells[0]:
+        return '""\n'  # one empty cell, not an empty line (as the csv module writes it)
+    return ",".join(_csv_field(cell) for cell in cells) + "\n"
+
+
+def to_csv(table: Rows) -> str:
+    """``table`` as CSV: one header line, ``\\n`` line ends as a Unix tool writes them; a cell
+    with a comma, a quote, a line break, a semicolon or a tab is quoted (RFC 4180), and a text
+    cell that a spreadsheet would run as a formula starts with an apostrophe (:func:`csv_cell`)."""
+    return _csv_line(table.header) + "".join(_csv_line(row) for row in table.rows)
+
+
+#: HTML in a markdown cell, written as entities so that it shows as text.
+_HTML = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
 
 
 def markdown_cell(text: str) -> str:
-    """A cell of a pipe table: ``|`` and ``\\`` escaped, line breaks as ``<br>``."""
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", "<br>")
+    """A cell of a pipe table: ``\\`` and ``|`` escaped, ``&``, ``<`` and ``>`` as HTML entities
+    (a preset's title or a symbol cannot inject markup), line breaks as ``<br>``."""
+    text = text.replace("\\", "\\\\").replace("|", "\\|").translate(_HTML)
+    return text.replace("\r\n", "<br>").replace("\r", "<br>").replace("\n", "<br>")
 
 
 def to_markdown(tables: Sequence[Rows], title: str | None = None) -> str:
