@@ -156,7 +156,7 @@ BASE = (builtin_dir() / "deribit.toml").read_text(encoding="utf-8")
      'symbols.BTC-PERPETUAL.tiers[0].imr_per_size: only margin.maintenance_rate = "size_scaled" has a per-size factor'),
     ("mmr_per_size = 0.000005 }", "mmr_per_size = 0.00001 }",
      "symbols.SOL_USDC.tiers[0].mmr_per_size: 0.00001 is above imr_per_size 0.000005"),
-    ('tier_unit = "base"\n# 4%', "# 4%", 'symbols.SOL_USDC.tier_unit: a size-scaled rate grows with the size in the base coin'),
+    ('tier_unit = "base"\n', "", 'symbols.BTC_USDC.tier_unit: a size-scaled rate grows with the size in the base coin'),
     ("imr_per_size = 0.000005, mmr_per_size = 0.000005 },",
      "imr_per_size = 0.000005, mmr_per_size = 0.000005, cap = 10 },\n  { floor = 10, max_leverage = 20, mmr = 0.03, "
      "imr_per_size = 0, mmr_per_size = 0 },",
@@ -203,3 +203,8 @@ def test_every_maintenance_rate_a_preset_can_name_is_a_rule() -> None:
 
     assert set(MAINTENANCE_RATES) == set(get_args(MaintenanceRate))
     assert [name for name, rule in MAINTENANCE_RATES.items() if rule.scales] == ["size_scaled"]
+
+
+@pytest.mark.parametrize(("query", "name"), [("BTC", "BTC-PERPETUAL"), ("btc_usdc", "BTC_USDC"), ("SOL", "SOL_USDC")])
+def test_deribit_symbols_by_venue_spelling_and_base(query: str, name: str) -> None:
+    assert load("deribit").symbol(query).name == name
