@@ -198,7 +198,7 @@ def evaluate_account(session: Session, options: Mapping[str, Any], data: Mapping
                     raise InputError(
                         field("leverage"),
                         f"{size_text(leverage)}x is above the maximum {size_text(entry_tier.max_leverage)}x "
-                        f"for {symbol.name} at this size (tier {entry_tier.number})",
+                        f"for {symbol.name} at this size ({calc.tier_words(entry_tier, core_size, core_entry)})",
                     )
         except LiqcalcError as error:
             raise LiqcalcError(f"{error}" if str(error).startswith(str(path)) else f"{at}: {error}") from None

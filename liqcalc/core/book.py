@@ -109,6 +109,10 @@ class Tiers:
     @classmethod
     def of(cls, venue: Venue, symbol: SymbolSpec) -> Tiers:
         """The table of ``symbol`` under ``venue``'s maintenance rules."""
+        from liqcalc.core.rules import maintenance_rate_rule
+
+        if maintenance_rate_rule(venue.margin.maintenance_rate).scales:  # a rate for each row's size: not vectorized
+            raise LiqcalcError(f"{venue.name}: its margin grows with each position's size (size_scaled), which the book does not model")
         taker = close_fee_rule(venue.margin.close_fee).rate_extra(_f(venue.fees.taker))
         return cls(
             floor=np.array([_f(t.floor) for t in symbol.tiers]),

@@ -31,7 +31,10 @@ PARTIES: tuple[str, ...] = get_args(Party)
 
 TierBasis = Literal["liquidation_notional", "entry_notional"]
 MaintenanceBasis = Literal["liquidation_price", "entry_price"]
-MaintenanceRate = Literal["tier", "half_initial_at_max_leverage"]
+#: How a tier's maintenance rate is given: stated per tier; half the initial rate at the tier's
+#: maximum leverage (Hyperliquid); or growing with the position's size (Deribit: IM = base +
+#: size x factor, MM likewise, one row and no tiers).
+MaintenanceRate = Literal["tier", "half_initial_at_max_leverage", "size_scaled"]
 CloseFee = Literal["none", "taker_rate", "estimated_close_at_bankruptcy"]
 Ranking = Literal[
     "pnl_x_leverage", "binance_leverage_pnl", "hyperliquid", "bitget", "random_start", "none"
@@ -72,6 +75,10 @@ class Tier:
         mmr: maintenance-margin rate of the tier.
         maint_amount: the amount subtracted from ``notional x mmr`` (Binance "maintenance
             amount", Bybit "mmDeduction", Hyperliquid "maintenance_deduction").
+        imr_per_size: under the ``size_scaled`` rate rule, what each unit of size (in the base
+            coin) adds to the initial-margin rate ``1 / max_leverage`` (Deribit "Increase
+            Factor"); 0 elsewhere.
+        mmr_per_size: likewise for the maintenance rate ``mmr``; 0 elsewhere.
     """
 
     number: int
@@ -80,6 +87,8 @@ class Tier:
     max_leverage: Decimal
     mmr: Decimal
     maint_amount: Decimal
+    imr_per_size: Decimal = Decimal(0)
+    mmr_per_size: Decimal = Decimal(0)
 
     def contains(self, notional: Decimal) -> bool:
         """``floor < notional <= cap``; the first tier also holds a notional of 0."""
@@ -176,6 +185,8 @@ class MarginRules:
         source: the page the rules come from.
         added_margin: how margin added to an isolated position counts (Bybit UTA inverse:
             divided by 1 + taker rate).
+        maintenance_rate: how a tier's rates are given; ``size_scaled`` (Deribit): the one
+            row's rates grow with the position's size (:class:`liqcalc.core.rules.MaintenanceRateRule`).
     """
 
     tier_basis: TierBasis
@@ -183,6 +194,7 @@ class MarginRules:
     close_fee: CloseFee
     source: str
     added_margin: AddedMargin = "as_is"
+    maintenance_rate: MaintenanceRate = "tier"
 
 
 @dataclass(frozen=True, slots=True)

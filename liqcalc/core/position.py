@@ -25,10 +25,17 @@ from dataclasses import dataclass, replace
 from decimal import ROUND_CEILING, ROUND_FLOOR, Context, Decimal, localcontext
 from typing import Literal
 
-from liqcalc.core.errors import InputError, LeverageError, Note, TierError, UsageError, is_key
+from liqcalc.core.errors import InputError, LeverageError, Note, PresetError, TierError, UsageError, is_key
 from liqcalc.core.model import Party, Side, SymbolSpec, Tier, Venue, Waterfall, side_sign
 from liqcalc.core.numbers import ONE, ZERO, context, div, given, money_text, price_text, size_text
-from liqcalc.core.rules import added_margin_rule, close_fee_rule, contract_rule, maintenance_basis_rule, tier_basis_rule
+from liqcalc.core.rules import (
+    added_margin_rule,
+    close_fee_rule,
+    contract_rule,
+    maintenance_basis_rule,
+    maintenance_rate_rule,
+    tier_basis_rule,
+)
 from liqcalc.core.rules import adl_price_rule as adl_price_rule_of
 from liqcalc.core.tiers import beyond_last_tier, tier_for
 from liqcalc.core.waterfall import check_caps, settle
@@ -161,6 +168,11 @@ class Calculator:
         self.close_rule = close_fee_rule(venue.margin.close_fee)
         self.contract = contract_rule(symbol.contract_type)
         self.added_margin = added_margin_rule(venue.margin.added_margin)
+        self.rate_rule = maintenance_rate_rule(venue.margin.maintenance_rate)
+        if self.rate_rule.scales and tier_basis_rule(venue.margin.tier_basis).ranged(symbol):
+            # the preset schema refuses this too; a venue built by hand gets the same words
+            raise PresetError(f"{venue.name}: a size-scaled margin reads the size at the entry (tier_basis = "
+                             "\"entry_notional\"), not at the liquidation notional")
 
     # -- the contract: the core's linear terms ------------------------------------------
 
@@ -221,9 +233,28 @@ class Calculator:
         return _Maintenance(tier, slope, intercept)
 
     def tier_at(self, size: Decimal, price: Decimal, what: str) -> Tier:
-        """The tier of a position of ``size`` valued at ``price`` in this symbol's table."""
+        """The tier of a position of ``size`` valued at ``price`` in this symbol's table: the
+        table's row, as the venue's rate rule makes it for that position (Deribit's rates grow
+        with the size: :class:`liqcalc.core.rules.MaintenanceRateRule`)."""
         measure = self.symbol.measure(size, price)
-        return tier_for(self.symbol, measure, what if self.symbol.tier_unit == "quote" else "size")
+        row = tier_for(self.symbol, measure, what if self.symbol.tier_unit == "quote" else "size")
+        limit = self.rate_rule.limit(row)
+        if limit is not None and measure >= limit:
+            symbol = self.symbol
+            raise InputError("size", (
+                f"{symbol.name}: {size_text(measure)} {symbol.base} is beyond the largest position its rates allow: the "
+                f"initial margin rate grows with the size and reaches 100% at {size_text(limit)} {symbol.base}; give a "
+                "smaller size"), key=True)
+        return self.rate_rule.tier_at(row, measure)
+
+    def tier_words(self, tier: Tier, size: Decimal, price: Decimal) -> str:
+        """Which tier a maximum leverage comes from, in a message: "tier 2", or under a rate that
+        grows with the size, the initial rate at it ("initial margin 2.125% at 25 BTC")."""
+        if not self.rate_rule.scales:
+            return f"tier {tier.number}"
+        measure = self.symbol.measure(size, price)
+        rate = (div(ONE, tier.max_leverage) * 100).quantize(Decimal("1e-8")).normalize()
+        return f"initial margin {rate:f}% at {size_text(measure)} {self.symbol.base}"
 
     def override_tier(self, mmr: Decimal, maint_amount: Decimal | None, max_leverage: Decimal) -> Tier:
         """A one-row table from ``--mmr``/``--maint-amount``: the tier for every notional."""
@@ -508,7 +539,7 @@ class Calculator:
             raise LeverageError(
                 "leverage" if spec.margin is None else "margin", size_text(leverage),
                 f"is above the maximum {size_text(tier_at_entry.max_leverage)}x for {self.symbol.name} at "
-                f"{money_text(notional)} {self.symbol.margin_asset} notional (tier {tier_at_entry.number})",
+                f"{money_text(notional)} {self.symbol.margin_asset} notional ({self.tier_words(tier_at_entry, q, entry)})",
                 margin=None if spec.margin is None else given(spec.margin),
             )
         if tier_at_entry is None:

@@ -12,11 +12,11 @@ never a book.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ClassVar, overload
 
-from liqcalc.core.model import Side, side_sign
+from liqcalc.core.model import Side, Tier, side_sign
 from liqcalc.core.numbers import ONE, ZERO, div
 
 if TYPE_CHECKING:
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
     from liqcalc.core.adl import Holder
     from liqcalc.core.book import Priced
-    from liqcalc.core.model import AdlPrice, CloseFee, MaintenanceBasis, Ranking, SymbolSpec, TierBasis
+    from liqcalc.core.model import AdlPrice, CloseFee, MaintenanceBasis, MaintenanceRate, Ranking, SymbolSpec, TierBasis
 
     Array = NDArray[Any]
 
@@ -227,6 +227,75 @@ MAINTENANCE_BASES: dict[str, MaintenanceBasisRule] = {
 def maintenance_basis_rule(name: MaintenanceBasis | str) -> MaintenanceBasisRule:
     """The rule a preset's ``maintenance_basis`` names."""
     return MAINTENANCE_BASES[name]
+
+
+# -- how a tier's rates are given ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MaintenanceRateRule:
+    """How a venue states a tier's rates (``[margin] maintenance_rate``).
+
+    ``tier`` and ``half_initial_at_max_leverage`` are settled when the preset is read (the
+    rate stated, or derived from the tier's maximum leverage, Hyperliquid): the tier read from
+    the table is the tier. ``size_scaled`` (Deribit) has no tier table but one row whose rates
+    grow with the position's size: "IM = 2% + (POS Size in BTC) * 0.005%", "MM = 1% + (POS Size
+    in BTC) * 0.005%" (https://support.deribit.com/hc/en-us/articles/25944738177565-Linear-Perpetual ;
+    the inverse perpetuals: https://support.deribit.com/hc/en-us/articles/25944826427293-11-January-2022 ),
+    the initial rate at size 0 being ``1 / max_leverage`` ("Maximum of 50X leverage ... enforced
+    via ... Initial Margin (IM) level to 2%"). The tier of a position of a given size is that
+    row at the size: its maintenance rate ``mmr + size x mmr_per_size`` and its maximum leverage
+    ``1 / (1/max_leverage + size x imr_per_size)``, the reciprocal of the initial rate there.
+
+    Attributes:
+        name: the preset's string.
+        scales: the rates grow with the size (the tier depends on the size, not on a table).
+        words: what ``presets show`` says of the maintenance margin.
+        read: what the tier basis reads ("{read} is read at the entry value").
+    """
+
+    name: str
+    words: str
+    scales: bool = False
+    read: str = "the tier"
+
+    def tier_at(self, tier: Tier, size: Decimal) -> Tier:
+        """The tier a position of ``size`` (in the base coin: the symbol's tier measure) takes
+        from the row ``tier`` it falls in: the row itself, or the row at that size."""
+        if not self.scales:
+            return tier
+        return replace(tier, max_leverage=div(ONE, self.initial_rate(tier, size)), mmr=tier.mmr + size * tier.mmr_per_size)
+
+    def limit(self, tier: Tier) -> Decimal | None:
+        """The size at which the row's initial rate reaches 100%: no leverage is left for a
+        position of it or more (None: no such size, or rates that do not grow)."""
+        if not self.scales or tier.imr_per_size <= 0:
+            return None
+        return div(ONE - div(ONE, tier.max_leverage), tier.imr_per_size)
+
+    @staticmethod
+    def initial_rate(tier: Tier, size: Decimal) -> Decimal:
+        """The row's initial-margin rate at ``size``: ``1 / max_leverage + size x imr_per_size``
+        (Deribit: "2% + 25 * 0.005% = 2.125%")."""
+        return div(ONE, tier.max_leverage) + size * tier.imr_per_size
+
+
+#: Every ``maintenance_rate`` a preset can name.
+MAINTENANCE_RATES: dict[str, MaintenanceRateRule] = {
+    rule.name: rule
+    for rule in (
+        MaintenanceRateRule("tier", "notional x tier rate - maintenance amount"),
+        MaintenanceRateRule("half_initial_at_max_leverage", "notional x tier rate - maintenance amount"),
+        MaintenanceRateRule("size_scaled",
+                            "notional x (rate + size x per-size factor), the initial rate likewise (maximum leverage = "
+                            "1 / initial rate at the size; no tiers)", scales=True, read="the size (in the coin)"),
+    )
+}
+
+
+def maintenance_rate_rule(name: MaintenanceRate | str) -> MaintenanceRateRule:
+    """The rule a preset's ``maintenance_rate`` names."""
+    return MAINTENANCE_RATES[name]
 
 
 # -- the closing fee in maintenance margin ------------------------------------------------

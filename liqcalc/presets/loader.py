@@ -42,9 +42,10 @@ CACHE_FORMAT = 5
 NAME_LIMIT = 250
 Origin = Literal["built-in", "user", "file"]
 
-# One symbol as cached: base, quote, kind, complete, liquidation fee, tier unit, tiers as strings,
+# One symbol as cached: base, quote, kind, complete, liquidation fee, tier unit, tiers as strings
+# (floor, cap, max leverage, rate, amount, and under a size-scaled rate its two per-size factors),
 # contract type, face value.
-RawTier = tuple[str, str | None, str, str, str]
+RawTier = tuple[str, str | None, str, str, str] | tuple[str, str | None, str, str, str, str, str]
 RawSymbol = tuple[str, str, str, bool, str | None, str, tuple[RawTier, ...], str, str]
 
 
@@ -119,8 +120,9 @@ class Preset:
             liquidation_fee=None if fee is None else Decimal(fee),
             tier_unit=cast(Any, unit),
             tiers=tuple(
-                Tier(n + 1, Decimal(floor), None if cap is None else Decimal(cap), Decimal(lev), Decimal(mmr), Decimal(amt))
-                for n, (floor, cap, lev, mmr, amt) in enumerate(tiers)
+                Tier(n + 1, Decimal(floor), None if cap is None else Decimal(cap), Decimal(lev), Decimal(mmr), Decimal(amt),
+                     *(Decimal(factor) for factor in per_size))
+                for n, (floor, cap, lev, mmr, amt, *per_size) in enumerate(tiers)
             ),
             contract_type=cast(Any, contract),
             face_value=Decimal(face),
@@ -434,13 +436,15 @@ def to_plain(model: PresetModel) -> dict[str, Any]:
             amounts = maint_amounts([t.floor for t in symbol.tiers], rates)
         else:
             amounts = [Decimal(0)] * len(symbol.tiers)
-        tiers = tuple(
-            (_s(t.floor), None if t.cap is None else _s(t.cap), _s(t.max_leverage), _s(rate), _s(amount))
-            for t, rate, amount in zip(symbol.tiers, rates, amounts, strict=True)
-        )
+        tiers: list[RawTier] = []
+        for t, rate, amount in zip(symbol.tiers, rates, amounts, strict=True):
+            row = (_s(t.floor), None if t.cap is None else _s(t.cap), _s(t.max_leverage), _s(rate), _s(amount))
+            # under a size-scaled rate, the row's two per-size factors
+            tiers.append(row if t.imr_per_size is None or t.mmr_per_size is None else
+                         (*row, _s(t.imr_per_size), _s(t.mmr_per_size)))
         fee = None if symbol.liquidation_fee is None else _s(symbol.liquidation_fee)
         face = _s(symbol.face_value) if symbol.face_value is not None else "1"
-        symbols[name] = (symbol.base, symbol.quote, symbol.kind, symbol.complete, fee, symbol.tier_unit, tiers,
+        symbols[name] = (symbol.base, symbol.quote, symbol.kind, symbol.complete, fee, symbol.tier_unit, tuple(tiers),
                          symbol.contract_type, face)
     return {
         "format": CACHE_FORMAT,
@@ -452,7 +456,7 @@ def to_plain(model: PresetModel) -> dict[str, Any]:
         "sources": list(model.sources),
         "notes": list(model.notes),
         "margin": [model.margin.tier_basis, model.margin.maintenance_basis, model.margin.close_fee, model.margin.source,
-                   model.margin.added_margin],
+                   model.margin.added_margin, model.margin.maintenance_rate],
         "fees": [_s(model.fees.maker), _s(model.fees.taker), _s(model.fees.liquidation), model.fees.liquidation_fee_to, model.fees.source],
         "surplus": [model.surplus.to, model.surplus.backstop_fraction(), model.surplus.backstop_to, model.surplus.source],
         "shortfall": [list(model.shortfall.waterfall), model.shortfall.source],
@@ -465,7 +469,7 @@ def to_plain(model: PresetModel) -> dict[str, Any]:
 def _from_plain(plain: dict[str, Any], path: Path, origin: Origin) -> Preset:
     if plain.get("format") != CACHE_FORMAT:
         raise ValueError("cache format")
-    tier_basis, maintenance_basis, close_fee, margin_source, added_margin = plain["margin"]
+    tier_basis, maintenance_basis, close_fee, margin_source, added_margin, maintenance_rate = plain["margin"]
     maker, taker, liquidation, fee_to, fee_source = plain["fees"]
     surplus_to, backstop, backstop_to, surplus_source = plain["surplus"]
     waterfall, shortfall_source = plain["shortfall"]
@@ -478,7 +482,7 @@ def _from_plain(plain: dict[str, Any], path: Path, origin: Origin) -> Preset:
         main_quote=plain["main_quote"],
         sources=tuple(plain["sources"]),
         notes=tuple(plain["notes"]),
-        margin=MarginRules(tier_basis, maintenance_basis, close_fee, margin_source, added_margin),
+        margin=MarginRules(tier_basis, maintenance_basis, close_fee, margin_source, added_margin, maintenance_rate),
         fees=FeeRules(Decimal(maker), Decimal(taker), Decimal(liquidation), fee_to, fee_source),
         surplus=SurplusRule(surplus_to, None if backstop is None else tuple(backstop), backstop_to, surplus_source),
         shortfall=ShortfallRule(tuple(waterfall), shortfall_source),

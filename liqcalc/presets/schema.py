@@ -52,6 +52,11 @@ class TierModel(_Model):
     """Maintenance-margin rate, in (0, 1)."""
     maint_amount: Decimal | None = None
     """Maintenance amount (deduction); checked against the recursion when given."""
+    imr_per_size: Annotated[Decimal, Field(ge=0, lt=1)] | None = None
+    """``size_scaled`` only: what each unit of size (in the base coin) adds to the initial rate
+    ``1 / max_leverage`` (Deribit's "Increase Factor", 0.005% for BTC)."""
+    mmr_per_size: Annotated[Decimal, Field(ge=0, lt=1)] | None = None
+    """``size_scaled`` only: what each unit of size adds to ``mmr``."""
 
 
 class SymbolModel(_Model):
@@ -220,12 +225,15 @@ class PresetModel(_Model):
     def _tier_rates(self) -> Self:
         """Rates where the rule needs them, and given amounts equal to the recursion."""
         problems: list[str] = []
+        problems += self._size_scaled()
+        # the rate is stated on the row ("tier"; "size_scaled": at size 0), or derived from max_leverage
+        stated = self.margin.maintenance_rate in ("tier", "size_scaled")
         for name, symbol in self.symbols.items():
             where = f"symbols.{name}.tiers"
             for n, tier in enumerate(symbol.tiers):
-                if self.margin.maintenance_rate == "tier" and tier.mmr is None:
-                    problems.append(f"{where}[{n}].mmr: missing (margin.maintenance_rate is \"tier\")")
-                if self.margin.maintenance_rate != "tier" and tier.mmr is not None:
+                if stated and tier.mmr is None:
+                    problems.append(f"{where}[{n}].mmr: missing (margin.maintenance_rate is \"{self.margin.maintenance_rate}\")")
+                if not stated and tier.mmr is not None:
                     problems.append(
                         f"{where}[{n}].mmr: not allowed; margin.maintenance_rate "
                         f"\"{self.margin.maintenance_rate}\" derives it from max_leverage"
@@ -253,6 +261,38 @@ class PresetModel(_Model):
         if problems:
             raise ValueError("\n".join(problems))
         return self
+
+    def _size_scaled(self) -> list[str]:
+        """``maintenance_rate = "size_scaled"`` (Deribit): one row per symbol, with its per-size
+        factors, the size read at the entry and in the base coin; the factors nowhere else."""
+        problems: list[str] = []
+        scaled = self.margin.maintenance_rate == "size_scaled"
+        if scaled and self.margin.tier_basis != "entry_notional":
+            problems.append("margin.tier_basis: a size-scaled rate reads the size at the entry (\"entry_notional\"); "
+                            "it has no tiers to read at the liquidation notional")
+        for name, symbol in self.symbols.items():
+            where = f"symbols.{name}"
+            for n, tier in enumerate(symbol.tiers):
+                for key in ("imr_per_size", "mmr_per_size"):
+                    given = getattr(tier, key)
+                    if scaled and given is None:
+                        problems.append(f"{where}.tiers[{n}].{key}: missing (margin.maintenance_rate is \"size_scaled\")")
+                    if not scaled and given is not None:
+                        problems.append(f"{where}.tiers[{n}].{key}: only margin.maintenance_rate = \"size_scaled\" "
+                                        "has a per-size factor")
+                if scaled and tier.imr_per_size is not None and tier.mmr_per_size is not None and (
+                        tier.mmr_per_size > tier.imr_per_size):
+                    problems.append(f"{where}.tiers[{n}].mmr_per_size: {tier.mmr_per_size} is above imr_per_size "
+                                    f"{tier.imr_per_size}; a large enough position would be liquidated as it opens")
+            if not scaled:
+                continue
+            if len(symbol.tiers) != 1:
+                problems.append(f"{where}.tiers: a size-scaled rate has one row (its rates at size 0 and the per-size "
+                                f"factors), not {len(symbol.tiers)}")
+            if symbol.contract_type == "linear" and symbol.tier_unit != "base":
+                problems.append(f"{where}.tier_unit: a size-scaled rate grows with the size in the base coin; write "
+                                "tier_unit = \"base\" (an inverse contract reads its value in the coin)")
+        return problems
 
 
 def derived_rates(rule: MaintenanceRate, tiers: list[TierModel]) -> list[Decimal]:

@@ -11,8 +11,8 @@ from liqcalc.app.reports import PresetInfo as PresetInfo  # re-exported: render.
 from liqcalc.core.model import SymbolSpec, Tier, Venue, Waterfall
 from liqcalc.core.numbers import in_coin
 from liqcalc.core.position import PositionResult
-from liqcalc.core.rules import adl_price_rule, close_fee_rule, tier_basis_rule
-from liqcalc.render.numbers import cents_adding_up, money, percent, price, price_gap
+from liqcalc.core.rules import adl_price_rule, close_fee_rule, maintenance_rate_rule, tier_basis_rule
+from liqcalc.render.numbers import cents_adding_up, money, percent, price, price_gap, quantity
 from liqcalc.render.rows import PLAIN, SHOWN, Rows, Style
 
 SCHEMA_VERSION = 1
@@ -281,6 +281,9 @@ def why_tier(result: PositionResult, venue: Venue, symbol: SymbolSpec) -> str:
         return (f"The maintenance rate {percent(result.tier.mmr, 4)} and amount {money(result.tier.maint_amount)} "
                 "come from --mmr/--maint-amount, not from the tier table.")
     entry_tier = result.tier_at_entry
+    rates = maintenance_rate_rule(venue.margin.maintenance_rate)
+    if rates.scales:
+        return size_scaled_words(result, venue, symbol)
     if symbol.tier_unit == "base":
         return (f"{venue.title} reads the tier at the position size, {size_text(result.spec.size)} {symbol.base}: "
                 f"{tier_words(result.tier, symbol.base)}.")
@@ -301,6 +304,21 @@ def why_tier(result: PositionResult, venue: Venue, symbol: SymbolSpec) -> str:
         text += (f". The maintenance margin at the mark, {money(symbol.notional(spec.size, spec.mark))} {quote} of "
                  f"notional, is in {tier_words(result.tier_at_mark, quote)}")
     return text + "."
+
+
+def size_scaled_words(result: PositionResult, venue: Venue, symbol: SymbolSpec) -> str:
+    """Why the rates are what they are under a rate that grows with the size (Deribit): the row's
+    rates at size 0, plus the size (an inverse contract's value in the coin at the entry) times
+    the per-size factors."""
+    spec, row = result.spec, symbol.tiers[result.tier.number - 1]
+    size = symbol.notional(spec.size, spec.entry) if symbol.inverse else spec.size
+    where = "its value at the entry" if symbol.inverse else "the position size"
+    at = f"{quantity(size)} {symbol.base}"
+    initial = maintenance_rate_rule(venue.margin.maintenance_rate).initial_rate(row, size)
+    return (f"{venue.title} grows its rates with {where}, {at}: maintenance {percent(row.mmr, 4)} + {at} x "
+            f"{percent(row.mmr_per_size, 4)} = {percent(result.tier.mmr, 4)}, initial {percent(1 / row.max_leverage, 4)} + "
+            f"{at} x {percent(row.imr_per_size, 4)} = {percent(initial, 4)} (maximum leverage "
+            f"{quantity(result.tier.max_leverage)}x).")
 
 
 def mm_words(tier: Tier, venue: Venue, result: PositionResult) -> str:

@@ -6,8 +6,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from liqcalc.core.errors import escape
-from liqcalc.core.model import SymbolSpec, Venue
-from liqcalc.core.rules import close_fee_rule, maintenance_basis_rule, ranking_rule, tier_basis_rule
+from liqcalc.core.model import SymbolSpec, Tier, Venue
+from liqcalc.core.rules import (
+    close_fee_rule,
+    maintenance_basis_rule,
+    maintenance_rate_rule,
+    ranking_rule,
+    tier_basis_rule,
+)
 from liqcalc.presets.loader import Preset, age_days, refresh_command
 from liqcalc.render.numbers import percent, quantity
 from liqcalc.render.position import PARTY_WORDS, SCHEMA_VERSION, tier_json
@@ -25,10 +31,11 @@ def rules_words(venue: Venue) -> list[str]:
     """The venue's rules, one sentence each."""
     margin = venue.margin
     tier = tier_basis_rule(margin.tier_basis).words
+    rate = maintenance_rate_rule(margin.maintenance_rate)
     lines = [
-        f"Maintenance margin: notional x tier rate - maintenance amount, valued at the "
+        f"Maintenance margin: {rate.words}, valued at the "
         f"{maintenance_basis_rule(margin.maintenance_basis).words} price, with "
-        f"{close_fee_rule(margin.close_fee).words}; the tier is read at {tier}.",
+        f"{close_fee_rule(margin.close_fee).words}; {rate.read} is read at {tier}.",
         f"Fees: maker {percent(venue.fees.maker, 4)}, taker {percent(venue.fees.taker, 4)}, liquidation "
         f"{percent(venue.fees.liquidation, 4)} of the liquidated notional, to {PARTY_WORDS[venue.fees.liquidation_fee_to]}.",
     ]
@@ -154,10 +161,19 @@ class PresetShow:
             "symbol": None if symbol is None else {
                 "name": symbol.name, "base": symbol.base, "quote": symbol.quote, "kind": symbol.kind,
                 "complete": symbol.complete, "tier_unit": symbol.tier_unit,
-                "tiers": [tier_json(t) for t in symbol.tiers],
+                "tiers": [per_size_json(t) for t in symbol.tiers],
             },
         }
         return data
+
+
+def per_size_json(tier: Tier) -> dict[str, Any] | None:
+    """A row of ``presets show``'s table: :func:`tier_json`, and under a size-scaled rate the two
+    per-size factors (the row's ``max_leverage`` and ``mmr`` are then its rates at size 0)."""
+    data = tier_json(tier)
+    if data is not None and (tier.imr_per_size or tier.mmr_per_size):
+        data |= {"imr_per_size": tier.imr_per_size, "mmr_per_size": tier.mmr_per_size}
+    return data
 
 
 def show_table(report: PresetShow) -> None:
@@ -204,11 +220,19 @@ def tier_rows(report: PresetShow, style: Style) -> Rows:
     symbol = report.symbol
     tiers = () if symbol is None else symbol.tiers
     cap = "no cap" if not style.plain else ""
-    rows = tuple((str(tier.number), style.money(tier.floor), cap if tier.cap is None else style.money(tier.cap),
+    rows: tuple[tuple[str, ...], ...] = tuple((str(tier.number), style.money(tier.floor), cap if tier.cap is None else style.money(tier.cap),
                   style.leverage(tier.max_leverage) if style.plain else f"{quantity(tier.max_leverage)}x",
                   style.money(tier.mmr) if style.plain else percent(tier.mmr, 4), style.money(tier.maint_amount))
                  for tier in tiers)
     name = "Tiers" if symbol is None else f"{symbol.name} tiers ({symbol.unit})"
+    if symbol is not None and maintenance_rate_rule(report.preset.venue.margin.maintenance_rate).scales:
+        # one row at size 0, and what each unit of size (in the coin) adds to each rate
+        unit = symbol.base
+        rows = tuple((*row, style.money(t.imr_per_size) if style.plain else f"+{percent(t.imr_per_size, 4)} / {unit}",
+                      style.money(t.mmr_per_size) if style.plain else f"+{percent(t.mmr_per_size, 4)} / {unit}")
+                     for row, t in zip(rows, tiers, strict=True))
+        return Rows(name, ("tier", "floor", "cap", "max leverage", "MMR", "maint. amount", "IMR per size",
+                           "MMR per size"), rows)
     return Rows(name, ("tier", "floor", "cap", "max leverage", "MMR", "maint. amount"), rows)
 
 

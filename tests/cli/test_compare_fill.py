@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from liqcalc.cli import app
-from liqcalc.presets.loader import load
+from liqcalc.presets.loader import builtin_names, load
 
 runner = CliRunner()
 TRADE = ["compare", "--symbol", "BTC", "--side", "long", "--entry", "60000", "--no-stale-warning"]
@@ -198,7 +198,8 @@ def test_compare_where_no_venue_can_take_the_trade_exits_1_after_the_rows() -> N
         result = CliRunner().invoke(app, [*args, *extra])
         assert result.exit_code == 1
         assert result.stderr.count("\n") == 1
-        assert result.stderr.startswith("liqcalc: error: none of the 10 venues compared can take this trade (the first: "
+        venues = len(builtin_names())  # every built-in preset (10 before deribit)
+        assert result.stderr.startswith(f"liqcalc: error: none of the {venues} venues compared can take this trade (the first: "
                                         "--symbol: NOPE is not a symbol of the binance-coinm preset")
     assert all(r["ok"] is False for r in json.loads(result.stdout)["results"])  # the rows still say why, per venue
 
@@ -211,7 +212,7 @@ def test_compare_echoes_control_characters_escaped_on_one_line() -> None:
     lines = result.stdout.splitlines()
     assert lines[0].startswith("BTC\\nUSDT long 1 @ 60,000.00")
     refusals = [line for line in lines if "cannot take this trade" in line]
-    assert len(refusals) == 10 and all("BTC\\nUSDT" in line for line in refusals)
+    assert len(refusals) == len(builtin_names()) and all("BTC\\nUSDT" in line for line in refusals)
     assert not any(line.startswith("USDT") for line in lines)
 
 

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from liqcalc.core.errors import InputError, TierError
 from liqcalc.core.model import SymbolSpec, side_sign
 from liqcalc.core.position import Calculator, PositionResult, PositionSpec
+from liqcalc.core.rules import maintenance_rate_rule
 from liqcalc.core.tiers import tier_for
 from liqcalc.presets.loader import Preset, available, load
 
@@ -44,6 +45,20 @@ def pnl(symbol: SymbolSpec, side: str, size: Decimal, entry: Decimal, price: Dec
         return s * size * (price - entry)
 
 
+def entry_max_leverage(preset: Preset, symbol: SymbolSpec, size: Decimal, entry: Decimal) -> Decimal:
+    """The maximum leverage of a position of ``size`` at ``entry``: its entry tier's, as the venue's
+    rate rule makes it (the table's row; Deribit's row at the position's size, 1 / initial rate)."""
+    calc = Calculator(preset.venue, symbol)
+    _, q, (e,) = calc.to_core("long", size, entry)
+    try:
+        tier = calc.tier_at(q, e, "entry")
+    except InputError as error:  # beyond the largest position the rates allow (Deribit: initial rate 100%)
+        assume("beyond" not in error.problem)
+        raise
+    assert tier_for(symbol, reading(symbol, size, entry), "entry").number == tier.number  # the same row
+    return tier.max_leverage
+
+
 @st.composite
 def positions(draw: st.DrawFn) -> tuple[Preset, SymbolSpec, PositionSpec]:
     """A preset (shown by name), one of its symbols and a position opened within its limits."""
@@ -53,6 +68,9 @@ def positions(draw: st.DrawFn) -> tuple[Preset, SymbolSpec, PositionSpec]:
     # a notional inside the known table, spread over its tiers
     tier = draw(st.sampled_from(symbol.tiers[:4]))
     high = tier.cap if tier.cap is not None else tier.floor * 2 + 1_000_000
+    limit = maintenance_rate_rule(preset.venue.margin.maintenance_rate).limit(tier)
+    if limit is not None:  # Deribit: no leverage is left where the initial rate reaches 100%
+        high = min(high, int(limit) - 1)
     measure = D(draw(st.integers(min_value=int(tier.floor) + 1, max_value=max(int(high), int(tier.floor) + 2))))
     entry = D(draw(st.sampled_from(["0.0123", "1.5", "100", "2500", "60000"])))
     # the measure is quote notional, the size itself where the table is in the base asset (OKX),
@@ -62,7 +80,7 @@ def positions(draw: st.DrawFn) -> tuple[Preset, SymbolSpec, PositionSpec]:
     else:
         size = measure if symbol.tier_unit == "base" else (measure / entry).quantize(D("1e-8"))
     assume(size > 0)
-    max_leverage = tier_for(symbol, reading(symbol, size, entry), "entry").max_leverage
+    max_leverage = entry_max_leverage(preset, symbol, size, entry)
     leverage = D(draw(st.integers(min_value=1, max_value=max(1, int(max_leverage)))))
     side = draw(st.sampled_from(["long", "short"]))
     spec = PositionSpec(side=side, size=size, entry=entry, mark=entry, leverage=leverage)
@@ -138,7 +156,7 @@ def test_long_liquidation_below_entry_below_short_liquidation(case: tuple[Preset
 @given(positions(), st.integers(min_value=1, max_value=150))
 def test_liquidation_moves_toward_entry_as_leverage_rises(case: tuple[Preset, SymbolSpec, PositionSpec], bump: int) -> None:
     preset, symbol, spec = case
-    max_leverage = tier_for(symbol, reading(symbol, spec.size, spec.entry), "entry").max_leverage
+    max_leverage = entry_max_leverage(preset, symbol, spec.size, spec.entry)  # type: ignore[arg-type]
     higher = min(spec.leverage + bump, max_leverage)  # type: ignore[operator]
     assume(higher > spec.leverage)  # type: ignore[operator]
     low = evaluate(preset, symbol, spec)

@@ -23,6 +23,7 @@ OWN = {
     "bybit-inverse": ("bybit.com", "bybit-exchange.github.io", "github.com/bybit-exchange/"),
     "binance-coinm": ("binance.com", "binance.vision", "github.com/binance/"),
     "bitmex": ("bitmex.com",),
+    "deribit": ("deribit.com",),
 }
 
 #: Third-party copies of venue pages seen in the presets: allowed only named as a mirror.
