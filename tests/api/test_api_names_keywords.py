@@ -17,7 +17,7 @@ from liqcalc.presets.loader import load, stale_warning
 
 runner = CliRunner()
 TRADE = {"symbol": "BTCUSDT", "side": "long", "entry": 60000, "size": 1, "leverage": 10}
-NAMES = "binance, binance-coinm, bitget, bitmex, bybit, bybit-inverse, clearinghouse, dydx, hyperliquid, okx"
+NAMES = "binance, binance-coinm, bitget, bitmex, bybit, bybit-inverse, clearinghouse, deribit, dydx, hyperliquid, okx"
 UNKNOWN = f"unknown preset 'nope'; valid names: {NAMES}, or a path to a .toml file"
 NOT_A_SYMBOL = ("NOPE is not a symbol of the binance preset (907 symbols, `liqcalc presets show binance` lists them); "
                 "`liqcalc presets fetch binance` downloads every symbol the venue lists")
