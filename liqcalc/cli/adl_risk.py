@@ -28,7 +28,6 @@ from liqcalc.cli.options import (
     SizeOpt,
     SymbolOpt,
 )
-from liqcalc.core.errors import UsageError
 from liqcalc.core.rules import CHOOSABLE_RANKINGS
 from liqcalc.render import OutputFormat
 
@@ -124,13 +123,7 @@ def run_adl_risk(options: dict[str, str | None], *, book: str | None, liquidated
     if plot or plot_file is not None:
         from liqcalc.render import plot as pictures
 
-        if plot and chosen is not OutputFormat.table:
-            raise UsageError(f"--plot draws below the tables; with --format {chosen.value} give --plot-file instead")
-        if plot:
-            pictures.require("plotext", "--plot")
-        if plot_file is not None:
-            pictures.check_file(plot_file)
-            pictures.require("matplotlib", "--plot-file")
+        pictures.check_options(plot, plot_file, chosen is OutputFormat.table, chosen.value)
     report = run(options, book=book, liquidated_size=liquidated_size, bankruptcy_price=bankruptcy_price,
                  liquidated_side=liquidated_side, shock=shock, slippage_bps=slippage_bps, insurance_fund=insurance_fund,
                  ranking=ranking, policy=policy, seed=seed, hedge_size=hedge_size, lights=lights, top=top,

@@ -145,13 +145,7 @@ def _plot_position(options: dict[str, Any], *, account: Path | None, input_file:
 
     if account is not None or input_file is not None:
         raise UsageError("--plot and --plot-file draw one position: not with --account or --input")
-    if plot and chosen is not OutputFormat.table:
-        raise UsageError(f"--plot draws below the tables; with --format {chosen.value} give --plot-file instead")
-    if plot:
-        pictures.require("plotext", "--plot")
-    if plot_file is not None:
-        pictures.check_file(plot_file)
-        pictures.require("matplotlib", "--plot-file")
+    pictures.check_options(plot, plot_file, chosen is OutputFormat.table, chosen.value)
     session = Session(stale_warning=stale_warning)
     given = {k: v for k, v in options.items() if v is not None and v != []}
     report = evaluate(given, option_name, session, UsageInputError)

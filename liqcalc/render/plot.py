@@ -58,6 +58,28 @@ def require(module: str, option: str) -> None:
         raise LiqcalcError(f"{option} needs {module}, an optional extra: {EXTRA}")
 
 
+def check_options(plot: bool, plot_file: str | None, table: bool, chosen: str) -> None:
+    """Check ``--plot``/``--plot-file`` before any work: ``--plot`` draws below the tables (so
+    only with the table format, ``chosen`` naming the other), and each needs its library."""
+    if plot and not table:
+        raise UsageError(f"--plot draws below the tables; with --format {chosen} give --plot-file instead")
+    if plot:
+        require("plotext", "--plot")
+    if plot_file is not None:
+        check_file(plot_file)
+        require("matplotlib", "--plot-file")
+
+
+def write_figure(figure: Any, path: str) -> None:
+    """Write ``figure`` to ``path`` (.svg or .png, by its suffix; an SVG without a date, so a
+    chart is the same file each run); a path that cannot be written is one line."""
+    try:
+        figure.savefig(path, format=path.rsplit(".", 1)[-1].lower(), metadata={"Date": None} if
+                       path.lower().endswith(".svg") else None)
+    except OSError as problem:
+        raise UsageError(f"--plot-file: cannot write {path} ({problem.strerror})", "plot_file") from None
+
+
 def check_file(path: str) -> None:
     """A plot file is an .svg or a .png (its suffix chooses the format)."""
     if not path.lower().endswith(FILE_SUFFIXES):
@@ -167,11 +189,7 @@ def save(chart: Chart, path: str) -> None:
         axes[-1, 0].set_xlabel(chart.xlabel)
         figure.suptitle(chart.title, fontsize=11)
         figure.tight_layout()
-        try:
-            figure.savefig(path, format=path.rsplit(".", 1)[-1].lower(), metadata={"Date": None} if
-                           path.lower().endswith(".svg") else None)
-        except OSError as problem:
-            raise UsageError(f"--plot-file: cannot write {path} ({problem.strerror})", "plot_file") from None
+        write_figure(figure, path)
     finally:
         pyplot.close(figure)
 
@@ -302,10 +320,6 @@ def ladder_save(ladder: Ladder, path: str) -> None:
         axis.set_ylabel(ladder.quote)
         axis.set_title(ladder.title, fontsize=10)
         figure.tight_layout()
-        try:
-            figure.savefig(path, format=path.rsplit(".", 1)[-1].lower(), metadata={"Date": None} if
-                           path.lower().endswith(".svg") else None)
-        except OSError as problem:
-            raise UsageError(f"--plot-file: cannot write {path} ({problem.strerror})", "plot_file") from None
+        write_figure(figure, path)
     finally:
         pyplot.close(figure)
