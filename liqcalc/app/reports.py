@@ -165,6 +165,8 @@ class VenueRow:
     error: str | None
     notes: list[str] = field(default_factory=list)
     """Remarks about this venue alone (an option that does not apply to it)."""
+    sizing: list[str] = field(default_factory=list)
+    """Remarks about the size this venue takes (a number of contracts that is not whole)."""
 
     @property
     def ok(self) -> bool:
