@@ -43,7 +43,7 @@ def venue_spec(request: Request, symbol: SymbolSpec) -> tuple[PositionSpec, list
     ``--notional`` in the quote, and ``--margin`` and ``--maint-amount`` in the quote. A linear
     contract takes them as they are. An inverse contract counts contracts of ``face_value``
     quote each: ``size x entry / face`` (``notional / face``), never rounded; the quote amounts
-    become coins at the entry. A size that is not a whole number of contracts (which is what an
+    become coins at the entry (``--insurance-fund`` too, in :func:`evaluate_compare`). A size that is not a whole number of contracts (which is what an
     inverse venue trades) is kept exact and said in the row's note.
     """
     from dataclasses import replace
@@ -146,7 +146,10 @@ def compare(
 ) -> CompareReport:
     """The same trade on every built-in venue (``presets=None``) or on those named.
 
-    The keywords are ``liqcalc compare``'s options in snake_case. A venue that cannot take the
+    The keywords are ``liqcalc compare``'s options in snake_case. The trade is the same position
+    on every venue: ``size`` in the base asset (or ``notional``, ``margin``, ``maint_amount`` and
+    ``insurance_fund`` in the quote); an inverse venue takes it as contracts, size x entry / face
+    value, not rounded (:func:`venue_spec`). A venue that cannot take the
     trade is a row with ``ok`` False and its ``error``; :attr:`CompareReport.refused` says
     whether none could. Raises a :class:`~liqcalc.core.errors.LiqcalcError` naming the keyword.
     """
