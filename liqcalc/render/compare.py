@@ -315,16 +315,16 @@ def _taken(rows: list[VenueRow]) -> list[VenueRow]:
 def payer_rows(rows: list[VenueRow], style: Style) -> Rows:
     """Who pays what at ``--fill`` on each venue, one column per payer; the surplus column only
     when some venue has one (amounts as printed: adding up to the shortfall). Amounts are in the
-    venue's margin asset (the ``asset`` column); where some venue's are in a coin, the shortfall
-    in USD at the mark stands beside them (``shortfall in USD``)."""
+    venue's margin asset (the ``asset`` column); where some venue's are in a coin, the surplus
+    and the shortfall in USD at the mark stand beside them (``surplus in USD``, ``shortfall in USD``)."""
     taken = _taken(rows)
     fills = {r.name: main_waterfall(r.result) for r in taken if r.result is not None}
     paying = {p for r in taken if r.preset is not None for p in paid_by(r.preset.venue, fills.get(r.name))}
     payers = [p for p in PAYERS if p in paying]
     with_surplus = any(w is not None and w.surplus > 0 for w in fills.values())
     coins = _coins(rows)
-    header = ("venue", "asset", *(("surplus",) if with_surplus else ()), "shortfall",
-              *(("shortfall in USD",) if coins else ()), *(PAYER_HEADERS[p] for p in payers), "ADL at")
+    header = ("venue", "asset", *(("surplus",) if with_surplus else ()), *(("surplus in USD",) if with_surplus and coins else ()),
+              "shortfall", *(("shortfall in USD",) if coins else ()), *(PAYER_HEADERS[p] for p in payers), "ADL at")
     cells: list[tuple[str, ...]] = []
     for row in taken:
         assert row.preset is not None and row.symbol is not None
@@ -332,11 +332,14 @@ def payer_rows(rows: list[VenueRow], style: Style) -> Rows:
         assert waterfall is not None
         with coin_amounts(row.symbol.inverse):  # a coin's amounts add up to the satoshi, a quote's to the cent
             paid = paid_by(row.preset.venue, as_printed(waterfall))
-            amounts = (*([style.money(waterfall.surplus)] if with_surplus else []), style.money(waterfall.shortfall))
+            surplus = style.money(waterfall.surplus)
+            shortfall = style.money(waterfall.shortfall)
             shares = tuple(style.money(paid[p]) if p in paid else style.missing for p in payers)
+        usd = (style.money(at_mark(row, waterfall.surplus)), style.money(at_mark(row, waterfall.shortfall)))
         cells.append((
-            row.name if style.plain else _name(row), row.symbol.margin_asset, *amounts,
-            *((style.money(at_mark(row, waterfall.shortfall)),) if coins else ()), *shares,
+            row.name if style.plain else _name(row), row.symbol.margin_asset,
+            *((surplus,) if with_surplus else ()), *(usd[:1] if with_surplus and coins else ()),
+            shortfall, *(usd[1:] if coins else ()), *shares,
             style.price(waterfall.adl_price) if waterfall.adl_price is not None else style.missing,
         ))
     return Rows("Who pays the shortfall", header, tuple(cells))

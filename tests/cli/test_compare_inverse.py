@@ -89,3 +89,11 @@ def test_fill_shows_each_venues_asset_and_the_shortfall_in_usd_at_the_mark() -> 
     assert coinm["usd_at_mark"]["shortfall"] == Decimal("32307.6923076923")  # type: ignore[index]
     table = " ".join(runner.invoke(app, [*TRADE, *VENUES, *args]).stdout.split())
     assert "shortfall in USD" in table and "│ binance-coinm │ BTC │ 0.53846154 │ 32,307.69 │" in table
+
+
+def test_a_surplus_in_a_coin_has_its_usd_column_too() -> None:
+    result = runner.invoke(app, [*TRADE, "--presets", "binance,bitmex", "--size", "10", "--leverage", "10", "--fill", "56000"])
+    table = " ".join(result.stdout.split())
+    # 600,000 contracts x (1/60,000 - 1/56,000) = -0.7143 BTC of 1 BTC: 0.2857 BTC left, 17,142.86 USD at the mark
+    assert "surplus in USD" in table and "│ bitmex │ BTC │ 0.28571429 │ 17,142.86 │" in table
+    assert "│ binance │ USDT │ 20,000.00 │ 20,000.00 │" in table
