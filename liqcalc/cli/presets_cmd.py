@@ -163,7 +163,8 @@ def import_preset(
     -> binance-coinm), said on stderr, or is refused.
 
     Formats: ccxt (fetch_leverage_tiers / fetch_market_leverage_tiers dump), binance
-    (GET /fapi/v1/leverageBracket), bybit (GET /v5/market/risk-limit), okx
+    (GET /fapi/v1/leverageBracket; COIN-M: /dapi/v1 or /dapi/v2/leverageBracket), bybit
+    (GET /v5/market/risk-limit, category linear or inverse), okx
     (GET /api/v5/public/position-tiers), hyperliquid (info {"type": "meta"}).
 
     The preset's as_of is the date the response carries (Bybit's time, OKX's ts), else the

@@ -119,6 +119,15 @@ def test_ccxt_inverse_false_is_linear_and_a_stated_face_value_beats_no_option(tm
     assert "states a face value of 100 (contractSize) for BTCUSD_PERP; --face-value says 10" in result.stderr
 
 
+def test_a_face_value_that_is_not_a_positive_number_is_a_usage_error(tmp_path: Path) -> None:
+    path = str(write(tmp_path, {"BTC/USD:BTC": [ccxt_tier("BTC/USD:BTC", 1, 0, 5, 0.004, 125)]}))
+    for bad, says in (("BTC=0", "must be above 0, got '0'"), ("BTC=ten", "expected SYMBOL=USD or USD with USD a number")):
+        result = run_import(path, "--format", "ccxt", "--like", "binance-coinm", "--output", str(tmp_path / "x.toml"),
+                            "--face-value", bad)
+        assert result.exit_code == 2 and says in result.stderr, result.stderr
+    assert not (tmp_path / "x.toml").exists()
+
+
 BYBIT_INVERSE = {"retCode": 0, "retMsg": "OK", "time": 1795737600000, "result": {"category": "inverse", "list": [
     {"id": 1, "symbol": "BTCUSD", "riskLimitValue": "150", "maintenanceMargin": "0.005", "initialMargin": "0.01",
      "isLowestRisk": 1, "maxLeverage": "100.00", "mmDeduction": ""},
