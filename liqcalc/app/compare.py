@@ -14,7 +14,7 @@ from liqcalc.core.errors import InputError, LiqcalcError, PresetError, UsageErro
 if TYPE_CHECKING:
     from liqcalc.app.position import Number
     from liqcalc.core.model import Party, SymbolSpec
-    from liqcalc.core.position import PositionResult
+    from liqcalc.core.position import PositionResult, PositionSpec
     from liqcalc.presets.loader import Preset
 
 
@@ -29,9 +29,11 @@ class VenueRow:
     error: str | None
     notes: Sequence[str] = ()
     """Remarks about this venue alone (an option that does not apply to it)."""
+    sizing: Sequence[str] = ()
+    """Remarks about the size this venue takes (a number of contracts that is not whole)."""
 
     def __post_init__(self) -> None:
-        fix_fields(self, notes=tuple(self.notes))
+        fix_fields(self, notes=tuple(self.notes), sizing=tuple(self.sizing))
 
     @property
     def ok(self) -> bool:
@@ -103,6 +105,40 @@ def chosen_presets(names: Sequence[str] | None, name: Namer) -> list[str]:
     return chosen
 
 
+def venue_spec(request: Request, symbol: SymbolSpec) -> tuple[PositionSpec, list[str]]:
+    """The trade in ``symbol``'s own terms, and what the row should say about its size.
+
+    ``compare`` takes one position for every venue: ``--size`` in the base asset or
+    ``--notional`` in the quote, and ``--margin`` and ``--maint-amount`` in the quote. A linear
+    contract takes them as they are. An inverse contract counts contracts of ``face_value``
+    quote each: ``size x entry / face`` (``notional / face``), never rounded; the quote amounts
+    become coins at the entry (``--insurance-fund`` too, in :func:`evaluate_compare`). A size that is not a whole number of contracts (which is what an
+    inverse venue trades) is kept exact and said in the row's note.
+    """
+    from dataclasses import replace
+
+    from liqcalc.core.numbers import div, money_text, size_text
+
+    spec = request.specs[0]
+    if not symbol.inverse:
+        return spec, []
+    entry = spec.entry
+    quote_value = request.notional if request.notional is not None else spec.size * entry
+    contracts = div(quote_value, symbol.face_value)
+    sized = replace(spec, size=contracts,
+                    margin=None if spec.margin is None else div(spec.margin, entry),
+                    maint_amount=None if spec.maint_amount is None else div(spec.maint_amount, entry))
+    notes: list[str] = []
+    if contracts != contracts.to_integral_value():
+        low = contracts.to_integral_value(rounding="ROUND_FLOOR")
+        notes.append(
+            f"{size_text(contracts)} contracts ({money_text(quote_value)} {symbol.quote} / "
+            f"{size_text(symbol.face_value)} {symbol.quote} a contract) is not a whole number, and "
+            f"{symbol.name} trades whole contracts ({size_text(low)} or {size_text(low + 1)}): "
+            "the figures are for the exact size, not rounded")
+    return sized, notes
+
+
 def evaluate_compare(values: Mapping[str, Any], names: Sequence[str] | None, name: Namer, *, stale_warning: bool = True,
                      error: type[InputError] = InputError) -> CompareReport:
     """Check the trade (``values``: keys named like the options) and evaluate it on each venue.
@@ -151,8 +187,11 @@ def evaluate_compare(values: Mapping[str, Any], names: Sequence[str] | None, nam
                 caps[fund] = insurance_fund
         try:
             symbol = preset.symbol(request.symbol)
-            result = Calculator(preset.venue, symbol).evaluate(request.specs[0], fill=request.fill, caps=caps)
-            rows.append(VenueRow(preset_name, preset, symbol, result, None, notes))
+            spec, sizing = venue_spec(request, symbol)
+            if symbol.inverse:  # the fund's cap is given in the quote, like every amount compare takes
+                caps = {party: cap / request.specs[0].entry for party, cap in caps.items()}
+            result = Calculator(preset.venue, symbol).evaluate(spec, fill=request.fill, caps=caps)
+            rows.append(VenueRow(preset_name, preset, symbol, result, None, notes, sizing))
         except LiqcalcError as problem:
             rows.append(VenueRow(preset_name, preset, None, None, str(problem)))
     return CompareReport(request, rows, warnings)
@@ -177,7 +216,10 @@ def compare(
 ) -> CompareReport:
     """The same trade on every built-in venue (``presets=None``) or on those named.
 
-    The keywords are ``liqcalc compare``'s options in snake_case. A venue that cannot take the
+    The keywords are ``liqcalc compare``'s options in snake_case. The trade is the same position
+    on every venue: ``size`` in the base asset (or ``notional``, ``margin``, ``maint_amount`` and
+    ``insurance_fund`` in the quote); an inverse venue takes it as contracts, size x entry / face
+    value, not rounded (:func:`venue_spec`). A venue that cannot take the
     trade is a row with ``ok`` False and its ``error``; :attr:`CompareReport.refused` says
     whether none could. Raises a :class:`~liqcalc.core.errors.LiqcalcError` naming the keyword.
     """

@@ -53,6 +53,11 @@ def compare(
     most --insurance-fund AMOUNT), ADL counterparties, the trader under recourse, the clearing
     member, the guaranty fund. --mmr and --maint-amount replace every venue's tier table.
 
+    The trade is the same position on every venue: --size in the base asset (or --notional,
+    --margin, --maint-amount and --insurance-fund in the quote); an inverse (coin-margined) venue
+    takes it as contracts, size x entry / face value, not rounded, and its amounts, in its coin,
+    are also shown in USD at the mark.
+
     --format csv writes one table: the venue rows; --format markdown writes every table (the
     venues, who pays at --fill, the rules) under a heading.
 

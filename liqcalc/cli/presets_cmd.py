@@ -151,11 +151,20 @@ def import_preset(
     force: Annotated[bool, typer.Option(help="Replace an existing file.")] = False,
     contract_size: Annotated[list[str] | None, typer.Option(metavar="FAMILY=CTVAL", help="OKX: base asset per contract (e.g. BTC-USDT=0.01), repeatable.")] = None,
     as_of: Annotated[str | None, typer.Option(metavar="YYYY-MM-DD", help="Date of the data (default: the date the response carries, else the file's modification date).")] = None,
+    face_value: Annotated[list[str] | None, typer.Option(metavar="SYMBOL=USD", help="Inverse contracts: the USD one contract is worth (by symbol, base asset, or for all), where the file does not state it; repeatable.")] = None,
 ) -> None:
     """Build a preset from one API or ccxt response and write it as TOML.
 
+    Inverse (coin-margined) markets are imported as inverse: a ccxt market settled in its base
+    (BTC/USD:BTC, or inverse: true), Bybit's category=inverse risk limits, Binance COIN-M's
+    brackets in the coin (qtyFloor/qtyCap). Their face value is the file's (ccxt contractSize),
+    else --face-value, else the rules' preset's for the same symbol; none is an error. Inverse
+    data --like a linear preset takes its inverse twin's rules (bybit -> bybit-inverse, binance
+    -> binance-coinm), said on stderr, or is refused.
+
     Formats: ccxt (fetch_leverage_tiers / fetch_market_leverage_tiers dump), binance
-    (GET /fapi/v1/leverageBracket), bybit (GET /v5/market/risk-limit), okx
+    (GET /fapi/v1/leverageBracket; COIN-M: /dapi/v1 or /dapi/v2/leverageBracket), bybit
+    (GET /v5/market/risk-limit, category linear or inverse), okx
     (GET /api/v5/public/position-tiers), hyperliquid (info {"type": "meta"}).
 
     The preset's as_of is the date the response carries (Bybit's time, OKX's ts), else the
@@ -187,7 +196,6 @@ def import_preset(
     builtin = builtin_names()
     if like not in builtin:
         raise UsageError(f"--like: {like!r} is not a built-in preset; valid: {', '.join(builtin)}")
-    like_path = builtin_dir() / f"{like}.toml"
     if name is not None and not _valid_name(name):
         raise UsageError(
             f"--name: {name!r} cannot be a preset name; use letters, digits, '-', '_' and '.' (at most 64, not starting with '.')"
@@ -214,6 +222,16 @@ def import_preset(
         if ct_val <= 0:
             raise UsageError(f"--contract-size: the base quantity per contract must be above 0, got {value!r}")
         sizes[key if sep else "*"] = ct_val
+    faces: dict[str, Decimal] = {}
+    for pair in face_value or []:
+        key, sep, value = pair.rpartition("=")
+        try:
+            face = to_decimal(value, "--face-value")
+        except InputError:
+            raise UsageError(f"--face-value: expected SYMBOL=USD or USD with USD a number, got {pair!r}") from None
+        if face <= 0:
+            raise UsageError(f"--face-value: the USD one contract is worth must be above 0, got {value!r}")
+        faces[key.strip() if sep else "*"] = face
     label = "stdin" if source == "-" else source if source.startswith(SAMPLE) else Path(source).name
     modified: float | None = None
     as_of_override: str | None = None
@@ -270,9 +288,25 @@ def import_preset(
     else:
         date = today()
         as_of_from = "the day of the import (the response carries no date and stdin is not a file; give --as-of for older data)"
-    like_model = parse(like_path)
+    documents: dict[str, dict[str, Any]] = {}
+
+    def document_of(preset: str) -> dict[str, Any]:
+        if preset not in documents:
+            documents[preset] = parse(builtin_dir() / f"{preset}.toml").model_dump(exclude_unset=True)
+        return documents[preset]
+
+    asked = like
+    like = importers.choose_rules(like, symbols, lambda preset: importers.contract_types(document_of(preset)), builtin)
+    importers.resolve_faces(symbols, faces, importers.face_values(document_of(like)), label,
+                            "ccxt's contractSize: the USD one contract is worth" if data_format == "ccxt"
+                            else "the USD one contract is worth")
+    if like != asked:  # said once the import can go ahead: a refusal stays one line
+        inverse = [n for n, s in symbols.items() if s.get("contract_type") == "inverse"]
+        kind = "inverse (coin-margined)" if inverse else "linear"
+        warn(f"{label} holds {kind} contracts, and {asked}'s rules are for the other kind: imported with the rules of "
+             f"{like} (give --like {like} to say so)", "notice")
     target_name = name or like
-    document = importers.build_preset(like_model.model_dump(exclude_unset=True), symbols, name=target_name, as_of=date,
+    document = importers.build_preset(document_of(like), symbols, name=target_name, as_of=date,
                                       source=f"{data_format} import of {label}", as_of_from=as_of_from)
     target = output or user_dir() / f"{target_name}.toml"
     if source != "-" and not source.startswith(SAMPLE) and _same_file(Path(source), target):
@@ -335,7 +369,7 @@ class _Bar:
 @app.command("fetch")
 @boundary
 def fetch(
-    venue: Annotated[str | None, typer.Argument(metavar="VENUE", help="binance, bybit, okx, bitget, hyperliquid or dydx.")] = None,
+    venue: Annotated[str | None, typer.Argument(metavar="VENUE", help="binance, bybit, bybit-inverse, okx, bitget, hyperliquid or dydx.")] = None,
     *,
     all_venues: Annotated[bool, typer.Option("--all", help="Every venue with a fetcher, each to its user preset; all or nothing.")] = False,
     symbols: Annotated[str | None, typer.Option("--symbols", metavar="A,B", help="Only these symbols (the venue's names, or a base asset).")] = None,
@@ -348,17 +382,19 @@ def fetch(
 ) -> None:
     """Download a venue's current tier tables from its public API and write them as a preset.
 
-    Every linear perpetual the venue lists (or --symbols), with the rules of the venue's
+    Every perpetual of the fetcher's kind the venue lists (linear; inverse for bybit-inverse),
+    or --symbols, with the rules of the venue's
     built-in preset, as_of today and the endpoints in its sources. The preset is checked as
     `presets validate` checks a file and written atomically; on any failure (a timeout, an
     error answer, a symbol without its tiers) nothing is written and the exit code is 1.
 
-    Endpoints: bybit /v5/market/instruments-info and /v5/market/risk-limit (category linear);
+    Endpoints: bybit /v5/market/instruments-info and /v5/market/risk-limit (category linear;
+    bybit-inverse: category inverse, tiers in the coin, 1 USD a contract);
     okx /api/v5/public/instruments and /api/v5/public/position-tiers (SWAP, isolated);
     bitget /api/v2/mix/market/contracts and query-position-lever (USDT-FUTURES);
     hyperliquid POST /info {"type": "meta"}; dydx /v4/perpetualMarkets (indexer); binance
     /fapi/v1/leverageBracket, signed: the key and secret are read from LIQCALC_BINANCE_API_KEY
-    and LIQCALC_BINANCE_API_SECRET only. Inverse contracts are not fetched.
+    and LIQCALC_BINANCE_API_SECRET only.
 
     Retries: 429 and 5xx answers are retried up to 4 times per request, after 1, 2, 4, 8 s
     (or the Retry-After the venue asks, at most 30 s), at most 120 s of waiting in all.

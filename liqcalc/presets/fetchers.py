@@ -7,7 +7,10 @@ preset ``presets import`` builds from the same answers; the preset is then check
 ``presets validate`` checks a file, and written atomically. Nothing is written on any failure,
 and a download missing a symbol's table is a failure, never a smaller preset.
 
-Only linear perpetuals are fetched: inverse contracts wait for the schema's ``contract_type``.
+Each entry fetches one kind of contract: the linear perpetuals (``bybit``, ``okx``, ...) or,
+for ``bybit-inverse``, Bybit's inverse perpetuals, written as inverse (``contract_type``,
+``face_value``, tiers in the coin); a fetched symbol of a kind its rules do not hold is an
+error, never silently linear.
 """
 
 from __future__ import annotations
@@ -192,7 +195,9 @@ def fetch_bybit(ctx: Context) -> dict[str, dict[str, Any]]:
     keep = set(chosen)
     rows = [row for row in rows if isinstance(row, Mapping) and row.get("symbol") in keep]
     symbols = importers.from_bybit({"result": {"list": rows}}, source=ctx.source(path),
-                                   names={name: listed[name] for name in chosen})
+                                   names={name: listed[name] for name in chosen}, category=category)
+    if "face_value" in ctx.fetcher.options:  # the venue's face value, for every inverse contract it lists
+        importers.resolve_faces(symbols, {"*": Decimal(ctx.fetcher.options["face_value"])}, {}, ctx.source(path))
     return _all_there(ctx, chosen, symbols, path)
 
 
@@ -359,8 +364,17 @@ FETCHERS: dict[str, Fetcher] = {
                   "https://bybit-exchange.github.io/docs/v5/market/risk-limit"),
             fetch=fetch_bybit, options={"category": "linear", "contract_type": "LinearPerpetual"}, pace=0.05,
         ),
-        # bybit-inverse: options={"category": "inverse", "contract_type": "InversePerpetual"}, once
-        # the schema holds inverse contracts (contract_type, face_value, bounds in the settle coin).
+        Fetcher(
+            venue="bybit-inverse", like="bybit-inverse", title="Bybit inverse perpetual", host="https://api.bybit.com",
+            endpoints=("/v5/market/instruments-info", "/v5/market/risk-limit"),
+            docs=("https://bybit-exchange.github.io/docs/v5/market/instrument",
+                  "https://bybit-exchange.github.io/docs/v5/market/risk-limit"),
+            fetch=fetch_bybit, options={"category": "inverse", "contract_type": "InversePerpetual", "face_value": "1"},
+            pace=0.05,
+            notes=("Face value: 1 USD a contract for every inverse perpetual fetched, as the built-in bybit-inverse "
+                   "preset states it for BTCUSD (Bybit's inverse contracts are quoted in USD, one contract = 1 USD); "
+                   "the risk-limit answer does not state it. Tier bounds and deductions are in the coin.",),
+        ),
         Fetcher(
             venue="okx", like="okx", title="OKX linear perpetual swap", host="https://www.okx.com",
             endpoints=("/api/v5/public/instruments", "/api/v5/public/position-tiers"),
@@ -446,8 +460,14 @@ def fetch_preset(
     if not symbols:
         raise FetchError(f"{venue}: {base} lists no {fetcher.title}; nothing written")
     like_model = loader.parse(like_path)
+    like_document = like_model.model_dump(exclude_unset=True)
+    kinds = {str(s.get("contract_type", "linear")) for s in symbols.values()}
+    if not kinds <= importers.contract_types(like_document):  # never a contract under the other kind's rules
+        raise FetchError(f"{venue}: {base} answered {' and '.join(sorted(kinds))} contracts, and the rules of "
+                         f"{fetcher.like} are for {' and '.join(sorted(importers.contract_types(like_document)))} "
+                         "ones; nothing written")
     what = f"`liqcalc presets fetch {venue}` from {base}"
-    document = importers.build_preset(like_model.model_dump(exclude_unset=True), symbols, name=name or venue, as_of=date, source=what,
+    document = importers.build_preset(like_document, symbols, name=name or venue, as_of=date, source=what,
                                       as_of_from="the day of the fetch")
     document["sources"] = [*like_model.sources, *(f"{url} (fetched on {date})" for url in ctx.used), *fetcher.docs]
     document["notes"] = [*document["notes"], *fetcher.notes]

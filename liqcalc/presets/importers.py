@@ -7,7 +7,7 @@ from a built-in preset (``--like``) and only refreshes the tables.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -111,12 +111,14 @@ def response_date(data: Any, data_format: str, source: str) -> tuple[dt.date, st
     return best
 
 
-def venue_symbol(ccxt_symbol: str, spelling: str = "binance") -> tuple[str, str, str, str]:
+def venue_symbol(ccxt_symbol: str, spelling: str = "binance", *, inverse: bool = False) -> tuple[str, str, str, str]:
     """The venue's own spelling of a ccxt unified symbol, with base, quote and kind.
 
     ``BTC/USDT:USDT`` -> ``BTCUSDT`` (perpetual); ``BTC/USDT:USDT-260925`` ->
     ``BTCUSDT_260925`` (delivery), as Binance names its USDⓈ-M contracts; with ``spelling``
-    "okx", ``BTC-USDT-SWAP``; "hyperliquid", ``BTC``; "dydx", ``BTC-USD``.
+    "okx", ``BTC-USDT-SWAP``; "hyperliquid", ``BTC``; "dydx", ``BTC-USD``. An ``inverse``
+    perpetual ``BTC/USD:BTC`` is ``BTCUSD_PERP`` on Binance COIN-M, ``XBTUSD`` on BitMEX,
+    ``BTCUSD`` on Bybit.
     """
     pair, _, settle = ccxt_symbol.partition(":")
     base, _, quote = pair.partition("/")
@@ -130,6 +132,10 @@ def venue_symbol(ccxt_symbol: str, spelling: str = "binance") -> tuple[str, str,
         return base, base, quote, kind
     if spelling == "dydx":
         return f"{base}-{quote}", base, quote, kind
+    if inverse and spelling.startswith("binance") and not expiry:
+        return f"{base}{quote}_PERP", base, quote, kind
+    if spelling == "bitmex" and not expiry:
+        return f"{'XBT' if base == 'BTC' else base}{quote}", base, quote, kind
     if expiry:
         return f"{base}{quote}_{expiry}", base, quote, kind
     return f"{base}{quote}", base, quote, kind
@@ -163,8 +169,12 @@ def from_ccxt(
             raise PresetError(f"{source}: {ccxt_symbol}: no tiers")
         for n, row in enumerate(rows):
             _object(row, f"{source}: {ccxt_symbol}[{n}]", "a leverage tier object")
-        name, base, quote, kind = venue_symbol(str(ccxt_symbol), spelling)
-        contract = None if contract_sizes is None else (contract_sizes.get(base) or contract_sizes.get("*"))
+        inverse, face = _ccxt_contract(str(ccxt_symbol), rows, f"{source}: {ccxt_symbol}")
+        name, base, quote, kind = venue_symbol(str(ccxt_symbol), spelling, inverse=inverse)
+        if inverse and spelling == "okx":
+            raise PresetError(f"{source}: {ccxt_symbol}: an inverse OKX swap (tiers in contracts of USD); liqcalc has "
+                              "no preset with OKX's inverse rules: import OKX's linear swaps only")
+        contract = None if contract_sizes is None or inverse else (contract_sizes.get(base) or contract_sizes.get("*"))
         if spelling == "okx" and contract is None:
             raise PresetError(
                 f"{source}: {ccxt_symbol}: ccxt's OKX tiers are in contracts; give --contract-size {base}=CTVAL"
@@ -187,9 +197,116 @@ def from_ccxt(
         for previous, tier in zip(tiers, tiers[1:], strict=False):
             tier["floor"] = previous["cap"]
         symbols[name] = {"base": base, "quote": quote, "kind": kind, "tiers": tiers}
+        if inverse:  # bounds and maintenance amounts in the settle coin, as ccxt states them
+            symbols[name].update(contract_type="inverse", face_value=face)
         if contract is not None:
             symbols[name]["tier_unit"] = "base"
     return symbols
+
+
+def _ccxt_contract(ccxt_symbol: str, rows: list[Any], where: str) -> tuple[bool, Decimal | None]:
+    """Whether a ccxt market is inverse, and the face value its rows state (``contractSize``,
+    the quote one inverse contract is worth), from the market fields a dump may carry on its
+    rows (``inverse``, ``linear``, ``contractSize``) and the unified symbol: ``BTC/USD:BTC``
+    settles in its base, the mark of an inverse contract. A row saying ``inverse: false`` of a
+    symbol settled in its base is a contradiction, not a guess."""
+    pair, _, settle = ccxt_symbol.partition(":")
+    base = pair.partition("/")[0]
+    settles_in_base = bool(settle) and settle.partition("-")[0] == base
+    flags = {row.get("inverse") for row in rows if isinstance(row.get("inverse"), bool)}
+    flags |= {not row["linear"] for row in rows if isinstance(row.get("linear"), bool)}
+    if len(flags) > 1:
+        raise PresetError(f"{where}: its rows disagree on whether the market is inverse (inverse/linear fields)")
+    inverse = flags.pop() if flags else settles_in_base
+    if not inverse and settles_in_base:
+        raise PresetError(f"{where}: settles in its base asset {base}, the mark of an inverse contract, yet says "
+                          "inverse: false; check the dump")
+    sizes = {_decimal(row["contractSize"], f"{where}.contractSize") for row in rows if row.get("contractSize") is not None}
+    if len(sizes) > 1:
+        raise PresetError(f"{where}: its rows state different contract sizes ({', '.join(map(str, sorted(sizes)))})")
+    return inverse, (sizes.pop() if sizes and inverse else None)
+
+
+# -- inverse contracts: their face value and the rules they take ----------------------------
+
+#: A built-in preset's twin for the other kind of contract: data of inverse contracts imported
+#: ``--like bybit`` take bybit-inverse's rules, and the other way round.
+TWINS = {"bybit": "bybit-inverse", "bybit-inverse": "bybit", "binance": "binance-coinm", "binance-coinm": "binance"}
+
+
+def contract_types(preset: Mapping[str, Any]) -> set[str]:
+    """The kinds of contract (``linear``, ``inverse``) a preset document's symbols are."""
+    return {str(s.get("contract_type", "linear")) for s in preset.get("symbols", {}).values()}
+
+
+def face_values(preset: Mapping[str, Any]) -> dict[str, Decimal]:
+    """The face value of each inverse symbol of a preset document, by the venue's name."""
+    return {name: Decimal(str(s["face_value"])) for name, s in preset.get("symbols", {}).items()
+            if s.get("contract_type") == "inverse" and s.get("face_value") is not None}
+
+
+def resolve_faces(symbols: dict[str, dict[str, Any]], given: Mapping[str, Decimal], known: Mapping[str, Decimal],
+                  source: str, what: str = "the USD one contract is worth") -> None:
+    """Give each inverse symbol its face value: the file's, else ``given`` (``--face-value``, by
+    the symbol's name, its base, or ``"*"``), else ``known`` (the rules' preset, by name); a file's
+    value the option contradicts, or none at all, is an error naming the option. In place."""
+    for name, symbol in symbols.items():
+        if symbol.get("contract_type") != "inverse":
+            continue
+        base = symbol["base"]
+        option = next((given[key] for key in (name, base, "*") if key in given), None)
+        stated = symbol.get("face_value")
+        if stated is not None:
+            if option is not None and option != stated:
+                raise PresetError(f"{source}: the file states a face value of {stated} (contractSize) for {name}; "
+                                  f"--face-value says {option}")
+            continue
+        face = option if option is not None else known.get(name)
+        if face is None:
+            raise PresetError(f"{source}: {name} is an inverse contract and the file states no face value ({what}); "
+                              f"give --face-value {name}=USD (or --face-value {base}=USD)")
+        symbol["face_value"] = face
+
+
+def choose_rules(like: str, symbols: Mapping[str, Mapping[str, Any]], types_of: Callable[[str], set[str]],
+                 builtin: Sequence[str]) -> str:
+    """The built-in preset whose rules the imported ``symbols`` take: ``like`` when its symbols
+    are of the kinds imported; else its twin for the other kind (bybit -> bybit-inverse,
+    binance -> binance-coinm) when that holds them all; else an error naming the presets that
+    would. ``types_of(name)`` gives a built-in preset's kinds (:func:`contract_types`), read
+    only when ``like``'s do not fit."""
+    kinds = {name: str(s.get("contract_type", "linear")) for name, s in symbols.items()}
+    wanted = set(kinds.values())
+    if wanted <= types_of(like):
+        return like
+    twin = TWINS.get(like)
+    if twin is not None and twin in builtin and wanted <= types_of(twin):
+        return twin
+    builtin_types = {name: types_of(name) for name in builtin}
+    if len(wanted) > 1:
+        linear = ", ".join(n for n, k in kinds.items() if k == "linear")
+        inverse = ", ".join(n for n, k in kinds.items() if k == "inverse")
+        both = [n for n, t in builtin_types.items() if wanted <= t]
+        hint = f", or --like {' / '.join(both)} (rules for both)" if both else ""
+        raise PresetError(f"--like {like}: the file holds linear ({_few(linear)}) and inverse ({_few(inverse)}) "
+                          f"contracts, and {like}'s rules are for one kind: import each kind with its own --like{hint}")
+    kind = wanted.pop()
+    names = list(kinds)
+    other = "inverse (coin-margined)" if kind == "inverse" else "linear"
+    fits = [n for n, t in builtin_types.items() if kind in t]
+    verb = "is" if len(names) == 1 else "are"
+    raise PresetError(f"--like {like}: its rules are for {'linear' if kind == 'inverse' else 'inverse'} contracts, and "
+                      f"{_few(', '.join(names))} {verb} {other}; give a preset with {kind} rules: "
+                      + _choices([f"--like {n}" for n in fits]))
+
+
+def _few(names: str) -> str:
+    parts = names.split(", ")
+    return names if len(parts) <= 3 else f"{', '.join(parts[:3])} and {len(parts) - 3} more"
+
+
+def _choices(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} or {items[-1]}"
 
 
 def build_preset(like: dict[str, Any], symbols: dict[str, dict[str, Any]], *, name: str, as_of: Any,
@@ -223,8 +340,18 @@ def split_symbol(symbol: str, where: str) -> tuple[str, str, str]:
     pair, _, expiry = symbol.partition("_")
     for quote in _QUOTES:
         if pair.endswith(quote) and len(pair) > len(quote):
-            return pair[: -len(quote)], quote, "delivery" if expiry else "perpetual"
+            return pair[: -len(quote)], quote, "delivery" if expiry and expiry != "PERP" else "perpetual"
     raise PresetError(f"{where}: cannot tell the quote asset of {symbol!r} (expected it to end in {', '.join(_QUOTES)})")
+
+
+def split_inverse(symbol: str, where: str) -> tuple[str, str, str]:
+    """Base, quote and kind of a Binance COIN-M or Bybit inverse symbol (``BTCUSD_PERP``,
+    ``BTCUSD``): quoted in USD, whatever the coin's name ends in (``BUSD`` is not the quote of
+    ``ABUSD_PERP``)."""
+    pair, _, expiry = symbol.partition("_")
+    if pair.endswith("USD") and len(pair) > 3:
+        return pair[:-3], "USD", "delivery" if expiry and expiry != "PERP" else "perpetual"
+    return split_symbol(symbol, where)
 
 
 def _payload(data: Any, source: str, *keys: str) -> Any:
@@ -241,6 +368,12 @@ def from_binance(data: Any, *, source: str = "leverageBracket response") -> dict
     ``{"symbol", "brackets": [{"bracket", "initialLeverage", "notionalCap", "notionalFloor",
     "maintMarginRatio", "cum"}]}`` (or one such object for a single symbol).
     https://developers.binance.com/docs/derivatives/usds-margined-futures/account/rest-api/Notional-and-Leverage-Brackets
+
+    COIN-M's ``GET /dapi/v2/leverageBracket`` (by ``symbol``) or ``/dapi/v1/leverageBracket``
+    (by ``pair``, whose perpetual is ``PAIR_PERP``) states its brackets in the coin,
+    ``qtyFloor``/``qtyCap``: those symbols are inverse, their bounds and ``cum`` in the coin,
+    their face value left to :func:`resolve_faces` (the answer does not state it).
+    https://developers.binance.com/docs/derivatives/coin-margined-futures/account/Notional-Bracket-for-Symbol
     """
     rows = [data] if isinstance(data, Mapping) else data
     if not isinstance(rows, list):
@@ -248,47 +381,62 @@ def from_binance(data: Any, *, source: str = "leverageBracket response") -> dict
     symbols: dict[str, dict[str, Any]] = {}
     for n, row in enumerate(rows):
         where = f"{source}[{n}]"
-        if not isinstance(row, Mapping) or "symbol" not in row or "brackets" not in row:
+        if not isinstance(row, Mapping) or ("symbol" not in row and "pair" not in row) or "brackets" not in row:
             raise PresetError(f"{where}: expected {{symbol, brackets}}")
-        _text(row["symbol"], f"{where}.symbol")
+        name = _text(row["symbol"], f"{where}.symbol") if "symbol" in row else f"{_text(row['pair'], f'{where}.pair')}_PERP"
         brackets = _list(row["brackets"], f"{where}.brackets", "brackets")
         if not brackets:
             raise PresetError(f"{where}.brackets: empty; expected at least one bracket")
-        floors = [_decimal(_object(b, f"{where}.brackets[{m}]", "a bracket object").get("notionalFloor"),
-                           f"{where}.brackets[{m}].notionalFloor") for m, b in enumerate(brackets)]
+        first = _object(brackets[0], f"{where}.brackets[0]", "a bracket object")
+        coin = "qtyFloor" in first or "qtyCap" in first  # COIN-M: bounds in the coin, an inverse contract
+        low, high = ("qtyFloor", "qtyCap") if coin else ("notionalFloor", "notionalCap")
+        floors = [_decimal(_object(b, f"{where}.brackets[{m}]", "a bracket object").get(low),
+                           f"{where}.brackets[{m}].{low}") for m, b in enumerate(brackets)]
         if row.get("notionalCoef") not in (None, 1, "1", 1.0):
             raise PresetError(
                 f"{where}.notionalCoef: {row['notionalCoef']} means this account's brackets are scaled; "
                 "import the public brackets (notionalCoef 1)"
             )
-        base, quote, kind = split_symbol(str(row["symbol"]), where)
+        base, quote, kind = split_inverse(name, where) if coin else split_symbol(name, where)
         tiers = []
         order = sorted(range(len(brackets)), key=lambda m: floors[m])
         for m, bracket in enumerate(brackets[k] for k in order):
             at = f"{where}.brackets[{m}]"
             tiers.append({
-                "floor": _decimal(bracket.get("notionalFloor"), f"{at}.notionalFloor"),
-                "cap": _decimal(bracket.get("notionalCap"), f"{at}.notionalCap"),
+                "floor": _decimal(bracket.get(low), f"{at}.{low}"),
+                "cap": _decimal(bracket.get(high), f"{at}.{high}"),
                 "max_leverage": _decimal(bracket.get("initialLeverage"), f"{at}.initialLeverage"),
                 "mmr": _decimal(bracket.get("maintMarginRatio"), f"{at}.maintMarginRatio"),
                 "maint_amount": _decimal(bracket.get("cum"), f"{at}.cum"),
             })
-        symbols[str(row["symbol"])] = {"base": base, "quote": quote, "kind": kind, "tiers": tiers}
+        symbols[name] = {"base": base, "quote": quote, "kind": kind, "tiers": tiers}
+        if coin:
+            symbols[name]["contract_type"] = "inverse"
     return symbols
 
 
 def from_bybit(data: Any, *, source: str = "risk-limit response",
-               names: Mapping[str, tuple[str, str]] | None = None) -> dict[str, dict[str, Any]]:
+               names: Mapping[str, tuple[str, str]] | None = None, category: str | None = None) -> dict[str, dict[str, Any]]:
     """Symbols from Bybit ``GET /v5/market/risk-limit``: ``result.list`` of ``{id, symbol,
     riskLimitValue, maintenanceMargin, initialMargin, maxLeverage, mmDeduction}``; each tier
     runs from the previous tier's ``riskLimitValue`` to its own. ``names`` gives each
     symbol's base and quote (``baseCoin``, ``quoteCoin`` of ``/v5/market/instruments-info``);
     without it they are read off the symbol's name.
     https://bybit-exchange.github.io/docs/v5/market/risk-limit
+
+    The answer's ``result.category`` (or ``category``, the request's) says the kind: ``inverse``
+    symbols (BTCUSD) are inverse, their ``riskLimitValue`` and ``mmDeduction`` in the coin, their
+    face value left to :func:`resolve_faces`. Without a category, a symbol quoted in USD is
+    inverse: Bybit's linear contracts settle in USDT or USDC.
     """
     if isinstance(data, Mapping) and data.get("retCode") not in (None, 0):
         raise PresetError(f"{source}: the venue answered retCode {data.get('retCode')}: {data.get('retMsg')}")
     rows = _list(_payload(data, source, "result", "list"), f"{source}: result.list", "risk-limit tiers")
+    if category is None:
+        stated = data["result"].get("category") if isinstance(data["result"], Mapping) else None
+        category = str(stated) if stated not in (None, "") else None
+    if category not in (None, "linear", "inverse"):
+        raise PresetError(f"{source}: result.category {category!r}; expected linear or inverse risk limits")
     grouped: dict[str, list[Mapping[str, Any]]] = {}
     for n, row in enumerate(rows):
         row = _object(row, f"{source}: result.list[{n}]", "a risk-limit tier object")
@@ -298,6 +446,8 @@ def from_bybit(data: Any, *, source: str = "risk-limit response",
         where = f"{source}: {name}"
         if names is not None and name in names:
             (base, quote), kind = names[name], "perpetual"
+        elif category == "inverse":
+            base, quote, kind = split_inverse(name, where)
         else:
             base, quote, kind = split_symbol(name, where)
         ordered = sorted(tiers_raw, key=lambda r: _decimal(r.get("riskLimitValue"), f"{where}.riskLimitValue"))
@@ -324,6 +474,8 @@ def from_bybit(data: Any, *, source: str = "risk-limit response",
             tiers.append(tier)
             floor = cap
         symbols[name] = {"base": base, "quote": quote, "kind": kind, "tiers": tiers}
+        if category == "inverse" or (category is None and quote == "USD"):
+            symbols[name]["contract_type"] = "inverse"
     return symbols
 
 

@@ -511,7 +511,7 @@ def age_days(venue: Venue) -> int:
 
 #: The venues ``liqcalc presets fetch`` downloads (the keys of ``fetchers.FETCHERS``, kept here
 #: so that a warning can name the command without importing the fetchers).
-FETCH_VENUES = ("binance", "bybit", "okx", "bitget", "hyperliquid", "dydx")
+FETCH_VENUES = ("binance", "bybit", "bybit-inverse", "okx", "bitget", "hyperliquid", "dydx")
 
 
 def refresh_command(name: str) -> str:

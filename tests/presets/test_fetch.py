@@ -76,6 +76,24 @@ def serve_bybit(server: VenueServer, *page_2: Any) -> None:
     server.route("/v5/market/risk-limit", BYBIT_PAGE_1)
 
 
+BYBIT_INVERSE_INSTRUMENTS = bybit([
+    instrument("BTCUSD", "BTC", "USD", kind="InversePerpetual"), instrument("ETHUSD", "ETH", "USD", kind="InversePerpetual"),
+    instrument("BTCUSDH27", "BTC", "USD", kind="InverseFutures"),
+])
+BYBIT_INVERSE_RISK = bybit([
+    risk("BTCUSD", 1, "150", "0.005", "0.01", "100.00", ""),
+    risk("BTCUSD", 2, "300", "0.01", "0.015", "66.66", "0.75"),
+    risk("ETHUSD", 1, "5000", "0.005", "0.01", "100.00", ""),
+    risk("BTCUSDH27", 1, "150", "0.005", "0.01", "100.00", ""),
+])
+
+
+def serve_bybit_inverse(server: VenueServer) -> None:
+    """Bybit's category=inverse answers (risk limits in the coin); before serve_bybit's routes."""
+    server.route("/v5/market/instruments-info", BYBIT_INVERSE_INSTRUMENTS, category="inverse")
+    server.route("/v5/market/risk-limit", BYBIT_INVERSE_RISK, category="inverse")
+
+
 def okx(rows: list[dict[str, Any]], code: str = "0", msg: str = "") -> dict[str, Any]:
     """https://www.okx.com/docs-v5/en/#public-data-rest-api-get-position-tiers (and get-instruments)."""
     return {"code": code, "msg": msg, "data": rows}
@@ -172,6 +190,24 @@ def test_bybit_follows_the_cursor_and_keeps_only_linear_perpetuals(server: Venue
     assert cursors == [None, "page2"]
     assert "wrote" in result.stderr and "3 symbols" in result.stderr
     assert load_path(target).symbol("ETH").name == "ETHUSDT"
+
+
+def test_bybit_inverse_perpetuals_are_written_as_inverse_in_the_coin(server: VenueServer, tmp_path: Path) -> None:
+    serve_bybit_inverse(server)
+    target = tmp_path / "bi.toml"
+    result = run_fetch("bybit-inverse", "--base-url", server.url, "--output", str(target))
+    assert result.exit_code == 0, result.output
+    written = read(target)
+    assert sorted(written["symbols"]) == ["BTCUSD", "ETHUSD"]  # no inverse future
+    btc = written["symbols"]["BTCUSD"]
+    assert (btc["contract_type"], btc["face_value"], btc["base"], btc["quote"]) == ("inverse", 1, "BTC", "USD")
+    assert [(t["floor"], t["cap"], t["maint_amount"]) for t in btc["tiers"]] == [(0, 150, 0), (150, 300, D("0.75"))]
+    built_in = read(Path(load("bybit-inverse").path))
+    assert written["margin"] == built_in["margin"] and written["title"] == built_in["title"]
+    assert {r.query.get("category") for r in server.requests} == {"inverse"}
+    preset = load_path(target)
+    assert preset.symbol("ETH").inverse and preset.symbol("ETH").margin_asset == "ETH"
+    assert any("1 USD a contract" in note for note in written["notes"])
 
 
 def test_bybit_symbols_are_asked_one_by_one(server: VenueServer, tmp_path: Path) -> None:
@@ -388,6 +424,7 @@ def test_an_unknown_symbol_is_an_error(server: VenueServer, tmp_path: Path) -> N
 def test_all_venues_are_all_or_nothing(server: VenueServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("LIQCALC_PRESETS_DIR", str(tmp_path))
     monkeypatch.delenv(fetchers.BINANCE_KEY, raising=False)
+    serve_bybit_inverse(server)
     serve_bybit(server)
     serve_okx(server)
     serve_bitget(server)
@@ -401,7 +438,8 @@ def test_all_venues_are_all_or_nothing(server: VenueServer, tmp_path: Path, monk
     server.route("/v4/perpetualMarkets", DYDX_MARKETS)
     result = run_fetch("--all", "--base-url", server.url)
     assert result.exit_code == 0, result.output
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["bitget.toml", "bybit.toml", "dydx.toml", "hyperliquid.toml", "okx.toml"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bitget.toml", "bybit-inverse.toml", "bybit.toml", "dydx.toml",
+                                                          "hyperliquid.toml", "okx.toml"]
     assert "skipping binance" in result.stderr
 
 
