@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from liqcalc.app.reports import fix_fields, plain_inputs
-from liqcalc.app.request import Namer, Request, build, keyword_name, number
+from liqcalc.app.request import Namer, Request, build, contracts_note, keyword_name, number
 from liqcalc.core.errors import InputError, LiqcalcError, PresetError, UsageError
 
 if TYPE_CHECKING:
@@ -117,7 +117,7 @@ def venue_spec(request: Request, symbol: SymbolSpec) -> tuple[PositionSpec, list
     """
     from dataclasses import replace
 
-    from liqcalc.core.numbers import div, money_text, size_text
+    from liqcalc.core.numbers import div
 
     spec = request.specs[0]
     if not symbol.inverse:
@@ -128,15 +128,8 @@ def venue_spec(request: Request, symbol: SymbolSpec) -> tuple[PositionSpec, list
     sized = replace(spec, size=contracts,
                     margin=None if spec.margin is None else div(spec.margin, entry),
                     maint_amount=None if spec.maint_amount is None else div(spec.maint_amount, entry))
-    notes: list[str] = []
-    if contracts != contracts.to_integral_value():
-        low = contracts.to_integral_value(rounding="ROUND_FLOOR")
-        notes.append(
-            f"{size_text(contracts)} contracts ({money_text(quote_value)} {symbol.quote} / "
-            f"{size_text(symbol.face_value)} {symbol.quote} a contract) is not a whole number, and "
-            f"{symbol.name} trades whole contracts ({size_text(low)} or {size_text(low + 1)}): "
-            "the figures are for the exact size, not rounded")
-    return sized, notes
+    note = contracts_note(symbol, contracts, quote_value)
+    return sized, [] if note is None else [note]
 
 
 def evaluate_compare(values: Mapping[str, Any], names: Sequence[str] | None, name: Namer, *, stale_warning: bool = True,

@@ -72,6 +72,21 @@ class Request:
         return replace(self, specs=[replace(spec, size=size) for spec in self.specs], inputs=inputs)
 
 
+def contracts_note(symbol: SymbolSpec, contracts: Decimal, quote_value: Decimal | None = None) -> str | None:
+    """What to say of an inverse position of ``contracts`` that is not a whole number (the venue
+    trades whole contracts; the figures stay those of the exact size), or None. ``quote_value``
+    is the quote amount the count was derived from, shown when given."""
+    from liqcalc.core.numbers import money_text, size_text
+
+    if not symbol.inverse or contracts == contracts.to_integral_value():
+        return None
+    low = contracts.to_integral_value(rounding="ROUND_FLOOR")
+    derived = (f" ({money_text(quote_value)} {symbol.quote} / {size_text(symbol.face_value)} {symbol.quote} a contract)"
+               if quote_value is not None else "")
+    return (f"{size_text(contracts)} contracts{derived} is not a whole number, and {symbol.name} trades whole "
+            f"contracts ({size_text(low)} or {size_text(low + 1)}): the figures are for the exact size, not rounded")
+
+
 def _echo_value(raw: Any, value: Decimal) -> str:
     return given(value)
 

@@ -63,5 +63,12 @@ class Session:
         calc = self.calculator(request.preset, request.symbol)
         request = request.sized(calc.symbol)
         results = [calc.evaluate(spec, fill=request.fill, caps=request.caps) for spec in request.specs]
+        from liqcalc.app.request import contracts_note
+
+        note = contracts_note(calc.symbol, request.specs[0].size, request.notional)
+        if note is not None:
+            from dataclasses import replace
+
+            results = [replace(r, warnings=(note, *r.warnings)) for r in results]
         return PositionReport(self.info(request.preset), calc.venue, calc.symbol, request.inputs, results,
                               self.stale(request.preset))

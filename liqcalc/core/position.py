@@ -42,6 +42,10 @@ from liqcalc.core.waterfall import check_caps, settle
 
 Mode = Literal["isolated", "cross"]
 
+#: The digits an inverse contract's value in the coin is read at against the tier bounds (the
+#: core computes with 34; its reciprocal price carries a rounding in the last of them).
+VALUE_DIGITS = Context(prec=30)
+
 
 @dataclass(frozen=True, slots=True)
 class PositionSpec:
@@ -237,6 +241,11 @@ class Calculator:
         table's row, as the venue's rate rule makes it for that position (Deribit's rates grow
         with the size: :class:`liqcalc.core.rules.MaintenanceRateRule`)."""
         measure = self.symbol.measure(size, price)
+        if self.contract.inverse:
+            # the value in the coin, contracts x face x (1/price): the reciprocal is rounded at the
+            # 34th digit, so 3,000 contracts of 100 USD at 60,000 come out 5.000...01 BTC, above a
+            # 5 BTC cap they are exactly at; the value to 30 digits is what the inputs carry
+            measure = VALUE_DIGITS.plus(measure)
         row = tier_for(self.symbol, measure, what if self.symbol.tier_unit == "quote" else "size")
         limit = self.rate_rule.limit(row)
         if limit is not None and measure >= limit:
@@ -476,14 +485,17 @@ class Calculator:
             side, size, (entry, mark) = self.to_core(spec.side, spec.size, spec.entry, spec.mark)
             twin = replace(spec, side=side, size=size, entry=entry, mark=mark)
             price = self.contract.price_or_none
-            result = self._evaluate(twin, price(fill), caps or {}, others_maintenance, others_pnl)
+            result = self._evaluate(twin, price(fill), caps or {}, others_maintenance, others_pnl, given_fill=fill)
             return replace(
                 result,
                 spec=spec,
+                notional=self.symbol.notional(spec.size, spec.entry),  # contracts x face / entry, not x's rounding
                 liquidation_price=price(result.liquidation_price),
                 bankruptcy_price=price(result.bankruptcy_price),
                 waterfalls=tuple(
-                    replace(w, fill_price=self.contract.price(w.fill_price), adl_price=price(w.adl_price))
+                    # the fill as given, not its reciprocal's reciprocal (55,999.999...9 for 56,000)
+                    replace(w, fill_price=fill if w.label == "fill" and fill is not None else self.contract.price(w.fill_price),
+                            adl_price=price(w.adl_price))
                     for w in result.waterfalls
                 ),
             )
@@ -506,7 +518,11 @@ class Calculator:
         caps: Mapping[Party, Decimal],
         others_maintenance: Decimal,
         others_pnl: Decimal,
+        *,
+        given_fill: Decimal | None = None,
     ) -> PositionResult:
+        """:meth:`evaluate` in the core's terms; ``given_fill`` is the fill as the trader gave it
+        (for an inverse contract ``fill`` is its reciprocal), for the messages."""
         check_caps(self.venue, caps)
         warnings: list[str] = []
         q, entry, mark, side = spec.size, spec.entry, spec.mark, spec.side
@@ -641,7 +657,7 @@ class Calculator:
         if fill is not None and liquidation is not None and s * (fill - liquidation) > 0:
             shown = self.contract.price
             warnings.append(Note(
-                f"{{fill}} {given(shown(fill))} is on the profitable side of the liquidation price "
+                f"{{fill}} {given(fill if given_fill is None else given_fill)} is on the profitable side of the liquidation price "
                 f"{price_text(shown(liquidation))}: a liquidation order fills at or beyond the liquidation price; the "
                 "waterfall at it is a what-if"
             ))
