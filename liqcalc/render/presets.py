@@ -111,22 +111,26 @@ def coverage_words(item: dict[str, Any]) -> str:
 
 def list_table(report: PresetList) -> None:
     """The presets as a rich table."""
-    from rich.table import Table
 
     from liqcalc.render.console import console
+    from liqcalc.render.position import KEEP, Col, fitted_table, left_out
 
-    table = Table(title="Presets", title_justify="left")
     rows = list_rows(report, SHOWN)
-    for column in rows.header:
-        # a broken user preset's error and a user path are folded, never cut
-        table.add_column(column, justify="right" if column in ("age", "symbols") else "left",
-                         overflow="fold" if column in ("venue", "origin") else "ellipsis")
-    for item, row in zip(report.items, rows.rows, strict=True):
-        cells = [markup(cell) for cell in row]
+    cells = [[markup(cell) for cell in row] for row in rows.rows]
+    for item, row in zip(report.items, cells, strict=True):
         if item["error"]:
-            cells[1] = f"[red]{cells[1]}[/red]"
-        table.add_row(*cells)
-    console().print(table)
+            row[1] = f"[red]{row[1]}[/red]"
+    # the name (what --preset takes) is never cut; the venue (and a broken preset's error) and a
+    # user path wrap; at 80 columns the origin gives way first, with a note
+    keeps = {"name": KEEP, "venue": KEEP, "as of": KEEP, "age": 60, "symbols": 70, "tiers": 50, "origin": 30}
+    wraps = {"venue": 14, "origin": 10}
+    columns = [Col(h, [row[n] for row in cells], keeps.get(h, 40), justify="right" if h in ("age", "symbols") else "left",
+                   wrap=wraps.get(h, 0)) for n, h in enumerate(rows.header)]
+    out = console()
+    table, dropped = fitted_table(columns, out.width, title="Presets", title_justify="left")
+    out.print(table)
+    if (note := left_out(dropped, out.width)) is not None:
+        out.print(note)
 
 
 @dataclass(frozen=True)
