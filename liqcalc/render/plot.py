@@ -67,17 +67,81 @@ def check_options(plot: bool, plot_file: str | None, table: bool, chosen: str) -
         require("plotext", "--plot")
     if plot_file is not None:
         check_file(plot_file)
+        refuse_existing(plot_file)
         require("matplotlib", "--plot-file")
+
+
+def refuse_existing(path: str) -> None:
+    """Nothing a user wrote is overwritten: an existing path (a file, a symbolic link, even a
+    broken one, a folder) is refused in one line naming the way out."""
+    import os
+
+    if os.path.lexists(path):
+        raise UsageError(f"--plot-file: {path} exists; give a new name (an existing file is never overwritten)",
+                         "plot_file")
 
 
 def write_figure(figure: Any, path: str) -> None:
     """Write ``figure`` to ``path`` (.svg or .png, by its suffix; an SVG without a date, so a
-    chart is the same file each run); a path that cannot be written is one line."""
+    chart is the same file each run); a path that cannot be written is one line.
+
+    The figure is written to a new file beside ``path`` first and then linked into place, which
+    fails rather than replace whatever appeared at ``path`` meanwhile: a failure leaves no
+    partial file and nothing of the user's is overwritten (a symbolic link is not followed)."""
+    import os
+    import secrets
+
+    from liqcalc.presets.files import os_problem
+
+    refuse_existing(path)
+    kind = path.rsplit(".", 1)[-1].lower()
+    folder, name = os.path.split(path)
+    temporary = os.path.join(folder, f".{name[:100]}.{secrets.token_hex(4)}.tmp")
     try:
-        figure.savefig(path, format=path.rsplit(".", 1)[-1].lower(), metadata={"Date": None} if
-                       path.lower().endswith(".svg") else None)
+        try:
+            fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o666)
+        except OSError as problem:
+            raise UsageError(f"--plot-file: cannot write {path} ({os_problem(problem)})", "plot_file") from None
+        with os.fdopen(fd, "wb") as stream:
+            figure.savefig(stream, format=kind, metadata={"Date": None} if kind == "svg" else None)
+        _put_in_place(temporary, path)
     except OSError as problem:
-        raise UsageError(f"--plot-file: cannot write {path} ({problem.strerror})", "plot_file") from None
+        raise UsageError(f"--plot-file: cannot write {path} ({os_problem(problem)})", "plot_file") from None
+    finally:
+        try:
+            os.unlink(temporary)
+        except FileNotFoundError:
+            pass
+
+
+def _put_in_place(temporary: str, path: str) -> None:
+    """``temporary`` as ``path``, which must not exist: a hard link (atomic, never replaces);
+    where the file system has none, a copy into a file created exclusively (removed again if
+    the copy fails)."""
+    import errno
+    import os
+    import shutil
+
+    try:
+        os.link(temporary, path, follow_symlinks=False)
+        return
+    except FileExistsError:
+        refuse_existing(path)
+        raise
+    except OSError as problem:
+        if problem.errno not in (errno.EPERM, errno.EOPNOTSUPP, errno.EXDEV, errno.EMLINK, errno.ENOSYS):
+            raise
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o666)
+    except FileExistsError:
+        refuse_existing(path)
+        raise
+    try:
+        with os.fdopen(fd, "wb") as target, open(temporary, "rb") as source:
+            shutil.copyfileobj(source, target)
+    except BaseException:
+        os.unlink(path)
+        raise
 
 
 def check_file(path: str) -> None:
@@ -223,14 +287,17 @@ def _party(name: str) -> str:
 
 
 def ladder_chart(report: Any) -> Ladder:
-    """The ladder of a ``position`` report with one result (one leverage)."""
+    """The ladder of a ``position`` report with one result (one leverage). Prices are in the
+    symbol's quote; the waterfall's amounts in its margin asset (an inverse contract's coin, to
+    the satoshi)."""
+    from liqcalc.core.numbers import coin_amounts
     from liqcalc.render.numbers import money, price
 
     if len(report.results) != 1:
         raise UsageError("--plot and --plot-file draw one position: give one --leverage", "leverage")
     result = report.results[0]
     spec = result.spec
-    quote = report.symbol.quote
+    quote, asset = report.symbol.quote, report.symbol.margin_asset
     places: dict[float, list[str]] = {}
     notes: dict[float, str] = {}
 
@@ -244,16 +311,17 @@ def ladder_chart(report: Any) -> Ladder:
 
     add("entry", spec.entry)
     add("mark", spec.mark)
-    for waterfall in result.waterfalls:
-        if waterfall.surplus > 0:
-            parts = [f"{_party(f.target)} {money(f.amount)}" for f in waterfall.flows if f.source == "margin"]
-            note = f"surplus {money(waterfall.surplus)} {quote}: " + ", ".join(parts)
-        elif waterfall.shortfall > 0:
-            parts = [f"{_party(f.source)} {money(f.amount)}" for f in waterfall.flows if f.target == "deficit"]
-            note = f"shortfall {money(waterfall.shortfall)} {quote}: " + ", ".join(parts)
-        else:
-            note = "nothing left, nothing missing"
-        add(waterfall.label, waterfall.fill_price, note)
+    with coin_amounts(report.symbol.inverse):
+        for waterfall in result.waterfalls:
+            if waterfall.surplus > 0:
+                parts = [f"{_party(f.target)} {money(f.amount)}" for f in waterfall.flows if f.source == "margin"]
+                note = f"surplus {money(waterfall.surplus)} {asset}: " + ", ".join(parts)
+            elif waterfall.shortfall > 0:
+                parts = [f"{_party(f.source)} {money(f.amount)}" for f in waterfall.flows if f.target == "deficit"]
+                note = f"shortfall {money(waterfall.shortfall)} {asset}: " + ", ".join(parts)
+            else:
+                note = "nothing left, nothing missing"
+            add(waterfall.label, waterfall.fill_price, note)
     rungs = tuple(Rung(" = ".join(labels) + f" {price(_decimal(key))}", key, notes.get(key, ""))
                   for key, labels in sorted(places.items(), key=lambda item: -item[0]))
     title = f"{result.symbol} {spec.side} {float(spec.size):g} @ {price(spec.entry)} on {report.venue.name}: the price ladder"
@@ -266,8 +334,46 @@ def _decimal(value: float) -> Any:
     return Decimal(repr(value))
 
 
+def _tags(ladder: Ladder, rows: int, room: int) -> list[tuple[float, str]]:
+    """The words drawn on the terminal's ladder: each rung's name and price (the amounts go
+    below the chart), rungs closer than a text row apart joined on one line (drawn apart they
+    would print over each other), a line longer than ``room`` (the plot's inside) left with the
+    names alone, so that no number is ever cut."""
+    prices = [r.price for r in ladder.rungs]
+    low, high = min(prices), max(prices)
+    pad = (high - low) * 0.08 or abs(high) * 0.01 or 1.0
+    row = (high - low + 2 * pad) / max(rows - 1, 1)
+    groups: list[list[Rung]] = []
+    for rung in ladder.rungs:  # top to bottom
+        if groups and groups[-1][-1].price - rung.price < 1.5 * row:
+            groups[-1].append(rung)
+        else:
+            groups.append([rung])
+    tags = []
+    for group in groups:
+        words = "; ".join(r.label for r in group)
+        if len(words) > room:
+            words = "; ".join(r.label.rsplit(" ", 1)[0] for r in group)
+        tags.append((group[0].price, words[:room]))
+    return tags
+
+
+def _amounts(ladder: Ladder, width: int) -> str:
+    """The waterfall's amounts as lines of text below the chart, one rung each, wrapped at the
+    width between words (never inside a number)."""
+    import textwrap
+
+    lines = []
+    for rung in ladder.rungs:
+        if rung.note:
+            lines.extend(textwrap.wrap(f"{rung.label}  {rung.note}", width=max(width - 1, 40), subsequent_indent="    ",
+                                       break_long_words=False, break_on_hyphens=False))
+    return "".join(f"{line}\n" for line in lines)
+
+
 def ladder_terminal(ladder: Ladder, width: int, height: int, color: bool) -> str:
-    """The ladder drawn with plotext: one horizontal line a price, its words on it."""
+    """The ladder drawn with plotext: one horizontal line a price, its name and price on it; the
+    waterfall's amounts in lines of text below."""
     require("plotext", "--plot")
     plt: Any = importlib.import_module("plotext")
     _reset(plt)
@@ -283,14 +389,17 @@ def ladder_terminal(ladder: Ladder, width: int, height: int, color: bool) -> str
     plt.xticks([], [])
     for rung in ladder.rungs:
         plt.hline(rung.price)
-        plt.text(f"{rung.label}  {rung.note}".rstrip(), 0.01, rung.price, alignment="left")
+    # the inside of the plot: the width less the y axis' numbers (up to 10 characters), the two
+    # frame lines and the line's start
+    for at, words in _tags(ladder, height - 4, width - 14):
+        plt.text(words, 0.01, at, alignment="left")
     plt.title(ladder.title)
     plt.ylabel(ladder.quote)
     text: str = plt.build()
     _reset(plt)
     if not color:
         text = plt.uncolorize(text)
-    return text + "\n"
+    return text + "\n" + _amounts(ladder, width)
 
 
 def ladder_save(ladder: Ladder, path: str) -> None:

@@ -79,3 +79,76 @@ def test_a_missing_extra_is_named(option: str, module: str, monkeypatch: pytest.
     result = runner.invoke(app, [*YOU, "--shock", "1:5:1", *extra])
     assert result.exit_code == 1
     assert result.stderr == f'liqcalc: error: {option} needs {module}, an optional extra: pip install "liqcalc[plot]"\n'
+
+
+@pytest.mark.parametrize("kind", ["file", "symlink", "folder"])
+def test_plot_file_refuses_an_existing_path_and_leaves_it_alone(kind: str, tmp_path: Path) -> None:
+    pytest.importorskip("matplotlib")
+    mine = tmp_path / "mine.png"
+    mine.write_bytes(b"the user's own file")
+    path = tmp_path / "sweep.png"
+    if kind == "file":
+        path.write_bytes(b"the user's own file")
+    elif kind == "symlink":
+        path.symlink_to(mine)
+    else:
+        path.mkdir()
+    result = runner.invoke(app, [*YOU, "--shock", "1:5:1", "--plot-file", str(path)])
+    assert result.exit_code == 2, result.output
+    assert result.stderr == f"liqcalc: error: --plot-file: {path} exists; give a new name (an existing file is never overwritten)\n"
+    assert mine.read_bytes() == b"the user's own file"
+    assert kind == "folder" or path.read_bytes() == b"the user's own file"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mine.png", "sweep.png"]
+
+
+class _Figure:
+    """A stand-in for a matplotlib figure: writes some bytes, then does ``then``."""
+
+    def __init__(self, then: Any) -> None:
+        self.then = then
+
+    def savefig(self, stream: Any, **_: Any) -> None:
+        stream.write(b"<svg>half a fig")
+        self.then()
+
+
+def test_write_figure_replaces_nothing_that_appeared_meanwhile(tmp_path: Path) -> None:
+    from liqcalc.core.errors import UsageError
+    from liqcalc.render.plot import write_figure
+
+    path = tmp_path / "chart.svg"
+    with pytest.raises(UsageError, match="exists; give a new name"):
+        write_figure(_Figure(lambda: path.write_bytes(b"written meanwhile")), str(path))
+    assert path.read_bytes() == b"written meanwhile"
+    assert [p.name for p in tmp_path.iterdir()] == ["chart.svg"]  # no temporary file left
+
+
+def test_write_figure_that_fails_leaves_no_partial_file(tmp_path: Path) -> None:
+    from liqcalc.core.errors import UsageError
+    from liqcalc.render.plot import write_figure
+
+    def full() -> None:
+        raise OSError(28, "No space left on device")
+
+    path = tmp_path / "chart.svg"
+    with pytest.raises(UsageError, match=r"cannot write .*chart.svg \(no space left on device\)"):
+        write_figure(_Figure(full), str(path))
+    assert list(tmp_path.iterdir()) == []
+    with pytest.raises(UsageError, match=r"cannot write .*chart.svg \(no such file\)"):
+        write_figure(_Figure(lambda: None), str(tmp_path / "missing" / "chart.svg"))
+
+
+def test_write_figure_without_hard_links_copies_into_a_new_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import errno
+    import os
+
+    from liqcalc.render.plot import write_figure
+
+    def no_link(*args: Any, **kwargs: Any) -> None:
+        raise OSError(errno.EPERM, "Operation not permitted")
+
+    monkeypatch.setattr(os, "link", no_link)
+    path = tmp_path / "chart.svg"
+    write_figure(_Figure(lambda: None), str(path))
+    assert path.read_bytes() == b"<svg>half a fig"
+    assert [p.name for p in tmp_path.iterdir()] == ["chart.svg"]
