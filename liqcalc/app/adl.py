@@ -44,6 +44,20 @@ def keyword(key: str) -> str:
     return f"{key}="
 
 
+def refuse_unmodelled(venue: Venue, symbol: SymbolSpec, who: str = "adl-risk") -> None:
+    """Refuse, in one line, a symbol adl-risk does not model (an inverse contract) or a venue
+    without ADL; ``who`` is the subject of the sentence (``book synth`` says it writes for adl-risk)."""
+    if symbol.inverse:
+        # the queue, the cascade and the sweep are linear in the price (PnL = size x (mark -
+        # entry)); an inverse contract's twin in 1/price is not wired through them yet: refuse
+        # rather than print a linear number for a coin-margined position
+        raise LiqcalcError(f"{symbol.name} is an inverse (coin-margined) contract of {venue.name}: {who} does not "
+                           "model inverse contracts yet; `liqcalc position` and `liqcalc compare` do")
+    if not ranking_rule(venue.adl.ranking).deleverages or not adl_price_rule(venue.adl.price).closes:
+        raise LiqcalcError(f"{venue.name}: this preset has no auto-deleveraging (its shortfall waterfall is "
+                           f"{', '.join(venue.shortfall.waterfall)}); {who} needs a venue with an ADL queue")
+
+
 # -- the report -----------------------------------------------------------------------------
 
 
@@ -926,15 +940,7 @@ def run(options: Mapping[str, Any], *, book: str | Sequence[Mapping[str, Any]] |
     loaded = load(preset_name)
     venue = loaded.venue
     symbol = loaded.symbol(symbol_name)
-    if symbol.inverse:
-        # the queue, the cascade and the sweep are linear in the price (PnL = size x (mark -
-        # entry)); an inverse contract's twin in 1/price is not wired through them yet: refuse
-        # rather than print a linear number for a coin-margined position
-        raise LiqcalcError(f"{symbol.name} is an inverse (coin-margined) contract of {venue.name}: adl-risk does not "
-                           "model inverse contracts yet; `liqcalc position` and `liqcalc compare` do")
-    if not ranking_rule(venue.adl.ranking).deleverages or not adl_price_rule(venue.adl.price).closes:
-        raise LiqcalcError(f"{venue.name}: this preset has no auto-deleveraging (its shortfall waterfall is "
-                           f"{', '.join(venue.shortfall.waterfall)}); adl-risk needs a venue with an ADL queue")
+    refuse_unmodelled(venue, symbol)
     chosen_ranking, chosen_policy = _choices(venue, ranking, policy, top=top, lights=lights, seed=seed, name=name,
                                              error=error)
     calc = Calculator(venue, symbol)
@@ -986,6 +992,10 @@ def run(options: Mapping[str, Any], *, book: str | Sequence[Mapping[str, Any]] |
     warnings: list[str] = [reworded(w, name) for w in you.warnings] if you is not None else []
     if stale_warning and (old := age_warning(loaded)):
         warnings.insert(0, old)
+    if moves is not None and moves[1] is not None:
+        from liqcalc.app.exposure import returns_warnings
+
+        warnings.extend(returns_warnings(moves[0].moves, moves[1]))
     checked = None if book is None else _read(book, market_mark, name)
     info = {"name": venue.name, "title": venue.title, "as_of": venue.as_of.isoformat(),
             "path": None if loaded.origin == "built-in" else str(loaded.path),  # as `position` does
@@ -1358,6 +1368,7 @@ def _expected(ctx: Context, inputs: AdlInputs, model: Any, moves: tuple[Distribu
         "model": distribution.model,
         "sigma": _d(distribution.sigma),
         "horizon_days": None if distribution.horizon_days is None else _d(distribution.horizon_days),
+        "horizon": distribution.horizon,
         "samples": distribution.samples,
         "vol": None if distribution.vol is None else _d(distribution.vol),
         "nu": None if distribution.nu is None else _d(distribution.nu),

@@ -264,6 +264,9 @@ def check_book(book: BookFile, market_mark: Decimal) -> Book:
     import numpy as np
 
     count = len(book)
+    if count == 0:
+        raise InputError(book.name, "no positions (an empty book, or a header line only): a book with no positions "
+                                    f"says nothing about ADL; give one position a row ({_columns_text()})")
     problems: list[tuple[int, int, str, str]] = []  # (row, column order, field, message)
 
     def first(mask: Any, field: str, message: Callable[[int], str]) -> None:

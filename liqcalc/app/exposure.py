@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from liqcalc.core.errors import InputError, UsageError
-from liqcalc.core.numbers import to_decimal
+from liqcalc.core.numbers import MAGNITUDE, to_decimal
 
 if TYPE_CHECKING:
     from liqcalc.app.books import Namer
@@ -30,15 +30,23 @@ _HORIZON = re.compile(r"\s*(\d+(?:\.\d+)?)\s*(m|min|h|d|w)\s*", re.IGNORECASE)
 _UNIT_DAYS = {"m": 1 / 1440, "min": 1 / 1440, "h": 1 / 24, "d": 1.0, "w": 7.0}
 
 
-def parse_horizon(raw: Any, name: Namer, error: type[InputError]) -> float:
-    """``8h``, ``1d``, ``7d``, ``2w``, ``30m`` as days."""
+MAX_HORIZON_DAYS = 365
+"""The longest horizon: the move is one move of the mark applied to the book as it is now, and
+over more than a year the book (its positions, entries and leverage) is another one."""
+
+
+def parse_horizon(raw: Any, name: Namer, error: type[InputError]) -> tuple[float, str]:
+    """``8h``, ``1d``, ``7d``, ``2w``, ``30m`` as days, and as written (``8h``), for the words."""
     match = _HORIZON.fullmatch(raw) if isinstance(raw, str) else None
     if match is None:
         raise error(name("horizon"), f"expected a duration like 8h, 1d, 7d or 2w, got {raw!r}")
     days = float(match[1]) * _UNIT_DAYS[match[2].lower()]
     if days <= 0:
         raise error(name("horizon"), f"must be longer than 0, got {raw!r}")
-    return days
+    if days > MAX_HORIZON_DAYS:
+        raise error(name("horizon"), f"at most {MAX_HORIZON_DAYS}d (a year): the move is applied to the book as it is now, "
+                                     f"and over more than a year the book is another one; got {raw!r}")
+    return days, f"{match[1]}{match[2].lower()}"
 
 
 def parse_tails(raw: Any, name: Namer, error: type[InputError]) -> float | None:
@@ -57,11 +65,35 @@ def parse_tails(raw: Any, name: Namer, error: type[InputError]) -> float | None:
     raise error(name("tails"), f"expected normal or student-t:NU (NU above 2), got {raw!r}")
 
 
+def _move_text(text: str) -> str:
+    """A move as written, one trailing ``%`` dropped (``1.5%`` is 1.5)."""
+    text = text.strip()
+    return text[:-1].rstrip() if text.endswith("%") else text
+
+
+def _written(text: str) -> Decimal | None:
+    """``text`` read as a Decimal with no range check (None: not written as a number)."""
+    written = _move_text(text)
+    if not written.isascii():
+        return None
+    try:
+        return Decimal(written)
+    except ArithmeticError:
+        return None
+
+
 def _percent(text: str, where: str) -> float:
     try:
-        value = to_decimal(text.strip(), where)
+        value = to_decimal(_move_text(text), where)
     except InputError:
-        raise InputError(where, f"expected a move in percent, got {text.strip()!r}") from None
+        read = _written(text)
+        if read is not None and read.is_finite() and read.adjusted() > 0:
+            raise InputError(where, f"{_move_text(text)!r} is too large for a move in percent (at most 1e{MAGNITUDE} "
+                                    "in size)") from None
+        if read is not None and read.is_finite():
+            raise InputError(where, f"{_move_text(text)!r} is too small to write out (at least 1e-{MAGNITUDE} in size); "
+                                    "give 0 for no move") from None
+        raise InputError(where, f"expected a move in percent, got {text.strip()!r} (such as -3.5, 2 or 1.5%)") from None
     if value <= -100:
         raise InputError(where, f"{value}% takes the mark to zero or below")
     return float(value)
@@ -78,8 +110,12 @@ def parse_returns(label: str, text: str) -> list[float]:
         raise InputError(label, "no moves; give one move in percent a line, or a CSV with a column named return")
     first_number, first = content[0]
     moves: list[float] = []
-    if "," in first or not _looks_numeric(first):
+    if "," in first or _written(first) is None:
         header = [cell.strip().lower() for cell in next(csv.reader([first]))]
+        if header != ["return"] and all("," not in line for _, line in content):
+            # one column, and its first value not a number: not a CSV header but a bad move
+            raise InputError(f"{label}:{first_number}", f"expected a move in percent, got {first.strip()!r} (such as -3.5, 2 or "
+                                                        "1.5%), or a CSV whose header line names a column return")
         if "return" not in header:
             raise InputError(f"{label}:{first_number}", f"no column named return (the columns are {', '.join(header)})")
         column = header.index("return")
@@ -95,12 +131,21 @@ def parse_returns(label: str, text: str) -> list[float]:
     return moves
 
 
-def _looks_numeric(text: str) -> bool:
-    try:
-        to_decimal(text.strip(), "return")
-    except InputError:
-        return False
-    return True
+FEW_MOVES = 20
+"""Below this many moves, the tail figures of a sample (p95, p99, 1 in 100) rest on a handful."""
+
+
+def returns_warnings(moves: Sequence[float], label: str) -> list[str]:
+    """What a sample of moves may have wrong: fractions where percent is meant (every move
+    below 1 in size), or too few moves for its tail figures."""
+    found = []
+    if moves and all(abs(m) < 1 for m in moves):
+        found.append(f"every move of {label} is below 1 in size: the moves are percent (0.01 is 0.01%, not 1%); if they "
+                     "are fractions (0.01 for 1%), multiply them by 100")
+    if len(moves) < FEW_MOVES:
+        found.append(f"{label} holds {len(moves)} move{'s' if len(moves) != 1 else ''}: the tail figures (p95, p99, "
+                     f"1 in 100) rest on that few moves; give at least {FEW_MOVES}")
+    return found
 
 
 def read_returns(source: Any, name: Namer, error: type[InputError]) -> tuple[str, list[float]]:
@@ -149,14 +194,14 @@ def distribution(*, vol: Any, horizon: Any, tails: Any, returns: Any, samples: A
         raise error(name("samples"), f"expected a whole number, got {samples!r}")
     if samples is not None and not 2 <= samples <= MAX_SAMPLES:
         raise error(name("samples"), f"must be from 2 to {MAX_SAMPLES:,}, got {samples}")
-    days = None if horizon is None else parse_horizon(horizon, name, error)
+    days, written = (None, None) if horizon is None else parse_horizon(horizon, name, error)
     if returns is not None:
         if tails is not None:
             raise error(name("tails"), f"shapes a model ({name('vol')}); {name('returns')} are the moves themselves")
         if samples is not None:
             raise error(name("samples"), f"goes with {name('vol')}; {name('returns')} are evaluated at every move")
         label, moves = read_returns(returns, name, error)
-        return exposure.empirical(moves, days), label
+        return exposure.empirical(moves, days, written), label
     try:
         volatility = to_decimal(vol, name("vol"))
     except InputError as problem:
@@ -166,20 +211,23 @@ def distribution(*, vol: Any, horizon: Any, tails: Any, returns: Any, samples: A
     if days is None:
         raise error(name("horizon"), f"missing; {name('vol')} is annualized: give the horizon of the move (8h, 1d, 7d)")
     nu = parse_tails(tails, name, error)
-    return exposure.parametric(float(volatility), days, DEFAULT_SAMPLES if samples is None else samples, nu), None
+    return exposure.parametric(float(volatility), days, DEFAULT_SAMPLES if samples is None else samples, nu,
+                               horizon=written), None
 
 
 def parse_fund_range(raw: Any, name: Namer, error: type[InputError], limit: int) -> list[Decimal] | None:
     """``--insurance-fund FROM:TO:STEP`` as the funds it names (None: one amount)."""
+    option = name("insurance_fund")
+    if isinstance(raw, str) and raw.count(":") not in (0, 2):
+        raise error(option, f"expected an AMOUNT or a range FROM:TO:STEP (5000:200000:5000), got {raw!r}")
     if not isinstance(raw, str) or raw.count(":") != 2:
         return None
-    option = name("insurance_fund")
     parts = []
     for text in raw.split(":"):
         try:
             parts.append(to_decimal(text.strip(), option))
         except InputError as problem:
-            raise error(problem.field or option, problem.problem) from None
+            raise error(option, f"in FROM:TO:STEP, {problem.problem}") from None
     start, stop, step = parts
     if start < 0 or step <= 0 or stop < start:
         raise error(option, f"FROM:TO:STEP needs 0 <= FROM <= TO and STEP above 0, got {raw!r}")

@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from liqcalc.core.errors import InputError, LiqcalcError
-from liqcalc.core.synth import SynthBook, SynthSpec, parse_mix, synthesize
+from liqcalc.core.synth import MAX_ENTRY_SPREAD, SynthBook, SynthSpec, parse_mix, synthesize
 
 DEFAULT_MIX = "2:10,5:25,10:30,20:25,50:10"
 DEFAULT_LONG_SHARE = "50"
@@ -103,11 +103,17 @@ def synth_book(*, preset: str | os.PathLike[str], symbol: str, mark: Any, open_i
         raise error(name("leverage_mix"), problem.problem) from None
     if mix is None:
         raise error(name("leverage_mix"), f"expected LEVERAGE:PERCENT pairs (2:10,5:25,...), got {leverage_mix!r}")
+    spread = value(entry_spread, "entry_spread", "non_negative")
+    if spread > MAX_ENTRY_SPREAD:
+        raise error(name("entry_spread"), f"at most {MAX_ENTRY_SPREAD} (percent, the standard deviation of ln(entry / "
+                                          f"mark): entries from about 1/5000 to 5000 times the mark), got {entry_spread}")
     spec = SynthSpec(mark=value(mark, "mark"), open_interest=value(open_interest, "open_interest"), long_share=share,
-                     leverage_mix=mix, entry_spread=value(entry_spread, "entry_spread", "non_negative"),
-                     positions=positions, seed=seed)
+                     leverage_mix=mix, entry_spread=spread, positions=positions, seed=seed)
     loaded = load(os.fspath(preset))
     spec_symbol = loaded.symbol(symbol)
+    from liqcalc.app.adl import refuse_unmodelled
+
+    refuse_unmodelled(loaded.venue, spec_symbol, "book synth writes books for adl-risk, which")
     try:
         book = synthesize(spec, spec_symbol)
     except LiqcalcError as problem:

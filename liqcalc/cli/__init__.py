@@ -69,15 +69,20 @@ class _Given:
     through: liqcalc takes its numbers as text and checks them itself (:mod:`liqcalc.app.request`).
     """
 
-    __slots__ = ("text",)
+    __slots__ = ("text", "whole")
 
-    def __init__(self, text: bool) -> None:
+    def __init__(self, text: bool, whole: bool = False) -> None:
         self.text = text  # a str (or list[str]) option: its given text is its value
+        self.whole = whole  # an int option: its text is a whole number, or one liqcalc line says it is not
 
     def coerce(self, value: Any, param: Any, ctx: Any) -> Any:
         several = param.multiple or param.nargs == -1
         if value is None:
             return () if several else None
+        if self.whole and not several and type(value) is str:
+            if _WHOLE.fullmatch(value) is None:
+                raise _NotWhole(param, value)
+            return int(value)
         if self.text and not several and type(value) is str:
             return value
         if self.text and several and type(value) in (list, tuple) and all(type(v) is str for v in value):
@@ -86,7 +91,21 @@ class _Given:
         return param.get_runtime_param().coerce(value, param=param, ctx=ctx)
 
 
-_TEXT, _OTHER = _Given(text=True), _Given(text=False)
+_TEXT, _OTHER, _INT = _Given(text=True), _Given(text=False), _Given(text=False, whole=True)
+_WHOLE = re.compile(r"\s*[+-]?\d+\s*")
+
+
+class _NotWhole(typer.BadParameter):
+    """A whole-number option given something else: ``--samples: expected a whole number, got '2.5'``
+    (click's own words would be pydantic's "Input should be a valid integer, ...")."""
+
+    def __init__(self, param: Any, value: str) -> None:
+        super().__init__(f"expected a whole number, got {value!r}", param=param)
+        self.value = value
+
+    def format_message(self) -> str:
+        option = max(self.param.opts, key=len) if self.param is not None and self.param.opts else "value"
+        return f"{option}: {self.message}"
 
 
 def _given(param: Any) -> Any:
@@ -96,7 +115,9 @@ def _given(param: Any) -> Any:
     if descriptor is not None and getattr(param, "_runtime_param", False) is None:
         info = descriptor.parameter_info  # an option with its own parser keeps it
         plain = getattr(info, "parser", None) is None and getattr(info, "click_type", None) is None
-        param._runtime_param = _TEXT if plain and descriptor.annotation in (str, list[str]) else _OTHER
+        annotation = descriptor.annotation
+        param._runtime_param = (_TEXT if plain and annotation in (str, list[str])
+                                else _INT if plain and annotation in (int, int | None) else _OTHER)
     return param
 
 

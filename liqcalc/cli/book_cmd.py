@@ -28,7 +28,7 @@ def synth(
     open_interest: Annotated[str | None, typer.Option(metavar="AMOUNT", help="Open interest of one side, in quote value at the mark (long and short open interest are equal).")] = None,
     long_share: Annotated[str, typer.Option(metavar="PCT", help="Percent of the positions (accounts) that are long: the venue's long/short account ratio.")] = "50",
     leverage_mix: Annotated[str, typer.Option(metavar="LEV:PCT,...", help="Leverages and the percent of positions at each (capped at the tier table's maximum).")] = DEFAULT_MIX,
-    entry_spread: Annotated[str, typer.Option(metavar="PCT", help="Standard deviation of ln(entry / mark), in percent.")] = "2",
+    entry_spread: Annotated[str, typer.Option(metavar="PCT", help="Standard deviation of ln(entry / mark), in percent, at most 100 (entries from about 1/5000 to 5000 times the mark).")] = "2",
     positions: Annotated[int, typer.Option(metavar="N", help="How many positions.")] = 1000,
     seed: Annotated[int, typer.Option(metavar="N", help="Seed of the random draws: the same seed writes the same book.")] = 0,
     output: Annotated[str | None, typer.Option("--output", "-o", metavar="FILE", help="Write the book to FILE (default: standard output).")] = None,
@@ -37,6 +37,7 @@ def synth(
     """A model book from public aggregates, in the CSV format adl-risk --book reads: open
     interest equal on both sides to the lot, the long/short account ratio, a leverage mix,
     entries spread around the mark, log-normal sizes; the same seed writes the same book.
+    Inverse (coin-margined) symbols and presets without ADL are refused, as adl-risk refuses them.
     The model is described in docs/book-synth.md (in the source repository).
 
     Example: liqcalc book synth --preset binance --symbol BTCUSDT --mark 60000 --open-interest 30000000 --long-share 60 --positions 20 --seed 7

@@ -47,6 +47,7 @@ class Distribution:
         horizon_days: the horizon in days (None: a sample without one).
         vol: the annualized volatility in percent (None for a sample).
         nu: the Student-t degrees of freedom (None otherwise).
+        horizon: the horizon as written (``8h``, ``2w``; None: none given, or not written).
     """
 
     model: str
@@ -56,6 +57,7 @@ class Distribution:
     horizon_days: float | None
     vol: float | None = None
     nu: float | None = None
+    horizon: str | None = None
 
     @property
     def samples(self) -> int:
@@ -95,7 +97,8 @@ def student_t_points(count: int, nu: float) -> list[float]:
     return [float(v) for v in scaled]
 
 
-def parametric(vol_percent: float, horizon_days: float, count: int, nu: float | None = None) -> Distribution:
+def parametric(vol_percent: float, horizon_days: float, count: int, nu: float | None = None, *,
+               horizon: str | None = None) -> Distribution:
     """The log-normal move (or its Student-t twin) over ``horizon_days`` at ``vol_percent``
     annualized volatility, at ``count`` points (see the module)."""
     sigma = sigma_of(vol_percent, horizon_days)
@@ -103,16 +106,17 @@ def parametric(vol_percent: float, horizon_days: float, count: int, nu: float | 
     # to 1e-6 percent, so that a move reads short (+1.237639%); rounding keeps the order
     moves = tuple(round((math.exp(-sigma * sigma / 2.0 + sigma * value) - 1.0) * 100.0, 6) for value in z)
     return Distribution("lognormal" if nu is None else "student-t", moves, (1.0 / count,) * count, sigma, horizon_days,
-                        vol=vol_percent, nu=nu)
+                        vol=vol_percent, nu=nu, horizon=horizon)
 
 
-def empirical(moves: Sequence[float], horizon_days: float | None) -> Distribution:
+def empirical(moves: Sequence[float], horizon_days: float | None, horizon: str | None = None) -> Distribution:
     """A sample of moves (percent), equally weighted; ``sigma`` is the sample's standard
     deviation of ``ln(1 + r)``."""
     logs = [math.log1p(m / 100.0) for m in moves]
     mean = sum(logs) / len(logs)
     sigma = math.sqrt(sum((v - mean) ** 2 for v in logs) / (len(logs) - 1)) if len(logs) > 1 else 0.0
-    return Distribution("empirical", tuple(moves), (1.0 / len(moves),) * len(moves), sigma, horizon_days)
+    return Distribution("empirical", tuple(moves), (1.0 / len(moves),) * len(moves), sigma, horizon_days,
+                        horizon=horizon)
 
 
 def weighted_quantile(values: Any, weights: Any, level: float) -> float:

@@ -35,6 +35,10 @@ SIZE_SIGMA = 1.0
 """The standard deviation of ln(size) (log-normal sizes)."""
 ALIVE_SHARE = 0.5
 """An entry may leave a position at most this share of its margin (1/leverage) in loss."""
+MAX_ENTRY_SPREAD = 100
+"""The widest ``entry_spread`` (percent) the model takes: at 100% the entries already lie from
+about 1/5000 to 5000 times the mark (``exp(+-8.6)``, the extremes of ``random.gauss``); wider,
+an entry rounds to 0 or overflows."""
 
 
 @dataclass(frozen=True)
@@ -116,6 +120,9 @@ def _max_leverage(symbol: SymbolSpec, size: Decimal, entry: Decimal) -> Decimal 
 def synthesize(spec: SynthSpec, symbol: SymbolSpec) -> SynthBook:
     """The model book of ``spec`` for ``symbol`` (see the module); raises :class:`InputError`
     naming the input at fault when the aggregates cannot make one."""
+    if not 0 <= spec.entry_spread <= MAX_ENTRY_SPREAD:
+        raise InputError("entry_spread", f"must be from 0 to {MAX_ENTRY_SPREAD} (percent, the standard deviation of "
+                                         f"ln(entry / mark)), got {spec.entry_spread}", key=True)
     rng = random.Random(spec.seed)
     longs = round(spec.positions * float(spec.long_share) / 100)
     longs = min(max(longs, 1), spec.positions - 1)

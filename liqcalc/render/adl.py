@@ -339,7 +339,7 @@ def expected_words(report: AdlReport) -> list[str]:
     if e is None:
         return []
     q = report.quote
-    horizon = horizon_words(e["horizon_days"])
+    horizon = e.get("horizon") or horizon_words(e["horizon_days"])
     quantiles = e["loss_vs_mark_quantiles"]
     if e["model"] == "empirical":
         each = f", each over {horizon}" if horizon else ""
@@ -348,7 +348,7 @@ def expected_words(report: AdlReport) -> list[str]:
     else:
         tails = "" if e["nu"] is None else f" with Student-t tails (NU {e['nu'].normalize():f})"
         over = f"Over {horizon} at {e['vol'].normalize():f}% volatility{tails}"
-        unit = "days" if horizon == "1d" else f"{horizon} periods"
+        unit = "days" if horizon == "1d" else f"such {horizon} periods"
     lines = [f"{over}: {_chance(e['p_adl'])} chance of being deleveraged; expected loss against the mark "
              f"{money(e['expected_loss_vs_mark'])} {q}, 1 in 100 {unit} worse than {money(quantiles['p99'])} "
              f"(1 in 20 worse than {money(quantiles['p95'])})."]
