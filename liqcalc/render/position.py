@@ -563,7 +563,7 @@ def position_rows(report: PositionReport, style: Style) -> Rows:
         ("liquidation fee", amount(r.liquidation_fee_paid), fee_note(r)),
         ("open fee", amount(r.open_fee), f"taker {percent(venue.fees.taker, 4)}"),
     )
-    return Rows("Position", ("field", "value", "note"), rows)
+    return Rows(f"Position ({units(report.symbol)})", ("field", "value", "note"), rows)
 
 
 def waterfall_rows(report: PositionReport, style: Style) -> Rows:
@@ -585,7 +585,7 @@ def leverage_rows(report: PositionReport, style: Style) -> Rows:
                      "override" if r.tier_overridden else str(r.tier.number), style.price(r.liquidation_price),
                      style.pct(liq["percent"]), style.price(r.bankruptcy_price), style.pct(bkr["percent"]),
                      style.money(r.liquidation_fee_paid)))
-    return Rows("Leverages", ("leverage", "initial margin", "maint. margin", "tier", "liquidation", "to liq.",
+    return Rows(f"Leverages ({units(report.symbol)})", ("leverage", "initial margin", "maint. margin", "tier", "liquidation", "to liq.",
                               "bankruptcy", "to bkr.", "liq. fee"), tuple(rows))
 
 
@@ -595,7 +595,7 @@ def fill_rows(report: PositionReport, style: Style) -> Rows:
     rows = tuple((style.leverage(r.leverage), style.money(w.equity), style.money(w.surplus), style.money(w.shortfall),
                   flows_cell(as_printed(w).flows)) for r, w in pairs)
     fill = f" {price(pairs[0][1].fill_price)}" if pairs else ""
-    return Rows(f"Where the money goes at your --fill{fill}", ("leverage", "equity", "surplus", "shortfall", "flows"), rows)
+    return Rows(f"Where the money goes at your --fill{fill} ({report.symbol.margin_asset})", ("leverage", "equity", "surplus", "shortfall", "flows"), rows)
 
 
 def tables(report: PositionReport, style: Style = SHOWN) -> list[Rows]:
@@ -607,8 +607,19 @@ def tables(report: PositionReport, style: Style = SHOWN) -> list[Rows]:
 
 
 def csv_table(report: PositionReport) -> Rows:
-    """CSV's one table: the position's rows, or the leverage table with several leverages."""
-    return leverage_rows(report, PLAIN) if len(report.results) > 1 else position_rows(report, PLAIN)
+    """CSV's one table: the position's rows, or the leverage table with several leverages, with
+    a last column ``asset``: the asset of the amounts (the margin asset; prices are in the
+    quote), since CSV's cells are plain numbers."""
+    rows = leverage_rows(report, PLAIN) if len(report.results) > 1 else position_rows(report, PLAIN)
+    asset = report.symbol.margin_asset
+    return Rows(rows.name, (*rows.header, "asset"), tuple((*row, asset) for row in rows.rows))
+
+
+def units(symbol: SymbolSpec) -> str:
+    """What a table's prices and amounts are in (a table name's words)."""
+    if symbol.margin_asset == symbol.quote:
+        return f"prices and amounts in {symbol.quote}"
+    return f"prices in {symbol.quote}, amounts in {symbol.margin_asset}"
 
 
 def title(report: PositionReport) -> str:

@@ -163,8 +163,9 @@ def test_position_csv_is_its_rows_with_the_jsons_numbers() -> None:
 def test_leverage_csv_is_the_leverage_table() -> None:
     data, rows = as_json(LEVERAGES), as_csv(LEVERAGES)
     assert list(rows[0]) == ["leverage", "initial margin", "maint. margin", "tier", "liquidation", "to liq.", "bankruptcy",
-                             "to bkr.", "liq. fee"]
+                             "to bkr.", "liq. fee", "asset"]
     for row, result in zip(rows, data["results"], strict=True):
+        assert row["asset"] == data["margin_asset"] == "USDT"
         assert row["leverage"] == number(result["leverage"])
         assert row["liquidation"] == number(result["liquidation_price"])
         assert row["to liq."] == number(result["liquidation_distance"]["percent"])
@@ -279,10 +280,12 @@ def test_markdown_escapes_pipes_in_cells() -> None:
 
 
 def test_the_table_and_csv_share_a_row_builder() -> None:
-    """One builder per table: the rich table's columns are the CSV's header."""
+    """One builder per table: the rich table's columns are the CSV's header (CSV adds the
+    amounts' asset, which the table says in words)."""
     data = run(*LEVERAGES, "--format", "csv").stdout.splitlines()[0].split(",")
     table = run(*LEVERAGES).stdout
-    assert all(header in table for header in data)
+    assert data[-1] == "asset" and "amounts in USDT" in table
+    assert all(header in table for header in data[:-1])
 
 
 def test_compare_csv_says_why_a_venue_cannot_take_the_trade() -> None:
