@@ -515,8 +515,9 @@ FETCH_VENUES = ("binance", "bybit", "bybit-inverse", "okx", "bitget", "hyperliqu
 
 
 def refresh_command(name: str) -> str:
-    """The command that refreshes the preset ``name``: a fetch for a venue with a fetcher."""
-    return f"liqcalc presets fetch {name}" if name in FETCH_VENUES else "liqcalc presets import"
+    """The command that refreshes the preset ``name``: a fetch for a venue with a fetcher, else
+    an import of a saved answer with the preset's rules (inverse markets included)."""
+    return f"liqcalc presets fetch {name}" if name in FETCH_VENUES else f"liqcalc presets import FILE --like {name}"
 
 
 def stale_warning(preset: Preset) -> str | None:

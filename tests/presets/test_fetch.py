@@ -502,7 +502,7 @@ def test_presets_list_shows_coverage_and_the_command_that_refreshes(server: Venu
     assert (before["bybit"]["coverage"], before["bybit"]["complete_symbols"]) == ("first_tiers", 0)
     assert before["binance"]["coverage"] == "complete"
     assert before["bybit"]["refresh"] == "liqcalc presets fetch bybit"
-    assert before["clearinghouse"]["refresh"] == "liqcalc presets import"
+    assert before["clearinghouse"]["refresh"] == "liqcalc presets import FILE --like clearinghouse"
     serve_bybit(server)
     assert run_fetch("bybit", "--base-url", server.url).exit_code == 0
     after = {p["name"]: p for p in json.loads(runner.invoke(app, ["presets", "list", "--json"]).stdout)["presets"]}
