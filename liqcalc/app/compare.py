@@ -124,7 +124,7 @@ def venue_spec(request: Request, symbol: SymbolSpec) -> tuple[PositionSpec, list
         return spec, []
     entry = spec.entry
     quote_value = request.notional if request.notional is not None else spec.size * entry
-    contracts = div(quote_value, symbol.face_value)
+    contracts = symbol.size_of(quote_value, entry)
     sized = replace(spec, size=contracts,
                     margin=None if spec.margin is None else div(spec.margin, entry),
                     maint_amount=None if spec.maint_amount is None else div(spec.maint_amount, entry))
@@ -138,6 +138,7 @@ def evaluate_compare(values: Mapping[str, Any], names: Sequence[str] | None, nam
 
     A venue that cannot take the trade is a row with its error, not an exception.
     """
+    from liqcalc.core.numbers import div
     from liqcalc.core.position import Calculator
     from liqcalc.presets.loader import load
     from liqcalc.presets.loader import stale_warning as stale_of
@@ -182,7 +183,7 @@ def evaluate_compare(values: Mapping[str, Any], names: Sequence[str] | None, nam
             symbol = preset.symbol(request.symbol)
             spec, sizing = venue_spec(request, symbol)
             if symbol.inverse:  # the fund's cap is given in the quote, like every amount compare takes
-                caps = {party: cap / request.specs[0].entry for party, cap in caps.items()}
+                caps = {party: div(cap, request.specs[0].entry) for party, cap in caps.items()}
             result = Calculator(preset.venue, symbol).evaluate(spec, fill=request.fill, caps=caps)
             rows.append(VenueRow(preset_name, preset, symbol, result, None, notes, sizing))
         except LiqcalcError as problem:

@@ -24,6 +24,11 @@ R = TypeVar("R")
 
 DEBUG_VARIABLE = "LIQCALC_DEBUG"
 
+
+def debugging() -> bool:
+    """Whether ``LIQCALC_DEBUG`` asks for tracebacks (set, and not 0, false, no or off)."""
+    return os.environ.get(DEBUG_VARIABLE, "").strip().lower() not in ("", "0", "false", "no", "off")
+
 #: Exit code after a closed pipe: Python's own (``python -c 'print(1)' | true`` gives 1 when
 #: the write fails; https://docs.python.org/3/library/signal.html#note-on-sigpipe).
 BROKEN_PIPE_EXIT = 1
@@ -132,13 +137,13 @@ def boundary(command: Callable[P, R]) -> Callable[P, R]:
         except BrokenPipeError:
             closed_pipe()
         except LiqcalcError as error:
-            if os.environ.get(DEBUG_VARIABLE):
+            if debugging():
                 raise
             raise fail(str(error.renamed(option_name)), error.exit_code) from None  # inputs as options
         except KeyboardInterrupt:
             raise fail("interrupted", 130) from None
         except Exception as error:
-            if os.environ.get(DEBUG_VARIABLE):
+            if debugging():
                 raise
             described = describe(error)
             if described is not None:

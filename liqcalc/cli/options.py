@@ -22,18 +22,18 @@ SymbolOpt = Annotated[
 ]
 SideOpt = Annotated[str | None, typer.Option("--side", metavar="long|short", help="Position side.")]
 EntryOpt = Annotated[str | None, typer.Option("--entry", metavar="PRICE", help="Average entry price.")]
-SizeOpt = Annotated[str | None, typer.Option("--size", metavar="QTY", help="Position size in the base asset.")]
+SizeOpt = Annotated[str | None, typer.Option("--size", metavar="QTY", help="Position size in the base asset; contracts on an inverse (coin-margined) contract (compare: the base asset on every venue).")]
 NotionalOpt = Annotated[
-    str | None, typer.Option("--notional", metavar="AMOUNT", help="Position size as quote value at entry (instead of --size).")
+    str | None, typer.Option("--notional", metavar="AMOUNT", help="Position size as its quote value at entry, USD on an inverse contract (instead of --size).")
 ]
 LeverageOpt = Annotated[str | None, typer.Option("--leverage", metavar="X", help="Leverage (isolated: sets the margin).")]
 MarginOpt = Annotated[
-    str | None, typer.Option("--margin", metavar="AMOUNT", help="Isolated margin in quote currency (instead of --leverage).")
+    str | None, typer.Option("--margin", metavar="AMOUNT", help="Isolated margin in the margin asset: the quote, or an inverse contract's coin (compare: the quote on every venue; instead of --leverage).")
 ]
 MarkOpt = Annotated[str | None, typer.Option("--mark", metavar="PRICE", help="Mark price now (default: entry).")]
 ModeOpt = Annotated[str | None, typer.Option("--mode", metavar="isolated|cross", help="Margin mode (default: isolated).")]
 WalletOpt = Annotated[
-    str | None, typer.Option("--wallet", metavar="AMOUNT", help="Cross wallet balance (with --mode cross or --account).")
+    str | None, typer.Option("--wallet", metavar="AMOUNT", help="Cross wallet balance in the margin asset (with --mode cross or --account).")
 ]
 InsuranceFundOpt = Annotated[
     str | None,

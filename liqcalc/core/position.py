@@ -236,10 +236,11 @@ class Calculator:
         slope, intercept = maintenance_basis_rule(self.venue.margin.maintenance_basis).line(size, entry, rate, constant)
         return _Maintenance(tier, slope, intercept)
 
-    def tier_at(self, size: Decimal, price: Decimal, what: str) -> Tier:
+    def tier_at(self, size: Decimal, price: Decimal, what: str, *, field: str = "size") -> Tier:
         """The tier of a position of ``size`` valued at ``price`` in this symbol's table: the
         table's row, as the venue's rate rule makes it for that position (Deribit's rates grow
-        with the size: :class:`liqcalc.core.rules.MaintenanceRateRule`)."""
+        with the size: :class:`liqcalc.core.rules.MaintenanceRateRule`); ``field`` names the
+        input a size beyond what the rates allow comes from (an account row's)."""
         measure = self.symbol.measure(size, price)
         if self.contract.inverse:
             # the value in the coin, contracts x face x (1/price): the reciprocal is rounded at the
@@ -250,10 +251,10 @@ class Calculator:
         limit = self.rate_rule.limit(row)
         if limit is not None and measure >= limit:
             symbol = self.symbol
-            raise InputError("size", (
+            raise InputError(field, (
                 f"{symbol.name}: {size_text(measure)} {symbol.base} is beyond the largest position its rates allow: the "
                 f"initial margin rate grows with the size and reaches 100% at {size_text(limit)} {symbol.base}; give a "
-                "smaller size"), key=True)
+                "smaller size"), key=is_key(field))
         return self.rate_rule.tier_at(row, measure)
 
     def tier_words(self, tier: Tier, size: Decimal, price: Decimal) -> str:
@@ -369,8 +370,9 @@ class Calculator:
         if symbol.tier_unit == "base":
             error = beyond_last_tier(symbol, size, "size", f"give a size of at most {size_text(last.cap, ROUND_FLOOR)} {symbol.base}")
         elif self.contract.inverse:
-            # value (coin) = contracts x face / price <= cap: contracts <= cap x price / face
-            price = div(ONE, entry)
+            # value (coin) = contracts x face / price <= cap: contracts <= cap x price / face (the
+            # price read back at the digits the value is read at, as tier_at does: 60,000, not 59,999.99...)
+            price = VALUE_DIGITS.plus(div(ONE, entry))
             error = beyond_last_tier(
                 symbol, size * entry, "entry value",
                 f"give a size of at most {size_text(div(last.cap * price, symbol.face_value), ROUND_FLOOR)} contracts at "
@@ -780,7 +782,7 @@ def _evaluate_account(venue: Venue, wallet: Decimal, rows: Sequence[AccountRow],
             if ranged:
                 tier = calc.tier_at_mark(size, mark, ranged, [], field=f"positions[{n}].mark")
             else:
-                tier = calc.tier_at(size, entry, "entry notional")
+                tier = calc.tier_at(size, entry, "entry notional", field=f"positions[{n}].size")
         # the estimated closing fee at the row's own bankruptcy price, the others at their marks
         # (as its evaluation below computes it: Calculator.cross_close_fee)
         fee = calc.cross_close_fee(side, size, entry, wallet - funding + total_pnl - pnl[n])

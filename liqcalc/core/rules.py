@@ -81,15 +81,6 @@ class ContractRule:
         """:meth:`price` of a price that may be missing."""
         return None if price is None else self.price(price)
 
-    def prices(self, price: Array) -> Array:
-        """:meth:`price` for arrays (0 and ``nan`` stay what they mean: no price)."""
-        import numpy as np
-
-        if not self.inverse:
-            return price
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return np.where(price > 0, 1.0 / price, np.nan)
-
 
 #: Every ``contract_type`` a symbol can name.
 CONTRACTS: dict[str, ContractRule] = {

@@ -235,7 +235,11 @@ TWINS = {"bybit": "bybit-inverse", "bybit-inverse": "bybit", "binance": "binance
 
 
 def contract_types(preset: Mapping[str, Any]) -> set[str]:
-    """The kinds of contract (``linear``, ``inverse``) a preset document's symbols are."""
+    """The kinds of contract (``linear``, ``inverse``) a preset document's symbols are; none for
+    a preset whose margin is not a tier table (Deribit's grows with the size), whose rules an
+    imported table cannot take."""
+    if preset.get("margin", {}).get("maintenance_rate") == "size_scaled":
+        return set()
     return {str(s.get("contract_type", "linear")) for s in preset.get("symbols", {}).values()}
 
 
@@ -277,8 +281,14 @@ def choose_rules(like: str, symbols: Mapping[str, Mapping[str, Any]], types_of: 
     only when ``like``'s do not fit."""
     kinds = {name: str(s.get("contract_type", "linear")) for name, s in symbols.items()}
     wanted = set(kinds.values())
-    if wanted <= types_of(like):
+    own = types_of(like)
+    if wanted <= own:
         return like
+    if not own:
+        fits = [n for n in builtin if wanted <= types_of(n)]
+        raise PresetError(f"--like {like}: its margin is not a tier table (it grows with the position's size), so "
+                          "imported tiers cannot take its rules; give a preset with tiers: "
+                          + _choices([f"--like {n}" for n in fits]))
     twin = TWINS.get(like)
     if twin is not None and twin in builtin and wanted <= types_of(twin):
         return twin

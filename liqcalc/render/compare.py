@@ -61,15 +61,10 @@ def json_adding_up(paid: dict[str, Decimal], total: Decimal) -> dict[str, Decima
     as the JSON writes it: a coin's shares (0.08333333333... + 0.45512820512...) would otherwise
     miss the shortfall by 1e-10. The units rounding takes away go to the parts that lost the
     most; amounts with fewer decimals are unchanged."""
-    from decimal import ROUND_FLOOR, Context, localcontext
+    from liqcalc.render.numbers import cents_adding_up
 
-    unit = Decimal(1).scaleb(-JSON_DECIMALS)
-    with localcontext(Context(prec=200)):
-        floors = {p: a.quantize(unit, rounding=ROUND_FLOOR) for p, a in paid.items()}
-        missing = int((total.quantize(unit) - sum(floors.values(), Decimal(0))) / unit)
-        for p in sorted(paid, key=lambda p: paid[p] - floors[p], reverse=True)[:max(0, missing)]:
-            floors[p] += unit
-    return floors
+    shown = cents_adding_up(list(paid.values()), total, Decimal(1).scaleb(-JSON_DECIMALS))
+    return dict(zip(paid, shown, strict=True))
 
 
 def surplus_flows(waterfall: Waterfall, charges_fee: bool, asset: str = "") -> str:

@@ -96,14 +96,15 @@ def money(value: Decimal | None, quote: str = "") -> str:
     return f"{money_text(value)} {quote}".rstrip()
 
 
-def cents_adding_up(parts: list[Decimal], total: Decimal) -> list[Decimal]:
+def cents_adding_up(parts: list[Decimal], total: Decimal, unit: Decimal | None = None) -> list[Decimal]:
     """``parts`` (of ``total``, each >= 0) rounded to the cent so that, as printed, they add up to
     ``total`` printed to the cent: the cents rounding takes away go to the parts that lost the
     most (largest remainder), so a table never shows 31.52 + 12,293.24 beside 12,324.75. Amounts
-    in a coin (:func:`liqcalc.core.numbers.coin_amounts`) add up to the satoshi instead."""
+    in a coin (:func:`liqcalc.core.numbers.coin_amounts`) add up to the satoshi instead, and with
+    ``unit`` to that unit (the JSON's 1e-10)."""
     from decimal import ROUND_FLOOR, Context, localcontext
 
-    cent = money_unit()
+    cent = money_unit() if unit is None else unit
     with localcontext(Context(prec=200)):  # cents of amounts up to 1e30 (the largest input) and beyond
         floors = [p.quantize(cent, rounding=ROUND_FLOOR) for p in parts]
         missing = int((total.quantize(cent) - sum(floors, Decimal(0))) / cent)

@@ -95,7 +95,7 @@ def test_inverse_data_like_a_linear_preset_without_an_inverse_twin_is_refused(tm
     assert result.exit_code == 1
     assert result.stderr.strip() == (
         "liqcalc: error: --like bitget: its rules are for linear contracts, and BTCUSD is inverse (coin-margined); "
-        "give a preset with inverse rules: --like binance-coinm, --like bitmex, --like bybit-inverse or --like deribit")
+        "give a preset with inverse rules: --like binance-coinm, --like bitmex or --like bybit-inverse")
 
 
 def test_a_dump_mixing_linear_and_inverse_markets_is_refused(tmp_path: Path) -> None:
@@ -106,7 +106,7 @@ def test_a_dump_mixing_linear_and_inverse_markets_is_refused(tmp_path: Path) -> 
     assert refused.exit_code == 1
     assert refused.stderr.strip() == (
         "liqcalc: error: --like bybit: the file holds linear (ETHUSDT) and inverse (BTCUSD) contracts, and bybit's "
-        "rules are for one kind: import each kind with its own --like, or --like deribit (rules for both)")
+        "rules are for one kind: import each kind with its own --like")
     assert not (tmp_path / "x.toml").exists()
 
 
@@ -228,3 +228,19 @@ def test_an_imported_inverse_symbol_keeps_its_contract_type_and_face_value_throu
         write_atomic(path, checked_text(document, "test"))
         loaded = load_path(path).symbol(base)
     assert (loaded.contract_type, loaded.face_value, loaded.margin_asset) == ("inverse", face, base)
+
+
+def test_like_a_preset_without_tier_tables_is_refused_in_one_line() -> None:
+    """Deribit's margin grows with the size (no tier table): imported tiers cannot take its rules,
+    and no refusal suggests it (seen: `--like deribit` failed with five schema problems, and two
+    refusals recommended it)."""
+    import pytest
+
+    from liqcalc.core.errors import LiqcalcError
+
+    def kinds(name: str) -> set[str]:
+        return importers.contract_types(parse(builtin_dir() / f"{name}.toml").model_dump(exclude_unset=True))
+
+    with pytest.raises(LiqcalcError, match=r"--like deribit: its margin is not a tier table .* --like binance-coinm"):
+        importers.choose_rules("deribit", {"BTCUSD": {"contract_type": "inverse"}}, kinds,
+                               ["binance-coinm", "deribit", "bitmex"])
