@@ -472,7 +472,7 @@ class AdlReport:
             else:
                 from liqcalc.core.adl import holder
 
-                own_score = score(queue.ranking, holder(you, "you", 0, ctx.calc))
+                own_score = score(queue.ranking, holder(you, "you", 0))
             summary = _you_base(spec.side, spec.size, spec.entry, spec.mark, you.liquidation_price, you.bankruptcy_price,
                                 inputs, own_score, you.margin_balance)
             summary["on_liquidated_side"] = spec.side != queue.side
@@ -1188,9 +1188,9 @@ def _holders(ctx: Context) -> list[Holder]:
     if ctx.book is not None:
         specs = book_specs(ctx.book, ctx.mark)
         results = evaluate_rows(ctx.calc, ctx.book, specs)
-        holders = [holder(r, id, n, ctx.calc) for n, ((id, _), r) in enumerate(zip(specs, results, strict=True))]
+        holders = [holder(r, id, n) for n, ((id, _), r) in enumerate(zip(specs, results, strict=True))]
     if ctx.you is not None:
-        holders.append(holder(ctx.you, YOU, len(holders), ctx.calc))
+        holders.append(holder(ctx.you, YOU, len(holders)))
     return holders
 
 

@@ -94,7 +94,7 @@ def chosen_presets(names: Sequence[str] | None, name: Namer) -> list[str]:
     if names is None:
         builtin = set(builtin_names())
         return [preset for preset, _, _ in available() if preset in builtin]
-    chosen = [n.strip() for n in names if n.strip()]
+    chosen = list(dict.fromkeys(n.strip() for n in names if n.strip()))  # a name given twice is one venue
     if not chosen:
         raise UsageError(f"{name('presets')}: no preset named; give names separated by commas, e.g. binance,bybit")
     for preset in chosen:  # an unknown name is a mistake, not a venue that cannot take the trade

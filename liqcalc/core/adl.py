@@ -80,15 +80,15 @@ class Holder:
         return self.size * self.mark
 
 
-def holder(result: PositionResult, id: str, order: int, calc: Calculator | None = None) -> Holder:
-    """A :class:`Holder` from the position core's result (prices from the preset's tiers)."""
+def holder(result: PositionResult, id: str, order: int) -> Holder:
+    """A :class:`Holder` from the position core's result (prices from the preset's tiers; the
+    closing fee the result's maintenance margin holds)."""
     spec = result.spec
-    close_fee = ZERO if calc is None else result.close_fee
     return Holder(
         id=id, side=spec.side, size=spec.size, entry=spec.entry, mark=spec.mark,
         wallet_balance=result.margin_balance, maintenance_margin=result.maintenance_margin,
         bankruptcy_price=result.bankruptcy_price, liquidation_price=result.liquidation_price, order=order,
-        close_fee=close_fee,
+        close_fee=result.close_fee,
     )
 
 
@@ -621,7 +621,7 @@ def cascade(
         calc = Calculator(venue, symbol)
         fund = venue.fund_party
         results = [calc.evaluate(spec) for _, spec in positions]
-        holders = [holder(r, id, n, calc) for n, ((id, _), r) in enumerate(zip(positions, results, strict=True))]
+        holders = [holder(r, id, n) for n, ((id, _), r) in enumerate(zip(positions, results, strict=True))]
         factor = ONE + shock / HUNDRED
         losing: Side = "long" if shock < 0 else "short"
         slip = slippage_bps / BPS

@@ -577,7 +577,8 @@ class Calculator:
         if margin_balance <= 0:
             raise InputError(
                 "funding",
-                f"funding {given(spec.funding)} leaves {money_text(margin_balance)} of margin: the position is already bankrupt",
+                f"funding {given(spec.funding)} leaves {money_text(margin_balance)} {self.symbol.margin_asset} of margin: the "
+                "position is already bankrupt",
                 key=True,
             )
         backing = margin_balance - others_maintenance + others_pnl

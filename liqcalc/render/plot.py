@@ -324,7 +324,11 @@ def ladder_chart(report: Any) -> Ladder:
             add(waterfall.label, waterfall.fill_price, note)
     rungs = tuple(Rung(" = ".join(labels) + f" {price(_decimal(key))}", key, notes.get(key, ""))
                   for key, labels in sorted(places.items(), key=lambda item: -item[0]))
-    title = f"{result.symbol} {spec.side} {float(spec.size):g} @ {price(spec.entry)} on {report.venue.name}: the price ladder"
+    from liqcalc.core.numbers import size_text
+
+    unit = " contracts" if report.symbol.inverse else ""
+    # the venue is named by the tables above; the title fits 80 columns, whole
+    title = f"{result.symbol} {spec.side} {size_text(spec.size)}{unit} @ {price(spec.entry)}: the price ladder"
     return Ladder(title, quote, rungs)
 
 

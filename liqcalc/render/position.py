@@ -9,9 +9,9 @@ from typing import Any
 from liqcalc.app.reports import PositionReport
 from liqcalc.app.reports import PresetInfo as PresetInfo  # re-exported: render.adl uses it
 from liqcalc.core.model import SymbolSpec, Tier, Venue, Waterfall
-from liqcalc.core.numbers import in_coin
-from liqcalc.core.position import PositionResult
-from liqcalc.core.rules import adl_price_rule, close_fee_rule, maintenance_rate_rule, tier_basis_rule
+from liqcalc.core.numbers import given, in_coin
+from liqcalc.core.position import PositionResult, PositionSpec
+from liqcalc.core.rules import added_margin_rule, adl_price_rule, close_fee_rule, maintenance_rate_rule, tier_basis_rule
 from liqcalc.render.numbers import cents_adding_up, money, percent, price, price_gap, quantity
 from liqcalc.render.rows import PLAIN, SHOWN, Rows, Style
 
@@ -476,7 +476,7 @@ def render_table(report: PositionReport) -> None:
                       "maintenance margin at a positive price.")
     if r.waterfalls:
         wrows = waterfall_rows(report, SHOWN)
-        keeps = (KEEP, KEEP, KEEP, 20, 10)
+        keeps = (KEEP, KEEP, 10, 20, 30)  # fill, price, equity, surplus, shortfall: equity is shown in the flows
         columns = [Col(h, wrows.column(h), k, justify="left" if h == "fill" else "right")
                    for h, k in zip(wrows.header[:-1], keeps, strict=True)]
         cells = wrows.column("flows")
@@ -546,7 +546,7 @@ def position_rows(report: PositionReport, style: Style) -> Rows:
         ("leverage", style.leverage(r.leverage), f"{spec.mode} margin"),
         ("initial margin", amount(r.initial_margin), ""),
         ("margin balance", amount(r.margin_balance),
-         "after added margin and funding" if spec.add_margin or spec.funding else ""),
+         added_words(spec, venue) if spec.add_margin or spec.funding else ""),
         ("unrealized PnL", signed(r.unrealized_pnl), f"at the mark {price(spec.mark)}"),
         ("equity", amount(r.equity),
          "margin balance + unrealized PnL" + (f" + other positions' PnL {signed_money(others_pnl)}" if others_pnl else "")),
@@ -564,6 +564,15 @@ def position_rows(report: PositionReport, style: Style) -> Rows:
         ("open fee", amount(r.open_fee), f"taker {percent(venue.fees.taker, 4)}"),
     )
     return Rows(f"Position ({units(report.symbol)})", ("field", "value", "note"), rows)
+
+
+def added_words(spec: PositionSpec, venue: Venue) -> str:
+    """The margin balance's note: what added margin and funding did (added margin counts
+    ÷ (1 + taker) where the venue says so, Bybit's inverse UTA)."""
+    if spec.add_margin and added_margin_rule(venue.margin.added_margin).net_of_taker:
+        return (f"after added margin ({given(spec.add_margin)} ÷ (1 + taker {percent(venue.fees.taker, 4)}), the venue's "
+                "rule) and funding")
+    return "after added margin and funding"
 
 
 def waterfall_rows(report: PositionReport, style: Style) -> Rows:

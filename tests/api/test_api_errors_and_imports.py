@@ -50,7 +50,7 @@ def test_api_names_the_keyword_for_a_core_field() -> None:
     with pytest.raises(liqcalc.InputError) as raised:
         liqcalc.position(**{**TRADE, "funding": 10000})  # type: ignore[arg-type]
     assert raised.value.field == "funding="
-    assert str(raised.value).startswith("funding=: funding 10,000 leaves -7,000.00 of margin")
+    assert str(raised.value).startswith("funding=: funding 10,000 leaves -7,000.00 USDT of margin")
 
 
 def test_api_usage_errors_name_keywords() -> None:

@@ -35,3 +35,25 @@ def test_a_count_of_contracts_that_is_not_whole_is_said_and_kept_exact() -> None
     whole = liqcalc.position(preset="binance-coinm", symbol="BTCUSD_PERP", side="long", entry=50000, size=2,
                              leverage=10, no_stale_warning=True)
     assert whole.to_dict()["warnings"] == []
+
+
+def test_added_margin_divided_by_one_plus_taker_is_said_where_it_is_shown() -> None:
+    """Bybit's inverse UTA counts added margin ÷ (1 + taker): the margin balance's note says so
+    (seen: 0.15057752 explained only as "after added margin and funding")."""
+    import os
+    import subprocess
+    import sys
+    import tempfile
+
+    out = subprocess.run(
+        [sys.executable, "-m", "liqcalc", "position", "--preset", "bybit-inverse", "--symbol", "BTCUSD", "--side", "long",
+         "--entry", "50000", "--size", "60000", "--leverage", "10", "--add-margin", "0.05", "--no-stale-warning"],
+        capture_output=True, text=True, cwd=tempfile.gettempdir(), env={**os.environ, "COLUMNS": "200"}, check=True,
+    ).stdout
+    assert "after added margin (0.05 ÷ (1 + taker 0.0550%), the venue's rule) and funding" in out
+
+
+def test_compare_takes_a_preset_named_twice_once() -> None:
+    report = liqcalc.compare(presets=["bitmex", "bitmex", "binance"], symbol="BTC", side="long", entry=60000, size=1,
+                             leverage=10, no_stale_warning=True)
+    assert [row["preset"] for row in report.to_dict()["results"]] == ["bitmex", "binance"]

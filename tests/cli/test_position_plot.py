@@ -20,7 +20,7 @@ def test_plot_draws_the_ladder_with_the_waterfall_amounts() -> None:
     pytest.importorskip("plotext")
     result = runner.invoke(app, [*LONG, "--plot"], env={"COLUMNS": "120"})
     assert result.exit_code == 0, result.output
-    ladder = result.stdout[result.stdout.index("BTCUSDT long 10 @ 60,000.00 on binance: the price ladder"):]
+    ladder = result.stdout[result.stdout.index("BTCUSDT long 10 @ 60,000.00: the price ladder"):]
     text = " ".join(ladder.split())
     for words in ("mark 61,000.00", "entry 60,000.00", "liquidation 54,241.21", "bankruptcy 54,000.00",
                   "fill 53,000.00 shortfall 10,000.00 USDT: the insurance fund 5,000.00, ADL counterparties"):

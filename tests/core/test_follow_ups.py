@@ -102,7 +102,7 @@ def test_fill_warning_echo_is_the_decimal_in_plain_notation(fill: Decimal) -> No
 def _holder(sym: object, size: str = "1", entry: str = "60000") -> adl.Holder:
     calc = Calculator(venue(), sym)  # type: ignore[arg-type]
     spec = PositionSpec(side="long", size=D(size), entry=D(entry), mark=D(entry), leverage=D(10))
-    return adl.holder(calc.evaluate(spec), "h1", 0, calc)
+    return adl.holder(calc.evaluate(spec), "h1", 0)
 
 
 def test_maintenance_at_beyond_a_partial_table_is_refused_with_a_named_error() -> None:

@@ -46,7 +46,7 @@ def test_funding_that_bankrupts_the_position_is_shown_grouped() -> None:
     """Seen: "funding 1E+9 leaves -999988000"."""
     result = run("position", *BTC, "--entry", "60000", "--size", "1", "--leverage", "20", "--funding", "1e9")
     assert result.exit_code == 1
-    assert result.stderr == ("liqcalc: error: --funding: funding 1,000,000,000 leaves -999,997,000.00 of margin: the "
+    assert result.stderr == ("liqcalc: error: --funding: funding 1,000,000,000 leaves -999,997,000.00 USDT of margin: the "
                              "position is already bankrupt\n")
 
 
