@@ -408,6 +408,12 @@ def from_binance(data: Any, *, source: str = "leverageBracket response") -> dict
                 "import the public brackets (notionalCoef 1)"
             )
         base, quote, kind = split_inverse(name, where) if coin else split_symbol(name, where)
+        if not coin and quote == "USD":  # never linear: a USD-quoted symbol is COIN-M's, its bounds in the coin
+            raise PresetError(
+                f"{where}: {name} is quoted in USD, as Binance's COIN-M (inverse) symbols are, but its brackets are "
+                "notionalFloor/notionalCap (USDⓈ-M's, in the quote): COIN-M states them in the coin, qtyFloor/qtyCap; "
+                "import the /dapi leverageBracket answer as it came"
+            )
         tiers = []
         order = sorted(range(len(brackets)), key=lambda m: floors[m])
         for m, bracket in enumerate(brackets[k] for k in order):
@@ -460,6 +466,12 @@ def from_bybit(data: Any, *, source: str = "risk-limit response",
             base, quote, kind = split_inverse(name, where)
         else:
             base, quote, kind = split_symbol(name, where)
+            if category == "linear" and quote == "USD":  # never silently linear
+                raise PresetError(
+                    f"{where}: {name} is quoted in USD, as Bybit's inverse contracts are, but the answer says "
+                    "category linear (Bybit's linear contracts settle in USDT or USDC); import the category=inverse "
+                    "risk-limit answer"
+                )
         ordered = sorted(tiers_raw, key=lambda r: _decimal(r.get("riskLimitValue"), f"{where}.riskLimitValue"))
         floor = Decimal(0)
         tiers = []

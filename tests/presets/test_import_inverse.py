@@ -244,3 +244,21 @@ def test_like_a_preset_without_tier_tables_is_refused_in_one_line() -> None:
     with pytest.raises(LiqcalcError, match=r"--like deribit: its margin is not a tier table .* --like binance-coinm"):
         importers.choose_rules("deribit", {"BTCUSD": {"contract_type": "inverse"}}, kinds,
                                ["binance-coinm", "deribit", "bitmex"])
+
+
+def test_usd_quoted_data_said_to_be_linear_is_refused_never_linear() -> None:
+    """Seen in a trial: COIN-M brackets renamed to notionalFloor/notionalCap came out as a linear
+    BTCUSD_PERP in USD, and a Bybit answer saying category linear for BTCUSD too."""
+    import pytest
+
+    from liqcalc.core.errors import LiqcalcError
+
+    binance = [{"symbol": "BTCUSD_PERP", "brackets": [
+        {"bracket": 1, "initialLeverage": 125, "notionalCap": 5, "notionalFloor": 0, "maintMarginRatio": 0.004, "cum": 0}]}]
+    with pytest.raises(LiqcalcError, match="BTCUSD_PERP is quoted in USD.*qtyFloor/qtyCap"):
+        importers.from_binance(binance)
+    bybit = {"retCode": 0, "result": {"category": "linear", "list": [
+        {"id": 1, "symbol": "BTCUSD", "riskLimitValue": "150", "maintenanceMargin": "0.005", "initialMargin": "0.01",
+         "maxLeverage": "100", "mmDeduction": ""}]}}
+    with pytest.raises(LiqcalcError, match="BTCUSD is quoted in USD.*category linear"):
+        importers.from_bybit(bybit)
