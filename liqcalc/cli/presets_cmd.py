@@ -231,7 +231,13 @@ def import_preset(
             raise UsageError(f"--face-value: expected SYMBOL=USD or USD with USD a number, got {pair!r}") from None
         if face <= 0:
             raise UsageError(f"--face-value: the USD one contract is worth must be above 0, got {value!r}")
-        faces[key.strip() if sep else "*"] = face
+        where = key.strip() if sep else "*"
+        if sep and not where:
+            raise UsageError(f"--face-value: {pair!r} names no symbol; give SYMBOL=USD, BASE=USD or USD alone")
+        if where in faces and faces[where] != face:
+            said = "for every symbol" if where == "*" else f"for {where}"
+            raise UsageError(f"--face-value: two values {said} ({faces[where]} and {face}); give one")
+        faces[where] = face
     label = "stdin" if source == "-" else source if source.startswith(SAMPLE) else Path(source).name
     modified: float | None = None
     as_of_override: str | None = None

@@ -253,7 +253,15 @@ def resolve_faces(symbols: dict[str, dict[str, Any]], given: Mapping[str, Decima
                   source: str, what: str = "the USD one contract is worth") -> None:
     """Give each inverse symbol its face value: the file's, else ``given`` (``--face-value``, by
     the symbol's name, its base, or ``"*"``), else ``known`` (the rules' preset, by name); a file's
-    value the option contradicts, or none at all, is an error naming the option. In place."""
+    value the option contradicts, or none at all, is an error naming the option, and so is an
+    option that names no imported inverse symbol or base (a typo would be ignored). In place."""
+    inverse = {n: s for n, s in symbols.items() if s.get("contract_type") == "inverse"}
+    unused = sorted(key for key in given if key != "*" and key not in inverse
+                    and key not in {s["base"] for s in inverse.values()})
+    if unused:
+        names = ", ".join(sorted(inverse)) or "none"
+        raise PresetError(f"{source}: --face-value {unused[0]}=...: no inverse symbol or base of that name in the file "
+                          f"(its inverse symbols: {names})")
     for name, symbol in symbols.items():
         if symbol.get("contract_type") != "inverse":
             continue

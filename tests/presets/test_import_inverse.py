@@ -262,3 +262,19 @@ def test_usd_quoted_data_said_to_be_linear_is_refused_never_linear() -> None:
          "maxLeverage": "100", "mmDeduction": ""}]}}
     with pytest.raises(LiqcalcError, match="BTCUSD is quoted in USD.*category linear"):
         importers.from_bybit(bybit)
+
+
+def test_face_value_options_that_would_be_ignored_are_refused(tmp_path: Path) -> None:
+    """Seen in a trial: `--face-value =5` accepted and ignored, `ETH=5` on a BTC-only file ignored,
+    `--face-value 5 --face-value 7` quietly 7."""
+    dump = [ccxt_tier("BTC/USD:BTC", 1, 0, 5, 0.004, 125, info={"cum": "0"})]
+    path = str(write(tmp_path, dump))
+    target = tmp_path / "x.toml"
+    for args, says, code in (
+        (["--face-value", "=5"], "names no symbol", 2),
+        (["--face-value", "5", "--face-value", "7"], "two values for every symbol (5 and 7)", 2),
+        (["--face-value", "ETH=5"], "--face-value ETH=...: no inverse symbol or base of that name", 1),
+    ):
+        result = run_import(path, "--format", "ccxt", "--like", "binance", "--output", str(target), *args)
+        assert result.exit_code == code and says in result.stderr, result.output
+        assert len(result.stderr.splitlines()) == 1 and not target.exists()
