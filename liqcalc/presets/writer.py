@@ -79,6 +79,11 @@ def _write_atomic(path: Path, text: str, *, force: bool) -> None:
         raise PresetError(f"{path}: is a folder; give a file path such as {path / 'venue.toml'}")
     if path.exists() and not force:
         raise PresetError(f"{path}: already exists; use --force to replace it")
+    from liqcalc.presets.loader import user_dir
+
+    if not path.parent.exists() and not _why(path) and path.parent != user_dir():
+        # liqcalc makes its own presets folder, never a folder the user named by mistake
+        raise PresetError(f"{path.parent}: no such folder; create it first, or give a path in an existing folder")
     try:
         mode = stat.S_IMODE(path.stat().st_mode)
     except FileNotFoundError:

@@ -429,3 +429,13 @@ def test_a_preset_with_control_characters_in_its_text_is_refused(tmp_path: Path)
     path.write_text(text.replace('title = "Minimal test venue"', 'title = "Mini\\u001b[31mmal"'))
     with pytest.raises(PresetError, match=r"title: control characters are not allowed"):
         parse(path)
+
+
+def test_an_output_in_a_folder_that_does_not_exist_is_refused_not_made(tmp_path: Path) -> None:
+    """Seen in a trial: --output /nonexistent/x.toml made /nonexistent (as root) and wrote there;
+    liqcalc makes only its own presets folder."""
+    target = tmp_path / "typo" / "x.toml"
+    line = one_line_error(run("presets", "import", str(RESPONSES / "bybit-risk-limit.json"), "--format", "bybit",
+                              "--like", "bybit", "--output", str(target)))
+    assert line == f"liqcalc: error: {target.parent}: no such folder; create it first, or give a path in an existing folder\n"
+    assert not target.parent.exists()
