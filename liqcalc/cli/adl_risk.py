@@ -132,8 +132,6 @@ def run_adl_risk(options: dict[str, str | None], *, book: str | None, liquidated
     if not (plot or plot_file is not None):
         emit(report, chosen)
         return
-    import os
-    import shutil
     import sys
 
     chart = pictures.adl_chart(report)
@@ -141,7 +139,6 @@ def run_adl_risk(options: dict[str, str | None], *, book: str | None, liquidated
         pictures.save(chart, plot_file)
     emit(report, chosen)
     if plot:
-        width = min(shutil.get_terminal_size((100, 24)).columns, 160)
-        color = sys.stdout.isatty() and "NO_COLOR" not in os.environ
+        width, color = pictures.screen()
         sys.stdout.write(pictures.terminal(chart, width, 11 * len(chart.panels), color))
 

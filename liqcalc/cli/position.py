@@ -138,8 +138,6 @@ def run_position(
 def _plot_position(options: dict[str, Any], *, account: Path | None, input_file: str | None, stale_warning: bool,
                    chosen: OutputFormat, plot: bool, plot_file: str | None) -> None:
     """``--plot``/``--plot-file``: the report as usual, and its price ladder."""
-    import os
-    import shutil
 
     from liqcalc.render import plot as pictures
 
@@ -154,8 +152,7 @@ def _plot_position(options: dict[str, Any], *, account: Path | None, input_file:
         pictures.ladder_save(ladder, plot_file)
     emit(report, chosen)
     if plot:
-        width = min(shutil.get_terminal_size((100, 24)).columns, 160)
-        color = sys.stdout.isatty() and "NO_COLOR" not in os.environ
+        width, color = pictures.screen()
         sys.stdout.write(pictures.ladder_terminal(ladder, width, 8 + 3 * len(ladder.rungs), color))
 
 

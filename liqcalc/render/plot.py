@@ -81,6 +81,16 @@ def refuse_existing(path: str) -> None:
                          "plot_file")
 
 
+def screen() -> tuple[int, bool]:
+    """The terminal chart's width (the terminal's, at most 160) and whether to colour it (a
+    terminal without ``NO_COLOR``)."""
+    import os
+    import shutil
+    import sys
+
+    return min(shutil.get_terminal_size((100, 24)).columns, 160), sys.stdout.isatty() and "NO_COLOR" not in os.environ
+
+
 def write_figure(figure: Any, path: str) -> None:
     """Write ``figure`` to ``path`` (.svg or .png, by its suffix; an SVG without a date, so a
     chart is the same file each run); a path that cannot be written is one line.
