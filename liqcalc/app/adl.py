@@ -693,6 +693,11 @@ class AdlReport:
         })
         return whole
 
+    @property
+    def in_coin(self) -> bool:
+        """Whether the amounts are a coin's (an inverse contract): shown to the satoshi."""
+        return self.contract is not None and self.contract.inverse
+
     def contract_keys(self) -> dict[str, Any]:
         """An inverse contract's ``contract_type``, ``face_value`` and ``margin_asset`` (as
         ``position`` writes them); a linear one's JSON is as it was."""
