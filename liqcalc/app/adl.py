@@ -1092,6 +1092,8 @@ def _inverse_report(ctx: Context, inputs: AdlInputs, book: Book | None, shocks: 
     try:
         if shocks is not None or moves is not None:
             assert book is not None
+            twin = replace(twin, digits=FLOAT_DIGITS)
+            work.twin = twin
             report = shock_report(work, twin_inputs, twin.book(book), [shock_in(s) for s in shocks or []], slippage,
                                   fund, seed, moves=twin_moves, funds=funds)
         else:

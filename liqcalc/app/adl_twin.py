@@ -31,8 +31,6 @@ if TYPE_CHECKING:
     from liqcalc.core.position import Calculator, PositionResult
 
 HUNDRED = Decimal(100)
-BACK = DecimalContext(prec=30)
-"""The digits a price turned back keeps (the inputs carry no more)."""
 
 
 def flip(side: Side) -> Side:
@@ -74,6 +72,9 @@ class Twin:
     """The trader's shocks, in order (a sweep's)."""
     moves: Mapping[float, float] | None = None
     """Each twin move of a distribution, and the trader's move it is."""
+    digits: int = 30
+    """The significant digits a price turned back keeps: 30 on the Decimal path, the float
+    book's 12 on the vectorized one (its x carries no more)."""
 
     def magnitude(self, twin_moves: Any) -> Any:
         """How far each twin move (an array) is in the trader's price: ``|r|``, by which the
@@ -94,7 +95,8 @@ class Twin:
     def price(self, price: Decimal) -> Decimal:
         """The twin's price as the trader's: the reciprocal to 30 significant digits, so that
         the reciprocal of 1/70,000 is 70000, not 69999.99999999999999999999999999998."""
-        return BACK.plus(div(ONE, price)).normalize(BACK) + ZERO
+        back = DecimalContext(prec=self.digits)
+        return back.plus(div(ONE, price)).normalize(back) + ZERO
 
     def price_or_none(self, price: Decimal | None) -> Decimal | None:
         """:meth:`price` of a price that may be missing."""
