@@ -928,7 +928,9 @@ def adl_risk(
     percent), give a distribution of moves instead: ``report.expected`` holds the expected
     exposure over it (``samples`` points of a model, 1,000 by default). ``insurance_fund`` may be
     ``"FROM:TO:STEP"``: ``report.fund_needed`` is the fund at which the move shown no longer
-    deleverages you. An invalid input raises a :class:`liqcalc.core.errors.LiqcalcError`
+    deleverages you. On an inverse (coin-margined) symbol sizes are contracts (``size``, the
+    book's, ``liquidated_size``, ``hedge_size``), prices are the quote's and every amount is in
+    the coin; ``report.contract`` is the symbol. An invalid input raises a :class:`liqcalc.core.errors.LiqcalcError`
     naming its keyword (``insurance_fund=: must be 0 or more, got -1``).
 
     Example::

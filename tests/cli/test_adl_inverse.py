@@ -242,3 +242,18 @@ def test_vol_on_an_inverse_model_book_gives_the_expected_exposure_in_contracts(x
     table = CliRunner().invoke(app, args)
     assert table.exit_code == 0, table.output
     assert "XBTUSD is inverse: sizes are contracts of 1 USD, amounts are in BTC." in table.stdout
+
+
+def test_warnings_on_an_inverse_book_speak_of_the_traders_sides_and_contracts() -> None:
+    """The twin's longs are the trader's shorts: a warning made in the twin's terms would say
+    "longs" for shorts and count USD for contracts."""
+    rows = [{"id": "a", "side": "long", "size": 1000, "entry": 60000, "leverage": 10},
+            {"id": "b", "side": "short", "size": 300, "entry": 59000, "leverage": 10},
+            {"id": "c", "side": "long", "size": 500, "entry": 61000, "leverage": 50}]
+    shock = liqcalc.adl_risk(preset="bitmex", symbol="XBTUSD", mark=60000, book=rows, shock=-3, no_stale_warning=True)
+    assert any(w.startswith("the book's shorts hold 300 contracts against the longs' 1500") for w in shock.warnings)
+    event = liqcalc.adl_risk(preset="bitmex", symbol="XBTUSD", mark=60000, book=rows, liquidated_size=100,
+                             bankruptcy_price=59000, liquidated_side="long", no_stale_warning=True)
+    assert any(w.startswith("the mark 60000 is not beyond the bankruptcy price 59000 of the liquidated long")
+               for w in event.warnings), event.warnings
+    assert event.queue_side == "short" and [r["id"] for r in event.queue.all()] == ["b"]
