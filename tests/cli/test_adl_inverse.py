@@ -55,9 +55,14 @@ def book(seed: int, face: D) -> tuple[list[dict[str, Any]], list[dict[str, Any]]
         contracts = D(rng.randint(1, 30_000)) / face * 10 if face == 1 else D(rng.randint(1, 300))
         entry = D(rng.randint(108_000, 132_000)) / 2
         leverage = rng.randint(2, 20)
-        rows.append({"id": f"p{n}", "side": side, "size": contracts, "entry": entry, "leverage": leverage})
+        # some rows by their margin or a cross wallet in the coin (contracts x face / entry / leverage), the same in both
+        coin = (contracts * face / entry / leverage).quantize(D("1e-8"))
+        how: dict[str, Any] = {"leverage": leverage} if n % 3 else {"margin": coin}
+        if n % 5 == 4:  # a cross account's wallet
+            how = {"leverage": leverage, "wallet": coin * 2}
+        rows.append({"id": f"p{n}", "side": side, "size": contracts, "entry": entry, **how})
         twin.append({"id": f"p{n}", "side": "short" if side == "long" else "long", "size": contracts * face,
-                     "entry": inv(entry), "leverage": leverage})
+                     "entry": inv(entry), **how})
     return rows, twin
 
 
