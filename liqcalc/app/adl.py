@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Callable, Mapping, Sequence
+from contextvars import ContextVar
 from dataclasses import asdict, dataclass, replace
 from decimal import Context as DecimalContext
 from decimal import Decimal
@@ -28,6 +29,7 @@ from liqcalc.core.rules import CHOOSABLE_RANKINGS, adl_price_rule, ranking_rule
 from liqcalc.render.numbers import FLOAT_DIGITS
 
 if TYPE_CHECKING:
+    from liqcalc.app.adl_twin import Twin
     from liqcalc.core.adl import Allocation, Holder, Policy
     from liqcalc.core.book import Columns, Priced, Step, Sweep
     from liqcalc.core.exposure import Distribution
@@ -45,14 +47,9 @@ def keyword(key: str) -> str:
 
 
 def refuse_unmodelled(venue: Venue, symbol: SymbolSpec, who: str = "adl-risk") -> None:
-    """Refuse, in one line, a symbol adl-risk does not model (an inverse contract) or a venue
-    without ADL; ``who`` is the subject of the sentence (``book synth`` says it writes for adl-risk)."""
-    if symbol.inverse:
-        # the queue, the cascade and the sweep are linear in the price (PnL = size x (mark -
-        # entry)); an inverse contract's twin in 1/price is not wired through them yet: refuse
-        # rather than print a linear number for a coin-margined position
-        raise LiqcalcError(f"{symbol.name} is an inverse (coin-margined) contract of {venue.name}: {who} does not "
-                           "model inverse contracts yet; `liqcalc position` and `liqcalc compare` do")
+    """Refuse, in one line, a venue without ADL; ``who`` is the subject of the sentence (``book
+    synth`` says it writes for adl-risk). An inverse contract is modelled as its linear twin
+    (:class:`Twin`)."""
     if not ranking_rule(venue.adl.ranking).deleverages or not adl_price_rule(venue.adl.price).closes:
         raise LiqcalcError(f"{venue.name}: this preset has no auto-deleveraging (its shortfall waterfall is "
                            f"{', '.join(venue.shortfall.waterfall)}); {who} needs a venue with an ADL queue")
@@ -308,6 +305,16 @@ def r8(value: Decimal | None) -> Decimal | None:
     return value.quantize(EIGHT, context=WIDE).normalize(WIDE) + ZERO
 
 
+EXACT_PRICES: ContextVar[bool] = ContextVar("liqcalc_adl_exact_prices", default=False)
+"""Set while an inverse contract's twin runs: its prices (x = 1/P, about 1e-5) keep their
+digits until they are turned back (:func:`p8`)."""
+
+
+def p8(value: Decimal | None) -> Decimal | None:
+    """A price to 8 decimals (:func:`r8`), or as it is in an inverse contract's twin."""
+    return value if EXACT_PRICES.get() else r8(value)
+
+
 def accounting(*, fund_start: Decimal | None, fund_surplus_in: Decimal, fund_paid: Decimal, fund_left: Decimal | None,
                adl_covered: Decimal, unabsorbed: Decimal, unabsorbed_by: str | None, deleveraged_size: Decimal,
                deleveraged_notional: Decimal, fund_party: str | None = None) -> dict[str, Any]:
@@ -405,6 +412,9 @@ class AdlReport:
     fund_needed_for: Mapping[str, Any] | None = None
     """The move and the range ``fund_needed`` is for (None without a range)."""
     curve: Mapping[str, tuple[float, ...]] | None = None
+    contract: SymbolSpec | None = None
+    """The symbol as the trader trades it (its ``contract_type``, ``face_value``, ``margin_asset``:
+    an inverse contract's sizes are contracts and its amounts, ``quote``, are in the coin)."""
     """With a distribution, for the plots (not in the JSON): per move, ascending, ``move``,
     ``weight``, ``adl_size``, ``loss_vs_mark``, ``liquidated_notional``, ``fund_paid``."""
 
@@ -454,10 +464,10 @@ class AdlReport:
             "inputs": inputs, "queue_side": queue.side, "ranking": queue.ranking,
             "queue": Rows(len(rows), make), "excluded": len(queue.excluded), "start": queue.start, "you": None, "event": event,
             "policies": policies, "indicator_range": _indicator_range(ctx), "has_book": has_book, "adl_price_rule": venue.adl.price,
-            "fund_party": venue.fund_party, "adl_notes": adl_notes(venue),
+            "fund_party": venue.fund_party, "adl_notes": adl_notes(venue), "contract": ctx.symbol,
         }
         if queue.excluded:
-            ctx.warnings.append(_excluded_words(len(queue.excluded), queue.side))
+            ctx.warnings.append(_excluded_words(len(queue.excluded), ctx.said_side(queue.side)))
         you = ctx.you
         if you is not None:
             from liqcalc.core.adl import score
@@ -559,7 +569,7 @@ class AdlReport:
         event = EventInfo(
             kind="shock", liquidated_side=liquidated_side if step.liquidated.size else None,
             liquidated_size=r8(_dz(cols.size[step.liquidated].sum())) or ZERO, bankruptcy_price=None,
-            adl_price=r8(_d(float((step.closed * step.adl_price).sum()) / closed_total)) if closed_total > 0 else None,
+            adl_price=p8(_d(float((step.closed * step.adl_price).sum()) / closed_total)) if closed_total > 0 else None,
             deficit=unpaid, shock=shock, mark_after=ctx.mark * (1 + shock / 100),
             liquidated_count=int(step.liquidated.size),
             liquidated_notional=r8(_dz((cols.size[step.liquidated] * step.fill).sum())) or ZERO,
@@ -571,13 +581,13 @@ class AdlReport:
             "queue_side": queue_side, "ranking": ctx.ranking, "queue": Rows(int(step.queue.size), make),
             "excluded": int(step.excluded.size), "start": None, "you": None, "event": event, "policies": policies,
             "indicator_range": _indicator_range(ctx), "has_book": True, "adl_price_rule": venue.adl.price, "fund_party": venue.fund_party,
-            "adl_notes": adl_notes(venue),
+            "adl_notes": adl_notes(venue), "contract": ctx.symbol,
         }
         if not ranking_rule(ctx.ranking).ranks:
             rows = np.flatnonzero(cols.side == (1 if queue_side == "long" else -1))
             fields["start"] = int(np.flatnonzero(rows == step.queue[0])[0]) if step.queue.size else 0
         if step.excluded.size:
-            ctx.warnings.append(_excluded_words(int(step.excluded.size), queue_side))
+            ctx.warnings.append(_excluded_words(int(step.excluded.size), ctx.said_side(queue_side)))
         crossed = np.flatnonzero(priced.liquidation <= 0)
         if crossed.size:
             ctx.warnings.append(f"{crossed.size} book positions have no positive liquidation price")
@@ -598,7 +608,7 @@ class AdlReport:
                                percentile=_d(percentile[k]) if ranked else None,
                                indicator=int(lights[k]) if lights is not None else None,
                                notional_ahead=_dz((cols.size[ahead] * cols.mark[ahead] * factor).sum()))
-                size, adl_price = r8(_dz(step.sizes[policy][k])) or ZERO, r8(_d(step.prices[policy][k]))
+                size, adl_price = r8(_dz(step.sizes[policy][k])) or ZERO, p8(_d(step.prices[policy][k]))
             else:
                 summary.update(rank=None, queue_count=int(step.queue.size), percentile=None, indicator=None,
                                notional_ahead=None)
@@ -643,7 +653,17 @@ class AdlReport:
         score (None for another ranking, or without a score)."""
         if row.get("score") is None:
             return None
-        return ranking_rule(self.ranking).factors(row["side"], row["entry"], row["mark"], row.get("bankruptcy_price"))
+        side, entry, mark, bankruptcy = row["side"], row["entry"], row["mark"], row.get("bankruptcy_price")
+        if self.contract is not None and self.contract.inverse:
+            # in coin values (BitMEX's mark value, entry value, bankrupt value): the twin's
+            from liqcalc.app.adl_twin import flip
+
+            def twin(price: Decimal) -> Decimal:
+                return Decimal(1) / price
+
+            side, entry, mark = flip(side), twin(entry), twin(mark)
+            bankruptcy = None if bankruptcy is None else twin(bankruptcy)
+        return ranking_rule(self.ranking).factors(side, entry, mark, bankruptcy)
 
     def to_dict(self) -> dict[str, Any]:
         """The whole ``--json`` object (numbers of the ADL results to 8 decimals: :func:`clean`)."""
@@ -651,6 +671,7 @@ class AdlReport:
             "schema_version": SCHEMA_VERSION,
             "command": "adl-risk",
             "preset": dict(self.preset),
+            **self.contract_keys(),
             "inputs": asdict(self.inputs),
             "warnings": list(self.warnings),
             "ranking": self.ranking,
@@ -671,6 +692,19 @@ class AdlReport:
             "fund_needed_for": self.fund_needed_for,
         })
         return whole
+
+    @property
+    def in_coin(self) -> bool:
+        """Whether the amounts are a coin's (an inverse contract): shown to the satoshi."""
+        return self.contract is not None and self.contract.inverse
+
+    def contract_keys(self) -> dict[str, Any]:
+        """An inverse contract's ``contract_type``, ``face_value`` and ``margin_asset`` (as
+        ``position`` writes them); a linear one's JSON is as it was."""
+        if self.contract is None or not self.contract.inverse:
+            return {}
+        return {"contract_type": self.contract.contract_type, "face_value": self.contract.face_value,
+                "margin_asset": self.contract.margin_asset}
 
     def shown_queue(self) -> list[QueueRow]:
         """Every queue row, or with ``top`` the first N and yours (``queue_count`` keeps the total)."""
@@ -741,7 +775,7 @@ def _you_outcome(summary: dict[str, Any], side: Side, size: Decimal, entry: Deci
     summary["loss_vs_mark"] = r8(loss)
     summary["loss_vs_mark_roe_percent"] = roe(loss, summary["margin"])
     summary["adl_price_vs_mark"] = None if adl_price is None else {
-        "price": r8(adl_price - mark), "percent": r8((adl_price - mark) / mark * 100)}
+        "price": p8(adl_price - mark), "percent": r8((adl_price - mark) / mark * 100)}
     remaining = size - (adl_size if known else ZERO)
     summary["remaining_size"] = r8(remaining)
     summary["hedge_size"] = hedge
@@ -778,7 +812,7 @@ def _sweep_rows(sweep: Sweep, mark: Decimal, policy: str, you: dict[str, Any] | 
             "you_liquidated": bool(sweep.you_liquidated[i]) if you is not None else False,
             "you_rank": int(sweep.you_rank[i]) if you is not None and sweep.you_rank[i] > 0 else None,
             "you_adl_size": r8(_dz(sweep.you_adl_size[policy][i])),
-            "you_adl_price": r8(_d(sweep.you_adl_price[policy][i])),
+            "you_adl_price": p8(_d(sweep.you_adl_price[policy][i])),
             "you_loss_vs_mark": r8(_dz(sweep.you_loss_vs_mark[policy][i])),
             "you_loss_vs_mark_roe_percent": None,
             "you_remaining_size": None,
@@ -834,6 +868,15 @@ class Context:
     warnings: list[str]
     preset: Mapping[str, Any]
     """The preset used, as the JSON's ``preset`` object."""
+    twin: Twin | None = None
+    """An inverse contract: the trader's terms (``symbol``, ``calc`` and ``mark`` are its linear
+    twin's, :mod:`liqcalc.app.adl_twin`)."""
+
+    def said_side(self, side: str) -> str:
+        """A side of the computation as the trader says it (a twin's is the other)."""
+        if self.twin is None:
+            return side
+        return "short" if side == "long" else "long"
 
 
 Number = Decimal | int | float | str
@@ -885,7 +928,9 @@ def adl_risk(
     percent), give a distribution of moves instead: ``report.expected`` holds the expected
     exposure over it (``samples`` points of a model, 1,000 by default). ``insurance_fund`` may be
     ``"FROM:TO:STEP"``: ``report.fund_needed`` is the fund at which the move shown no longer
-    deleverages you. An invalid input raises a :class:`liqcalc.core.errors.LiqcalcError`
+    deleverages you. On an inverse (coin-margined) symbol sizes are contracts (``size``, the
+    book's, ``liquidated_size``, ``hedge_size``), prices are the quote's and every amount is in
+    the coin; ``report.contract`` is the symbol. An invalid input raises a :class:`liqcalc.core.errors.LiqcalcError`
     naming its keyword (``insurance_fund=: must be 0 or more, got -1``).
 
     Example::
@@ -1018,10 +1063,48 @@ def run(options: Mapping[str, Any], *, book: str | Sequence[Mapping[str, Any]] |
             "margin": you.spec.margin, "mode": you.spec.mode, "wallet": you.spec.wallet,
         },
     )
+    if symbol.inverse:
+        return _inverse_report(ctx, inputs, checked, shocks, moves, slippage, fund, seed, funds)
     if shocks is not None or moves is not None:
         assert checked is not None
         return shock_report(ctx, inputs, checked, shocks or [], slippage, fund, seed, moves=moves, funds=funds)
     return event_report(ctx, inputs, event_side, event_size, event_price, fund, seed)
+
+
+def _inverse_report(ctx: Context, inputs: AdlInputs, book: Book | None, shocks: list[Decimal] | None,
+                    moves: tuple[Distribution, str | None] | None, slippage: Decimal, fund: Decimal | None, seed: int,
+                    funds: list[Decimal] | None) -> AdlReport:
+    """An inverse contract's report: computed on its linear twin (the trader's position, book,
+    event, shocks and moves turned into it) and turned back (:mod:`liqcalc.app.adl_twin`)."""
+    from liqcalc.app.adl_twin import Twin, linear_twin, shock_in, to_trader
+
+    twin_moves = None
+    twin = Twin(ctx.symbol, ctx.calc, ctx.mark, None if book is None else book.columns, tuple(shocks or ()))
+    if moves is not None:
+        distribution, mapping = twin.distribution(moves[0])
+        twin = replace(twin, moves=mapping)
+        twin_moves = (distribution, moves[1])
+    symbol = linear_twin(ctx.symbol)
+    mark = twin.price_in(ctx.mark)
+    mine = ctx.you
+    work = replace(ctx, symbol=symbol, calc=Calculator(ctx.venue, symbol), mark=mark,
+                   you=None if mine is None else twin.result(mine), twin=twin)
+    twin_inputs = twin.inputs(inputs, mark)
+    token = EXACT_PRICES.set(True)
+    try:
+        if shocks is not None or moves is not None:
+            assert book is not None
+            twin = replace(twin, digits=FLOAT_DIGITS)
+            work.twin = twin
+            report = shock_report(work, twin_inputs, twin.book(book), [shock_in(s) for s in shocks or []], slippage,
+                                  fund, seed, moves=twin_moves, funds=funds)
+        else:
+            side = twin_inputs.liquidated_side
+            report = event_report(work, twin_inputs, cast("Side | None", side), twin_inputs.liquidated_size,
+                                  twin_inputs.bankruptcy_price, fund, seed)
+    finally:
+        EXACT_PRICES.reset(token)
+    return to_trader(report, twin, inputs, mine)
 
 
 def _choices(venue: Venue, ranking: str | None, policy: str, *, top: Any, lights: Any, seed: Any, name: Namer,
@@ -1186,8 +1269,13 @@ def _holders(ctx: Context) -> list[Holder]:
 
     holders: list[Holder] = []
     if ctx.book is not None:
-        specs = book_specs(ctx.book, ctx.mark)
-        results = evaluate_rows(ctx.calc, ctx.book, specs)
+        twin = ctx.twin
+        if twin is None:
+            specs = book_specs(ctx.book, ctx.mark)
+            results = evaluate_rows(ctx.calc, ctx.book, specs)
+        else:  # each row on the trader's contract (its errors in contracts), then as the twin's
+            specs = book_specs(ctx.book, twin.mark)
+            results = [twin.result(r) for r in evaluate_rows(twin.calc, ctx.book, specs)]
         holders = [holder(r, id, n) for n, ((id, _), r) in enumerate(zip(specs, results, strict=True))]
     if ctx.you is not None:
         holders.append(holder(ctx.you, YOU, len(holders)))
@@ -1214,8 +1302,10 @@ def event_report(ctx: Context, inputs: AdlInputs, event_side: Side | None, size:
         # "an uncovered liquidation": the fund pays only when insurance_fund says it can
         hit = uncovered_liquidation(event_side, size, price, ctx.mark, fund, venue.adl.price)
         if hit.shortfall == 0:
+            said_mark, said_price = (ctx.mark, price) if ctx.twin is None else (ctx.twin.mark, r8(ctx.twin.price(price)))
             ctx.warnings.append(
-                f"the mark {ctx.mark} is not beyond the bankruptcy price {price} of the liquidated {event_side}: filled at the "
+                f"the mark {said_mark} is not beyond the bankruptcy price {said_price} "
+                f"of the liquidated {ctx.said_side(event_side)}: filled at the "
                 "mark it would leave no shortfall; the event is taken as given (an uncovered liquidation)")
         pieces = [Piece(hit.adl_size, hit.adl_price)] if hit.adl_size > 0 else []
         # without a book the other side is taken to absorb it all (there is no queue to see)
@@ -1253,7 +1343,10 @@ def shock_report(ctx: Context, inputs: AdlInputs, book: Book, shocks: list[Decim
     from liqcalc.core import book as vector
 
     columns = book.columns
-    balance = balance_warning(columns, ctx.symbol.base)
+    if ctx.twin is not None and ctx.twin.columns is not None:  # counted in contracts, on the trader's sides
+        balance = balance_warning(ctx.twin.columns, ctx.twin.symbol.size_unit)
+    else:
+        balance = balance_warning(columns, ctx.symbol.base)
     if balance is not None:
         ctx.warnings.append(balance)
     you_index: int | None = None
@@ -1274,7 +1367,8 @@ def shock_report(ctx: Context, inputs: AdlInputs, book: Book, shocks: list[Decim
     except vector.BookRowError as error:
         raise InputError(f"{book.file.where(error.row)}: {error.field}", error.problem) from None
     model = vector.Book(ctx.venue, priced, ranking=ctx.ranking, slippage_bps=float(slippage),
-                        insurance_fund=None if fund is None else float(fund), seed=seed, you=you_index)
+                        insurance_fund=None if fund is None else float(fund), seed=seed, you=you_index,
+                        reciprocal=ctx.twin is not None)
     sweep: Sweep | None = None
     extra: dict[str, Any] = {}
     if moves is not None:
@@ -1286,11 +1380,12 @@ def shock_report(ctx: Context, inputs: AdlInputs, book: Book, shocks: list[Decim
         else:
             sweep = model.sweep(values)
             reached = np.flatnonzero(sweep.you_adl_size[ctx.policy] > 0)
+            magnitude = np.abs(values) if ctx.twin is None else ctx.twin.magnitude(values)
             if reached.size:
-                by_size = reached[np.argsort(np.abs(values[reached]), kind="stable")]
+                by_size = reached[np.argsort(magnitude[reached], kind="stable")]
                 chosen = shocks[int(by_size[0])]
             else:
-                chosen = shocks[int(np.argmax(np.abs(values)))]
+                chosen = shocks[int(np.argmax(magnitude))]
     if funds is not None:
         from liqcalc.core.exposure import fund_needed
 
@@ -1351,16 +1446,17 @@ def _expected(ctx: Context, inputs: AdlInputs, model: Any, moves: tuple[Distribu
     exposure = expected(distribution, adl, liquidated, loss, side=side_sign(spec.side), size=float(spec.size),
                         hedge=hedge)
     reached = np.flatnonzero(np.asarray(exposure.reached))
+    magnitude = np.abs(values) if ctx.twin is None else ctx.twin.magnitude(values)
     if reached.size:
-        k = int(reached[np.argsort(np.abs(values[reached]), kind="stable")[0]])
+        k = int(reached[np.argsort(magnitude[reached], kind="stable")[0]])
     else:
-        k = int(np.argmax(np.abs(values)))
+        k = int(np.argmax(magnitude))
     chosen = Decimal(repr(float(values[k])))
     reaches: ReachesYou | None = None
     if reached.size:
         u = int(back[k])
         size = r8(_dz(sweep.adl_size[u])) or ZERO
-        price = r8(_d(sweep.adl_price[u]))
+        price = p8(_d(sweep.adl_price[u]))
         loss_k = r8(_dz(sweep.loss_vs_mark[u])) or ZERO
         reaches = {"shock": chosen, "mark": ctx.mark * (1 + chosen / 100), "adl_size": size, "adl_price": price,
                    "loss_vs_mark": loss_k, "loss_vs_mark_roe_percent": roe(loss_k, ctx.you.margin_balance)}

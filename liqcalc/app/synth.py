@@ -42,6 +42,9 @@ class SynthReport:
     quote: str
     spec: SynthSpec
     book: SynthBook
+    face_value: Decimal | None = None
+    """An inverse contract's face (``base`` is then ``contracts``): the open interest is
+    ``side_size x face_value`` of the quote, whatever the mark."""
 
     def to_csv(self) -> str:
         """The book as CSV (``id,side,size,entry,leverage``), as ``adl-risk --book`` reads it."""
@@ -58,6 +61,9 @@ class SynthReport:
             "positions": len(self.book.rows), "longs": self.book.longs, "shorts": self.book.shorts,
             "lot": self.book.lot, "side_size": self.book.side_size, "capped_leverages": self.book.capped,
             "mirrored_entries": self.book.mirrored,
+            # an inverse contract's sizes are contracts of face_value quote each
+            **({} if self.face_value is None else {"contract_type": "inverse", "face_value": self.face_value,
+                                                   "size_unit": self.base}),
         }
 
 
@@ -118,4 +124,5 @@ def synth_book(*, preset: str | os.PathLike[str], symbol: str, mark: Any, open_i
         book = synthesize(spec, spec_symbol)
     except LiqcalcError as problem:
         raise problem.renamed(name) from None
-    return SynthReport(loaded.venue.name, spec_symbol.name, spec_symbol.base, spec_symbol.quote, spec, book)
+    return SynthReport(loaded.venue.name, spec_symbol.name, spec_symbol.size_unit, spec_symbol.quote, spec, book,
+                       spec_symbol.face_value if spec_symbol.inverse else None)

@@ -608,6 +608,7 @@ def cascade(
     seed: int = 0,
     low: int,
     high: int,
+    reciprocal: bool = False,
 ) -> Shock:
     """Move every mark by ``shock`` percent; liquidate each position whose liquidation price is
     crossed, filled at the shocked mark worsened by ``slippage_bps``; settle each by the
@@ -615,7 +616,9 @@ def cascade(
     the fund capped at what is left of ``insurance_fund`` (None: uncapped), in the order the
     move crosses them; deleverage what the fund does not pay from the other side's queue.
 
-    A one-shot move: the liquidations do not move the mark further.
+    A one-shot move: the liquidations do not move the mark further. ``reciprocal``: the book is
+    an inverse contract's linear twin (prices x = 1/P), whose fill ``slippage_bps`` worse in P is
+    ``x / (1 + s' b)`` for the twin's side s' (as :class:`liqcalc.core.book.Book` fills it).
     """
     with localcontext(context()):
         calc = Calculator(venue, symbol)
@@ -645,7 +648,8 @@ def cascade(
         for n in hit:
             h, spec = holders[n], positions[n][1]
             new_mark = h.mark * factor
-            fill = new_mark * (ONE - side_sign(h.side) * slip)
+            fill = (new_mark / (ONE + side_sign(h.side) * slip) if reciprocal
+                    else new_mark * (ONE - side_sign(h.side) * slip))
             caps: dict[Party, Decimal] = {} if balance is None or fund is None else {fund: balance}
             w = calc.evaluate(replace(spec, mark=new_mark), fill=fill, caps=caps).waterfalls[-1]
             # the fund's own payment (under the mark rule a fund may also bear what ADL closes:

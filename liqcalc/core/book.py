@@ -454,7 +454,7 @@ class Book:
     """A priced book and the venue's rules: shocks and sweeps."""
 
     def __init__(self, venue: Venue, priced: Priced, *, ranking: Ranking, slippage_bps: float,
-                 insurance_fund: float | None, seed: int = 0, you: int | None = None) -> None:
+                 insurance_fund: float | None, seed: int = 0, you: int | None = None, reciprocal: bool = False) -> None:
         fund = venue.fund_party
         if fund is None or venue.shortfall.waterfall != (fund, "adl_counterparties"):
             raise UnsupportedWaterfall(
@@ -464,6 +464,9 @@ class Book:
         self.venue, self.priced, self.ranking = venue, priced, ranking
         self.fund = fund
         self.slip = slippage_bps / 10_000.0
+        # an inverse contract's linear twin (prices x = 1/P): a fill b worse than the mark in P
+        # (P x (1 - s b) for the trader's side s = -s' of the twin's) is x / (1 + s' b) in x
+        self.reciprocal = reciprocal
         self.insurance_fund = insurance_fund
         self.seed, self.you = seed, you
         cols = priced.cols
@@ -497,7 +500,7 @@ class Book:
             hit = self.crossing[losing][:count]
         s, q, entry = cols.side[hit], cols.size[hit], cols.entry[hit]
         new_mark = cols.mark[hit] * factor
-        fill = new_mark * (1 - s * self.slip)
+        fill = new_mark / (1 + s * self.slip) if self.reciprocal else new_mark * (1 - s * self.slip)
         equity = priced.backing[hit] + s * q * (fill - entry)
         surplus = np.maximum(equity, 0.0)
         shortfall = np.maximum(-equity, 0.0)
@@ -542,7 +545,8 @@ class Book:
         # closed share c/a of the order lacks (c/a) x max(0, D - a x mark x slip); the rest keeps
         # (1 - c/a) x D. The queue absorbs all (the common case) or a prefix in crossing order.
         a, deficit = x["adl_size"], x["adl_deficit"]
-        at_mark_all = np.maximum(0.0, deficit - a * x["mark"] * self.slip)
+        gap = np.abs(x["mark"] - x["fill"]) if self.reciprocal else x["mark"] * self.slip
+        at_mark_all = np.maximum(0.0, deficit - a * gap)
         if float(a.sum()) <= capacity:
             closed = a
             at_mark, rest = float(at_mark_all.sum()), 0.0

@@ -109,8 +109,12 @@ def _shares(rng: random.Random, count: int, units: int) -> list[int]:
 
 
 def _max_leverage(symbol: SymbolSpec, size: Decimal, entry: Decimal) -> Decimal | None:
-    """The tier table's maximum leverage for a position (None: beyond a table known in part)."""
-    measure = symbol.measure(size, entry)
+    """The tier table's maximum leverage for a position (None: beyond a table known in part);
+    an inverse contract's tiers are read on its value in the coin, contracts x face / entry."""
+    if symbol.inverse:
+        measure = size * symbol.face_value if symbol.tier_unit == "base" else symbol.notional(size, entry)
+    else:
+        measure = symbol.measure(size, entry)
     for tier in symbol.tiers:
         if tier.cap is None or measure <= tier.cap:
             return tier.max_leverage
@@ -127,11 +131,16 @@ def synthesize(spec: SynthSpec, symbol: SymbolSpec) -> SynthBook:
     longs = round(spec.positions * float(spec.long_share) / 100)
     longs = min(max(longs, 1), spec.positions - 1)
     shorts = spec.positions - longs
-    lot = lot_of(spec.mark)
-    units = int((spec.open_interest / spec.mark / lot).to_integral_value(ROUND_HALF_EVEN))
+    unit = symbol.size_unit
+    if symbol.inverse:  # whole contracts, each worth face_value of the quote whatever the mark
+        lot = Decimal(1)
+        units = int((spec.open_interest / symbol.face_value).to_integral_value(ROUND_HALF_EVEN))
+    else:
+        lot = lot_of(spec.mark)
+        units = int((spec.open_interest / spec.mark / lot).to_integral_value(ROUND_HALF_EVEN))
     if units < max(longs, shorts):
         raise InputError("open_interest", f"{spec.open_interest} at the mark {spec.mark} is {units:,} lots of {lot} "
-                                          f"{symbol.base} a side, fewer than the {max(longs, shorts):,} positions of a "
+                                          f"{unit} a side, fewer than the {max(longs, shorts):,} positions of a "
                                           "side; give fewer positions or more open interest", key=True)
     leverages = [lev for lev, _ in spec.leverage_mix]
     weights = [float(w) for _, w in spec.leverage_mix]
@@ -156,7 +165,7 @@ def synthesize(spec: SynthSpec, symbol: SymbolSpec) -> SynthBook:
                 mirrored += 1
             highest = _max_leverage(symbol, size, entry)
             if highest is None:
-                raise InputError("open_interest", f"a position of {size} {symbol.base} is beyond {symbol.name}'s tier "
+                raise InputError("open_interest", f"a position of {size} {unit} is beyond {symbol.name}'s tier "
                                                   "table (known in part); give more positions or less open interest", key=True)
             if leverage > highest:
                 leverage = highest

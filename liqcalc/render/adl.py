@@ -73,6 +73,15 @@ def why_order(report: AdlReport) -> list[str]:
     return lines
 
 
+def contract_words(report: AdlReport) -> str | None:
+    """For an inverse contract, what its sizes and amounts count (None for a linear one)."""
+    symbol = report.contract
+    if symbol is None or not symbol.inverse:
+        return None
+    return (f"{symbol.name} is inverse: sizes are contracts of {symbol.face_value.normalize():,f} {symbol.quote}, "
+            f"amounts are in {symbol.margin_asset}.")
+
+
 def _factors(report: AdlReport, row: QueueRow | You) -> str:
     factors = report.factors(row)
     if factors is None:
@@ -479,6 +488,10 @@ def render_table(report: AdlReport) -> None:
     if you is not None:
         console.print(f"ADL exposure: {report.symbol} {you['side']} {qty(you['size'])} @ {price(you['entry'])} on "
                       f"{report.venue_title} ({info['name']}, as of {info['as_of']})", markup=False)
+    units = contract_words(report)
+    if units is not None:
+        console.print(units, markup=False)
+    if you is not None:
         facts: list[tuple[Cells, str | None]] = [(list(row), None) for row in you_rows(report, SHOWN).rows]
         for part in fitted(width, None, [Column("", "left", wrap=True), Column(""), Column("", "left", wrap=True)], facts):
             if isinstance(part, Table):  # a list of facts: no header row, their names in bold

@@ -14,10 +14,10 @@ if TYPE_CHECKING:
 def summary(report: SynthReport, where: str) -> str:
     """What was written where: the positions, each side's open interest, the seed."""
     book, spec = report.book, report.spec
-    notional = book.side_size * spec.mark
+    notional = book.side_size * (spec.mark if report.face_value is None else report.face_value)
     parts = [f"wrote {len(book.rows):,} positions of {report.symbol} ({report.preset}) to {where}: {book.longs:,} longs "
              f"and {book.shorts:,} shorts, each side {book.side_size.normalize():,f} {report.base} "
-             f"({money(notional)} {report.quote} at the mark {price(spec.mark)}), seed {spec.seed}"]
+             f"({money(notional)} {report.quote}{' at the mark' if report.face_value is None else ' at any mark; the mark'} {price(spec.mark)}), seed {spec.seed}"]
     if book.capped:
         parts.append(f"{book.capped:,} leverages capped at the tier table's maximum")
     return "; ".join(parts)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -223,11 +224,14 @@ def test_json_queue_is_whole_unless_top_is_given() -> None:
     assert [r["rank"] for r in short["queue"]] == sorted({1, 2, you_rank})
 
 
-def test_adl_risk_refuses_an_inverse_contract_rather_than_price_it_as_linear() -> None:
-    """The queue and the cascade are linear in the price; a coin-margined position is refused
-    in one line (exit 1), never scored with a linear PnL."""
+def test_adl_risk_prices_an_inverse_contract_in_the_coin_never_as_linear() -> None:
+    """The queue and the cascade are linear in the price; a coin-margined position runs on its
+    linear twin in 1/price (it was refused in one line before): 500 contracts of 1 USD closed at
+    70,000 from an entry of 60,000 realize 500 x (1/60,000 - 1/70,000) BTC, not 500 x 10,000."""
     import liqcalc
 
-    with pytest.raises(liqcalc.LiqcalcError, match="inverse .* adl-risk does not model inverse contracts yet"):
-        liqcalc.adl_risk(preset="bitmex", symbol="XBTUSD", side="long", entry=60000, size=1000, leverage=10,
-                         book="sample:btcusdt", shock=-5)
+    report = liqcalc.adl_risk(preset="bitmex", symbol="XBTUSD", side="long", entry=60000, size=1000, leverage=10,
+                              mark=66000, liquidated_size=500, bankruptcy_price=70000, no_stale_warning=True)
+    assert report.you is not None and report.quote == "BTC"
+    assert report.you["realized_pnl"] == (500 * (1 / Decimal(60000) - 1 / Decimal(70000))).quantize(Decimal("1e-8"))
+    assert report.you["adl_price"] == 70000 and report.you["side"] == "long" and report.you["size"] == 1000

@@ -44,14 +44,26 @@ def test_book_synth_takes_the_widest_entry_spread_on_many_positions() -> None:
     assert min(entries) > 0
 
 
-@pytest.mark.parametrize(("preset", "symbol"), [("binance-coinm", "BTCUSD_PERP"), ("bitmex", "XBTUSD"),
-                                                ("bybit-inverse", "BTCUSD"), ("deribit", "BTC-PERPETUAL")])
-def test_book_synth_refuses_an_inverse_symbol_as_adl_risk_does(preset: str, symbol: str) -> None:
+@pytest.mark.parametrize(("preset", "symbol", "face"), [("binance-coinm", "BTCUSD_PERP", 100), ("bitmex", "XBTUSD", 1),
+                                                        ("bybit-inverse", "BTCUSD", 1)])
+def test_book_synth_writes_an_inverse_symbol_in_contracts_as_adl_risk_reads_it(preset: str, symbol: str,
+                                                                               face: int) -> None:
+    """An inverse symbol was refused in one line; adl-risk now models it (on its linear twin), so
+    book synth writes it: whole contracts, the USD open interest / face a side."""
     args = ["book", "synth", "--preset", preset, "--symbol", symbol, "--mark", "60000", "--open-interest", "100000",
             "--long-share", "60", "--positions", "4"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    rows = [line.split(",") for line in result.stdout.splitlines()[1:]]
+    assert sum(int(size) for _, side, size, _, _ in rows if side == "long") == 100000 // face
+    assert "contracts" in result.stderr
+
+
+def test_book_synth_refuses_deribit_inverse_for_its_socialized_loss_not_its_contract() -> None:
+    args = ["book", "synth", "--preset", "deribit", "--symbol", "BTC-PERPETUAL", "--mark", "60000", "--open-interest",
+            "100000", "--long-share", "60", "--positions", "4"]
     stderr = one_line(runner.invoke(app, args))
-    assert "inverse (coin-margined) contract" in stderr and "tier table" not in stderr
-    assert "does not model inverse contracts yet" in stderr
+    assert "this preset has no auto-deleveraging" in stderr and "inverse" not in stderr
 
 
 def test_book_synth_refuses_a_preset_without_adl() -> None:

@@ -22,9 +22,10 @@ from liqcalc.presets.loader import load
 # every built-in preset with an ADL queue, with a symbol each (OKX: within its tier 1, 10 BTC)
 ADL_PRESETS = [("binance", "BTCUSDT"), ("bybit", "BTCUSDT"), ("okx", "BTC-USDT-SWAP"), ("hyperliquid", "BTC"),
                ("dydx", "BTC-USD"), ("bitget", "BTCUSDT")]
-# the inverse presets (issue 9): their books count contracts and money in the coin, which
-# book_of below and the cascade's holders (adl.Holder: PnL = size x (mark - entry)) do not yet
+# the inverse presets (issue 9): their books count contracts and money in the coin; the cascade
+# and the book run on each symbol's linear twin (prices 1/P, sides flipped, contracts x face)
 INVERSE_ADL_PRESETS = {"binance-coinm", "bybit-inverse", "bitmex"}
+INVERSE_SYMBOLS = [("binance-coinm", "BTCUSD_PERP"), ("bybit-inverse", "BTCUSD"), ("bitmex", "XBTUSD")]
 MARK = D(60000)
 TOL = 1e-8
 
@@ -34,6 +35,7 @@ def test_every_adl_preset_is_covered() -> None:
 
     with_adl = {n for n in builtin_names() if load(n).venue.adl.ranking != "none"}
     assert with_adl == {name for name, _ in ADL_PRESETS} | INVERSE_ADL_PRESETS
+    assert {name for name, _ in INVERSE_SYMBOLS} == INVERSE_ADL_PRESETS
     for name in with_adl:
         assert load(name).venue.adl.unabsorbed_by is not None, name
 
@@ -149,3 +151,66 @@ def test_adl_covered_per_price_rule(rule: str) -> None:
     else:
         assert (a.adl_covered, a.unabsorbed) == (0, 1500)
     assert a.shortfall == 2000 and a.unabsorbed_by == "backstop_vault"
+
+
+def twin_book_of(seed: int, count: int, long_share: float, face: Decimal) -> list[tuple[str, PositionSpec]]:
+    """A random inverse book in contracts at one mark, as its linear twin by hand: the other side,
+    contracts x face, prices 1/P; margins and wallets in the coin (contracts x face / entry /
+    leverage)."""
+    rng = random.Random(seed)
+    specs = []
+    one = Decimal(1)
+    for n in range(count):
+        side = "long" if rng.random() < long_share else "short"
+        size = D(rng.randint(1, 1500)) * face if face > 1 else D(rng.randint(100, 150_000))
+        entry = D(str(round(rng.uniform(54000, 66000), 1)))
+        leverage = D(rng.randint(2, 25))
+        twin_side = "short" if side == "long" else "long"
+        coin = (size / entry / leverage).quantize(D("1e-8"))
+        if n % 5 == 0:
+            spec = PositionSpec(side=twin_side, size=size, entry=one / entry, mark=one / MARK, mode="cross", wallet=coin)
+        elif n % 3 == 0:
+            spec = PositionSpec(side=twin_side, size=size, entry=one / entry, mark=one / MARK, margin=coin)
+        else:
+            spec = PositionSpec(side=twin_side, size=size, entry=one / entry, mark=one / MARK, leverage=leverage)
+        specs.append((f"p{n}", spec))
+    return specs
+
+
+@settings(max_examples=30)
+@given(venue_symbol=st.sampled_from(INVERSE_SYMBOLS), seed=st.integers(0, 10_000), count=st.integers(4, 30),
+       long_share=st.floats(0.1, 0.95), shock=st.sampled_from(["-18", "-11", "-6.5", "-2", "3", "7.5", "12", "19"]),
+       fund=st.sampled_from([None, "0", "0.005", "0.1", "2"]), slippage=st.sampled_from(["0", "50", "300"]))
+def test_shortfall_is_fund_plus_adl_plus_unabsorbed_on_inverse_presets(
+        venue_symbol: tuple[str, str], seed: int, count: int, long_share: float, shock: str, fund: str | None,
+        slippage: str) -> None:
+    """Every unit of a shortfall in the coin has a payer on the inverse presets: the cascade and
+    the book on each symbol's linear twin, a move of r% of P being 100/(1 + r/100) - 100 of x,
+    and the two paths agree (the fill b worse in P on both)."""
+    from dataclasses import replace
+
+    preset, symbol = venue_symbol
+    loaded = load(preset)
+    venue, inverse = loaded.venue, loaded.symbol(symbol)
+    sym = replace(inverse, base=inverse.quote, quote=inverse.base, contract_type="linear", face_value=Decimal(1))
+    specs = twin_book_of(seed, count, long_share, inverse.face_value)
+    move = Decimal(100) / (1 + D(shock) / 100) - 100
+    low, high = venue.adl.indicator_min, venue.adl.indicator_max
+    ref = adl.cascade(venue, sym, specs, shock=move, slippage_bps=D(slippage),
+                      insurance_fund=None if fund is None else D(fund), ranking=venue.adl.ranking, low=low, high=high,
+                      reciprocal=True)
+    a = ref.attribution
+    dec = {k: float("nan") if (v := getattr(a, k)) is None else float(v) for k in book.ATTRIBUTION}
+    with localcontext(context()):
+        assert abs(a.shortfall - (a.fund_paid + a.adl_covered + a.unabsorbed)) <= Decimal("1e-20") * max(1, a.shortfall)
+        check(dec, venue.adl.price)
+        if slippage == "0":  # the shortfall is the fills'
+            fills = sum((x.shortfall for x in ref.liquidations), Decimal(0))
+            assert abs(a.shortfall - fills) <= Decimal("1e-20") * max(1, fills)
+    model = book.Book(venue, book.price_book(venue, sym, columns(specs)), ranking=venue.adl.ranking,
+                      slippage_bps=float(slippage), insurance_fund=None if fund is None else float(fund), reciprocal=True)
+    step = model.step(float(move))
+    check(step.attribution, venue.adl.price)
+    for key in book.ATTRIBUTION:  # the float twin agrees with the Decimal reference
+        x, y = dec[key], step.attribution[key]
+        assert (np.isnan(x) and np.isnan(y)) or abs(x - y) <= 1e-7 * max(1.0, abs(x)), (key, x, y)
