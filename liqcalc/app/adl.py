@@ -1094,7 +1094,9 @@ def _inverse_report(ctx: Context, inputs: AdlInputs, book: Book | None, shocks: 
     try:
         if shocks is not None or moves is not None:
             assert book is not None
-            twin = replace(twin, digits=FLOAT_DIGITS)
+            # the float book's x carries 12 significant digits, read once (_d) and turned back
+            # once: its reciprocal keeps 11 (66000, not 66000.0000001)
+            twin = replace(twin, digits=FLOAT_DIGITS - 1)
             work.twin = twin
             report = shock_report(work, twin_inputs, twin.book(book), [shock_in(s) for s in shocks or []], slippage,
                                   fund, seed, moves=twin_moves, funds=funds)
@@ -1137,10 +1139,15 @@ def _position(given_options: Mapping[str, Any], calc: Calculator, name: Namer,
 
     if not any(k in given_options for k in POSITION_KEYS):
         return None
-    request = build(given_options, name, fund_party=lambda _: calc.venue.fund_party, error=error)
+    # an inverse contract's --notional is USD, contracts = notional / face (as position reads it)
+    request = build(given_options, name, fund_party=lambda _: calc.venue.fund_party, error=error).sized(calc.symbol)
     if len(request.specs) > 1:
         raise error(name("leverage"), "give one leverage (adl-risk evaluates one position)")
-    return _evaluate(calc, request.specs[0], name)
+    result = _evaluate(calc, request.specs[0], name)
+    from liqcalc.app.request import contracts_note
+
+    note = contracts_note(calc.symbol, request.specs[0].size, request.notional)
+    return result if note is None else replace(result, warnings=(note, *result.warnings))
 
 
 def _event(liquidated_size: Any, bankruptcy_price: Any, liquidated_side: Any, shock: Any, *, has_book: bool,

@@ -262,3 +262,28 @@ def test_warnings_on_an_inverse_book_speak_of_the_traders_sides_and_contracts() 
     assert any(w.startswith("the mark 60000 is not beyond the bankruptcy price 59000 of the liquidated long")
                for w in event.warnings), event.warnings
     assert event.queue_side == "short" and [r["id"] for r in event.queue.all()] == ["b"]
+
+
+def test_notional_is_usd_on_an_inverse_contract_in_adl_risk_as_in_position() -> None:
+    """Seen in a trial: adl-risk read --notional 200000 on XBTUSD as 200000 / entry = 3.846
+    contracts (position reads 200,000 contracts of 1 USD)."""
+    report = liqcalc.adl_risk(preset="bitmex", symbol="XBTUSD", side="long", entry=52000, notional=200000, leverage=10,
+                              mark=60000, liquidated_size=100, bankruptcy_price=59000, no_stale_warning=True)
+    same = liqcalc.position(preset="bitmex", symbol="XBTUSD", side="long", entry=52000, notional=200000, leverage=10,
+                            mark=60000, no_stale_warning=True)
+    assert report.you is not None
+    assert report.you["size"] == same.to_dict()["size"] == Decimal(200000)
+    assert report.you["liquidation_price"] == pytest.approx(same.result.liquidation_price, rel=Decimal("1e-9"))
+
+
+def test_prices_turned_back_from_the_book_carry_no_reciprocal_noise() -> None:
+    """Seen in a trial: the shock path's JSON had entry 66000.0000001 and bankruptcy 68749.9999998
+    (x read to 12 digits, its reciprocal read to 12 again)."""
+    rows = [{"id": "s1", "side": "short", "size": "120000", "entry": "61287.1", "leverage": "20"},
+            {"id": "l1", "side": "long", "size": "150000", "entry": "60773.9", "leverage": "25"},
+            {"id": "l2", "side": "long", "size": "90000", "entry": "60000", "leverage": "10"}]
+    report = liqcalc.adl_risk(preset="bitmex", symbol="XBTUSD", side="short", entry=66000, size=200000, leverage=25,
+                              mark=60000, book=rows, shock=-8, no_stale_warning=True).to_dict()
+    assert report["you"]["entry"] == Decimal(66000)
+    for row in report["queue"]:
+        assert row["entry"] in (Decimal("61287.1"), Decimal(66000)), row["entry"]
