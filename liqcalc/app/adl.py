@@ -1042,6 +1042,11 @@ def run(options: Mapping[str, Any], *, book: str | Sequence[Mapping[str, Any]] |
 
         warnings.extend(returns_warnings(moves[0].moves, moves[1]))
     checked = None if book is None else _read(book, market_mark, name)
+    from liqcalc.app.books import SAMPLE
+
+    if isinstance(book, str) and book.startswith(SAMPLE) and book.removeprefix(SAMPLE).casefold() != symbol.name.casefold():
+        warnings.append(f"{book} is a book of {book.removeprefix(SAMPLE).upper()} positions, read here as {symbol.name}'s "
+                        f"(sizes in {symbol.size_unit}): an example of the format, not this market's book")
     info = {"name": venue.name, "title": venue.title, "as_of": venue.as_of.isoformat(),
             "path": None if loaded.origin == "built-in" else str(loaded.path),  # as `position` does
             "origin": loaded.origin, "illustrative": venue.illustrative}

@@ -287,3 +287,13 @@ def test_prices_turned_back_from_the_book_carry_no_reciprocal_noise() -> None:
     assert report["you"]["entry"] == Decimal(66000)
     for row in report["queue"]:
         assert row["entry"] in (Decimal("61287.1"), Decimal(66000)), row["entry"]
+
+
+def test_a_sample_book_of_another_symbol_is_said_to_be_one() -> None:
+    """Seen in a trial: sample:btcusdt read silently as XBTUSD's book (its BTC sizes as 1 USD contracts)."""
+    report = liqcalc.adl_risk(preset="bitmex", symbol="XBTUSD", side="short", entry=66000, size=200000, leverage=25,
+                              mark=60000, book="sample:btcusdt", shock=-8, no_stale_warning=True)
+    assert any(w.startswith("sample:btcusdt is a book of BTCUSDT positions, read here as XBTUSD's") for w in report.warnings)
+    same = liqcalc.adl_risk(preset="binance", symbol="BTCUSDT", side="short", entry=66000, size=1, leverage=25,
+                            mark=60000, book="sample:btcusdt", shock=-8, no_stale_warning=True)
+    assert not any("is a book of" in w for w in same.warnings)
