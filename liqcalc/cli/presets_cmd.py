@@ -180,8 +180,6 @@ def import_preset(
     import json
     import os
 
-    from liqcalc.core.errors import InputError
-    from liqcalc.core.numbers import to_decimal
     from liqcalc.presets import importers
     from liqcalc.presets.files import RESPONSE_LIMIT, read_file, read_stream, too_long
     from liqcalc.presets.loader import builtin_dir, builtin_names, parse, today, user_dir
@@ -212,32 +210,10 @@ def import_preset(
             raise UsageError(f"--as-of: {date} is after today ({today()}); give the date the data was fetched")
     if output is not None and output.suffix != ".toml":
         raise UsageError(f"--output: {output} does not end in .toml; --preset reads a preset file by that suffix")
-    sizes: dict[str, Decimal] = {}
-    for pair in contract_size or []:
-        key, sep, value = pair.rpartition("=")
-        try:
-            ct_val = to_decimal(value, "--contract-size")
-        except InputError:
-            raise UsageError(f"--contract-size: expected FAMILY=CTVAL or CTVAL with CTVAL a number, got {pair!r}") from None
-        if ct_val <= 0:
-            raise UsageError(f"--contract-size: the base quantity per contract must be above 0, got {value!r}")
-        sizes[key if sep else "*"] = ct_val
-    faces: dict[str, Decimal] = {}
-    for pair in face_value or []:
-        key, sep, value = pair.rpartition("=")
-        try:
-            face = to_decimal(value, "--face-value")
-        except InputError:
-            raise UsageError(f"--face-value: expected SYMBOL=USD or USD with USD a number, got {pair!r}") from None
-        if face <= 0:
-            raise UsageError(f"--face-value: the USD one contract is worth must be above 0, got {value!r}")
-        where = key.strip() if sep else "*"
-        if sep and not where:
-            raise UsageError(f"--face-value: {pair!r} names no symbol; give SYMBOL=USD, BASE=USD or USD alone")
-        if where in faces and faces[where] != face:
-            said = "for every symbol" if where == "*" else f"for {where}"
-            raise UsageError(f"--face-value: two values {said} ({faces[where]} and {face}); give one")
-        faces[where] = face
+    sizes = keyed_numbers(contract_size, "--contract-size", "FAMILY=CTVAL or CTVAL with CTVAL",
+                          "the base quantity per contract", "family")
+    faces = keyed_numbers(face_value, "--face-value", "SYMBOL=USD or USD with USD", "the USD one contract is worth",
+                          "symbol")
     label = "stdin" if source == "-" else source if source.startswith(SAMPLE) else Path(source).name
     modified: float | None = None
     as_of_override: str | None = None
@@ -462,3 +438,28 @@ def fetch(
             warn(f"{one.target} overrides the built-in {one.target.stem} preset (give --name to keep the built-in in use)",
                  "notice")
 
+
+def keyed_numbers(pairs: list[str] | None, option: str, form: str, what: str, key_name: str) -> dict[str, Decimal]:
+    """``KEY=NUMBER`` (or ``NUMBER`` alone, for every key: ``"*"``) options as a mapping, each
+    number above 0; a pair naming no key, or one key given two values, is a usage error (it
+    would be ignored, or one value silently win)."""
+    from liqcalc.core.errors import InputError
+    from liqcalc.core.numbers import to_decimal
+
+    values: dict[str, Decimal] = {}
+    for pair in pairs or []:
+        key, sep, value = pair.rpartition("=")
+        try:
+            number = to_decimal(value, option)
+        except InputError:
+            raise UsageError(f"{option}: expected {form} a number, got {pair!r}") from None
+        if number <= 0:
+            raise UsageError(f"{option}: {what} must be above 0, got {value!r}")
+        where = key.strip() if sep else "*"
+        if sep and not where:
+            raise UsageError(f"{option}: {pair!r} names no {key_name}; give {key_name.upper()}=VALUE or VALUE alone")
+        if where in values and values[where] != number:
+            said = f"for every {key_name}" if where == "*" else f"for {where}"
+            raise UsageError(f"{option}: two values {said} ({values[where]} and {number}); give one")
+        values[where] = number
+    return values
