@@ -372,6 +372,16 @@ def split_inverse(symbol: str, where: str) -> tuple[str, str, str]:
     return split_symbol(symbol, where)
 
 
+def _by_symbol(rows: list[Any], where: str, what: str) -> dict[str, list[Mapping[str, Any]]]:
+    """An answer's tier rows grouped by their ``symbol``, in the answer's order (each row an
+    object, each symbol a text: else an error naming ``where[n]``)."""
+    grouped: dict[str, list[Mapping[str, Any]]] = {}
+    for n, row in enumerate(rows):
+        row = _object(row, f"{where}[{n}]", what)
+        grouped.setdefault(_text(row.get("symbol"), f"{where}[{n}].symbol"), []).append(row)
+    return grouped
+
+
 def _payload(data: Any, source: str, *keys: str) -> Any:
     """Unwrap an API envelope (``result.list``, ``data``), checking the venue's error code."""
     for key in keys:
@@ -461,10 +471,7 @@ def from_bybit(data: Any, *, source: str = "risk-limit response",
         category = str(stated) if stated not in (None, "") else None
     if category not in (None, "linear", "inverse"):
         raise PresetError(f"{source}: result.category {category!r}; expected linear or inverse risk limits")
-    grouped: dict[str, list[Mapping[str, Any]]] = {}
-    for n, row in enumerate(rows):
-        row = _object(row, f"{source}: result.list[{n}]", "a risk-limit tier object")
-        grouped.setdefault(_text(row.get("symbol"), f"{source}: result.list[{n}].symbol"), []).append(row)
+    grouped = _by_symbol(rows, f"{source}: result.list", "a risk-limit tier object")
     symbols: dict[str, dict[str, Any]] = {}
     for name, tiers_raw in grouped.items():
         where = f"{source}: {name}"
@@ -609,10 +616,7 @@ def from_bitget(data: Any, *, source: str = "query-position-lever response") -> 
     if isinstance(data, Mapping) and str(data.get("code", "00000")) != "00000":
         raise PresetError(f"{source}: the venue answered code {data.get('code')}: {data.get('msg')}")
     rows = _list(_payload(data, source, "data"), f"{source}: data", "position tiers")
-    grouped: dict[str, list[Mapping[str, Any]]] = {}
-    for n, row in enumerate(rows):
-        row = _object(row, f"{source}: data[{n}]", "a position tier object")
-        grouped.setdefault(_text(row.get("symbol"), f"{source}: data[{n}].symbol"), []).append(row)
+    grouped = _by_symbol(rows, f"{source}: data", "a position tier object")
     symbols: dict[str, dict[str, Any]] = {}
     for name, tiers_raw in grouped.items():
         where = f"{source}: {name}"
