@@ -1365,13 +1365,11 @@ def shock_report(ctx: Context, inputs: AdlInputs, book: Book, shocks: list[Decim
     if ctx.you is not None:
         spec = ctx.you.spec
         nan = float("nan")
-        columns = vector.Columns(
-            columns.ids + (YOU,),
-            np.append(columns.side, float(side_sign(spec.side))), np.append(columns.size, float(spec.size)),
-            np.append(columns.entry, float(spec.entry)), np.append(columns.mark, float(spec.mark)),
-            np.append(columns.margin, nan if spec.margin is None or spec.mode == "cross" else float(spec.margin)),
-            np.append(columns.leverage, nan if spec.leverage is None else float(spec.leverage)),
-            np.append(columns.wallet, nan if spec.wallet is None or spec.mode != "cross" else float(spec.wallet)),
+        columns = columns.with_row(
+            YOU, float(side_sign(spec.side)), float(spec.size), float(spec.entry), float(spec.mark),
+            nan if spec.margin is None or spec.mode == "cross" else float(spec.margin),
+            nan if spec.leverage is None else float(spec.leverage),
+            nan if spec.wallet is None or spec.mode != "cross" else float(spec.wallet),
         )
         you_index = len(columns) - 1
     try:

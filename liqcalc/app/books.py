@@ -1,8 +1,13 @@
-"""The other positions of ``adl-risk``: a book read from a CSV or JSON-lines file, a sample
-shipped with liqcalc, standard input, or rows given from Python, and checked row by row
-(every bad row named by file and line, or by its index in the rows, and field).
+"""The other positions of ``adl-risk``: a book read from a CSV, Parquet, Arrow IPC or
+JSON-lines file, a sample shipped with liqcalc, standard input, or rows given from Python, and
+checked row by row (every bad row named by file and line, by its row in a Parquet or Arrow
+file, or by its index in the rows, and field).
 
-numpy is imported only inside :func:`check_book`, where the book becomes arrays.
+CSV, Parquet and Arrow files are read by pyarrow straight into typed columns (:class:`TableBook`),
+checked as arrays, and kept as columns (the ids stay in an Arrow array). Only when pyarrow
+refuses a CSV file, or a check finds a problem, is the book read again as text
+(:class:`BookFile`, the walk that names the first bad cell); JSON lines and rows from Python
+are read as text. numpy and pyarrow are imported only here, where a book is read.
 """
 
 from __future__ import annotations
@@ -10,12 +15,13 @@ from __future__ import annotations
 import csv
 import io
 import json
+import operator
 import os
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, cast, overload
 
 from liqcalc.core.errors import InputError, LeverageError, LiqcalcError, TierError, UsageError
 from liqcalc.core.model import Side
@@ -45,23 +51,34 @@ class BookFile:
     """The book as read: raw text per column (None where absent) and each row's line."""
 
     name: str
-    lines: list[int]
+    lines: Sequence[int]
     values: dict[str, list[str | None]]
     ascii: bool = False
     """The whole file is ASCII (then no cell needs its digits checked)."""
     rows: bool = False
     """Given from Python as rows: a row is named by its index (``book[2]``), not by a line."""
+    numbered: bool = False
+    """A Parquet or Arrow file: a row is named by its number, from 1 (``book.parquet row 12``)."""
 
     def __len__(self) -> int:
         return len(self.lines)
 
     def where(self, row: int) -> str:
-        """Row ``row`` (0-based) as an error names it: ``book.csv:12``, or ``book[10]`` for rows."""
+        """Row ``row`` (0-based) as an error names it: ``book.csv:12``, ``book[10]`` for rows,
+        ``book.parquet row 11`` for a Parquet or Arrow file."""
+        if self.numbered:
+            return f"{self.name} row {self.lines[row]}"
         return f"{self.name}[{self.lines[row]}]" if self.rows else f"{self.name}:{self.lines[row]}"
 
     def also(self, row: int) -> str:
-        """Where a duplicate was seen first: ``line 12``, or ``book[10]`` for rows."""
+        """Where a duplicate was seen first: ``line 12``, ``row 11``, or ``book[10]`` for rows."""
+        if self.numbered:
+            return f"row {self.lines[row]}"
         return self.where(row) if self.rows else f"line {self.lines[row]}"
+
+    def text(self) -> BookFile:
+        """The book as text (it is)."""
+        return self
 
 
 def _columns_text() -> str:
@@ -75,7 +92,9 @@ def samples() -> list[str]:
     return sorted(p.name.removesuffix(".csv") for p in (files("liqcalc") / "samples").iterdir() if p.name.endswith(".csv"))
 
 
-def _open(source: str, name: Namer) -> tuple[str, str]:
+def _open(source: str, name: Namer) -> tuple[str, bytes | str]:
+    """The book's name in errors and its content: bytes from a file or a sample, text from
+    standard input (read as text, as ever: CSV or JSON lines)."""
     option = name("book")
     if source.startswith(SAMPLE):
         from importlib.resources import files
@@ -83,7 +102,7 @@ def _open(source: str, name: Namer) -> tuple[str, str]:
         sample = source.removeprefix(SAMPLE)
         if sample not in samples():
             raise UsageError(f"{option}: no sample book {sample!r}; the samples are {', '.join(samples())} (sample:NAME)")
-        return source, (files("liqcalc") / "samples" / f"{sample}.csv").read_text(encoding="utf-8")
+        return source, (files("liqcalc") / "samples" / f"{sample}.csv").read_bytes()
     if source == "-":
         return "stdin", sys.stdin.read().removeprefix("\ufeff")
     from pathlib import Path
@@ -94,38 +113,314 @@ def _open(source: str, name: Namer) -> tuple[str, str]:
         raise UsageError(f"{option}: no such file {source}")
     # A regular file only, up to BOOK_LIMIT: a FIFO is not waited on, /dev/zero not read for GiBs
     # (a pipe goes through ``--book -``).
-    data = read_regular(Path(source), BOOK_LIMIT, UsageError, label=f"{option}: {source}")
+    return source, read_regular(Path(source), BOOK_LIMIT, UsageError, label=f"{option}: {source}")
+
+
+def _decode(where: str, data: bytes | str) -> str:
+    if isinstance(data, str):
+        return data
     try:
-        return source, data.decode("utf-8-sig")  # a byte-order mark is not data
+        return data.decode("utf-8-sig")  # a byte-order mark is not data
     except UnicodeDecodeError as error:
-        raise InputError(f"{source}", f"not UTF-8 text ({error.reason} at byte {error.start})") from None
+        raise InputError(f"{where}", f"not UTF-8 text ({error.reason} at byte {error.start})") from None
 
 
-def read_book(source: str | os.PathLike[str] | Sequence[Mapping[str, Any]], name: Namer = lambda key: f"{key}=") -> BookFile:
-    """Read a CSV (with a header line) or JSON-lines book; the format comes from the file's
-    suffix (``.csv``, ``.jsonl``/``.ndjson``/``.json``), else from its first character.
+JSON_SUFFIXES = (".jsonl", ".ndjson", ".json")
+PARQUET_SUFFIXES = (".parquet", ".pq")
+ARROW_SUFFIXES = (".arrow", ".feather", ".ipc", ".arrows")
+PARQUET_MAGIC = b"PAR1"
+ARROW_MAGIC = b"ARROW1"
 
-    ``source`` is a path, ``sample:NAME``, ``-`` (standard input) or rows (mappings of the
-    columns, as a JSON line holds them); ``name`` names the option in errors (``--book`` on
-    the command line, ``book=`` from Python)."""
+
+def book_format(source: str, head: bytes | str) -> str:
+    """``csv``, ``jsonl``, ``parquet`` or ``arrow``: from the suffix (``.csv``; ``.jsonl``,
+    ``.ndjson``, ``.json``; ``.parquet``, ``.pq``; ``.arrow``, ``.feather``, ``.ipc``,
+    ``.arrows``), else from the content: Parquet's ``PAR1`` or Arrow's ``ARROW1`` magic, a
+    JSON object's ``{``, else CSV."""
+    lowered = source.lower()
+    if source.startswith(SAMPLE) or lowered.endswith(".csv"):
+        return "csv"
+    if lowered.endswith(JSON_SUFFIXES):
+        return "jsonl"
+    if lowered.endswith(PARQUET_SUFFIXES):
+        return "parquet"
+    if lowered.endswith(ARROW_SUFFIXES):
+        return "arrow"
+    if isinstance(head, bytes):
+        if head.startswith(PARQUET_MAGIC):
+            return "parquet"
+        if head.startswith(ARROW_MAGIC):
+            return "arrow"
+        head = head[:4096].removeprefix(b"\xef\xbb\xbf").decode("utf-8", "replace")
+    return "jsonl" if head.lstrip().startswith("{") else "csv"
+
+
+def read_book(source: str | os.PathLike[str] | Sequence[Mapping[str, Any]],
+              name: Namer = lambda key: f"{key}=") -> BookFile | TableBook:
+    """Read a CSV (with a header line), Parquet, Arrow IPC or JSON-lines book; the format comes
+    from the file's suffix, else from its content (:func:`book_format`).
+
+    ``source`` is a path, ``sample:NAME``, ``-`` (standard input: CSV or JSON lines) or rows
+    (mappings of the columns, as a JSON line holds them); ``name`` names the option in errors
+    (``--book`` on the command line, ``book=`` from Python)."""
     if isinstance(source, os.PathLike):
         source = os.fspath(source)
     if not isinstance(source, str):
         if isinstance(source, Sequence):
             return read_rows(cast("Sequence[Mapping[str, Any]]", source))
         raise UsageError(f"{name('book')}: expected a path, \"sample:NAME\" or a list of rows, got {source!r}")
-    where, text = _open(source, name)
-    lowered = source.lower()
-    if source.startswith(SAMPLE):
-        lowered += ".csv"
-    if lowered.endswith((".jsonl", ".ndjson", ".json")):
-        is_json = True
-    elif lowered.endswith(".csv"):
-        is_json = False
-    else:
-        is_json = text.lstrip().startswith("{")
-    book = _read_jsonl(where, text) if is_json else _read_csv(where, text)
+    where, data = _open(source, name)
+    kind = book_format(source if source != "-" else "", data[:4096])
+    if kind in ("parquet", "arrow"):
+        assert isinstance(data, bytes)
+        return _read_table(where, data, kind)
+    if kind == "csv":
+        fast = _read_csv_columns(where, data)
+        if fast is not None:
+            return fast
+    text = _decode(where, data)
+    book = _read_jsonl(where, text) if kind == "jsonl" else _read_csv(where, text)
     return replace(book, ascii=text.isascii())
+
+
+# -- CSV, Parquet and Arrow through pyarrow: typed columns ----------------------------------
+
+
+@dataclass(frozen=True)
+class TableBook:
+    """A book read by pyarrow into typed columns: float64 for the numbers, text for id and side.
+
+    ``data`` (the file's bytes) is kept to read the book again as text (:meth:`text`) when a
+    check finds a problem or the Decimal path wants each row's digits as written; ``table`` is
+    dropped once the columns are taken."""
+
+    name: str
+    kind: str
+    """``csv``, ``parquet`` or ``arrow``."""
+    data: bytes
+    count: int
+    table: Any = None
+    """The :class:`pyarrow.Table` as read (None once checked)."""
+    first_line: int = 2
+    """A CSV book's line of its first row, when every row is one line (else 0: found by :meth:`text`)."""
+
+    def __len__(self) -> int:
+        return self.count
+
+    def _line(self, row: int) -> int:
+        if self.first_line:
+            return self.first_line + row
+        return int(self.text().lines[row])
+
+    def where(self, row: int) -> str:
+        """Row ``row`` (0-based) as an error names it: ``book.csv:12``, ``book.parquet row 11``."""
+        return f"{self.name}:{self._line(row)}" if self.kind == "csv" else f"{self.name} row {row + 1}"
+
+    def also(self, row: int) -> str:
+        """Where a duplicate was seen first: ``line 12``, ``row 11``."""
+        return f"line {self._line(row)}" if self.kind == "csv" else f"row {row + 1}"
+
+    def text(self) -> BookFile:
+        """The book read again as text, row by row (the walk that names a bad cell)."""
+        if self.kind == "csv":
+            text = _decode(self.name, self.data)
+            return replace(_read_csv(self.name, text), ascii=text.isascii())
+        return _table_text(self.name, _load_table(self.name, self.data, self.kind))
+
+
+class ArrowIds(Sequence[str]):
+    """A book's ids in an Arrow string array: a row's id becomes a ``str`` when it is read."""
+
+    def __init__(self, array: Any) -> None:
+        self.array = array
+
+    def __len__(self) -> int:
+        return len(self.array)
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[str]: ...
+
+    def __getitem__(self, index: int | slice) -> str | Sequence[str]:
+        if isinstance(index, slice):
+            return ArrowIds(self.array[index])
+        at = operator.index(index)
+        if at < 0:
+            at += len(self.array)
+        if not 0 <= at < len(self.array):
+            raise IndexError("id index out of range")
+        return cast(str, self.array[at].as_py())
+
+    def __iter__(self) -> Iterator[str]:
+        for chunk in getattr(self.array, "chunks", [self.array]):
+            yield from chunk.to_pylist()
+
+
+NUMBERS = ("size", "entry", "margin", "leverage", "wallet", "mark")
+TEXT = ("id", "side")
+
+
+def _line_facts(data: bytes) -> tuple[int, int, int]:
+    """Lines (as the text reader counts them: newlines, plus an unended last line), blank lines
+    (empty, or a lone carriage return) and the longest line, in chunks (no list of lines)."""
+    import numpy as np
+
+    if not data:
+        return 0, 0, 0
+    view = np.frombuffer(data, dtype=np.uint8)
+    blank = longest = 0
+    previous = -1  # the newline before the current chunk's first line
+    step = 1 << 22
+    for begin in range(0, view.size, step):
+        ends = np.flatnonzero(view[begin:begin + step] == 10) + begin
+        if not ends.size:
+            continue
+        starts = np.concatenate(([previous + 1], ends[:-1] + 1))
+        lengths = ends - starts
+        longest = max(longest, int(lengths.max()))
+        blank += int((lengths == 0).sum())
+        crs = starts[lengths == 1]
+        blank += int((view[crs] == 13).sum())
+        previous = int(ends[-1])
+    tail = view.size - previous - 1
+    longest = max(longest, tail)
+    newlines = int(data.count(b"\n"))
+    return newlines + (1 if tail else 0), blank, longest
+
+
+def _read_csv_columns(where: str, data: bytes | str) -> TableBook | None:
+    """A CSV book through pyarrow's reader, typed; None when this fast path cannot vouch that
+    it reads the book as the text reader would (then :func:`_read_csv` reads it): a header not
+    on the first line or holding quotes, an unknown, missing or repeated column, a cell the
+    typed reader refuses (a word where a number goes, a blank number, a ragged row), a quoted
+    cell across lines, a lone carriage return, a line longer than the csv module's field limit."""
+    import pyarrow as pa
+    import pyarrow.csv as pv
+
+    if isinstance(data, str):
+        try:
+            data = data.encode("utf-8")
+        except UnicodeEncodeError:
+            return None
+    body = data.removeprefix(b"\xef\xbb\xbf")
+    end = body.find(b"\n")
+    first = body if end < 0 else body[:end]
+    try:
+        line = first.decode("utf-8").removesuffix("\r")
+    except UnicodeDecodeError:
+        return None
+    if not line.strip() or '"' in line or "\r" in line:
+        return None
+    header = [cell.strip().lower() for cell in line.split(",")]
+    if len(set(header)) != len(header) or not set(header) <= set(COLUMNS) or not set(REQUIRED) <= set(header):
+        return None
+    if body.count(b"\r") != body.count(b"\r\n"):
+        return None
+    lines, blank, longest = _line_facts(body)
+    if longest > csv.field_size_limit():
+        return None
+    types = {column: (pa.string() if column in TEXT else pa.float64()) for column in header}
+    try:
+        table = pv.read_csv(
+            pa.py_buffer(body)[end + 1:] if end >= 0 else pa.py_buffer(b""),
+            read_options=pv.ReadOptions(column_names=header),
+            parse_options=pv.ParseOptions(newlines_in_values=False),
+            convert_options=pv.ConvertOptions(column_types=types, null_values=[""], strings_can_be_null=False,
+                                              quoted_strings_can_be_null=True),
+        )
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowIndexError):
+        return None
+    if table.num_rows + blank != lines - 1:  # a row across lines, or a blank line the reader took
+        return None
+    return TableBook(where, "csv", data, table.num_rows, table, first_line=2 if not blank else 0)
+
+
+def _load_table(where: str, data: bytes, kind: str) -> Any:
+    import pyarrow as pa
+
+    try:
+        if kind == "parquet":
+            import pyarrow.parquet as pq
+
+            return pq.read_table(pa.BufferReader(data))
+        import pyarrow.ipc as ipc
+
+        if data.startswith(ARROW_MAGIC):
+            return ipc.open_file(pa.BufferReader(data)).read_all()
+        if data.startswith(b"FEA1"):
+            import pyarrow.feather as feather
+
+            return feather.read_table(pa.BufferReader(data))
+        return ipc.open_stream(pa.BufferReader(data)).read_all()
+    except (pa.ArrowException, OSError, ValueError) as error:
+        what = "Parquet" if kind == "parquet" else "Arrow IPC"
+        detail = " ".join(str(error).split())[:200]
+        raise InputError(where, f"not a {what} file ({detail})") from None
+
+
+def _kind_of(type_: Any) -> str:
+    import pyarrow.types as t
+
+    if t.is_string(type_) or t.is_large_string(type_):
+        return "text"
+    if t.is_dictionary(type_):
+        return _kind_of(type_.value_type)
+    if t.is_integer(type_):
+        return "integer"
+    if t.is_floating(type_) or t.is_decimal(type_):
+        return "number"
+    if t.is_null(type_):
+        return "null"
+    return "other"
+
+
+def _read_table(where: str, data: bytes, kind: str) -> TableBook:
+    """A Parquet or Arrow IPC book: its columns named as a CSV header names them (any case),
+    numbers in integer or floating-point columns, id in text or integers, side in text."""
+    import pyarrow as pa
+
+    table = _load_table(where, data, kind)
+    names = [str(n).strip().lower() for n in table.column_names]
+    for column in names:
+        if column not in COLUMNS:
+            raise InputError(f"{where}: {column}", f"unknown column; the columns are {_columns_text()}")
+    for column in REQUIRED:
+        if column not in names:
+            raise InputError(f"{where}: {column}", f"missing column; the columns are {_columns_text()}")
+    if len(set(names)) != len(names):
+        twice = next(n for n in names if names.count(n) > 1)
+        raise InputError(f"{where}: {twice}", "the column is given twice")
+    columns = {}
+    for column, field in zip(names, table.schema, strict=True):
+        kind_of = _kind_of(field.type)
+        if column == "side" and kind_of not in ("text", "null"):
+            raise InputError(f"{where}: side", f"expected a column of text (long or short), got {field.type}")
+        if column == "id" and kind_of not in ("text", "integer", "null"):
+            raise InputError(f"{where}: id", f"expected a column of text or whole numbers, got {field.type}")
+        if column in NUMBERS and kind_of not in ("integer", "number", "null"):
+            raise InputError(f"{where}: {column}", f"expected a column of numbers, got {field.type}")
+        target = pa.string() if column in TEXT else pa.float64()
+        columns[column] = table.column(field.name).cast(target, safe=False)
+    return TableBook(where, kind, data, table.num_rows, pa.table(columns))
+
+
+def _table_text(where: str, table: Any) -> BookFile:
+    """A Parquet or Arrow book as text, each number as Python writes it (``-5.0``, ``nan``):
+    for the walk that names a bad cell, and for the Decimal path."""
+    values: dict[str, list[str | None]] = {}
+    names = {str(n).strip().lower(): n for n in table.column_names}
+    for column in COLUMNS:
+        if column not in names:
+            values[column] = [None if column in TEXT else ""] * table.num_rows
+            continue
+        cells = table.column(names[column]).to_pylist()
+        if column in TEXT:
+            values[column] = [None if v is None else (str(v).strip() or None) for v in cells]
+        else:
+            values[column] = ["" if v is None else repr(float(v)) if isinstance(v, float) else str(v) for v in cells]
+    return BookFile(where, range(1, table.num_rows + 1), values, ascii=True, numbered=True)
 
 
 ROWS = "book"
@@ -248,21 +543,110 @@ def _read_jsonl(name: str, text: str) -> BookFile:
 
 @dataclass(frozen=True)
 class Book:
-    """A checked book: the columns for the vectorized path, the text for the Decimal one."""
+    """A checked book: the columns for the vectorized path, the file (its text on demand) for
+    the Decimal one and for naming a row."""
 
-    file: BookFile
+    file: BookFile | TableBook
     columns: Columns
+
+
+def _strip_text(column: Any) -> Any:
+    """A text column as the text reader strips its cells (``str.strip``): only the cells that
+    start or end with anything but a printable ASCII character go through Python."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    odd = pc.fill_null(pc.match_substring_regex(column, r"^[^!-~]|[^!-~]$"), False)
+    if not pc.any(odd).as_py():
+        return column
+    flat = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+    at = np.flatnonzero(odd.to_numpy(zero_copy_only=False))
+    stripped = [None if v is None else v.strip() for v in flat.take(pa.array(at)).to_pylist()]
+    mask = np.zeros(len(flat), dtype=bool)
+    mask[at] = True
+    return pc.replace_with_mask(flat, pa.array(mask), pa.array(stripped, type=pa.string()))
+
+
+def _check_table(book: TableBook, market_mark: Decimal) -> Book | None:
+    """The checks of :func:`check_book` on typed columns; the checked book, or None when a
+    row breaks a rule (then the text walk names the first bad cell, in the same order)."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    table, count = book.table, book.count
+    if count == 0:
+        return None
+    names = set(table.column_names)
+    ids = _strip_text(table.column("id"))
+    if ids.null_count or pc.any(pc.equal(ids, "")).as_py() or pc.any(pc.equal(ids, YOU)).as_py():
+        return None
+    if pc.count_distinct(ids).as_py() != count:
+        return None
+    sides = _strip_text(table.column("side"))
+    if sides.null_count:
+        return None
+    longs = pc.equal(sides, "long")
+    shorts = pc.equal(sides, "short")
+    if pc.sum(pc.or_(longs, shorts)).as_py() != count:  # other spellings (LONG, Short) are accepted too
+        lowered = pc.ascii_lower(sides)
+        longs, shorts = pc.equal(lowered, "long"), pc.equal(lowered, "short")
+        if pc.sum(pc.or_(longs, shorts)).as_py() != count:
+            return None
+    side = np.where(np.asarray(longs.to_numpy(zero_copy_only=False)), 1.0, -1.0)
+    arrays: dict[str, Any] = {}
+    absent: dict[str, Any] = {}
+    for column in NUMBERS:
+        if column not in names:
+            arrays[column] = np.full(count, np.nan)
+            absent[column] = np.ones(count, dtype=bool)
+            continue
+        values = table.column(column)
+        parsed = np.asarray(values.to_numpy(), dtype=np.float64)  # nulls (blank cells) as nan
+        gone = np.asarray(values.is_null().to_numpy(zero_copy_only=False), dtype=bool) if values.null_count else np.zeros(count, dtype=bool)
+        present = parsed[~gone] if gone.any() else parsed
+        if present.size:
+            if not np.isfinite(present).all():
+                return None
+            magnitude = np.abs(present)
+            if ((present != 0) & ((magnitude < 1e-30) | (magnitude >= 1e31))).any():
+                return None
+            if (present < 1).any() if column == "leverage" else (present <= 0).any():
+                return None
+        if column in ("size", "entry") and gone.any():
+            return None
+        arrays[column], absent[column] = parsed, gone
+    has_margin, has_leverage, has_wallet = ~absent["margin"], ~absent["leverage"], ~absent["wallet"]
+    if (~has_wallet & ~has_margin & ~has_leverage).any() or (~has_wallet & has_margin & has_leverage).any() \
+            or (has_wallet & has_margin).any():
+        return None
+
+    from liqcalc.core.book import Columns
+
+    mark = np.where(absent["mark"], float(market_mark), arrays["mark"])
+    ids = ids.combine_chunks() if isinstance(ids, pa.ChunkedArray) else ids
+    columns = Columns(ArrowIds(ids), side, arrays["size"], arrays["entry"], mark, arrays["margin"],
+                      arrays["leverage"], arrays["wallet"])
+    return Book(replace(book, table=None), columns)
 
 
 def _says(template: str, raw: list[str | None]) -> Callable[[int], str]:
     return lambda n: template.format(raw[n])
 
 
-def check_book(book: BookFile, market_mark: Decimal) -> Book:
+def check_book(book: BookFile | TableBook, market_mark: Decimal) -> Book:
     """Check every row; the first bad one (by line, then by column) is an error naming file,
-    line and field. Numbers are parsed as arrays, and only a column that fails is walked."""
+    line and field. Numbers are parsed as arrays, and only a column that fails is walked; a
+    book read by pyarrow is checked on its typed columns, and read again as text only when a
+    row breaks a rule."""
     import numpy as np
 
+    if isinstance(book, TableBook):
+        checked = _check_table(book, market_mark)
+        if checked is not None:
+            return checked
+        book = book.text()
     count = len(book)
     if count == 0:
         raise InputError(book.name, "no positions (an empty book, or a header line only): a book with no positions "
@@ -364,10 +748,12 @@ def check_book(book: BookFile, market_mark: Decimal) -> Book:
 
 
 def book_specs(book: Book, market_mark: Decimal) -> list[tuple[str, PositionSpec]]:
-    """Each row as a Decimal :class:`PositionSpec` (for the Decimal event path)."""
-    values = book.file.values
+    """Each row as a Decimal :class:`PositionSpec` (for the Decimal event path), from the
+    digits as written (a book read by pyarrow is read again as text)."""
+    file = book.file.text()
+    values = file.values
     specs: list[tuple[str, PositionSpec]] = []
-    for n in range(len(book.file)):
+    for n in range(len(file)):
         def number(column: str, row: int = n) -> Decimal | None:
             raw = values[column][row]
             if raw is None or not raw.strip():
@@ -375,7 +761,7 @@ def book_specs(book: Book, market_mark: Decimal) -> list[tuple[str, PositionSpec
             try:
                 return to_decimal(raw, column)
             except InputError as error:
-                raise InputError(f"{book.file.where(row)}: {column}", error.problem) from None
+                raise InputError(f"{file.where(row)}: {column}", error.problem) from None
 
         wallet = number("wallet")
         side = cast(Side, cast(str, values["side"][n]).lower())

@@ -19,9 +19,11 @@ waterfall, the scores at the shocked marks (sorted once), and both allocations.
 
 from __future__ import annotations
 
+import operator
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 from numpy.typing import NDArray
@@ -73,7 +75,9 @@ class Columns:
         wallet: cross wallet balance (its presence makes the row cross-margined).
     """
 
-    ids: tuple[str, ...]
+    ids: Sequence[str]
+    """Any sequence of str: a tuple, or a compact column (a book read by pyarrow keeps its ids
+    in an Arrow array, and a row's id becomes a ``str`` only when a report prints it)."""
     side: Array
     size: Array
     entry: Array
@@ -83,7 +87,46 @@ class Columns:
     wallet: Array
 
     def __len__(self) -> int:
-        return len(self.ids)
+        return len(self.side)
+
+    def with_row(self, ident: str, side: float, size: float, entry: float, mark: float, margin: float,
+                 leverage: float, wallet: float) -> Columns:
+        """The book with one more row at the end (``nan`` where the row has no such value):
+        your position, appended once, without copying the ids into Python strings."""
+        ids: Sequence[str] = (*self.ids, ident) if isinstance(self.ids, tuple) else _WithRow(self.ids, ident)
+        return Columns(ids, np.append(self.side, side), np.append(self.size, size), np.append(self.entry, entry),
+                       np.append(self.mark, mark), np.append(self.margin, margin), np.append(self.leverage, leverage),
+                       np.append(self.wallet, wallet))
+
+
+class _WithRow(Sequence[str]):
+    """The ids of a book and one more at the end, without copying the book's."""
+
+    def __init__(self, ids: Sequence[str], last: str) -> None:
+        self._ids = ids
+        self._last = last
+        self._count = len(ids)
+
+    def __len__(self) -> int:
+        return self._count + 1
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[str]: ...
+
+    def __getitem__(self, index: int | slice) -> str | Sequence[str]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(self._count + 1))]
+        at = operator.index(index)
+        if at < 0:
+            at += self._count + 1
+        if at == self._count:
+            return self._last
+        if not 0 <= at < self._count:
+            raise IndexError("id index out of range")
+        return self._ids[at]
 
 
 def _f(value: Any) -> float:
