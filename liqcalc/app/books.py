@@ -13,6 +13,7 @@ are read as text. numpy and pyarrow are imported only here, where a book is read
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 import operator
@@ -293,9 +294,10 @@ def _line_facts(data: bytes) -> tuple[int, int, int]:
 def _read_csv_columns(where: str, data: bytes | str) -> TableBook | None:
     """A CSV book through pyarrow's reader, typed; None when this fast path cannot vouch that
     it reads the book as the text reader would (then :func:`_read_csv` reads it): a header not
-    on the first line or holding quotes, an unknown, missing or repeated column, a cell the
-    typed reader refuses (a word where a number goes, a blank number, a ragged row), a quoted
-    cell across lines, a lone carriage return, a line longer than the csv module's field limit."""
+    on the first line (or with an odd count of quotes), an unknown, missing or repeated column,
+    a cell the typed reader refuses (a word where a number goes, a blank number, a ragged row),
+    a quoted cell across lines, a lone carriage return, a line longer than the csv module's
+    field limit."""
     import pyarrow as pa
     import pyarrow.csv as pv
 
@@ -311,9 +313,10 @@ def _read_csv_columns(where: str, data: bytes | str) -> TableBook | None:
         line = first.decode("utf-8").removesuffix("\r")
     except UnicodeDecodeError:
         return None
-    if not line.strip() or '"' in line or "\r" in line:
+    if not line.strip() or line.count('"') % 2 or "\r" in line or len(line) > csv.field_size_limit():
         return None
-    header = [cell.strip().lower() for cell in line.split(",")]
+    # quotes balanced: the header is this one line, as the csv module reads it
+    header = [cell.strip().lower() for cell in next(csv.reader([line]))]
     if len(set(header)) != len(header) or not set(header) <= set(COLUMNS) or not set(REQUIRED) <= set(header):
         return None
     if body.count(b"\r") != body.count(b"\r\n"):
@@ -550,14 +553,21 @@ class Book:
     columns: Columns
 
 
+@functools.cache
+def _space_class() -> str:
+    """The characters ``str.strip`` strips (``str.isspace``), as a regular-expression class."""
+    spaces = [c for c in range(0x3001) if chr(c).isspace()]
+    return "[" + "".join(f"\\x{{{c:x}}}" for c in spaces) + "]"
+
+
 def _strip_text(column: Any) -> Any:
     """A text column as the text reader strips its cells (``str.strip``): only the cells that
-    start or end with anything but a printable ASCII character go through Python."""
+    start or end with a space of any kind go through Python."""
     import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    odd = pc.fill_null(pc.match_substring_regex(column, r"^[^!-~]|[^!-~]$"), False)
+    odd = pc.fill_null(pc.match_substring_regex(column, f"^{_space_class()}|{_space_class()}$"), False)
     if not pc.any(odd).as_py():
         return column
     flat = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
@@ -582,15 +592,15 @@ def _check_table(book: TableBook, market_mark: Decimal) -> Book | None:
     ids = _strip_text(table.column("id"))
     if ids.null_count or pc.any(pc.equal(ids, "")).as_py() or pc.any(pc.equal(ids, YOU)).as_py():
         return None
-    if pc.count_distinct(ids).as_py() != count:
+    if len(pc.unique(ids)) != count:
         return None
-    sides = _strip_text(table.column("side"))
+    sides = table.column("side")
     if sides.null_count:
         return None
     longs = pc.equal(sides, "long")
     shorts = pc.equal(sides, "short")
-    if pc.sum(pc.or_(longs, shorts)).as_py() != count:  # other spellings (LONG, Short) are accepted too
-        lowered = pc.ascii_lower(sides)
+    if pc.sum(pc.or_(longs, shorts)).as_py() != count:  # other spellings (LONG, Short, " long") are accepted too
+        lowered = pc.ascii_lower(_strip_text(sides))
         longs, shorts = pc.equal(lowered, "long"), pc.equal(lowered, "short")
         if pc.sum(pc.or_(longs, shorts)).as_py() != count:
             return None
