@@ -128,16 +128,16 @@ def _decode(where: str, data: bytes | str) -> str:
 
 JSON_SUFFIXES = (".jsonl", ".ndjson", ".json")
 PARQUET_SUFFIXES = (".parquet", ".pq")
-ARROW_SUFFIXES = (".arrow", ".feather", ".ipc", ".arrows")
+ARROW_SUFFIXES = (".arrow", ".feather", ".ipc")
 PARQUET_MAGIC = b"PAR1"
 ARROW_MAGIC = b"ARROW1"
 
 
 def book_format(source: str, head: bytes | str) -> str:
     """``csv``, ``jsonl``, ``parquet`` or ``arrow``: from the suffix (``.csv``; ``.jsonl``,
-    ``.ndjson``, ``.json``; ``.parquet``, ``.pq``; ``.arrow``, ``.feather``, ``.ipc``,
-    ``.arrows``), else from the content: Parquet's ``PAR1`` or Arrow's ``ARROW1`` magic, a
-    JSON object's ``{``, else CSV."""
+    ``.ndjson``, ``.json``; ``.parquet``, ``.pq``; ``.arrow``, ``.feather``, ``.ipc``: an
+    Arrow IPC file, Feather, or an IPC stream), else from the content: Parquet's ``PAR1`` or
+    Arrow's ``ARROW1`` magic, a JSON object's ``{``, else CSV."""
     lowered = source.lower()
     if source.startswith(SAMPLE) or lowered.endswith(".csv"):
         return "csv"
@@ -154,6 +154,15 @@ def book_format(source: str, head: bytes | str) -> str:
             return "arrow"
         head = head[:4096].removeprefix(b"\xef\xbb\xbf").decode("utf-8", "replace")
     return "jsonl" if head.lstrip().startswith("{") else "csv"
+
+
+def output_format(path: str) -> str:
+    """The format a book written to ``path`` takes from its suffix: ``parquet``, ``arrow``,
+    else ``csv`` (``book synth --output``)."""
+    lowered = path.lower()
+    if lowered.endswith(PARQUET_SUFFIXES):
+        return "parquet"
+    return "arrow" if lowered.endswith(ARROW_SUFFIXES) else "csv"
 
 
 def read_book(source: str | os.PathLike[str] | Sequence[Mapping[str, Any]],

@@ -1,8 +1,9 @@
 """``liqcalc book synth``: a model book from public aggregates (the model:
-:mod:`liqcalc.core.synth`), in the CSV format ``adl-risk --book`` reads.
+:mod:`liqcalc.core.synth`), in the CSV format ``adl-risk --book`` reads, or as Parquet or Arrow.
 
 :func:`synth_book` is the command as a Python call; its :class:`SynthReport` holds the rows,
-``to_csv()`` the file and ``to_dict()`` the summary.
+``to_csv()`` the file (``to_bytes("parquet")``, ``to_bytes("arrow")`` the other formats) and
+``to_dict()`` the summary.
 """
 
 from __future__ import annotations
@@ -51,6 +52,40 @@ class SynthReport:
         lines = [",".join(HEADER)]
         lines.extend(f"{r.id},{r.side},{r.size:f},{r.entry:f},{r.leverage:f}" for r in self.book.rows)
         return "\n".join(lines) + "\n"
+
+    def to_table(self) -> Any:
+        """The book as a :class:`pyarrow.Table` (``id``, ``side`` as text; ``size``, ``entry``,
+        ``leverage`` as float64), the columns ``adl-risk --book`` reads from Parquet or Arrow."""
+        import pyarrow as pa
+
+        rows = self.book.rows
+        return pa.table({
+            "id": pa.array([r.id for r in rows], type=pa.string()),
+            "side": pa.array([r.side for r in rows], type=pa.string()),
+            "size": pa.array([float(r.size) for r in rows], type=pa.float64()),
+            "entry": pa.array([float(r.entry) for r in rows], type=pa.float64()),
+            "leverage": pa.array([float(r.leverage) for r in rows], type=pa.float64()),
+        })
+
+    def to_bytes(self, kind: str) -> bytes:
+        """The book as a file of ``kind``: ``csv`` (:meth:`to_csv`), ``parquet`` or ``arrow``
+        (an Arrow IPC file, as Feather v2 writes it)."""
+        if kind == "csv":
+            return self.to_csv().encode("utf-8")
+        import pyarrow as pa
+
+        sink = pa.BufferOutputStream()
+        table = self.to_table()
+        if kind == "parquet":
+            import pyarrow.parquet as pq
+
+            pq.write_table(table, sink)
+        elif kind == "arrow":
+            with pa.ipc.new_file(sink, table.schema) as writer:
+                writer.write_table(table)
+        else:
+            raise ValueError(f"unknown book format {kind!r}")
+        return bytes(sink.getvalue().to_pybytes())
 
     def to_dict(self) -> dict[str, Any]:
         """The summary: the inputs and each side's totals."""

@@ -31,7 +31,7 @@ def synth(
     entry_spread: Annotated[str, typer.Option(metavar="PCT", help="Standard deviation of ln(entry / mark), in percent, at most 100 (entries from about 1/5000 to 5000 times the mark).")] = "2",
     positions: Annotated[int, typer.Option(metavar="N", help="How many positions.")] = 1000,
     seed: Annotated[int, typer.Option(metavar="N", help="Seed of the random draws: the same seed writes the same book.")] = 0,
-    output: Annotated[str | None, typer.Option("--output", "-o", metavar="FILE", help="Write the book to FILE (default: standard output).")] = None,
+    output: Annotated[str | None, typer.Option("--output", "-o", metavar="FILE", help="Write the book to FILE (default: standard output, CSV): Parquet when FILE ends in .parquet or .pq, Arrow IPC when it ends in .arrow, .feather or .ipc, else CSV.")] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite --output if it exists.")] = False,
 ) -> None:
     """A model book from public aggregates, in the CSV format adl-risk --book reads: open
@@ -55,13 +55,14 @@ def synth(
     report = synth_book(preset=preset, symbol=symbol, mark=mark, open_interest=open_interest, long_share=long_share,
                         leverage_mix=leverage_mix, entry_spread=entry_spread, positions=positions, seed=seed,
                         name=option_name, error=UsageInputError)
-    text = report.to_csv()
     if target is None:
-        sys.stdout.write(text)
+        sys.stdout.write(report.to_csv())
         warn(summary(report, "standard output"), "note")
         return
+    from liqcalc.app.books import output_format
+
     try:
-        target.write_text(text, encoding="utf-8")
+        target.write_bytes(report.to_bytes(output_format(str(target))))
     except OSError as problem:
         raise UsageError(f"--output: cannot write {output} ({problem.strerror})", "output") from None
     warn(summary(report, str(target)), "note")
