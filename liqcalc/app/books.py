@@ -367,9 +367,9 @@ def _load_table(where: str, data: bytes, kind: str) -> Any:
             return feather.read_table(pa.BufferReader(data))
         return ipc.open_stream(pa.BufferReader(data)).read_all()
     except (pa.ArrowException, OSError, ValueError) as error:
-        what = "Parquet" if kind == "parquet" else "Arrow IPC"
+        what = "a Parquet" if kind == "parquet" else "an Arrow IPC"
         detail = " ".join(str(error).split())[:200]
-        raise InputError(where, f"not a {what} file ({detail})") from None
+        raise InputError(where, f"not {what} file ({detail})") from None
 
 
 def _kind_of(type_: Any) -> str:

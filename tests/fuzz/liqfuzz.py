@@ -148,6 +148,12 @@ def build_workdir(root: Path, *, zero: bool = True) -> dict[str, list[str]]:
     ]):
         b.append(_write(root / "books" / f"bad{n}.jsonl", lines))
 
+    # books as Parquet and Arrow IPC (issue 12): broken, truncated, or of the wrong shape
+    b.append(_write(root / "books" / "garbage.parquet", b"PAR1" + bytes(range(256)) + b"PAR1"))
+    b.append(_write(root / "books" / "sniffed", b"ARROW1\x00\x00" + bytes(range(256))))
+    b.append(_write(root / "books" / "empty.arrow", b""))
+    b.append(_write(root / "books" / "text.parquet", header + "a,long,1,60000,,10,\n"))
+
     # import responses (saved API answers)
     r = pools["response"]
     r += [str(path) for path in sorted((ASSETS / "responses").glob("*.json"))]
