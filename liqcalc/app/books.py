@@ -180,7 +180,10 @@ def read_book(source: str | os.PathLike[str] | Sequence[Mapping[str, Any]],
             return read_rows(cast("Sequence[Mapping[str, Any]]", source))
         raise UsageError(f"{name('book')}: expected a path, \"sample:NAME\" or a list of rows, got {source!r}")
     where, data = _open(source, name)
-    kind = book_format(source if source != "-" else "", data[:4096])
+    head = data[:4096]
+    if len(data) > len(head) and not (head.decode("utf-8", "replace") if isinstance(head, bytes) else head).strip():
+        head = _decode(where, data)  # blank beyond the first 4 KiB: the first character decides
+    kind = book_format(source if source != "-" else "", head)
     if kind in ("parquet", "arrow"):
         assert isinstance(data, bytes)
         return _read_table(where, data, kind)
@@ -375,7 +378,7 @@ def _load_table(where: str, data: bytes, kind: str) -> Any:
 def _kind_of(type_: Any) -> str:
     import pyarrow.types as t
 
-    if t.is_string(type_) or t.is_large_string(type_):
+    if t.is_string(type_) or t.is_large_string(type_) or getattr(t, "is_string_view", lambda _: False)(type_):
         return "text"
     if t.is_dictionary(type_):
         return _kind_of(type_.value_type)

@@ -85,6 +85,9 @@ def test_a_book_without_a_telling_suffix_is_sniffed_by_its_magic(three: dict[str
         assert books.book_format(str(bare), bare.read_bytes()[:8]) == kind
         assert report(*YOU, "--book", str(bare), "--shock", "10") == expected
     assert books.book_format("book.data", b'{"id": "a"}') == "jsonl"
+    blank_start = tmp_path / "book.data"  # beyond the first 4 KiB of blanks, the first character still decides
+    blank_start.write_text(" " * 5000 + '{"id": "a", "side": "long", "size": 1, "entry": 60000, "leverage": 10}\n')
+    assert isinstance(books.read_book(str(blank_start)), books.BookFile)
     assert books.book_format("book.data", b"id,side") == "csv"
     assert books.book_format("book.feather", b"") == "arrow" and books.book_format("book.PQ", b"") == "parquet"
 
@@ -158,6 +161,8 @@ def test_a_row_the_venue_refuses_in_a_parquet_book_is_named_by_its_row(tmp_path:
      "size: expected a column of numbers, got string"),
     (pa.table({"id": ["a"], "side": [1], "size": [1.0], "entry": [60000.0], "leverage": [10.0]}),
      "side: expected a column of text (long or short), got int64"),
+    (pa.table({"id": ["a"], "side": ["long"], "size": [1.0], "entry": [60000.0], "leverage": [True]}),
+     "leverage: expected a column of numbers, got bool"),
     (pa.table({"id": [1.5], "side": ["long"], "size": [1.0], "entry": [60000.0], "leverage": [10.0]}),
      "id: expected a column of text or whole numbers, got double"),
     (pa.table({"id": ["a"], "side": ["long"], "size": [1.0], "entry": [60000.0], "price": [10.0]}),
@@ -168,7 +173,7 @@ def test_a_row_the_venue_refuses_in_a_parquet_book_is_named_by_its_row(tmp_path:
                "entry": pa.array([], pa.float64()), "leverage": pa.array([], pa.float64())}),
      "no positions (an empty book, or a header line only): a book with no positions says nothing about ADL; give one "
      "position a row (id, side, size, entry, margin or leverage, and optional wallet and mark)"),
-], ids=["string-size", "int-side", "float-id", "unknown", "missing", "empty"])
+], ids=["string-size", "int-side", "bool-leverage", "float-id", "unknown", "missing", "empty"])
 def test_a_parquet_book_of_the_wrong_shape_is_refused_in_one_line(tmp_path: Path, table: pa.Table, message: str) -> None:
     path = tmp_path / "book.parquet"
     pq.write_table(table, path)
@@ -178,8 +183,9 @@ def test_a_parquet_book_of_the_wrong_shape_is_refused_in_one_line(tmp_path: Path
 
 
 def test_integer_columns_and_upper_case_names_of_a_parquet_book_are_read(tmp_path: Path) -> None:
-    table = pa.table({"ID": pa.array([1, 2]), "Side": ["LONG", " short"], "size": pa.array([1, 2], pa.int32()),
-                      "entry": [60000, 61000], "leverage": [10, 5]})
+    table = pa.table({"ID": pa.array([1, 2]), "Side": pa.array(["LONG", " short"]).dictionary_encode(),
+                      "size": pa.array([1, 2], pa.int32()), "entry": pa.array([60000, 61000], pa.decimal128(10, 1)),
+                      "leverage": [10, 5]})
     pq.write_table(table, tmp_path / "book.parquet")
     checked = books.check_book(books.read_book(str(tmp_path / "book.parquet")), Decimal(60000))
     assert list(checked.columns.ids) == ["1", "2"] and checked.columns.side.tolist() == [1.0, -1.0]
