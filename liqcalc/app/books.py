@@ -572,6 +572,33 @@ def _space_class() -> str:
     return "[" + "".join(f"\\x{{{c:x}}}" for c in spaces) + "]"
 
 
+def _may_have_edge_spaces(column: Any) -> bool:
+    """Whether any cell of a text column starts or ends with a byte that may begin or end a
+    space (ASCII whitespace, or any byte of a non-ASCII character): read from the Arrow
+    buffers (the offsets and the bytes), with no string made; False means no cell needs
+    stripping."""
+    import numpy as np
+    import pyarrow as pa
+
+    suspect = np.zeros(256, dtype=bool)
+    suspect[[c for c in range(128) if chr(c).isspace()]] = True
+    suspect[128:] = True
+    chunks = column.chunks if isinstance(column, pa.ChunkedArray) else [column]
+    for chunk in chunks:
+        if not (pa.types.is_string(chunk.type) or pa.types.is_large_string(chunk.type)):
+            return True  # another layout: the regular expression decides
+        if len(chunk) == 0:
+            continue
+        _, offsets, data = chunk.buffers()
+        width = np.int32 if pa.types.is_string(chunk.type) else np.int64
+        ends = np.frombuffer(offsets, dtype=width)[chunk.offset:chunk.offset + len(chunk) + 1].astype(np.int64)
+        raw = np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(0, dtype=np.uint8)
+        filled = ends[1:] > ends[:-1]
+        if suspect[raw[ends[:-1][filled]]].any() or suspect[raw[ends[1:][filled] - 1]].any():
+            return True
+    return False
+
+
 def _strip_text(column: Any) -> Any:
     """A text column as the text reader strips its cells (``str.strip``): only the cells that
     start or end with a space of any kind go through Python."""
@@ -579,6 +606,8 @@ def _strip_text(column: Any) -> Any:
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    if not _may_have_edge_spaces(column):
+        return column
     odd = pc.fill_null(pc.match_substring_regex(column, f"^{_space_class()}|{_space_class()}$"), False)
     if not pc.any(odd).as_py():
         return column
