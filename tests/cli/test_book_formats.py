@@ -342,3 +342,15 @@ def test_commands_without_a_book_never_import_pyarrow() -> None:
                               cwd=tempfile.gettempdir())
         assert done.returncode == 0, done.stderr
         assert "pyarrow" not in done.stderr.split("\n")[-1], args
+
+
+@pytest.mark.parametrize(("cells", "may"), [
+    (["a", " b"], True), (["a", "b "], True), (["a", "b\t"], True), (["é"], True), (["a\u00a0"], True), (["a\x1c"], True),
+    (["", "a"], False), (["ab", None], False), (["a", "b-c"], False),
+])
+def test_a_text_column_is_stripped_only_when_a_cell_may_start_or_end_with_a_space(cells: list[str | None], may: bool) -> None:
+    column = pa.array(cells, pa.string())
+    assert books._may_have_edge_spaces(column) is may
+    assert books._may_have_edge_spaces(pa.chunked_array([column.slice(0, 1), column.slice(1)])) is may
+    assert books._may_have_edge_spaces(column.cast(pa.large_string())) is may
+    assert books._strip_text(column).to_pylist() == [None if c is None else c.strip() for c in cells]
