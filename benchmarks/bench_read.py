@@ -112,12 +112,12 @@ def main() -> None:
                        check=True)
         print(f"{args.rows:,} rows: CSV {csv_path.stat().st_size / 1e6:.1f} MB, "
               f"Parquet {parquet_path.stat().st_size / 1e6:.1f} MB")
-        print(f"{'':28}{'seconds':>9}{'peak MB':>9}{'x time':>8}{'x peak':>8}")
+        print(f"{'':32}{'seconds':>9}{'peak MB':>9}{'x time':>8}{'x peak':>8}")
         for label, path in (("CSV", csv_path), ("Parquet", parquet_path)):
             floor = run(FLOOR, path)
             for what, body in (("floor", FLOOR), ("read_book + check_book", READ), ("adl-risk --shock -10", COMMAND)):
                 m = floor if what == "floor" else run(body, path)
-                print(f"{label + ' ' + what:28}{m['seconds']:9.2f}{m['peak_mb']:9.0f}"
+                print(f"{label + ' ' + what:32}{m['seconds']:9.2f}{m['peak_mb']:9.0f}"
                       f"{m['seconds'] / floor['seconds']:8.2f}{m['peak_mb'] / floor['peak_mb']:8.2f}")
 
 
