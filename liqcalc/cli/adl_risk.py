@@ -54,7 +54,7 @@ def adl_risk(
     mode: ModeOpt = None,
     wallet: WalletOpt = None,
     mark: Annotated[str | None, typer.Option(metavar="PRICE", help="The mark price now, for you and for book rows without one (default: your entry).")] = None,
-    book: Annotated[str | None, typer.Option(metavar="FILE|-|sample:NAME", help="The other positions: CSV or JSON lines with id, side, size, entry, margin or leverage (wallet for cross, mark optional); - reads standard input; sample:btcusdt is a small BTCUSDT book shipped with liqcalc. On an inverse symbol every size is contracts and every amount (margin, wallet, --insurance-fund) is in its coin.")] = None,
+    book: Annotated[str | None, typer.Option(metavar="FILE|-|sample:NAME", help="The other positions: CSV, Parquet, Arrow IPC (.arrow, .feather, .ipc) or JSON lines with id, side, size, entry, margin or leverage (wallet for cross, mark optional); - reads standard input; sample:btcusdt is a small BTCUSDT book shipped with liqcalc. On an inverse symbol every size is contracts and every amount (margin, wallet, --insurance-fund) is in its coin.")] = None,
     liquidated_size: Annotated[str | None, typer.Option(metavar="QTY", help="An uncovered liquidation on the other side: its size...")] = None,
     bankruptcy_price: Annotated[str | None, typer.Option(metavar="PRICE", help="...and its bankruptcy price.")] = None,
     liquidated_side: Annotated[str | None, typer.Option(metavar="long|short", help="The liquidated side (default: the side opposite yours).")] = None,
