@@ -34,10 +34,11 @@ def synth(
     output: Annotated[str | None, typer.Option("--output", "-o", metavar="FILE", help="Write the book to FILE (default: standard output, CSV): Parquet when FILE ends in .parquet or .pq, Arrow IPC when it ends in .arrow, .feather or .ipc, else CSV.")] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite --output if it exists.")] = False,
 ) -> None:
-    """A model book from public aggregates, in the CSV format adl-risk --book reads: open
-    interest equal on both sides to the lot, the long/short account ratio, a leverage mix,
-    entries spread around the mark, log-normal sizes; the same seed writes the same book.
-    Inverse (coin-margined) symbols and presets without ADL are refused, as adl-risk refuses them.
+    """A model book from public aggregates, in a format adl-risk --book reads (CSV, Parquet or
+    Arrow IPC): open interest equal on both sides to the lot, the long/short account ratio, a
+    leverage mix, entries spread around the mark, log-normal sizes; the same seed writes the same
+    book. An inverse symbol's sizes are whole contracts; presets without ADL are refused, as
+    adl-risk refuses them.
     The model is described in docs/book-synth.md (in the source repository).
 
     Example: liqcalc book synth --preset binance --symbol BTCUSDT --mark 60000 --open-interest 30000000 --long-share 60 --positions 20 --seed 7
