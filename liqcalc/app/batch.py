@@ -57,24 +57,26 @@ def parse_fields(text: str) -> tuple[str, ...]:
 
 # -- the lines the vector form models --------------------------------------------------------
 
-_NUMBER = re.compile(r"(-?)(\d+)(?:\.(\d+))?")
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+#: A number the vector form does not read from a double: in exponent form, or of 17 characters
+#: or more (more digits than a double holds). Also matches some text, which the core then reads.
+_ODD = re.compile(r"\d[eE]|\d[\d.]{16}")
 _KEYS = frozenset({"preset", "symbol", "side", "entry", "size", "leverage", "margin", "mark", "mode", "fill",
                    "insurance_fund"})
 
 
-def _decimal(raw: Any) -> tuple[float, int, bool] | None:
-    """A number as typed (JSON text or an option's text): its digits, places and sign, when the
-    vector form can hold it exactly (at most 15 digits, no exponent), else None."""
-    if type(raw) is not str:
-        return None
-    match = _NUMBER.fullmatch(raw)
-    if match is None:
-        return None
-    sign, whole, places = match.groups()
-    digits = whole + (places or "")
-    if len(digits.lstrip("0")) > 15 or len(places or "") > 22:
-        return None
-    return float(int(digits)), len(places or ""), bool(sign) and int(digits) != 0
+def typed_defaults(defaults: Mapping[str, Any]) -> dict[str, Any] | None:
+    """Command-line defaults as a line's JSON would give them (``--leverage 20`` as 20.0), or
+    None when one of them is a number the vector form does not read (the core takes every line)."""
+    def read(value: Any) -> Any:
+        if isinstance(value, list):
+            return [read(item) for item in value]
+        if isinstance(value, str) and _NUMBER.fullmatch(value) and len(value) <= 16:
+            return float(value)
+        return value
+
+    typed = {key: value if key in ("preset", "symbol", "side", "mode") else read(value) for key, value in defaults.items()}
+    return None if any(type(v) is str for k, v in typed.items() if k not in ("preset", "symbol", "side", "mode")) else typed
 
 
 def _text(raw: Any) -> str | None:
@@ -84,43 +86,76 @@ def _text(raw: Any) -> str | None:
 class _Row:
     __slots__ = ("fields", "index", "number", "preset", "side", "symbol")
 
-    def __init__(self, index: int, number: int, preset: str, symbol: str, side: str, fields: dict[str, tuple[float, int]]):
+    def __init__(self, index: int, number: int, preset: str, symbol: str, side: str,
+                 fields: dict[str, float]):
         self.index, self.number, self.preset, self.symbol, self.side, self.fields = index, number, preset, symbol, side, fields
+
+
+_NUMBERS = frozenset({"entry", "size", "leverage", "margin", "mark", "fill", "insurance_fund"})
+_SIDES = {"long": "long", "short": "short", "Long": "long", "Short": "short", "LONG": "long", "SHORT": "short"}
 
 
 def _modelled(values: Mapping[str, Any], index: int, number: int) -> _Row | None:
     """The row of a line the vector form models, or None (the Decimal core takes it)."""
     if not _KEYS.issuperset(values):
         return None
-    preset, symbol, side = _text(values.get("preset")), _text(values.get("symbol")), _text(values.get("side"))
-    if preset is None or symbol is None or side is None:
+    preset, symbol, side = _text(values.get("preset")), _text(values.get("symbol")), values.get("side")
+    if preset is None or symbol is None or type(side) is not str:
         return None
-    side = side.lower()
-    if side not in ("long", "short"):
+    side = _SIDES.get(side) or _SIDES.get(side.strip().lower())
+    if side is None:
         return None
     mode = values.get("mode")
     if mode is not None and (_text(mode) or "").lower() != "isolated":
         return None
-    fields: dict[str, tuple[float, int]] = {}
-    for key in ("entry", "size", "leverage", "margin", "mark", "fill", "insurance_fund"):
-        raw = values.get(key)
-        if raw is None:
+    fields: dict[str, float] = {}
+    for key, raw in values.items():
+        if key not in _NUMBERS or raw is None:
             continue
-        if key == "leverage" and type(raw) is list:
-            if len(raw) != 1:
-                return None
+        if type(raw) is list and key == "leverage" and len(raw) == 1:
             raw = raw[0]
-        number_ = _decimal(raw)
-        if number_ is None or number_[2]:  # not held exactly, or negative: the core says what
-            return None
-        if number_[0] == 0 and key != "insurance_fund":
-            return None
-        fields[key] = number_[:2]
+        kind = type(raw)
+        if kind is not float and kind is not int:
+            return None  # text, a list, a bool: the core reads it (or says what is wrong)
+        if not 0 < raw < 1e16 and not (raw == 0 and key == "insurance_fund"):
+            return None  # not positive, not finite, or too large: the core's error
+        fields[key] = raw
     if "entry" not in fields or "size" not in fields or ("leverage" in fields) == ("margin" in fields):
         return None
-    if "leverage" in fields and fields["leverage"][0] < 10.0 ** fields["leverage"][1]:
+    if "leverage" in fields and fields["leverage"] < 1:
         return None  # below 1x: the core's error
     return _Row(index, number, preset, symbol, side, fields)
+
+
+def _places(values: Any) -> Any:
+    """The decimal each double was typed as: the fewest places (0..22) at which it reads back
+    from at most 15 digits (-1: none, a number of more digits). Two decimals of at most 15
+    significant digits are never the same double, so this is the number as typed."""
+    import numpy as np
+
+    places = np.full(len(values), -1)
+    for k in range(23):
+        scale = 10.0 ** k
+        digits = np.round(values * scale)
+        found = (places < 0) & (digits < 1e15) & (digits / scale == values)
+        places[found] = k
+    return places
+
+
+def _echoes(digits: Any, places: Any) -> list[str | None]:
+    """Inputs as :func:`liqcalc.render.numbers.json_number` writes them (at most 10 places; None
+    beyond: the value is printed)."""
+    out: list[str | None] = []
+    for n, p in zip(digits.tolist(), places.tolist(), strict=True):
+        whole = str(int(n))
+        if p == 0:
+            out.append(whole)
+        elif p > 10:
+            out.append(None)
+        else:
+            whole = whole.rjust(p + 1, "0")
+            out.append((whole[:-p] + "." + whole[-p:]).rstrip("0").rstrip("."))
+    return out
 
 
 # -- the batch ---------------------------------------------------------------------------------
@@ -141,15 +176,16 @@ def run(session: Session, defaults: Mapping[str, Any], lines: Iterable[str | Uni
             if obj is not None:
                 yield obj
         return
-    vector = VECTOR_FIELDS.issuperset(fields)
+    typed = typed_defaults(defaults)
+    vector = VECTOR_FIELDS.issuperset(fields) and typed is not None
     chunk: list[tuple[int, str | UnicodeDecodeError]] = []
     for number, line in enumerate(lines, start=1):
         chunk.append((number, line))
         if len(chunk) >= CHUNK:
-            yield from _chunk(session, defaults, chunk, fields, vector)
+            yield from _chunk(session, defaults, typed, chunk, fields, vector)
             chunk = []
     if chunk:
-        yield from _chunk(session, defaults, chunk, fields, vector)
+        yield from _chunk(session, defaults, typed, chunk, fields, vector)
 
 
 def _projected(session: Session, defaults: Mapping[str, Any], number: int, line: str | UnicodeDecodeError,
@@ -165,9 +201,12 @@ def _projected(session: Session, defaults: Mapping[str, Any], number: int, line:
     return [dumps(obj.get(field)) for field in fields]
 
 
-def _chunk(session: Session, defaults: Mapping[str, Any], chunk: list[tuple[int, str | UnicodeDecodeError]],
-           fields: tuple[str, ...], vector: bool) -> Iterator[Cells | tuple[int, str]]:
+def _chunk(session: Session, defaults: Mapping[str, Any], typed: Mapping[str, Any] | None,
+           chunk: list[tuple[int, str | UnicodeDecodeError]], fields: tuple[str, ...],
+           vector: bool) -> Iterator[Cells | tuple[int, str]]:
     import json
+
+    decode, odd = json.loads, _ODD.search
 
     out: list[Cells | tuple[int, str] | None] = [None] * len(chunk)
     groups: dict[tuple[str, str], list[_Row]] = {}
@@ -176,13 +215,13 @@ def _chunk(session: Session, defaults: Mapping[str, Any], chunk: list[tuple[int,
         row = None
         if isinstance(line, str) and not line.strip():
             continue  # a blank line: nothing out
-        if vector and isinstance(line, str):
+        if vector and isinstance(line, str) and not odd(line):
             try:
-                values = json.loads(line, parse_float=str, parse_int=str)
+                values = decode(line)
             except (ValueError, RecursionError):
                 values = None
             if type(values) is dict:
-                row = _modelled({**defaults, **values}, index, number)
+                row = _modelled({**typed, **values} if typed else values, index, number)
         if row is None:
             decimal.append(index)
         else:
@@ -221,29 +260,27 @@ def _price_group(session: Session, preset: str, symbol: str, rows: list[_Row], f
         return left
     import numpy as np
 
-    n = len(rows)
+
+    read_back = np.ones(len(rows), dtype=bool)
 
     def column(key: str, default: str | None = None) -> Any:
-        digits = np.empty(n)
-        places = np.empty(n)
-        present = np.ones(n, dtype=bool)
-        for i, row in enumerate(rows):
-            got = row.fields.get(key) or (row.fields.get(default) if default else None)
-            if got is None:
-                digits[i], places[i], present[i] = 1.0, 0.0, False
-            else:
-                digits[i], places[i] = got
-        return vector.exact(digits, places), present
+        got = [row.fields.get(key) or (row.fields.get(default) if default else None) for row in rows]
+        present = np.array([g is not None for g in got])
+        values = np.array([1.0 if g is None else float(g) for g in got])
+        places = _places(values)
+        read_back[present & (places < 0)] = False  # more than 15 digits: the core reads it
+        places = np.maximum(places, 0)
+        digits = np.round(values * 10.0 ** places)
+        return vector.exact(digits, places.astype(float)), present, _echoes(digits, places)
 
     side = np.array([1.0 if row.side == "long" else -1.0 for row in rows])
-    size, _ = column("size")
-    entry, _ = column("entry")
-    mark, _ = column("mark", "entry")
-    leverage, has_leverage = column("leverage")
-    margin, _ = column("margin")
+    size, _, size_echo = column("size")
+    entry, _, entry_echo = column("entry")
+    mark, _, mark_echo = column("mark", "entry")
+    leverage, has_leverage, leverage_echo = column("leverage")
+    margin, _, margin_echo = column("margin")
     figures = vector.evaluate(calc.venue, calc.symbol, side, size, entry, mark, leverage, margin, ~has_leverage)
-    ok = figures.ok.copy()
-    texts: dict[str, list[str]] = {}
+    ok = figures.ok & read_back
     sym = calc.symbol
     from liqcalc.render.numbers import dumps, json_number
 
@@ -252,46 +289,91 @@ def _price_group(session: Session, preset: str, symbol: str, rows: list[_Row], f
         "face_value": json_number(sym.face_value) if sym.inverse else "null", "margin_asset": dumps(sym.margin_asset),
         "symbol": dumps(sym.name),
     }
-    echoed = {"size": (size, np.abs(size.hi)), "entry": (entry, np.abs(entry.hi)), "mark": (mark, np.abs(mark.hi))}
+    computed: dict[str, list[str | None]] = {}
+
+    def printed(name: str) -> list[str | None]:
+        """The figure ``name`` of each row as text, None where the guard refuses it."""
+        if name not in computed:
+            value, scale = getattr(figures, name)
+            certain, counts = vector.printable(value, scale)
+            computed[name] = _count_texts(counts, np.isnan(value.hi), certain)
+        return computed[name]
+
+    def echoed(echo: list[str | None], value: Any) -> list[str | None]:
+        """Inputs as typed; the rows with more than 10 places printed from their value."""
+        if all(text is not None for text in echo):
+            return echo
+        certain, counts = vector.printable(value, abs(value.hi))
+        return [e if e is not None else t for e, t in zip(echo, _count_texts(counts, np.isnan(value.hi), certain),
+                                                           strict=True)]
+
+    texts: dict[str, list[str | None]] = {}
     for field in fields:
         if field in fixed or field in ("line", "side"):
             continue
-        value, scale = echoed[field] if field in echoed else getattr(figures, field)
-        certain, counts = vector.printable(value, scale)
-        ok &= certain
-        missing = np.isnan(value.hi).tolist()
-        texts[field] = [("null" if gap else _count_text(c)) for c, gap in zip(counts.tolist(), missing, strict=True)]
+        if field == "size":
+            texts[field] = echoed(size_echo, size)
+        elif field == "entry":
+            texts[field] = echoed(entry_echo, entry)
+        elif field == "mark":
+            texts[field] = echoed(mark_echo, mark)
+        elif field == "leverage":
+            given = echoed(leverage_echo, leverage)
+            implied = printed("leverage")
+            texts[field] = [g if has else i for g, i, has in zip(given, implied, has_leverage.tolist(), strict=True)]
+        elif field == "margin_balance":
+            posted = echoed(margin_echo, margin)
+            initial = printed("initial_margin")
+            texts[field] = [i if has else p for p, i, has in zip(posted, initial, has_leverage.tolist(), strict=True)]
+        else:
+            texts[field] = printed(field)
+    columns = [texts.get(field) for field in fields]
+    constants = [fixed.get(field) for field in fields]
     sides = {"long": '"long"', "short": '"short"'}
     for i, row in enumerate(rows):
-        if not ok[i]:
-            left.append(row)
-            continue
         cells: Cells = []
-        for field in fields:
-            if field == "line":
-                cells.append(str(row.number))
-            elif field == "side":
-                cells.append(sides[row.side])
-            elif field in fixed:
-                cells.append(fixed[field])
+        if ok[i]:
+            for field, column_, constant in zip(fields, columns, constants, strict=True):
+                if column_ is not None:
+                    text = column_[i]
+                    if text is None:
+                        break
+                    cells.append(text)
+                elif constant is not None:
+                    cells.append(constant)
+                elif field == "line":
+                    cells.append(str(row.number))
+                else:
+                    cells.append(sides[row.side])
             else:
-                cells.append(texts[field][i])
-        out[row.index] = cells
+                out[row.index] = cells
+                continue
+        left.append(row)
     return left
 
 
 _UNIT = 10 ** 10
 
 
-def _count_text(count: int) -> str:
-    """A count of 1e-10 as :func:`liqcalc.render.numbers.json_number` writes the number."""
-    if count == 0:
-        return "0"
-    sign = "-" if count < 0 else ""
-    whole, fraction = divmod(abs(count), _UNIT)
-    if fraction:
-        return f"{sign}{whole}.{fraction:010d}".rstrip("0")
-    return f"{sign}{whole}"
+def _count_texts(counts: Any, missing: Any, certain: Any) -> list[str | None]:
+    """Counts of 1e-10 as :func:`liqcalc.render.numbers.json_number` writes the numbers
+    (``null`` where ``missing``, None where not ``certain``)."""
+    import numpy as np
+
+    magnitude = np.abs(counts)
+    out: list[str | None] = []
+    append = out.append
+    for whole, fraction, negative, gap, sure in zip((magnitude // _UNIT).tolist(), (magnitude % _UNIT).tolist(),
+                                                    (counts < 0).tolist(), missing.tolist(), certain.tolist(),
+                                                    strict=True):
+        if gap:
+            append("null")
+        elif not sure:
+            append(None)
+        else:
+            text = f"{whole}.{fraction:010d}".rstrip("0") if fraction else str(whole)
+            append("-" + text if negative else text)
+    return out
 
 
 # -- writing -----------------------------------------------------------------------------------

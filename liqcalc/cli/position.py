@@ -257,8 +257,16 @@ def run_batch(session: Session, defaults: dict[str, Any], input_file: str, out: 
         write(header + "\n")
     else:
         line = batch.json_writer(fields)
+    buffer: list[str] = []
     for cells in results:
         assert not isinstance(cells, dict)
         failures += type(cells) is tuple
-        write(line(cells) + "\n")
+        buffer.append(line(cells))
+        if len(buffer) >= 1024:  # one write a thousand lines: a write a line costs as much as the line
+            buffer.append("")
+            write("\n".join(buffer))
+            buffer = []
+    if buffer:
+        buffer.append("")
+        write("\n".join(buffer))
     return failures

@@ -216,8 +216,13 @@ def _evaluate(venue: Venue, symbol: SymbolSpec, side: Array, size: DD, entry: DD
 
     # leverage, given or implied by the margin (Calculator.implied_leverage)
     if rule.estimated:
-        ok &= ~by_margin  # Bybit UTA's margin: left to the core (its reserve check and inverted formula)
-    implied = notional_core / margin
+        # margin = notional/L + notional x (1 - s/L) x taker, inverted (CloseFeeRule.implied_leverage);
+        # a margin that does not cover the fee at the entry is the core's error
+        reserved = notional_core * taker_dd
+        ok &= ~(by_margin & ((margin.hi <= reserved.hi) | _close(margin.hi, reserved.hi)))
+        implied = notional_core * (one - DD(s, zero) * taker_dd) / (margin - reserved)
+    else:
+        implied = notional_core / margin
     lev = implied.where(by_margin, leverage)
     ok &= ~(lev.hi > max_leverage) & ~_close(lev.hi, max_leverage)
 
