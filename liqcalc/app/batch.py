@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 from liqcalc.app.position import SCHEMA_VERSION, evaluate_line
 from liqcalc.app.session import Session
@@ -161,15 +161,22 @@ def _echoes(digits: Any, places: Any) -> list[str | None]:
 # -- the batch ---------------------------------------------------------------------------------
 
 
-#: One output line: the JSON literal of each field, or (line number, error message).
-Cells = list[str]
+#: One output line: the JSON literal of each field.
+Cells = tuple[str, ...]
+
+
+class Failed(NamedTuple):
+    """A line that failed: its number and the error object's message."""
+
+    line: int
+    error: str
 
 
 def run(session: Session, defaults: Mapping[str, Any], lines: Iterable[str | UnicodeDecodeError],
-        fields: tuple[str, ...] | None) -> Iterator[dict[str, Any] | Cells | tuple[int, str]]:
+        fields: tuple[str, ...] | None) -> Iterator[dict[str, Any] | Cells | Failed]:
     """The output of each non-blank line, in input order: without ``fields`` the full object
-    (a dict, as ``--json`` writes it); with ``fields`` the JSON literal of each (a list), or for
-    a failed line ``(line, error)``."""
+    (a dict, as ``--json`` writes it); with ``fields`` the JSON literal of each (a tuple), or for
+    a failed line a :class:`Failed`."""
     if fields is None:
         for number, line in enumerate(lines, start=1):
             obj = evaluate_line(session, defaults, number, line)
@@ -189,7 +196,7 @@ def run(session: Session, defaults: Mapping[str, Any], lines: Iterable[str | Uni
 
 
 def _projected(session: Session, defaults: Mapping[str, Any], number: int, line: str | UnicodeDecodeError,
-               fields: tuple[str, ...]) -> Cells | tuple[int, str] | None:
+               fields: tuple[str, ...]) -> Cells | Failed | None:
     """One line through the Decimal core, its ``fields`` as JSON literals."""
     from liqcalc.render.numbers import dumps
 
@@ -197,18 +204,18 @@ def _projected(session: Session, defaults: Mapping[str, Any], number: int, line:
     if obj is None:
         return None
     if "error" in obj:
-        return number, obj["error"]
-    return [dumps(obj.get(field)) for field in fields]
+        return Failed(number, obj["error"])
+    return tuple([dumps(obj.get(field)) for field in fields])
 
 
 def _chunk(session: Session, defaults: Mapping[str, Any], typed: Mapping[str, Any] | None,
            chunk: list[tuple[int, str | UnicodeDecodeError]], fields: tuple[str, ...],
-           vector: bool) -> Iterator[Cells | tuple[int, str]]:
+           vector: bool) -> Iterator[Cells | Failed]:
     import json
 
     decode, odd = json.loads, _ODD.search
 
-    out: list[Cells | tuple[int, str] | None] = [None] * len(chunk)
+    out: list[Cells | Failed | None] = [None] * len(chunk)
     groups: dict[tuple[str, str], list[_Row]] = {}
     decimal: list[int] = []
     for index, (number, line) in enumerate(chunk):
@@ -238,7 +245,7 @@ def _chunk(session: Session, defaults: Mapping[str, Any], typed: Mapping[str, An
 
 
 def _price_group(session: Session, preset: str, symbol: str, rows: list[_Row], fields: tuple[str, ...],
-                 out: list[Cells | tuple[int, str] | None]) -> list[_Row]:
+                 out: list[Cells | Failed | None]) -> list[_Row]:
     """Price ``rows`` of one preset and symbol as arrays into ``out``; the rows left to the core."""
     from liqcalc.core.errors import LiqcalcError
 
@@ -327,28 +334,22 @@ def _price_group(session: Session, preset: str, symbol: str, rows: list[_Row], f
             texts[field] = [i if has else p for p, i, has in zip(posted, initial, has_leverage.tolist(), strict=True)]
         else:
             texts[field] = printed(field)
-    columns = [texts.get(field) for field in fields]
-    constants = [fixed.get(field) for field in fields]
-    sides = {"long": '"long"', "short": '"short"'}
-    for i, row in enumerate(rows):
-        cells: Cells = []
-        if ok[i]:
-            for field, column_, constant in zip(fields, columns, constants, strict=True):
-                if column_ is not None:
-                    text = column_[i]
-                    if text is None:
-                        break
-                    cells.append(text)
-                elif constant is not None:
-                    cells.append(constant)
-                elif field == "line":
-                    cells.append(str(row.number))
-                else:
-                    cells.append(sides[row.side])
-            else:
-                out[row.index] = cells
-                continue
-        left.append(row)
+    n = len(rows)
+    columns: list[Any] = []
+    for field in fields:
+        if field in texts:
+            columns.append(texts[field])
+        elif field in fixed:
+            columns.append([fixed[field]] * n)
+        elif field == "line":
+            columns.append([str(row.number) for row in rows])
+        else:
+            columns.append(['"long"' if row.side == "long" else '"short"' for row in rows])
+    for row, sure, cells in zip(rows, ok.tolist(), zip(*columns, strict=True), strict=True):
+        if sure and None not in cells:
+            out[row.index] = cells
+        else:
+            left.append(row)
     return left
 
 
@@ -379,21 +380,21 @@ def _count_texts(counts: Any, missing: Any, certain: Any) -> list[str | None]:
 # -- writing -----------------------------------------------------------------------------------
 
 
-def json_writer(fields: tuple[str, ...]) -> Callable[[Cells | tuple[int, str]], str]:
+def json_writer(fields: tuple[str, ...]) -> Callable[[Cells | Failed], str]:
     """A line's cells as its JSON object (the keys of ``fields``); a failed line as ``line`` and ``error``."""
     from liqcalc.render.numbers import dumps
 
-    prefixes = [dumps(field) + ": " for field in fields]
+    template = "{" + ", ".join(dumps(field).replace("%", "%%") + ": %s" for field in fields) + "}"
 
-    def write(cells: Cells | tuple[int, str]) -> str:
-        if isinstance(cells, tuple):
-            return dumps({"line": cells[0], "error": cells[1]})
-        return "{" + ", ".join([p + c for p, c in zip(prefixes, cells, strict=True)]) + "}"
+    def write(cells: Cells | Failed) -> str:
+        if isinstance(cells, Failed):
+            return dumps({"line": cells.line, "error": cells.error})
+        return template % tuple(cells)
 
     return write
 
 
-def csv_writer(fields: tuple[str, ...]) -> tuple[str, Callable[[Cells | tuple[int, str]], str]]:
+def csv_writer(fields: tuple[str, ...]) -> tuple[str, Callable[[Cells | Failed], str]]:
     """The CSV header (``fields`` and a last ``error`` column) and a writer of a line's row:
     numbers as in the JSON, text plain (with the formula guard of :mod:`liqcalc.render.rows`),
     null empty, an object or a list as its JSON; a failed line has its ``line`` and ``error``."""
@@ -413,12 +414,12 @@ def csv_writer(fields: tuple[str, ...]) -> tuple[str, Callable[[Cells | tuple[in
 
     where = fields.index("line") if "line" in fields else None
 
-    def write(cells: Cells | tuple[int, str]) -> str:
-        if isinstance(cells, tuple):
+    def write(cells: Cells | Failed) -> str:
+        if isinstance(cells, Failed):
             blank = [""] * len(fields)
             if where is not None:
-                blank[where] = str(cells[0])
-            return row([*blank, cells[1]])
+                blank[where] = str(cells.line)
+            return row([*blank, cells.error])
         return row([*(cell(c) for c in cells), ""])
 
     return row([*fields, "error"]), write

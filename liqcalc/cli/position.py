@@ -132,7 +132,8 @@ def run_position(
         for warning in session.warnings.values():
             sys.stderr.write(f"liqcalc: warning: {warning}\n")
         if failures:
-            raise LiqcalcError(f"--input: {failures} line{'s' if failures > 1 else ''} failed; see the error objects on stdout")
+            where = "the error column" if chosen is OutputFormat.csv else "the error objects"
+            raise LiqcalcError(f"--input: {failures} line{'s' if failures > 1 else ''} failed; see {where} on stdout")
         return
     if account is not None:
         from liqcalc.app.account import evaluate_account, read_account
@@ -260,7 +261,7 @@ def run_batch(session: Session, defaults: dict[str, Any], input_file: str, out: 
     buffer: list[str] = []
     for cells in results:
         assert not isinstance(cells, dict)
-        failures += type(cells) is tuple
+        failures += type(cells) is batch.Failed
         buffer.append(line(cells))
         if len(buffer) >= 1024:  # one write a thousand lines: a write a line costs as much as the line
             buffer.append("")

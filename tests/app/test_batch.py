@@ -119,7 +119,7 @@ def test_vector_batch_equals_the_decimal_core_line_by_line(monkeypatch: pytest.M
         assert g == w
     non_blank = sum(1 for line in lines if line.strip())
     assert non_blank - through_core > 500  # a quarter of the lines (most of the valid ones it models) as arrays
-    assert any(type(w) is tuple for w in want)  # error lines were mixed in
+    assert any(type(w) is batch.Failed for w in want)  # error lines were mixed in
 
 
 def test_json_lines_of_the_batch_equal_the_full_objects_projected(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -151,9 +151,9 @@ def test_groups_keep_the_input_order(monkeypatch: pytest.MonkeyPatch) -> None:
             lines.append("")
     got, through_core = vector_lines(lines, ("line", "symbol", "entry"), monkeypatch)
     assert through_core == 1  # the unknown symbol
-    numbers = [cells[0] if type(cells) is tuple else int(cells[0]) for cells in got]
+    numbers = [cells.line if type(cells) is batch.Failed else int(cells[0]) for cells in got]
     assert numbers == sorted(numbers) and len(numbers) == 31
-    assert [c[2] for c in got if type(c) is list] == [str(1000 + n) for n in range(30)]
+    assert [c[2] for c in got if type(c) is not batch.Failed] == [str(1000 + n) for n in range(30)]
 
 
 @pytest.mark.parametrize("line", [
