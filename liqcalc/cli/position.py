@@ -234,7 +234,7 @@ def _fields(fields: str | None, chosen: OutputFormat) -> tuple[str, ...] | None:
 
 def run_batch(session: Session, defaults: dict[str, Any], input_file: str, out: TextIO, *,
               fields: tuple[str, ...] | None = None, csv: bool = False) -> int:
-    """Evaluate each JSON line (:func:`liqcalc.app.batch.run`); a bad line gives an error
+    """Evaluate each JSON line (:func:`liqcalc.app.batch.texts`); a bad line gives an error
     object and the batch goes on. ``fields``: only those keys (or CSV columns).
 
     Options given on the command line are defaults for every line (a line's own keys win).
@@ -243,31 +243,9 @@ def run_batch(session: Session, defaults: dict[str, Any], input_file: str, out: 
     from liqcalc.app import batch
 
     failures = 0
-    write = out.write
-    results = batch.run(session, defaults, _lines(input_file), fields)
-    if fields is None:
-        from liqcalc.render.numbers import dumps
-
-        for obj in results:
-            assert isinstance(obj, dict)
-            failures += "error" in obj
-            write(dumps(obj) + "\n")
-        return failures
-    if csv:
-        header, line = batch.csv_writer(fields)
-        write(header + "\n")
-    else:
-        line = batch.json_writer(fields)
-    buffer: list[str] = []
-    for cells in results:
-        assert not isinstance(cells, dict)
-        failures += type(cells) is batch.Failed
-        buffer.append(line(cells))
-        if len(buffer) >= 1024:  # one write a thousand lines: a write a line costs as much as the line
-            buffer.append("")
-            write("\n".join(buffer))
-            buffer = []
-    if buffer:
-        buffer.append("")
-        write("\n".join(buffer))
+    if fields is not None and csv:
+        out.write(batch.csv_writer(fields)[0] + "\n")
+    for text, failed in batch.texts(session, defaults, _lines(input_file), fields, csv):
+        out.write(text)
+        failures += failed
     return failures

@@ -185,3 +185,42 @@ def test_command_line_defaults_apply_to_the_vector_lines(monkeypatch: pytest.Mon
     got, through_core = vector_lines(lines, ("line", "leverage", "liquidation_price"), monkeypatch, defaults)
     assert through_core == 0
     assert [c[1] for c in got] == ["20", "5"]
+
+
+@pytest.mark.parametrize("fields", [None, FIELDS])
+def test_worker_processes_write_the_same_text_in_the_same_order(fields: tuple[str, ...] | None,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    rng = random.Random(5)
+    lines = [varied_line(rng, symbols()) for _ in range(400)]
+    monkeypatch.setattr(batch, "CHUNK", 64)
+    monkeypatch.setattr(batch, "FULL_CHUNK", 32)
+    monkeypatch.setattr(batch, "WORKERS", 1)
+    here = Session()
+    alone = list(batch.texts(here, {}, lines, fields))
+    monkeypatch.setattr(batch, "WORKERS", 2)
+    session = Session()
+    forked = list(batch.texts(session, {}, lines, fields))
+    assert forked == alone
+    assert len(forked) > 3  # several chunks, most of them priced by the workers
+    # the stale presets the workers met are said once each, in the same order as when priced here
+    assert list(session.warnings.items()) == list(here.warnings.items())
+    assert len(session.warnings) >= 2
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_an_input_that_cannot_go_on_keeps_the_lines_before_it(workers: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    from liqcalc.core.errors import InputError
+
+    line = '{"preset": "binance", "symbol": "BTCUSDT", "side": "long", "entry": 60000, "size": 1, "leverage": 20}'
+
+    def lines() -> Any:
+        yield from [line] * 100
+        raise InputError("--input", "line 101 is longer than 1 MiB")
+
+    monkeypatch.setattr(batch, "FULL_CHUNK", 16)
+    monkeypatch.setattr(batch, "WORKERS", workers)
+    out: list[str] = []
+    with pytest.raises(InputError):
+        for text, _ in batch.texts(Session(stale_warning=False), {}, lines(), None):
+            out.append(text)
+    assert "".join(out).count("\n") == 100
