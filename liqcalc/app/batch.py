@@ -142,19 +142,22 @@ def _places(values: Any) -> Any:
     return places
 
 
-def _echoes(digits: Any, places: Any) -> list[str | None]:
-    """Inputs as :func:`liqcalc.render.numbers.json_number` writes them (at most 10 places; None
-    beyond: the value is printed)."""
+def _echoes(values: Any, digits: Any, places: Any) -> list[str | None]:
+    """Inputs as :func:`liqcalc.render.numbers.json_number` writes them (None beyond 10 places:
+    the value is printed): a double's repr is the decimal typed (at most 15 digits), less a
+    trailing ``.0``; a repr in exponent form is written from the digits."""
     out: list[str | None] = []
-    for n, p in zip(digits.tolist(), places.tolist(), strict=True):
-        whole = str(int(n))
-        if p == 0:
-            out.append(whole)
-        elif p > 10:
+    for value, n, p in zip(values.tolist(), digits.tolist(), places.tolist(), strict=True):
+        if p > 10:
             out.append(None)
-        else:
-            whole = whole.rjust(p + 1, "0")
-            out.append((whole[:-p] + "." + whole[-p:]).rstrip("0").rstrip("."))
+            continue
+        text = repr(value)
+        if text[-2:] == ".0":
+            text = text[:-2]
+        elif "e" in text:
+            whole = str(int(n)).rjust(p + 1, "0")
+            text = (whole[:-p] + "." + whole[-p:]).rstrip("0").rstrip(".") if p else whole
+        out.append(text)
     return out
 
 
@@ -195,6 +198,15 @@ def run(session: Session, defaults: Mapping[str, Any], lines: Iterable[str | Uni
         yield from _chunk(session, defaults, typed, chunk, fields, vector)
 
 
+def _results(session: Session, defaults: Mapping[str, Any], chunk: list[tuple[int, str | UnicodeDecodeError]],
+             fields: tuple[str, ...] | None) -> list[dict[str, Any] | Cells | Failed]:
+    """The output of each non-blank line of ``chunk`` (:func:`run`, for lines read already)."""
+    if fields is None:
+        return [obj for number, line in chunk if (obj := evaluate_line(session, defaults, number, line)) is not None]
+    typed = typed_defaults(defaults)
+    return list(_chunk(session, defaults, typed, chunk, fields, VECTOR_FIELDS.issuperset(fields) and typed is not None))
+
+
 def _projected(session: Session, defaults: Mapping[str, Any], number: int, line: str | UnicodeDecodeError,
                fields: tuple[str, ...]) -> Cells | Failed | None:
     """One line through the Decimal core, its ``fields`` as JSON literals."""
@@ -210,7 +222,7 @@ def _projected(session: Session, defaults: Mapping[str, Any], number: int, line:
 
 def _chunk(session: Session, defaults: Mapping[str, Any], typed: Mapping[str, Any] | None,
            chunk: list[tuple[int, str | UnicodeDecodeError]], fields: tuple[str, ...],
-           vector: bool) -> Iterator[Cells | Failed]:
+           vector: bool) -> list[Cells | Failed]:
     import json
 
     decode, odd = json.loads, _ODD.search
@@ -239,9 +251,7 @@ def _chunk(session: Session, defaults: Mapping[str, Any], typed: Mapping[str, An
     for index in decimal:
         number, line = chunk[index]
         out[index] = _projected(session, defaults, number, line, fields)
-    for cells in out:
-        if cells is not None:
-            yield cells
+    return [cells for cells in out if cells is not None]
 
 
 def _price_group(session: Session, preset: str, symbol: str, rows: list[_Row], fields: tuple[str, ...],
@@ -278,7 +288,7 @@ def _price_group(session: Session, preset: str, symbol: str, rows: list[_Row], f
         read_back[present & (places < 0)] = False  # more than 15 digits: the core reads it
         places = np.maximum(places, 0)
         digits = np.round(values * 10.0 ** places)
-        return vector.exact(digits, places.astype(float)), present, _echoes(digits, places)
+        return vector.exact(digits, places.astype(float)), present, _echoes(values, digits, places)
 
     side = np.array([1.0 if row.side == "long" else -1.0 for row in rows])
     size, _, size_echo = column("size")
@@ -358,22 +368,30 @@ _UNIT = 10 ** 10
 
 def _count_texts(counts: Any, missing: Any, certain: Any) -> list[str | None]:
     """Counts of 1e-10 as :func:`liqcalc.render.numbers.json_number` writes the numbers
-    (``null`` where ``missing``, None where not ``certain``)."""
+    (``null`` where ``missing``, None where not ``certain``): below 1e15 (15 digits) the repr of
+    count / 1e10, the double nearest that decimal, is the decimal (two decimals of at most 15
+    digits are never the same double), less a trailing ``.0``; else from the digits."""
     import numpy as np
 
-    magnitude = np.abs(counts)
     out: list[str | None] = []
     append = out.append
-    for whole, fraction, negative, gap, sure in zip((magnitude // _UNIT).tolist(), (magnitude % _UNIT).tolist(),
-                                                    (counts < 0).tolist(), missing.tolist(), certain.tolist(),
-                                                    strict=True):
+    short = (np.abs(counts) < 10 ** 15).tolist()
+    for count, value, gap, sure, fits in zip(counts.tolist(), (counts / 1e10).tolist(), missing.tolist(),
+                                             certain.tolist(), short, strict=True):
         if gap:
             append("null")
         elif not sure:
             append(None)
         else:
-            text = f"{whole}.{fraction:010d}".rstrip("0") if fraction else str(whole)
-            append("-" + text if negative else text)
+            text = repr(value) if fits else "e"
+            if text[-2:] == ".0":
+                text = text[:-2]
+            elif "e" in text:
+                whole, fraction = divmod(abs(count), _UNIT)
+                text = f"{whole}.{fraction:010d}".rstrip("0") if fraction else str(whole)
+                if count < 0:
+                    text = "-" + text
+            append(text)
     return out
 
 
@@ -415,11 +433,9 @@ def _priced(chunk: list[tuple[int, str | UnicodeDecodeError]]) -> tuple[str, int
 
 def _chunk_text(session: Session, defaults: Mapping[str, Any], chunk: list[tuple[int, str | UnicodeDecodeError]],
                 fields: tuple[str, ...] | None, write: Callable[[Any], str]) -> tuple[str, int]:
-    failures = 0
-    out: list[str] = []
-    for result in run(session, defaults, (line for _, line in chunk), fields, start=chunk[0][0]):
-        failures += _failed(result)
-        out.append(write(result))
+    results = _results(session, defaults, chunk, fields)
+    failures = sum(map(_failed, results))
+    out = list(map(write, results))
     out.append("")
     return ("\n".join(out) if len(out) > 1 else ""), failures
 
@@ -523,7 +539,7 @@ def json_writer(fields: tuple[str, ...]) -> Callable[[Cells | Failed], str]:
     def write(cells: Cells | Failed) -> str:
         if isinstance(cells, Failed):
             return dumps({"line": cells.line, "error": cells.error})
-        return template % tuple(cells)
+        return template % cells
 
     return write
 
