@@ -10,7 +10,9 @@ to /dev/null, so start-up counts for all of them alike; the rounds alternate the
 that they share the machine's noise, and the best time of each is kept):
 
 1. ``liqcalc position --input FILE`` (the full per-line object, about 2.3 KB a line), and
-   ``liqcalc position --input FILE --fields <COMPACT>`` (14 keys).
+   ``liqcalc position --input FILE --fields <COMPACT>`` (14 keys); each as it runs by default
+   (past its first chunk of lines, one forked worker process per core) and in one process
+   (``LIQCALC_BATCH_WORKERS=1``), since the floors are single processes.
 2. The floors, written by this script to the temp dir: the least a plain program does to produce
    the same keys from the same lines.
 
@@ -231,6 +233,8 @@ def main() -> None:
         commands = {
             "liqcalc full": base,
             "liqcalc compact": [*base, "--fields", COMPACT],
+            "liqcalc full, 1 process": base,
+            "liqcalc compact, 1 process": [*base, "--fields", COMPACT],
             "Decimal loop full": [sys.executable, str(floor), "decimal", "full", str(tiers), str(data)],
             "Decimal loop compact": [sys.executable, str(floor), "decimal", "compact", str(tiers), str(data)],
             "float loop full": [sys.executable, str(floor), "float", "full", str(tiers), str(data)],
@@ -238,7 +242,7 @@ def main() -> None:
         }
         if "--fields" not in subprocess.run([str(liqcalc), "position", "--help"], env=env, capture_output=True,
                                             text=True).stdout:
-            del commands["liqcalc compact"]  # a liqcalc before --fields (the "before" figure)
+            del commands["liqcalc compact"], commands["liqcalc compact, 1 process"]  # a liqcalc before --fields
         warm = work / "warm.jsonl"  # the first run fills the preset cache and writes the bytecode
         with data.open(encoding="utf-8") as stream:
             warm.write_text("".join(stream.readline() for _ in range(100)), encoding="utf-8")
@@ -247,7 +251,8 @@ def main() -> None:
         for round_number in range(rounds):
             names = list(commands) if round_number % 2 == 0 else list(reversed(commands))
             for name in names:
-                elapsed = run(commands[name], env)
+                single = {"LIQCALC_BATCH_WORKERS": "1"} if name.endswith("1 process") else {}
+                elapsed = run(commands[name], {**env, **single})
                 best[name] = min(best.get(name, elapsed), elapsed)
         rate = {name: lines / seconds for name, seconds in best.items()}
         for name, value in rate.items():
@@ -259,12 +264,16 @@ def main() -> None:
     summary.append(f"  full output:    {rate['liqcalc full']:>9,.0f}/s; Decimal loop {rate['Decimal loop full']:,.0f}/s, "
                    f"float loop {rate['float loop full']:,.0f}/s; ratio to the Decimal loop {full:.2f} "
                    f"(target >= {FULL_TARGET}: {'met' if full >= FULL_TARGET else 'NOT met'})")
+    summary.append(f"  full, 1 process: {rate['liqcalc full, 1 process']:>9,.0f}/s; ratio to the Decimal loop "
+                   f"{rate['liqcalc full, 1 process'] / rate['Decimal loop full']:.2f}")
     if "liqcalc compact" in rate:
         compact = rate["float loop compact"] / rate["liqcalc compact"]
         ok = rate["liqcalc compact"] >= COMPACT_RATE and compact <= COMPACT_RATIO
         summary.append(f"  compact output: {rate['liqcalc compact']:>9,.0f}/s; Decimal loop {rate['Decimal loop compact']:,.0f}/s, "
                        f"float loop {rate['float loop compact']:,.0f}/s; float loop / liqcalc {compact:.2f} "
                        f"(targets >= {COMPACT_RATE:,}/s and <= {COMPACT_RATIO}: {'met' if ok else 'NOT met'})")
+        one = rate["liqcalc compact, 1 process"]
+        summary.append(f"  compact, 1 process: {one:>6,.0f}/s; float loop / liqcalc {rate['float loop compact'] / one:.2f}")
     print("\n--- summary " + "-" * 60)
     print("\n".join(summary))
     print("-" * 72)

@@ -400,8 +400,9 @@ def _count_texts(counts: Any, missing: Any, certain: Any) -> list[str | None]:
 #: Lines a worker process takes at a time: the full object costs ~150 us a line, the compact set
 #: ~20 us (a chunk of either is a tenth of a second or so of work).
 FULL_CHUNK = 512
-#: Worker processes for a batch of more than one chunk (None: one per core this process may use;
-#: 1: none, the lines are priced here).
+#: Worker processes for a batch of more than one chunk (None: the environment's
+#: ``LIQCALC_BATCH_WORKERS``, else one per core this process may use; 1: none, the lines are
+#: priced here).
 WORKERS: int | None = None
 
 
@@ -462,6 +463,9 @@ def _workers() -> int:
 
     if WORKERS is not None:
         return WORKERS
+    given = os.environ.get("LIQCALC_BATCH_WORKERS", "")
+    if given.isdigit() and int(given) > 0:
+        return int(given)
     if "fork" not in multiprocessing.get_all_start_methods():
         return 1
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
