@@ -73,6 +73,9 @@ def varied_line(rng: random.Random, choices: list[tuple[str, str, bool]]) -> str
         line["entry"] = f"{entry:e}"  # an exponent: the core reads it
     elif extra < 0.29:
         line["entry"] = 60000.123456789012345  # more digits than a double holds
+    elif extra < 0.31:
+        line["leverage"] = rng.choice(["5,10", [3, 7], [20]])  # several leverages (results), or a list of one
+        line.pop("margin", None)
     if rng.random() < 0.15:
         line["fill"] = round(entry * rng.uniform(0.8, 1.2), 2)
         if rng.random() < 0.5:
