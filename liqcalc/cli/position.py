@@ -69,7 +69,7 @@ def position(
     can_pay: Annotated[list[str] | None, typer.Option(metavar="PARTY=AMOUNT", help="What a waterfall payer can pay (repeatable).")] = None,
     liquidation_fee: Annotated[str | None, typer.Option(metavar="RATE", help="Liquidation fee rate overriding the preset's.")] = None,
     input_file: Annotated[str | None, typer.Option("--input", metavar="FILE|-", help="JSON lines of positions in, JSON lines of results out.")] = None,
-    fields: Annotated[str | None, typer.Option("--fields", metavar="A,B,C", help="With --input: only these keys of each line's object, in this order (top-level keys: line,symbol,side,liquidation_price,...); the compact set is priced in groups as arrays (fast). With --format csv: the columns (default: " + ",".join(COMPACT) + "), then an error column.")] = None,
+    fields: Annotated[str | None, typer.Option("--fields", metavar="A,B,C", help="With --input: only these keys of each line's object, in this order (top-level keys such as line,symbol,liquidation_price; a failed line keeps line and error). The compact set below is priced in groups as arrays (fast). With --format csv: the columns, then an error column (default, the compact set: " + ", ".join(COMPACT) + ").")] = None,
     no_stale_warning: NoStaleWarningOpt = False,
     json_output: JsonOpt = False,
     output_format: FormatOpt = None,

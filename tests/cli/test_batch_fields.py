@@ -90,3 +90,10 @@ def test_the_one_position_start_does_not_import_numpy_or_the_batch() -> None:
                            "long", "--entry", "60000", "--size", "1", "--leverage", "20", "--json"],
                           capture_output=True, text=True, cwd=tempfile.gettempdir(), check=False)
     assert done.stderr.endswith("[]"), done.stderr
+
+
+def test_the_help_names_the_compact_set_the_batch_uses() -> None:
+    from liqcalc.cli import position
+
+    assert position.COMPACT == batch.COMPACT
+    assert batch.VECTOR_FIELDS.issuperset(batch.COMPACT)
