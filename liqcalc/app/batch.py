@@ -460,14 +460,15 @@ def _chunks(lines: Iterable[str | UnicodeDecodeError], size: int) -> Iterator[li
 def _workers() -> int:
     import multiprocessing
     import os
+    import sys
 
     if WORKERS is not None:
         return WORKERS
     given = os.environ.get("LIQCALC_BATCH_WORKERS", "")
     if given.isdigit() and int(given) > 0:
         return int(given)
-    if "fork" not in multiprocessing.get_all_start_methods():
-        return 1
+    if not sys.platform.startswith("linux") or "fork" not in multiprocessing.get_all_start_methods():
+        return 1  # forking a process with numpy loaded is only safe on Linux
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
