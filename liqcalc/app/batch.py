@@ -58,9 +58,24 @@ def parse_fields(text: str) -> tuple[str, ...]:
 # -- the lines the vector form models --------------------------------------------------------
 
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
-#: A number the vector form does not read from a double: in exponent form, or of 17 characters
-#: or more (more digits than a double holds). Also matches some text, which the core then reads.
-_ODD = re.compile(r"\d[eE]|\d[\d.]{16}")
+
+
+class _Odd:
+    """A JSON number the vector form does not read from a double: in exponent form, or of 17
+    characters or more (more digits than a double holds); the core reads its line."""
+
+    __slots__ = ()
+
+
+_ODD = _Odd()
+
+
+def _float(text: str) -> float | _Odd:
+    """A JSON number with a fraction or an exponent, as the vector form reads it."""
+    if len(text) > 16 or "e" in text or "E" in text:
+        return _ODD
+    return float(text)
+
 _KEYS = frozenset({"preset", "symbol", "side", "entry", "size", "leverage", "margin", "mark", "mode", "fill",
                    "insurance_fund"})
 
@@ -99,8 +114,11 @@ def _modelled(values: Mapping[str, Any], index: int, number: int) -> _Row | None
     """The row of a line the vector form models, or None (the Decimal core takes it)."""
     if not _KEYS.issuperset(values):
         return None
-    preset, symbol, side = _text(values.get("preset")), _text(values.get("symbol")), values.get("side")
-    if preset is None or symbol is None or type(side) is not str:
+    preset, symbol, side = values.get("preset"), values.get("symbol"), values.get("side")
+    if type(preset) is not str or type(symbol) is not str or type(side) is not str:
+        return None
+    preset, symbol = preset.strip(), symbol.strip()
+    if not preset or not symbol:
         return None
     side = _SIDES.get(side) or _SIDES.get(side.strip().lower())
     if side is None:
@@ -225,7 +243,7 @@ def _chunk(session: Session, defaults: Mapping[str, Any], typed: Mapping[str, An
            vector: bool) -> list[Cells | Failed]:
     import json
 
-    decode, odd = json.loads, _ODD.search
+    decode = json.JSONDecoder(parse_float=_float).decode
 
     out: list[Cells | Failed | None] = [None] * len(chunk)
     groups: dict[tuple[str, str], list[_Row]] = {}
@@ -234,7 +252,7 @@ def _chunk(session: Session, defaults: Mapping[str, Any], typed: Mapping[str, An
         row = None
         if isinstance(line, str) and not line.strip():
             continue  # a blank line: nothing out
-        if vector and isinstance(line, str) and not odd(line):
+        if vector and isinstance(line, str):
             try:
                 values = decode(line)
             except (ValueError, RecursionError):
