@@ -243,7 +243,7 @@ def _chunk(session: Session, defaults: Mapping[str, Any], typed: Mapping[str, An
            vector: bool) -> list[Cells | Failed]:
     import json
 
-    decode = json.JSONDecoder(parse_float=_float).decode
+    scan = json.JSONDecoder(parse_float=_float).scan_once  # type: ignore[attr-defined]  # the C scanner
 
     out: list[Cells | Failed | None] = [None] * len(chunk)
     groups: dict[tuple[str, str], list[_Row]] = {}
@@ -254,9 +254,12 @@ def _chunk(session: Session, defaults: Mapping[str, Any], typed: Mapping[str, An
             continue  # a blank line: nothing out
         if vector and isinstance(line, str):
             try:
-                values = decode(line)
-            except (ValueError, RecursionError):
-                values = None
+                values, end = scan(line, 0)
+            except (StopIteration, ValueError, RecursionError):
+                values = None  # the core reads it (a space before the object, not JSON, ...)
+            else:
+                if line[end:].strip():
+                    values = None
             if type(values) is dict:
                 row = _modelled({**typed, **values} if typed else values, index, number)
         if row is None:
@@ -298,15 +301,20 @@ def _price_group(session: Session, preset: str, symbol: str, rows: list[_Row], f
 
     read_back = np.ones(len(rows), dtype=bool)
 
+    nan = float("nan")
+
     def column(key: str, default: str | None = None) -> Any:
-        got = [row.fields.get(key) or (row.fields.get(default) if default else None) for row in rows]
-        present = np.array([g is not None for g in got])
-        values = np.array([1.0 if g is None else float(g) for g in got])
+        if default is None:
+            values = np.array([row.fields.get(key, nan) for row in rows], dtype=float)
+        else:
+            values = np.array([row.fields.get(key) or row.fields[default] for row in rows], dtype=float)
+        present = ~np.isnan(values)
+        values[~present] = 1.0
         places = _places(values)
         read_back[present & (places < 0)] = False  # more than 15 digits: the core reads it
         places = np.maximum(places, 0)
         digits = np.round(values * 10.0 ** places)
-        return vector.exact(digits, places.astype(float)), present, _echoes(values, digits, places)
+        return vector.exact(digits, places.astype(float)), present, (values, digits, places)
 
     side = np.array([1.0 if row.side == "long" else -1.0 for row in rows])
     size, _, size_echo = column("size")
@@ -334,8 +342,9 @@ def _price_group(session: Session, preset: str, symbol: str, rows: list[_Row], f
             computed[name] = _count_texts(counts, np.isnan(value.hi), certain)
         return computed[name]
 
-    def echoed(echo: list[str | None], value: Any) -> list[str | None]:
+    def echoed(numbers: Any, value: Any) -> list[str | None]:
         """Inputs as typed; the rows with more than 10 places printed from their value."""
+        echo = _echoes(*numbers)
         if all(text is not None for text in echo):
             return echo
         certain, counts = vector.printable(value, abs(value.hi))
