@@ -5,13 +5,17 @@ the reference). With ``--fields`` the lines that the vector form models
 (:mod:`liqcalc.core.vector`: isolated, ``leverage`` or ``margin``, ``mark``, ``fill``,
 ``insurance_fund``, numbers of at most 15 digits) and whose fields it computes are grouped by
 preset and symbol and priced as arrays; a line it does not model, a line the core would refuse
-or warn about, and a figure the GUARD cannot print for certain go through the Decimal core, one
-by one, exactly as without ``--fields``. Every line's output is the same bytes either way
-(``tests/app/test_batch.py`` compares them).
+(or read beyond the tier table), and a figure the GUARD cannot print for certain go through the
+Decimal core, one by one, exactly as without ``--fields``. Every line's output is the same bytes
+either way (``tests/app/test_batch.py`` compares them). The warnings a line would carry are not
+among the compact fields, so they do not send it to the core.
 
 The full object (no ``--fields``) always comes from the Decimal core: its 70-odd figures
 (waterfalls, distances, fees) are the core's, and the vector form computes the 14 of the
 compact set.
+
+:func:`texts` reads the lines in chunks; past the first chunk, forked worker processes (one per
+core, ``LIQCALC_BATCH_WORKERS``) price them and this process writes their text in input order.
 """
 
 from __future__ import annotations
