@@ -26,6 +26,8 @@ def evaluate(values: Mapping[str, Any], name: Namer, session: Session, error: ty
     """Check ``values`` (keys named like the options, in snake_case) and evaluate them."""
     request = build(values, name, fund_party=session.fund_party, error=error)
     report = session.report(request)
+    if not any(r.warnings for r in report.results):
+        return report  # nothing to reword (a replace costs a batch line a few microseconds)
     results = [replace(r, warnings=tuple(reworded(w, name) for w in r.warnings)) for r in report.results]
     return replace(report, results=results)
 
@@ -113,6 +115,11 @@ def line_error(number: int, message: str) -> dict[str, Any]:
     return {"schema_version": SCHEMA_VERSION, "line": number, "error": message}
 
 
+#: ``json.loads(line, parse_float=Decimal)``, its decoder built once (json.loads with arguments
+#: builds one a call).
+_DECODE: Any = None
+
+
 def evaluate_line(session: Session, defaults: Mapping[str, Any], number: int, line: str | UnicodeDecodeError) -> dict[str, Any] | None:
     """One line of a batch as its output object: the ``--json`` object with its line number,
     or an error object (a bad line never ends the batch); None for a blank line.
@@ -121,13 +128,16 @@ def evaluate_line(session: Session, defaults: Mapping[str, Any], number: int, li
     """
     import json
 
+    global _DECODE
+    if _DECODE is None:
+        _DECODE = json.JSONDecoder(parse_float=Decimal).decode
     if isinstance(line, UnicodeDecodeError):
         return line_error(number, f"line {number}: not UTF-8 text ({line.reason} at byte {line.start})")
     if not line.strip():
         return None
     try:
         try:
-            values = json.loads(line, parse_float=Decimal)
+            values = _DECODE(line)
         except json.JSONDecodeError as error:
             raise InputError(f"line {number}", f"not JSON ({error.msg} at column {error.colno})") from None
         except RecursionError:
@@ -139,7 +149,11 @@ def evaluate_line(session: Session, defaults: Mapping[str, Any], number: int, li
         if not isinstance(values, dict):
             raise InputError(f"line {number}", "expected a JSON object")
         report = evaluate({**defaults, **values}, key_name, session)
-        return {"schema_version": SCHEMA_VERSION, "line": number, **report.to_dict()}
+        from liqcalc.render.position import report_json
+
+        # the report's JSON object, its inputs left read-only (to_dict() thaws them for a caller to
+        # change; a batch line is written and dropped)
+        return {"schema_version": SCHEMA_VERSION, "line": number, **report_json(report)}
     except LiqcalcError as error:
         return line_error(number, str(error.renamed(key_name)))
     except Exception as error:  # a bug must not cost the rest of the batch

@@ -13,7 +13,7 @@ from typing import Annotated, Any, TextIO
 
 import typer
 
-from liqcalc.app.position import check_defaults, evaluate, evaluate_line
+from liqcalc.app.position import check_defaults, evaluate
 from liqcalc.app.request import UsageInputError, option_name
 from liqcalc.app.session import Session
 from liqcalc.cli.emit import emit
@@ -37,6 +37,11 @@ from liqcalc.cli.options import (
 from liqcalc.cli.options import output_format as choose
 from liqcalc.core.errors import InputError, LiqcalcError, UsageError
 from liqcalc.render import OutputFormat
+
+#: ``--format csv`` with ``--input`` and no ``--fields`` (liqcalc.app.batch.COMPACT, spelled here
+#: so that --help does not import the batch).
+COMPACT = ("line", "symbol", "side", "entry", "size", "mark", "notional", "leverage", "initial_margin", "margin_balance",
+           "maintenance_margin", "liquidation_price", "bankruptcy_price", "contract_type")
 
 EXAMPLE = "liqcalc position --preset binance --symbol BTCUSDT --side long --entry 60000 --size 1 --leverage 20"
 
@@ -64,6 +69,7 @@ def position(
     can_pay: Annotated[list[str] | None, typer.Option(metavar="PARTY=AMOUNT", help="What a waterfall payer can pay (repeatable).")] = None,
     liquidation_fee: Annotated[str | None, typer.Option(metavar="RATE", help="Liquidation fee rate overriding the preset's.")] = None,
     input_file: Annotated[str | None, typer.Option("--input", metavar="FILE|-", help="JSON lines of positions in, JSON lines of results out.")] = None,
+    fields: Annotated[str | None, typer.Option("--fields", metavar="A,B,C", help="With --input: only these keys of each line's object, in this order (top-level keys such as line,symbol,liquidation_price; a failed line keeps line and error). The compact set below is priced in groups as arrays (fast). With --format csv: the columns, then an error column (default, the compact set: " + ", ".join(COMPACT) + ").")] = None,
     no_stale_warning: NoStaleWarningOpt = False,
     json_output: JsonOpt = False,
     output_format: FormatOpt = None,
@@ -77,7 +83,8 @@ def position(
 
     --format csv writes one table: the position's rows (field, value, note), or with several
     --leverage the leverage table, or with --account the positions; --format markdown writes
-    every table under a heading. --input writes JSON lines (--format csv or markdown with --input is refused).
+    every table under a heading. --input writes JSON lines, or with --format csv one row a line
+    (--fields picks the keys or columns; --format markdown with --input is refused).
 
     Example: liqcalc position --preset binance --symbol BTCUSDT --side long --entry 60000 --size 1 --leverage 20
     """
@@ -90,6 +97,7 @@ def position(
         },
         account=account,
         input_file=input_file,
+        fields=fields,
         stale_warning=not no_stale_warning,
         output=output_format,
         json_output=json_output,
@@ -101,9 +109,12 @@ def position(
 @boundary
 def run_position(
     options: dict[str, Any], *, account: Path | None, input_file: str | None, stale_warning: bool,
-    output: OutputFormat | None, json_output: bool, plot: bool = False, plot_file: str | None = None
+    output: OutputFormat | None, json_output: bool, plot: bool = False, plot_file: str | None = None,
+    fields: str | None = None,
 ) -> None:
     chosen = choose(output, json_output)
+    if fields is not None and input_file is None:
+        raise UsageError("--fields picks the keys of each line of --input; for one position use --json (and jq)")
     if plot or plot_file is not None:
         _plot_position(options, account=account, input_file=input_file, stale_warning=stale_warning, chosen=chosen,
                        plot=plot, plot_file=plot_file)
@@ -113,13 +124,16 @@ def run_position(
     if input_file is not None:
         if account is not None:
             raise UsageError("--input and --account cannot be combined")
-        if chosen not in (OutputFormat.table, OutputFormat.json):
-            raise UsageError(f"--input writes JSON lines; --format {chosen.value} cannot be combined with it")
-        failures = run_batch(session, check_defaults(given, option_name, UsageInputError), input_file, sys.stdout)
+        if chosen not in (OutputFormat.table, OutputFormat.json, OutputFormat.csv):
+            raise UsageError(f"--input writes JSON lines (or CSV); --format {chosen.value} cannot be combined with it")
+        picked = _fields(fields, chosen)
+        failures = run_batch(session, check_defaults(given, option_name, UsageInputError), input_file, sys.stdout,
+                             fields=picked, csv=chosen is OutputFormat.csv)
         for warning in session.warnings.values():
             sys.stderr.write(f"liqcalc: warning: {warning}\n")
         if failures:
-            raise LiqcalcError(f"--input: {failures} line{'s' if failures > 1 else ''} failed; see the error objects on stdout")
+            where = "the error column" if chosen is OutputFormat.csv else "the error objects"
+            raise LiqcalcError(f"--input: {failures} line{'s' if failures > 1 else ''} failed; see {where} on stdout")
         return
     if account is not None:
         from liqcalc.app.account import evaluate_account, read_account
@@ -205,21 +219,33 @@ def _lines(input_file: str) -> Iterator[str | UnicodeDecodeError]:
             stream.close()
 
 
-def run_batch(session: Session, defaults: dict[str, Any], input_file: str, out: TextIO) -> int:
-    """Evaluate each JSON line (:func:`liqcalc.app.position.evaluate_line`); a bad line gives
-    an error object and the batch goes on.
+def _fields(fields: str | None, chosen: OutputFormat) -> tuple[str, ...] | None:
+    """``--fields`` checked (an unknown key: a usage error naming the valid ones), or the
+    compact set for CSV, or None (the full object)."""
+    if fields is None:
+        return COMPACT if chosen is OutputFormat.csv else None
+    from liqcalc.app.batch import parse_fields
+
+    try:
+        return parse_fields(fields)
+    except ValueError as error:
+        raise UsageError(str(error)) from None
+
+
+def run_batch(session: Session, defaults: dict[str, Any], input_file: str, out: TextIO, *,
+              fields: tuple[str, ...] | None = None, csv: bool = False) -> int:
+    """Evaluate each JSON line (:func:`liqcalc.app.batch.texts`); a bad line gives an error
+    object and the batch goes on. ``fields``: only those keys (or CSV columns).
 
     Options given on the command line are defaults for every line (a line's own keys win).
     Returns the number of failed lines.
     """
-    from liqcalc.render.numbers import dumps
+    from liqcalc.app import batch
 
     failures = 0
-    write = out.write
-    for number, line in enumerate(_lines(input_file), start=1):
-        obj = evaluate_line(session, defaults, number, line)
-        if obj is None:
-            continue
-        failures += "error" in obj
-        write(dumps(obj) + "\n")
+    if fields is not None and csv:
+        out.write(batch.csv_writer(fields)[0] + "\n")
+    for text, failed in batch.texts(session, defaults, _lines(input_file), fields, csv):
+        out.write(text)
+        failures += failed
     return failures

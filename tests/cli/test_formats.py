@@ -120,10 +120,11 @@ def test_json_with_another_format_is_a_usage_error(command: str) -> None:
     assert result.stderr == "liqcalc: error: --json is --format json; it cannot be combined with --format csv\n"
 
 
-def test_input_writes_json_lines_and_refuses_csv() -> None:
-    result = run(*POSITION, "--input", "-", "--format", "csv")
+def test_input_writes_json_lines_and_refuses_markdown() -> None:
+    # issue 12: --format csv with --input writes one row a line (tests/cli/test_batch_fields.py)
+    result = run(*POSITION, "--input", "-", "--format", "markdown")
     assert result.exit_code == 2
-    assert result.stderr == "liqcalc: error: --input writes JSON lines; --format csv cannot be combined with it\n"
+    assert result.stderr == "liqcalc: error: --input writes JSON lines (or CSV); --format markdown cannot be combined with it\n"
 
 
 def test_warnings_go_to_stderr_once_with_csv_and_markdown() -> None:
