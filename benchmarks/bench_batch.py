@@ -10,7 +10,7 @@ to /dev/null, so start-up counts for all of them alike; the rounds alternate the
 that they share the machine's noise, and the best time of each is kept):
 
 1. ``liqcalc position --input FILE`` (the full per-line object, about 2.3 KB a line), and
-   ``liqcalc position --input FILE --fields <COMPACT>`` (14 keys); each as it runs by default
+   ``liqcalc position --input FILE --fields <COMPACT>`` (15 keys); each as it runs by default
    (past its first chunk of lines, one forked worker process per core) and in one process
    (``LIQCALC_BATCH_WORKERS=1``), since the floors are single processes.
 2. The floors, written by this script to the temp dir: the least a plain program does to produce
@@ -27,7 +27,7 @@ that they share the machine's noise, and the best time of each is kept):
    - *float loop*: the same program in floats (``json.loads`` as is, ``repr`` of the floats,
      ``json.dumps``).
 
-   Both come in a full and a compact variant (the same 14 keys as ``--fields``).
+   Both come in a full and a compact variant (the same 15 keys as ``--fields``).
 3. Targets (issue 12): full output at least as fast as the Decimal loop writing the full keys
    (ratio liqcalc/floor >= 1); compact output at least 50,000 positions/s and within 2x of the
    float loop with the compact keys (ratio floor/liqcalc <= 2).
@@ -55,7 +55,7 @@ from pathlib import Path
 
 SEED = 20261129
 COMPACT = ("line,symbol,side,entry,size,mark,notional,leverage,initial_margin,margin_balance,"
-           "maintenance_margin,liquidation_price,bankruptcy_price,contract_type")
+           "maintenance_margin,margin_asset,liquidation_price,bankruptcy_price,contract_type")
 FULL_TARGET = 1.0
 COMPACT_RATE = 50_000
 COMPACT_RATIO = 2.0
@@ -149,7 +149,7 @@ for number, text in enumerate(open(path, encoding="utf-8"), 1):
     if shape == "compact":
         obj = {"line": number, "symbol": v["symbol"], "side": v["side"], "entry": e, "size": q, "mark": mark,
                "notional": n, "leverage": lev, "initial_margin": im, "margin_balance": a, "maintenance_margin": mm,
-               "liquidation_price": lp, "bankruptcy_price": bp, "contract_type": "linear"}
+               "margin_asset": "USDT", "liquidation_price": lp, "bankruptcy_price": bp, "contract_type": "linear"}
     else:
         upnl = s * q * (mark - e)
         def waterfall(label, price):

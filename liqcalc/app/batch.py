@@ -11,7 +11,7 @@ either way (``tests/app/test_batch.py`` compares them). The warnings a line woul
 among the compact fields, so they do not send it to the core.
 
 The full object (no ``--fields``) always comes from the Decimal core: its 70-odd figures
-(waterfalls, distances, fees) are the core's, and the vector form computes the 14 of the
+(waterfalls, distances, fees) are the core's, and the vector form computes the 15 of the
 compact set.
 
 :func:`texts` reads the lines in chunks; past the first chunk, forked worker processes (one per
@@ -45,7 +45,7 @@ VECTOR_FIELDS = frozenset({
 })
 #: ``--format csv`` without ``--fields``: the compact set.
 COMPACT = ("line", "symbol", "side", "entry", "size", "mark", "notional", "leverage", "initial_margin", "margin_balance",
-           "maintenance_margin", "liquidation_price", "bankruptcy_price", "contract_type")
+           "maintenance_margin", "margin_asset", "liquidation_price", "bankruptcy_price", "contract_type")
 #: Lines priced together (and held in memory) at most.
 CHUNK = 8192
 

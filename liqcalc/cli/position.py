@@ -41,7 +41,7 @@ from liqcalc.render import OutputFormat
 #: ``--format csv`` with ``--input`` and no ``--fields`` (liqcalc.app.batch.COMPACT, spelled here
 #: so that --help does not import the batch).
 COMPACT = ("line", "symbol", "side", "entry", "size", "mark", "notional", "leverage", "initial_margin", "margin_balance",
-           "maintenance_margin", "liquidation_price", "bankruptcy_price", "contract_type")
+           "maintenance_margin", "margin_asset", "liquidation_price", "bankruptcy_price", "contract_type")
 
 EXAMPLE = "liqcalc position --preset binance --symbol BTCUSDT --side long --entry 60000 --size 1 --leverage 20"
 
@@ -69,7 +69,7 @@ def position(
     can_pay: Annotated[list[str] | None, typer.Option(metavar="PARTY=AMOUNT", help="What a waterfall payer can pay (repeatable).")] = None,
     liquidation_fee: Annotated[str | None, typer.Option(metavar="RATE", help="Liquidation fee rate overriding the preset's.")] = None,
     input_file: Annotated[str | None, typer.Option("--input", metavar="FILE|-", help="JSON lines of positions in, JSON lines of results out.")] = None,
-    fields: Annotated[str | None, typer.Option("--fields", metavar="A,B,C", help="With --input: only these keys of each line's object, in this order (top-level keys such as line,symbol,liquidation_price; a failed line keeps line and error). The compact set below is priced in groups as arrays (fast). With --format csv: the columns, then an error column (default, the compact set: " + ", ".join(COMPACT) + ").")] = None,
+    fields: Annotated[str | None, typer.Option("--fields", metavar="A,B,C", help="With --input: only these keys of each line's object, in this order (top-level keys, such as line, symbol, liquidation_price; a failed line keeps line and error). The compact set below is priced in groups as arrays (fast). With --format csv: the columns, then an error column (default, the compact set: " + ", ".join(COMPACT) + ").")] = None,
     no_stale_warning: NoStaleWarningOpt = False,
     json_output: JsonOpt = False,
     output_format: FormatOpt = None,
