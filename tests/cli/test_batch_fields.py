@@ -79,7 +79,7 @@ def test_csv_without_fields_writes_the_compact_set() -> None:
     assert result.exit_code == 0, result.output
     header, row = result.stdout.splitlines()
     assert header == ",".join([*batch.COMPACT, "error"])
-    assert row == "1,BTCUSDT,long,60000,1,60000,60000,20,3000,3000,240,57228.9156626506,57000,linear,"
+    assert row == "1,BTCUSDT,long,60000,1,60000,60000,20,3000,3000,240,USDT,57228.9156626506,57000,linear,"
 
 
 def test_the_one_position_start_does_not_import_numpy_or_the_batch() -> None:
