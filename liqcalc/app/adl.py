@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import asdict, dataclass, replace
 from decimal import Context as DecimalContext
@@ -267,11 +267,26 @@ class ReachesYou(TypedDict):
 
 
 class Rows:
-    """The queue rows, made on demand (a book can hold 100,000; a table shows a few)."""
+    """The queue rows, made on demand (a book can hold a million; a table shows a few).
 
-    def __init__(self, count: int, make: Callable[[int], QueueRow]) -> None:
+    ``texts``, when given, writes rows ``start`` to ``stop`` as the JSON text
+    ``dumps(clean(row))`` would be, from the arrays at once, without making the rows
+    (:meth:`AdlReport.json_parts` streams the queue with it)."""
+
+    def __init__(self, count: int, make: Callable[[int], QueueRow],
+                 texts: Callable[[int, int], list[str]] | None = None) -> None:
         self.count = count
         self.make = make
+        self.batch = texts
+
+    def texts(self, start: int, stop: int) -> list[str]:
+        """Rows ``start`` to ``stop`` (0-based, ``stop`` excluded) as JSON text, as
+        ``to_dict()`` writes them."""
+        if self.batch is not None:
+            return self.batch(start, stop)
+        from liqcalc.render.numbers import dumps
+
+        return [dumps(clean(self.make(n))) for n in range(start, stop)]
 
     def __len__(self) -> int:
         return self.count
@@ -576,9 +591,31 @@ class AdlReport:
             handed_size=r8(_dz(step.adl_size.sum())) or ZERO,
             **shown,
         )
+        def texts(start: int, stop: int) -> list[str]:
+            from json.encoder import encode_basestring_ascii as quoted
+
+            at = step.queue[start:stop]
+            count = at.size
+            nothing = ["null"] * count
+            ids = [quoted(cols.ids[i]) for i in at.tolist()]
+            sides = ['"long"' if v > 0 else '"short"' for v in cols.side[at].tolist()]
+            policy_columns = {
+                name: (_json_texts(step.sizes[name][start:stop], absent="0"), _json_texts(step.prices[name][start:stop]),
+                       _json_texts(step.profit[name][start:stop], absent="0"))
+                for name in ("queue", "pro_rata")
+            }
+            return [ROW_JSON % row for row in zip(
+                ids, sides, _json_texts(cols.size[at]), _json_texts(cols.entry[at]), _json_texts(cols.mark[at] * factor),
+                _json_texts(priced.bankruptcy[at]),
+                _json_texts(step.score[start:stop], places=10) if ranked else nothing,
+                [str(n + 1) for n in range(start, stop)],
+                _json_texts(percentile[start:stop]) if ranked else nothing,
+                [str(v) for v in lights[start:stop].tolist()] if lights is not None else nothing,
+                *policy_columns[policy], *policy_columns["queue"], *policy_columns["pro_rata"], strict=True)]
+
         fields: dict[str, Any] = {
             "venue_name": venue.name, "venue_title": venue.title, "quote": ctx.symbol.quote, "symbol": ctx.symbol.name, "inputs": inputs,
-            "queue_side": queue_side, "ranking": ctx.ranking, "queue": Rows(int(step.queue.size), make),
+            "queue_side": queue_side, "ranking": ctx.ranking, "queue": Rows(int(step.queue.size), make, texts),
             "excluded": int(step.excluded.size), "start": None, "you": None, "event": event, "policies": policies,
             "indicator_range": _indicator_range(ctx), "has_book": True, "adl_price_rule": venue.adl.price, "fund_party": venue.fund_party,
             "adl_notes": adl_notes(venue), "contract": ctx.symbol,
@@ -667,6 +704,27 @@ class AdlReport:
 
     def to_dict(self) -> dict[str, Any]:
         """The whole ``--json`` object (numbers of the ADL results to 8 decimals: :func:`clean`)."""
+        return self._whole(self.shown_queue())
+
+    def json_parts(self, rows: int = 8192) -> Iterator[str]:
+        r"""The ``--json`` text in parts, the queue ``rows`` rows at a time: ``"".join`` of them
+        is ``dumps(to_dict()) + "\n"``, but the rows of a whole queue (a million on a big book)
+        are written as they are made, never all held at once."""
+        from liqcalc.render.numbers import dumps
+
+        if self.inputs.top is not None:
+            yield dumps(self.to_dict()) + "\n"
+            return
+        text = dumps(self._whole(QUEUE_MARK))
+        head, tail = text.split(dumps(QUEUE_MARK))  # the mark is in the text once
+        yield head + "["
+        count = len(self.queue)
+        for start in range(0, count, rows):
+            part = ", ".join(self.queue.texts(start, min(start + rows, count)))
+            yield part if start == 0 else ", " + part
+        yield "]" + tail + "\n"
+
+    def _whole(self, queue: Any) -> dict[str, Any]:
         whole: dict[str, Any] = clean({
             "schema_version": SCHEMA_VERSION,
             "command": "adl-risk",
@@ -684,7 +742,7 @@ class AdlReport:
             "event": None if self.event is None else asdict(self.event),
             "policy": self.inputs.policy,
             "policies": self.policies,
-            "queue": self.shown_queue(),
+            "queue": queue,
             "sweep": self.sweep,
             "reaches_you": self.reaches_you,
             "expected": self.expected,
@@ -714,6 +772,49 @@ class AdlReport:
         if self.you_index is not None and self.you_index not in shown:
             shown.append(self.you_index)
         return [self.queue.row(n) for n in shown]
+
+
+QUEUE_MARK = "\x00liqcalc: the queue's rows\x00"
+"""Where :meth:`AdlReport.json_parts` writes the queue's rows (a string no report holds)."""
+
+
+def _json_texts(values: Any, *, places: int = 8, absent: str = "null") -> list[str]:
+    """Each float of ``values`` as the JSON writes it (:func:`_d`'s 12 significant digits, then
+    :func:`r8` with ``places`` 8, or as ``dumps`` writes an unrounded score with 10); ``absent``
+    for nan (``null``, or ``0`` where :func:`_dz` reads nan as zero).
+
+    Most values are written by ``{:.12g}`` alone: without an exponent and with at most
+    ``places`` decimals that text is already what :func:`r8` and ``json_number`` make of it.
+    The others (tiny, huge, long, not finite, minus zero) take the Decimal path."""
+    import numpy as np
+
+    from liqcalc.render.numbers import json_number
+
+    out = list(map("{:.12g}".format, values.tolist()))
+    magnitude = np.abs(values)
+    with np.errstate(invalid="ignore"):
+        # from 10**(11 - places) up to 1e11 12 significant digits leave at most `places` decimals
+        # and no exponent (a value just below 1e12 may round up to one)
+        check = ~np.isfinite(values) | (magnitude >= 1e11) | (magnitude < 10.0 ** (11 - places))
+    for i in np.flatnonzero(check).tolist():
+        text = out[i]
+        if "e" not in text and "n" not in text and text != "-0" and ("." not in text or len(text) - text.index(".") - 1 <= places):
+            continue
+        value = float(values[i])
+        if value != value:
+            out[i] = absent
+            continue
+        number = _d(value)
+        assert number is not None
+        out[i] = json_number(r8(number) if places == 8 else number)
+    return out
+
+
+ROW_JSON = ('{"id": %s, "side": %s, "size": %s, "entry": %s, "mark": %s, "bankruptcy_price": %s, "score": %s, '
+            '"rank": %s, "percentile": %s, "indicator": %s, "adl_size": %s, "adl_price": %s, "profit_taken": %s, '
+            '"by_policy": {"queue": {"adl_size": %s, "adl_price": %s, "profit_taken": %s}, '
+            '"pro_rata": {"adl_size": %s, "adl_price": %s, "profit_taken": %s}}}')
+"""A :class:`QueueRow` as ``dumps(clean(row))`` writes it (its keys in their order)."""
 
 
 def _shown(totals: Any, unabsorbed_by: str | None, fund_party: str | None, i: int | None = None) -> dict[str, Any]:
