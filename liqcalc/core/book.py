@@ -634,6 +634,12 @@ class Book:
         value, ok = scores(self.ranking, g.priced, cast(IntArray, EVERY), g.mark * factor)
         return g, tie_key(value), np.broadcast_to(ok, value.shape)
 
+    def queue(self, side: int, factor: float = 1.0) -> tuple[IntArray, IntArray, Array]:
+        """The queue of ``side`` (+1 longs, -1 shorts) at the marks times ``factor``: its rows in
+        queue order, the rows the formula leaves out (in book order) and the queue's scores
+        (``nan`` where the venue does not rank), as :func:`liqcalc.core.adl.rank` orders them."""
+        return self._queue(side, factor)
+
     def _queue(self, side: int, factor: float) -> tuple[IntArray, IntArray, Array]:
         rows = self.sides[side]
         if not ranking_rule(self.ranking).ranks:
