@@ -812,28 +812,44 @@ def _json_texts(values: Any, *, places: int = 8, absent: str = "null") -> list[s
 
     Most values are written by ``{:.12g}`` alone: without an exponent and with at most
     ``places`` decimals that text is already what :func:`r8` and ``json_number`` make of it.
-    The others (tiny, huge, long, not finite, minus zero) take the Decimal path."""
+    The others (tiny, huge, long, not finite, minus zero) take the Decimal path. A column of
+    few distinct values (a mark, the sizes ADL leaves at 0) is written once per value."""
     import numpy as np
 
-    from liqcalc.render.numbers import json_number
-
+    if values.size > 64:
+        distinct, back = np.unique(values, return_inverse=True)
+        if distinct.size < values.size // 2:
+            texts = _json_texts(distinct, places=places, absent=absent)
+            return [texts[k] for k in back.tolist()]
     out = list(map("{:.12g}".format, values.tolist()))
     magnitude = np.abs(values)
-    with np.errstate(invalid="ignore"):
+    with np.errstate(invalid="ignore", divide="ignore"):
         # from 10**(11 - places) up to 1e11 12 significant digits leave at most `places` decimals
         # and no exponent (a value just below 1e12 may round up to one)
         check = ~np.isfinite(values) | (magnitude >= 1e11) | (magnitude < 10.0 ** (11 - places))
-    for i in np.flatnonzero(check).tolist():
-        text = out[i]
-        if "e" not in text and "n" not in text and text != "-0" and ("." not in text or len(text) - text.index(".") - 1 <= places):
-            continue
-        value = float(values[i])
-        if value != value:
-            out[i] = absent
-            continue
-        number = _d(value)
-        assert number is not None
-        out[i] = json_number(r8(number) if places == 8 else number)
+        # Below that, from 1e-4 (no exponent), the text has at most `places` decimals when the
+        # 12-digit value is a multiple of 10**-places: then x * 10**places lies within half a
+        # unit u of its 12th digit (in those units) of an integer, and otherwise at least half
+        # a unit away; u is taken 10 times smaller (log10 may be one off) and the test is a
+        # quarter of it, far above the float error of the product (about 1e-4 u).
+        small = check & np.isfinite(values) & (magnitude >= 1e-4) & (magnitude < 1e11)
+        scaled = values * 10.0**places
+        unit_12 = 10.0 ** (np.floor(np.log10(magnitude)) - 12 + places)
+        whole = small & (np.abs(scaled - np.rint(scaled)) < 0.25 * unit_12) & ~((values == 0) & np.signbit(values))
+    check &= ~whole
+    finite = np.isfinite(values)
+    for i in np.flatnonzero(check & ~finite).tolist():
+        out[i] = absent if out[i] == "nan" else "null"  # an infinity: no JSON number
+    # the rest: the 12 digits as a Decimal, rounded half-even as r8 (or to json_number's 10
+    # places), in fixed notation without trailing zeros (json_number's text)
+    rounding = np.flatnonzero(check & finite).tolist()
+    quantize, unit, number = WIDE.quantize, EIGHT, Decimal
+    if places == 8:
+        fixed = [format(quantize(number(out[i]), unit), "f").rstrip("0").rstrip(".") for i in rounding]
+    else:
+        fixed = [format(number(out[i]), ".10f").rstrip("0").rstrip(".") for i in rounding]
+    for i, text in zip(rounding, fixed, strict=True):
+        out[i] = text if text and text != "-0" else "0"
     return out
 
 
