@@ -736,6 +736,71 @@ class Book:
             return g, local[self._order(ranked, values, positive)], rank, capacity
         return g, local[self._order(ranked, values)], rank, capacity
 
+    def _cut(self, side: int, factor: float, quantity: float) -> tuple[_Gathered, int, float, float, float, Array | None]:
+        """What the sweep reads of the queue of ``side`` for ``quantity``: the side's gathered
+        rows, your rank (0: not queued), the size the queue holds, the profit the queue policy
+        takes (whole positions in order, the last one partly), the size ahead of you (at most
+        ``quantity``) and each row's profit a unit (None when not computed).
+
+        Only the rows around where the quantity runs out are ordered: a partition by score
+        brackets them (every row above the bracket is closed whole, in whatever order, every
+        row below it keeps its size); the bracket holds every row equal to its bounds, so ties
+        keep the queue's order. A bracket that misses the cut falls back to ordering them all."""
+        g = self._ranked[side]
+        if not ranking_rule(self.ranking).ranks:  # a walk from a random start: its order is given
+            g, head, rank, capacity = self._head(side, factor, quantity)
+            size = g.size[head]
+            cum = np.cumsum(size)
+            unit = np.maximum(0.0, g.side[head] * (g.mark[head] * factor - g.entry[head]))
+            taken = np.clip(quantity - (cum - size), 0.0, size)
+            position = np.flatnonzero(head == self._you_in.get(side, -1))
+            ahead = min(float(cum[position[0]] - size[position[0]]), quantity) if position.size else quantity
+            return g, rank, capacity, float((taken * unit).sum()), ahead, None
+        mine = self._you_in.get(side)
+        if quantity <= 0 and mine is None:
+            return g, 0, 0.0, 0.0, quantity, None  # nothing handed to ADL, and no rank to find
+        g, values, ok = self._scored(side, factor)
+        every = bool(ok.all())
+        vals = values if every else values[ok]
+        size = g.size if every else g.size[ok]
+        rank = 0
+        ahead = quantity
+        if mine is not None and ok[mine]:
+            mine_value = values[mine]
+            rank = int((vals > mine_value).sum()) + 1
+            ahead = min(float(np.sum(size, where=vals > mine_value)), quantity)  # you go first among your equals
+        if quantity <= 0 or vals.size == 0:
+            return g, rank, 0.0, 0.0, ahead, None
+        capacity = float(size.sum())
+        side_unit = np.maximum(0.0, g.side * (g.mark * factor - g.entry))
+        unit = side_unit if every else side_unit[ok]
+        profit = size * unit
+        if capacity <= quantity:
+            return g, rank, capacity, float(profit.sum()), ahead, side_unit  # every position closed whole
+        rows = g.rows if every else g.rows[ok]
+        count = vals.size
+        estimate = quantity / (capacity / count)  # positions the quantity takes at the average size
+        low, high = max(0, int(estimate * 0.8) - 64), min(count - 1, int(estimate * 1.25) + 64)
+        order: IntArray | None = None
+        above = np.zeros(count, dtype=bool)
+        if count > 4096 and low < high:
+            bounds = np.partition(-vals, [low, high])
+            top, bottom = -bounds[low], -bounds[high]
+            above = vals > top
+            inside = (vals <= top) & (vals >= bottom)
+            before = float(np.sum(size, where=above))
+            if before < quantity <= before + float(np.sum(size, where=inside)):
+                order = self._order(rows, vals, np.flatnonzero(inside))
+        if order is None:
+            above[:] = False
+            order = self._order(rows, vals)
+        before = float(np.sum(size, where=above))
+        reached = size[order]
+        cum = before + np.cumsum(reached)
+        taken = np.clip(quantity - (cum - reached), 0.0, reached)
+        whole = float(np.sum(profit, where=above))
+        return g, rank, capacity, whole + float((taken * unit[order]).sum()), ahead, side_unit
+
     def step(self, shock: float) -> Step:
         """One shock in full: the liquidations, the queue and both allocations."""
         losing, hit, x = self._liquidate(shock)
@@ -797,7 +862,7 @@ class Book:
             count[i] = hit.size
             out["liquidated_notional"][i] = float((x["size"] * x["fill"]).sum())
             quantity = float(x["adl_size"].sum())
-            g, head, rank, capacity = self._head(-losing, factor, quantity)
+            g, rank, capacity, taken_profit, ahead, side_unit = self._cut(-losing, factor, quantity)
             _, totals = self._attribute(hit, x, factor, capacity)
             deficit = totals["adl_covered"] + totals["unabsorbed"]
             out["deficit"][i] = deficit
@@ -806,18 +871,7 @@ class Book:
             out["fund_paid"][i] = totals["fund_paid"]
             out["deleveraged_size"][i] = totals["deleveraged_size"]
             out["deleveraged_notional"][i] = totals["deleveraged_notional"]
-            # the head (indices of the winning side's gathered arrays): only its prefix that the
-            # quantity reaches is read (the rest takes nothing)
-            size = g.size[head]
-            cum = np.cumsum(size)
-            touched = head[: int(np.searchsorted(cum, quantity, side="left")) + 1]
-            reached = size[: touched.size]
-            # each winner's profit a unit at the shocked mark, for the whole side at once (one
-            # pass over contiguous arrays; pro-rata reads it too)
-            side_unit = np.maximum(0.0, g.side * (g.mark * factor - g.entry)) if head.size else g.size[:0]
-            unit = side_unit[touched]
-            taken = np.clip(quantity - (cum[: touched.size] - reached), 0.0, reached)
-            overshoot["queue"][i] = max(0.0, float((taken * unit).sum()) - deficit)
+            overshoot["queue"][i] = max(0.0, taken_profit - deficit)
             if self.you is None:
                 continue
             you_liquidated[i] = self._you_crossing.get(losing, hit.size) < hit.size
@@ -827,16 +881,13 @@ class Book:
             # pro-rata needs the side's whole profit; only computed when there is a deficit
             profits = 0.0
             if deficit > 0:
-                if not head.size:
-                    g = self._ranked[-losing]
+                if side_unit is None:
                     side_unit = np.maximum(0.0, g.side * (g.mark * factor - g.entry))
                 profits = float((g.size * side_unit).sum())
             share = min(1.0, deficit / profits) if profits > 0 and deficit > 0 else 0.0
             you = self.you
             mark = cols.mark[you] * factor
             you_unit = max(0.0, float(cols.side[you] * (mark - cols.entry[you])))
-            position = np.flatnonzero(head == self._you_in.get(-losing, -1))
-            ahead = min(float(cum[position[0]] - size[position[0]]), quantity) if position.size else quantity
             mine = {"queue": min(max(quantity - ahead, 0.0), float(cols.size[you])),
                     "pro_rata": float(cols.size[you]) * share if you_unit > 0 else 0.0}
             cum_size = cum_value = np.zeros(0)
