@@ -215,3 +215,21 @@ def test_sweep_brackets_the_cut_on_a_big_book_as_the_full_sort(ranking: str) -> 
             assert sweep.you_adl_size["queue"][i] == pytest.approx(step.sizes["queue"][where[0]] if where.size else 0.0,
                                                                   abs=1e-9)
         assert 0 < sweep.deleveraged_size.max()
+
+
+def test_value_between_two_points_of_the_pieces_is_the_interpolated_one() -> None:
+    """The sweep prices your queue share by reading only the pieces it spans: the same value as
+    interpolating the cumulated pieces (the step's way), ends on and between piece bounds."""
+    rng = np.random.default_rng(2)
+    size = np.round(rng.uniform(0, 3, 40), 3)
+    size[[3, 17]] = 0.0  # pieces of nothing
+    price = rng.uniform(50000, 70000, 40)
+    cum_size, cum_value = book._pieces(size, price)
+    bounds = list(np.cumsum(size)[:10])
+    for start in [0.0, 0.5, *bounds, float(size.sum()) - 0.1]:
+        for width in (0.0004, 0.7, 3.0, 25.0, float(size.sum())):
+            stop = min(start + width, float(size.sum()))
+            ends = book._value_at(np.array([start, stop]), cum_size, cum_value)
+            # (to the float resolution of the cumulated value the interpolation subtracts)
+            assert book._value_between(size, price, start, stop) == pytest.approx(float(ends[1] - ends[0]), rel=1e-12,
+                                                                                  abs=1e-15 * float(cum_value[-1]))
