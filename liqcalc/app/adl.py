@@ -3,9 +3,12 @@
 :func:`adl_risk` is the command as a Python call: it checks the inputs (naming each by its
 keyword, ``insurance_fund=``; the command line names the option, ``--insurance-fund``), reads
 the book (:mod:`liqcalc.app.books`), runs the event and returns an :class:`AdlReport`, whose
-:meth:`AdlReport.to_dict` is the ``--json`` object. An event on the book (``liquidated_size``)
-is computed in Decimal by :mod:`liqcalc.core.adl`; a shock or a sweep on the whole book by the
-vectorized :mod:`liqcalc.core.book`, imported only then (numpy is never imported otherwise).
+:meth:`AdlReport.to_dict` is the ``--json`` object (:meth:`AdlReport.json_parts` writes it
+with the queue streamed). Whatever runs on a book runs on the vectorized
+:mod:`liqcalc.core.book`, imported only then (numpy is never imported otherwise): a shock, a
+sweep, and a liquidation event (``liquidated_size``, whose one order is settled in Decimal by
+:mod:`liqcalc.core.adl`); without a book, the event is Decimal throughout, and the Decimal path
+over every row (:data:`VECTOR_EVENTS` off) is the reference the tests hold the book to.
 """
 
 from __future__ import annotations
