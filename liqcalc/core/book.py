@@ -253,7 +253,8 @@ def price_book(venue: Venue, symbol: SymbolSpec, cols: Columns) -> Priced:
     # Candidate lines: every tier where the table is ranged, else the entry tier alone; one
     # tier at a time (n-long arrays, not an n x tiers grid: a million rows and 12 tiers would
     # hold a dozen 96 MB matrices), keeping each row's best candidate so far.
-    sqe = s * q * entry
+    sq = s * q
+    sqe = sq * entry
     long_rows = s > 0
     tiers_tried: list[Any] = list(range(len(t.cap))) if t.ranged else [entry_tier]
 
@@ -263,7 +264,7 @@ def price_book(venue: Venue, symbol: SymbolSpec, cols: Columns) -> Priced:
         rate, amount = t.rate[k], t.amount[k]
         q_at = q[at]
         slope, constant = t.basis.lines(q_at, entry[at], rate, close_fee[at] - amount)
-        gradient = s[at] * q_at - slope
+        gradient = sq[at] - slope
         with np.errstate(divide="ignore", invalid="ignore"):
             root = (constant - backing[at] + sqe[at]) / gradient
             if t.ranged:
@@ -275,7 +276,7 @@ def price_book(venue: Venue, symbol: SymbolSpec, cols: Columns) -> Priced:
             else:
                 low = np.zeros_like(root)
                 high = np.full_like(root, np.inf)
-        return root, low + np.zeros_like(root), high + np.zeros_like(root), gradient != 0
+        return root, low, high, gradient != 0
 
     every = slice(None)
     best_long = np.full(n, -np.inf)
