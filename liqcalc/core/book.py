@@ -587,13 +587,20 @@ class Book:
             fund_left = np.nan
         else:
             total = self.insurance_fund + np.cumsum(received - shortfall)
-            uncovered = -np.minimum.accumulate(np.minimum(total, 0.0)) if count else np.zeros(0)
-            # within [0, shortfall] and a fund never below zero: float residues (-1e-8) are no flows
-            adl = np.clip(np.diff(uncovered, prepend=0.0), 0.0, shortfall)
-            fund_left = max(0.0, float(total[-1] + uncovered[-1])) if count else self.insurance_fund
+            if not count or float(total.min()) >= 0.0:  # the fund pays every shortfall
+                adl = np.zeros(count)
+                fund_left = max(0.0, float(total[-1])) if count else self.insurance_fund
+            else:
+                uncovered = -np.minimum.accumulate(np.minimum(total, 0.0))
+                # within [0, shortfall] and a fund never below zero: float residues (-1e-8) are no flows
+                adl = np.clip(np.diff(uncovered, prepend=0.0), 0.0, shortfall)
+                fund_left = max(0.0, float(total[-1] + uncovered[-1]))
         paid = shortfall - adl
-        with np.errstate(divide="ignore", invalid="ignore"):
-            adl_size = np.where(shortfall > 0, q * adl / shortfall, 0.0)
+        if self.insurance_fund is None or not adl.any():
+            adl_size = np.zeros(count)  # nothing handed to ADL
+        else:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                adl_size = np.where(shortfall > 0, q * adl / shortfall, 0.0)
         adl_price = adl_price_rule(venue.adl.price).closes_at_array(g.bankruptcy[:count], new_mark)
         return losing, hit, {
             "mark": new_mark, "fill": fill, "shortfall": shortfall, "fund_paid": paid, "fund_received": received,
@@ -778,9 +785,9 @@ class Book:
         rank = 0
         ahead = quantity
         if mine is not None and ok[mine]:
-            mine_value = values[mine]
-            rank = int((vals > mine_value).sum()) + 1
-            ahead = min(float(np.sum(size, where=vals > mine_value)), quantity)  # you go first among your equals
+            higher = vals > values[mine]  # you go first among your equals
+            rank = int(np.count_nonzero(higher)) + 1
+            ahead = min(float(np.sum(size, where=higher)), quantity)
         if quantity <= 0 or vals.size == 0:
             return g, rank, 0.0, 0.0, ahead, None
         capacity = float(size.sum())
