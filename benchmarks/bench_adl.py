@@ -1,57 +1,75 @@
-"""Benchmark ``liqcalc adl-risk``: a 100,000-position book under a 100-step shock sweep.
+"""Benchmark ``liqcalc adl-risk`` on books of 10,000, 100,000 and 1,000,000 positions, beside
+its floor, in one run.
 
-Run from the project's environment::
+Run from the project's environment (pyarrow installed: the floor reads the CSV with it)::
 
-    python benchmarks/bench_adl.py           # 100,000 positions, 100 shocks, 5 interleaved rounds
-    python benchmarks/bench_adl.py --quick   # 10,000 positions, 2 rounds
+    python benchmarks/bench_adl.py            # 10k, 100k and 1M rows; 10, 100 and 1,000 steps
+    python benchmarks/bench_adl.py --quick    # 10k and 100k rows
+    python benchmarks/bench_adl.py --rounds 3 # the median of 3 runs of each (default 1)
+    python benchmarks/bench_adl.py --rows 1000000  # one size
 
-What is measured, and why:
+Every figure is a subprocess (``python -m liqcalc adl-risk ...`` and the floor as a script),
+timed on the wall clock from start to exit, its peak memory read from the kernel
+(``ru_maxrss`` of that child, ``os.wait4``):
 
-1. The command, in this process (the Typer app called with ``standalone_mode=False``, table
-   output to a buffer): the
-   preset, reading and checking the CSV book, every position's liquidation and bankruptcy price
-   (once), the cascade and the queue at each of the 100 shocks, the detail of the shock that
-   reaches you, and the tables. Start-up of the interpreter is left out (it is the same for
-   every command; ``bench_position.py`` measures it).
-2. The floor: the least any program answering the question does: read the same CSV into numpy
-   arrays (``csv`` module, ``float`` columns) and, at each of the 100 shocks, compute one score
-   array (a single vector expression) and sort it once with ``numpy.argsort``.
-3. The ratio of the medians (target: at most 3x), and the engine alone (pricing + sweep, with
-   the book already in arrays), to show where the time goes.
+1. The floor: the least any program answering the question does: read the CSV into columns
+   with pyarrow (``pyarrow.csv.read_csv``) and, at each step, compute one score array (a single
+   vector expression) and sort it once (``numpy.argsort``). For a Parquet book
+   (``pyarrow.parquet.read_table``), when liqcalc accepts ``--book x.parquet`` (else that row
+   is skipped).
+2. ``adl-risk`` with a sweep of 10, 100 and 1,000 steps and ``--top 20 --json``, and with the
+   full JSON queue (100 steps, no ``--top``, written to /dev/null), each against the floor of
+   the same number of steps (targets on 1M rows: 2x with --top, 3x with the full queue; peak
+   memory within 3x of the floor's).
+3. The cost of one step: (time at 1,000 steps - time at 10) / 990, per row (nanoseconds per
+   position per step: the same at every size when the sweep is linear in the rows).
+4. A liquidation event (``--liquidated-size``, the vectorized event path) against one step of
+   the sweep (``--shock`` of one step): both read and price the book; target 3x.
 
 The book is written by this script to a temporary directory (fixed seed): BTCUSDT on the
-binance preset, longs and shorts around 60,000, leverage 2-50, a tenth of them cross-margined.
+binance preset, longs and shorts around 60,000, leverage 2-50, a tenth cross-margined. The
+last lines are a plain-text table for the README.
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import csv
-import gc
-import io
 import os
 import platform
 import random
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
-from decimal import Decimal
 from importlib.metadata import version
 from pathlib import Path
 
-import numpy as np
-
-from liqcalc.app.books import check_book, read_book
-from liqcalc.cli import app
-from liqcalc.core import book as vector
-from liqcalc.presets.loader import load
-
 SEED = 20260101
-TARGET = 3.0
-SHOCKS = "-0.2:-20:-0.2"  # 100 steps
+STEPS = {10: "-2:-20:-2", 100: "-0.2:-20:-0.2", 1000: "-0.02:-20:-0.02"}
+ONE_STEP = "-8"
 YOU = ["--side", "short", "--entry", "61000", "--size", "1", "--leverage", "20", "--mark", "60000"]
+EVENT = ["--liquidated-size", "50", "--bankruptcy-price", "59000", "--liquidated-side", "long"]
+TARGET_TOP, TARGET_JSON, TARGET_MEMORY, TARGET_EVENT = 2.0, 3.0, 3.0, 3.0
+
+FLOOR = """
+import sys, numpy as np
+path, kind, steps = sys.argv[1], sys.argv[2], int(sys.argv[3])
+if kind == "parquet":
+    import pyarrow.parquet as pq
+    table = pq.read_table(path, columns=["side", "size", "entry"])
+else:
+    import pyarrow.csv as pc
+    table = pc.read_csv(path)
+size = table.column("size").to_numpy()
+entry = table.column("entry").to_numpy()
+side = np.where(table.column("side").to_numpy(zero_copy_only=False) == "long", 1.0, -1.0)
+mark = 60000.0
+for shock in np.linspace(-20.0 / steps, -20.0, steps):
+    score = side * size * (mark * (1 + shock / 100) - entry) / entry
+    np.argsort(-score, kind="quicksort")
+"""
 
 
 def write_book(path: Path, count: int) -> None:
@@ -70,80 +88,126 @@ def write_book(path: Path, count: int) -> None:
                 out.writerow([f"p{n}", side, size, entry, leverage, ""])
 
 
-def floor(path: Path, shocks: np.ndarray) -> float:
-    """Read the CSV into float arrays and sort one score array per shock."""
+def write_parquet(csv_path: Path, path: Path) -> None:
+    import pyarrow.csv as pc
+    import pyarrow.parquet as pq
+
+    pq.write_table(pc.read_csv(csv_path), path)
+
+
+def child(args: list[str]) -> tuple[float, float]:
+    """Run ``args`` (stdout to /dev/null): wall seconds and peak memory in MB; a failure stops
+    the benchmark with its stderr."""
     start = time.perf_counter()
-    with path.open(encoding="utf-8", newline="") as stream:
-        reader = csv.reader(stream)
-        next(reader)
-        rows = list(reader)
-    size = np.array([r[2] for r in rows], dtype=np.float64)
-    entry = np.array([r[3] for r in rows], dtype=np.float64)
-    side = np.array([1.0 if r[1] == "long" else -1.0 for r in rows])
-    mark = 60000.0
-    for shock in shocks:
-        score = side * size * (mark * (1 + shock / 100) - entry) / entry
-        np.argsort(-score, kind="quicksort")
-    return time.perf_counter() - start
+    process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=tempfile.gettempdir())
+    assert process.stderr is not None
+    err = process.stderr.read()
+    _, status, usage = os.wait4(process.pid, 0)
+    elapsed = time.perf_counter() - start
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode != 0:
+        sys.exit(f"{' '.join(args)} failed ({process.returncode}): {err.decode(errors='replace')[-2000:]}")
+    return elapsed, usage.ru_maxrss / 1024  # KB on Linux
 
 
-def command(path: Path) -> tuple[float, str]:
-    args = ["adl-risk", "--preset", "binance", "--symbol", "BTCUSDT", *YOU, "--book", str(path), "--shock", SHOCKS,
-            "--insurance-fund", "1000000"]
-    buffer = io.StringIO()
-    start = time.perf_counter()
-    with contextlib.redirect_stdout(buffer):
-        app(args, standalone_mode=False)
-    return time.perf_counter() - start, buffer.getvalue()
+def liqcalc(book: Path, *extra: str) -> list[str]:
+    return [sys.executable, "-m", "liqcalc", "adl-risk", "--preset", "binance", "--symbol", "BTCUSDT", *YOU,
+            "--book", str(book), "--insurance-fund", "1000000", "--no-stale-warning", "--json", *extra]
 
 
-def engine(path: Path) -> tuple[float, float, float]:
-    """Reading+checking, pricing, sweeping: each phase on its own."""
-    preset = load("binance")
-    venue, symbol = preset.venue, preset.symbol("BTCUSDT")
-    t0 = time.perf_counter()
-    gc.disable()  # as the command does while it reads a book
-    checked = check_book(read_book(str(path)), Decimal(60000))
-    gc.enable()
-    t1 = time.perf_counter()
-    priced = vector.price_book(venue, symbol, checked.columns)
-    t2 = time.perf_counter()
-    model = vector.Book(venue, priced, ranking="binance_leverage_pnl", slippage_bps=50.0, insurance_fund=1e6)
-    model.sweep(np.arange(-0.2, -20.0001, -0.2))
-    t3 = time.perf_counter()
-    return t1 - t0, t2 - t1, t3 - t2
+def floor(book: Path, kind: str, steps: int) -> list[str]:
+    return [sys.executable, "-c", FLOOR, str(book), kind, str(steps)]
+
+
+def parquet_accepted(tmp: Path) -> bool:
+    """Whether this liqcalc reads ``--book x.parquet`` (the columnar reader of issue 12)."""
+    small = tmp / "probe.csv"
+    write_book(small, 20)
+    probe = tmp / "probe.parquet"
+    write_parquet(small, probe)
+    result = subprocess.run(liqcalc(probe, "--top", "1"), capture_output=True, cwd=tempfile.gettempdir(), check=False)
+    return result.returncode == 0
+
+
+def median(runs: list[tuple[float, float]]) -> tuple[float, float]:
+    return statistics.median(r[0] for r in runs), max(r[1] for r in runs)
+
+
+def measure(args: list[str], rounds: int) -> tuple[float, float]:
+    return median([child(args) for _ in range(rounds)])
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="10,000 positions, 2 rounds")
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="10k and 100k rows only")
+    parser.add_argument("--rounds", type=int, default=1, help="runs of each figure (the median is shown)")
+    parser.add_argument("--rows", help="book sizes to run, comma-separated (default 10000,100000,1000000)")
     args = parser.parse_args()
-    count, rounds = (10_000, 2) if args.quick else (100_000, 5)
-    shocks = np.arange(-0.2, -20.0001, -0.2)
+    sizes: tuple[int, ...] = (10_000, 100_000) if args.quick else (10_000, 100_000, 1_000_000)
+    if args.rows:
+        sizes = tuple(int(n) for n in args.rows.split(","))
+    rounds = max(1, args.rounds)
     machine = f"{os.cpu_count()} CPUs, {platform.platform()}"
-    print(f"liqcalc adl-risk benchmark: {count:,} positions x {shocks.size} shocks, {rounds} rounds")
-    print(f"  Python {platform.python_version()}, numpy {version('numpy')}; {machine}")
-    with tempfile.TemporaryDirectory(prefix="liqcalc-bench-adl-") as tmp:
-        path = Path(tmp) / "book.csv"
-        write_book(path, count)
-        print(f"  book: {path.stat().st_size / 1e6:.1f} MB (seed {SEED})")
-        os.environ.setdefault("LIQCALC_CACHE_DIR", str(Path(tmp) / "cache"))
-        _, out = command(path)  # warm-up: the preset cache, bytecode
-        reach = [line for line in out.splitlines() if "smallest shock" in line or "No shock" in line]
-        print(f"  warm-up run: {reach[0] if reach else 'no sentence'}")
-        times: dict[str, list[float]] = {"command": [], "floor": []}
-        for n in range(rounds):
-            for name in (("command", "floor") if n % 2 == 0 else ("floor", "command")):
-                times[name].append(command(path)[0] if name == "command" else floor(path, shocks))
-        phases = engine(path)
-    med = {name: statistics.median(values) for name, values in times.items()}
-    ratio = med["command"] / med["floor"]
-    print(f"  adl-risk (in-process, tables):  median {med['command']:.3f} s  (min {min(times['command']):.3f})")
-    print(f"  floor (read CSV + 100 argsorts): median {med['floor']:.3f} s  (min {min(times['floor']):.3f})")
-    print(f"  ratio of medians: {ratio:.2f}  ({'within' if ratio <= TARGET else 'ABOVE'} the {TARGET:.0f}x target)")
-    print(f"  phases: read+check {phases[0]:.3f} s, liquidation/bankruptcy prices {phases[1]:.3f} s, "
-          f"100-shock sweep {phases[2]:.3f} s")
-    sys.stdout.flush()
+    print(f"liqcalc adl-risk benchmark: {', '.join(f'{n:,}' for n in sizes)} positions; {rounds} round(s)")
+    print(f"  Python {platform.python_version()}, numpy {version('numpy')}, pyarrow {version('pyarrow')}; {machine}")
+    lines: list[str] = []
+    per_row: list[str] = []
+    with tempfile.TemporaryDirectory(prefix="liqcalc-bench-adl-") as tmp_name:
+        tmp = Path(tmp_name)
+        os.environ.setdefault("LIQCALC_CACHE_DIR", str(tmp / "cache"))
+        parquet = parquet_accepted(tmp)
+        print(f"  --book x.parquet: {'accepted' if parquet else 'not accepted by this liqcalc (Parquet rows skipped)'}")
+        child(liqcalc(tmp / "probe.csv", "--top", "1"))  # warm-up: bytecode, the preset cache
+        header = (f"{'rows':>9} {'book':>7} {'steps':>5} | {'liqcalc':>8} {'floor':>7} {'ratio':>6} | "
+                  f"{'peak MB':>7} {'floor MB':>8} {'ratio':>5}")
+        lines.append("Sweep with --top 20 --json, against the floor (read + one argsort per step):")
+        lines.append(header)
+        lines.append("-" * len(header))
+        totals: dict[tuple[int, str], tuple[float, float]] = {}
+        extra_lines: list[str] = []
+        for count in sizes:
+            book = tmp / f"book-{count}.csv"
+            write_book(book, count)
+            kinds = [("csv", book)]
+            if parquet:
+                pbook = tmp / f"book-{count}.parquet"
+                write_parquet(book, pbook)
+                kinds.append(("parquet", pbook))
+            for kind, path in kinds:
+                times: dict[int, float] = {}
+                for steps, shock in STEPS.items():
+                    ours, ours_mb = measure(liqcalc(path, "--shock", shock, "--top", "20"), rounds)
+                    base, base_mb = measure(floor(path, kind, steps), rounds)
+                    times[steps] = ours
+                    totals[(count, kind)] = (base, base_mb)
+                    lines.append(f"{count:>9,} {kind:>7} {steps:>5} | {ours:>7.2f}s {base:>6.2f}s {ours / base:>5.2f}x | "
+                                 f"{ours_mb:>7.0f} {base_mb:>8.0f} {ours_mb / base_mb:>4.1f}x")
+                    print(lines[-1], flush=True)
+                step_ms = (times[1000] - times[10]) / 990 * 1000
+                per_row.append(f"{count:>9,} {kind:>7} | {step_ms:>8.2f} ms/step {step_ms * 1e6 / count:>8.1f} ns/row/step")
+                print(per_row[-1], flush=True)
+                # the full JSON queue, 100 steps
+                ours, ours_mb = measure(liqcalc(path, "--shock", STEPS[100]), rounds)
+                base, base_mb = measure(floor(path, kind, 100), rounds)
+                extra_lines.append(f"{count:>9,} {kind:>7}   full JSON, 100 steps | {ours:>7.2f}s {base:>6.2f}s "
+                                   f"{ours / base:>5.2f}x | {ours_mb:>7.0f} {base_mb:>8.0f} {ours_mb / base_mb:>4.1f}x")
+                print(extra_lines[-1], flush=True)
+                # a liquidation event against one step of the sweep
+                event, event_mb = measure(liqcalc(path, *EVENT, "--top", "20"), rounds)
+                one, one_mb = measure(liqcalc(path, "--shock", ONE_STEP, "--top", "20"), rounds)
+                extra_lines.append(f"{count:>9,} {kind:>7}   event vs one step    | {event:>7.2f}s {one:>6.2f}s "
+                                   f"{event / one:>5.2f}x | {event_mb:>7.0f} {one_mb:>8.0f} {event_mb / one_mb:>4.1f}x")
+                print(extra_lines[-1], flush=True)
+    print()
+    print("\n".join(lines))
+    print()
+    print("Full JSON queue (no --top) and a liquidation event (--liquidated-size) against one shock:")
+    print("\n".join(extra_lines))
+    print()
+    print("Cost of one step ((1,000 steps - 10 steps) / 990), per position:")
+    print("\n".join(per_row))
+    print(f"\nTargets on 1,000,000 rows: --top within {TARGET_TOP:.0f}x of the floor, the full JSON queue within "
+          f"{TARGET_JSON:.0f}x, peak memory within {TARGET_MEMORY:.0f}x, an event within {TARGET_EVENT:.0f}x of one step.")
 
 
 if __name__ == "__main__":

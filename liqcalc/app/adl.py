@@ -3,16 +3,19 @@
 :func:`adl_risk` is the command as a Python call: it checks the inputs (naming each by its
 keyword, ``insurance_fund=``; the command line names the option, ``--insurance-fund``), reads
 the book (:mod:`liqcalc.app.books`), runs the event and returns an :class:`AdlReport`, whose
-:meth:`AdlReport.to_dict` is the ``--json`` object. An event on the book (``liquidated_size``)
-is computed in Decimal by :mod:`liqcalc.core.adl`; a shock or a sweep on the whole book by the
-vectorized :mod:`liqcalc.core.book`, imported only then (numpy is never imported otherwise).
+:meth:`AdlReport.to_dict` is the ``--json`` object (:meth:`AdlReport.json_parts` writes it
+with the queue streamed). Whatever runs on a book runs on the vectorized
+:mod:`liqcalc.core.book`, imported only then (numpy is never imported otherwise): a shock, a
+sweep, and a liquidation event (``liquidated_size``, whose one order is settled in Decimal by
+:mod:`liqcalc.core.adl`); without a book, the event is Decimal throughout, and the Decimal path
+over every row (:data:`VECTOR_EVENTS` off) is the reference the tests hold the book to.
 """
 
 from __future__ import annotations
 
 import math
 import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import asdict, dataclass, replace
 from decimal import Context as DecimalContext
@@ -23,7 +26,7 @@ from liqcalc.app.books import YOU, Book, Namer, book_specs, check_book, evaluate
 from liqcalc.core.adl import Queue, lights_band
 from liqcalc.core.errors import InputError, LiqcalcError, UsageError, reworded
 from liqcalc.core.model import Ranking, Side, SymbolSpec, Venue, side_sign
-from liqcalc.core.numbers import ZERO, given
+from liqcalc.core.numbers import ONE, ZERO, given
 from liqcalc.core.position import Calculator, PositionResult
 from liqcalc.core.rules import CHOOSABLE_RANKINGS, adl_price_rule, ranking_rule
 from liqcalc.render.numbers import FLOAT_DIGITS
@@ -267,11 +270,26 @@ class ReachesYou(TypedDict):
 
 
 class Rows:
-    """The queue rows, made on demand (a book can hold 100,000; a table shows a few)."""
+    """The queue rows, made on demand (a book can hold a million; a table shows a few).
 
-    def __init__(self, count: int, make: Callable[[int], QueueRow]) -> None:
+    ``texts``, when given, writes rows ``start`` to ``stop`` as the JSON text
+    ``dumps(clean(row))`` would be, from the arrays at once, without making the rows
+    (:meth:`AdlReport.json_parts` streams the queue with it)."""
+
+    def __init__(self, count: int, make: Callable[[int], QueueRow],
+                 texts: Callable[[int, int], list[str]] | None = None) -> None:
         self.count = count
         self.make = make
+        self.batch = texts
+
+    def texts(self, start: int, stop: int) -> list[str]:
+        """Rows ``start`` to ``stop`` (0-based, ``stop`` excluded) as JSON text, as
+        ``to_dict()`` writes them."""
+        if self.batch is not None:
+            return self.batch(start, stop)
+        from liqcalc.render.numbers import dumps
+
+        return [dumps(clean(self.make(n))) for n in range(start, stop)]
 
     def __len__(self) -> int:
         return self.count
@@ -520,46 +538,12 @@ class AdlReport:
 
         venue, policy = ctx.venue, ctx.policy
         cols = priced.cols
-        low, high = venue.adl.indicator_min, venue.adl.indicator_max
         ranked = ranking_rule(ctx.ranking).ranks
-        sizes = cols.size[step.queue] if venue.adl.indicator_basis == "size" else None
-        percentile = step.percentile(sizes)
-        lights = step.indicator(low, high, sizes) if ranked and high > low else None
         factor = step.factor
         queue_side: Side = "long" if step.liquidated_side < 0 else "short"
+        queue_rows, percentile, lights = _vector_rows(ctx, priced, step)
 
-        def make(n: int) -> QueueRow:
-            i = int(step.queue[n])
-            by_policy = {
-                name: {
-                    "adl_size": _dz(step.sizes[name][n]),
-                    "adl_price": _d(step.prices[name][n]),
-                    "profit_taken": _dz(step.profit[name][n]),
-                }
-                for name in ("queue", "pro_rata")
-            }
-            row: dict[str, Any] = {
-                "id": cols.ids[i], "side": "long" if cols.side[i] > 0 else "short", "size": _d(cols.size[i]),
-                "entry": _d(cols.entry[i]), "mark": _d(cols.mark[i] * factor), "bankruptcy_price": _d(priced.bankruptcy[i]),
-                "score": _d(step.score[n]) if ranked else None, "rank": n + 1,
-                "percentile": _d(percentile[n]) if ranked else None,
-                "indicator": int(lights[n]) if lights is not None else None,
-            }
-            row.update(by_policy[policy])
-            row["by_policy"] = by_policy
-            return cast(QueueRow, row)
-
-        policies = {}
-        for name in ("queue", "pro_rata"):
-            sizes = step.sizes[name]
-            policies[name] = {
-                "closed_size": _dz(sizes.sum()),
-                "positions_closed": int((sizes > 0).sum()),
-                "profit_taken": _dz(step.profit[name].sum()),
-                "deficit": _dz(step.deficit),
-                "overshoot": _dz(step.overshoot(name)),
-                "uncovered_size": _dz(max(0.0, float(step.adl_size.sum() - sizes.sum()))) if name == "queue" else ZERO,
-            }
+        policies = _vector_policies(step)
         liquidated_side = "long" if step.liquidated_side > 0 else "short"
         closed_total = float(step.closed.sum())
         shown = _shown(step.attribution, venue.adl.unabsorbed_by, venue.fund_party)
@@ -578,14 +562,12 @@ class AdlReport:
         )
         fields: dict[str, Any] = {
             "venue_name": venue.name, "venue_title": venue.title, "quote": ctx.symbol.quote, "symbol": ctx.symbol.name, "inputs": inputs,
-            "queue_side": queue_side, "ranking": ctx.ranking, "queue": Rows(int(step.queue.size), make),
+            "queue_side": queue_side, "ranking": ctx.ranking, "queue": queue_rows,
             "excluded": int(step.excluded.size), "start": None, "you": None, "event": event, "policies": policies,
             "indicator_range": _indicator_range(ctx), "has_book": True, "adl_price_rule": venue.adl.price, "fund_party": venue.fund_party,
             "adl_notes": adl_notes(venue), "contract": ctx.symbol,
         }
-        if not ranking_rule(ctx.ranking).ranks:
-            rows = np.flatnonzero(cols.side == (1 if queue_side == "long" else -1))
-            fields["start"] = int(np.flatnonzero(rows == step.queue[0])[0]) if step.queue.size else 0
+        fields["start"] = _vector_start(ctx, cols, step, queue_side)
         if step.excluded.size:
             ctx.warnings.append(_excluded_words(int(step.excluded.size), ctx.said_side(queue_side)))
         crossed = np.flatnonzero(priced.liquidation <= 0)
@@ -667,6 +649,27 @@ class AdlReport:
 
     def to_dict(self) -> dict[str, Any]:
         """The whole ``--json`` object (numbers of the ADL results to 8 decimals: :func:`clean`)."""
+        return self._whole(self.shown_queue())
+
+    def json_parts(self, rows: int = 8192) -> Iterator[str]:
+        r"""The ``--json`` text in parts, the queue ``rows`` rows at a time: ``"".join`` of them
+        is ``dumps(to_dict()) + "\n"``, but the rows of a whole queue (a million on a big book)
+        are written as they are made, never all held at once."""
+        from liqcalc.render.numbers import dumps
+
+        if self.inputs.top is not None:
+            yield dumps(self.to_dict()) + "\n"
+            return
+        text = dumps(self._whole(QUEUE_MARK))
+        head, tail = text.split(dumps(QUEUE_MARK))  # the mark is in the text once
+        yield head + "["
+        count = len(self.queue)
+        for start in range(0, count, rows):
+            part = ", ".join(self.queue.texts(start, min(start + rows, count)))
+            yield part if start == 0 else ", " + part
+        yield "]" + tail + "\n"
+
+    def _whole(self, queue: Any) -> dict[str, Any]:
         whole: dict[str, Any] = clean({
             "schema_version": SCHEMA_VERSION,
             "command": "adl-risk",
@@ -684,7 +687,7 @@ class AdlReport:
             "event": None if self.event is None else asdict(self.event),
             "policy": self.inputs.policy,
             "policies": self.policies,
-            "queue": self.shown_queue(),
+            "queue": queue,
             "sweep": self.sweep,
             "reaches_you": self.reaches_you,
             "expected": self.expected,
@@ -714,6 +717,150 @@ class AdlReport:
         if self.you_index is not None and self.you_index not in shown:
             shown.append(self.you_index)
         return [self.queue.row(n) for n in shown]
+
+
+def _vector_policies(step: Step) -> dict[str, Any]:
+    """Each policy's totals over a vectorized step's queue."""
+    policies = {}
+    for name in ("queue", "pro_rata"):
+        sizes = step.sizes[name]
+        policies[name] = {
+            "closed_size": _dz(sizes.sum()),
+            "positions_closed": int((sizes > 0).sum()),
+            "profit_taken": _dz(step.profit[name].sum()),
+            "deficit": _dz(step.deficit),
+            "overshoot": _dz(step.overshoot(name)),
+            "uncovered_size": _dz(max(0.0, float(step.adl_size.sum() - sizes.sum()))) if name == "queue" else ZERO,
+        }
+    return policies
+
+
+def _vector_start(ctx: Context, cols: Columns, step: Step, queue_side: Side) -> int | None:
+    """The random start (dYdX) as a row of the side in book order (None for a ranked queue)."""
+    import numpy as np
+
+    if ranking_rule(ctx.ranking).ranks:
+        return None
+    rows = np.flatnonzero(cols.side == (1 if queue_side == "long" else -1))
+    return int(np.flatnonzero(rows == step.queue[0])[0]) if step.queue.size else 0
+
+
+def _vector_rows(ctx: Context, priced: Priced, step: Step) -> tuple[Rows, Any, Any]:
+    """The queue of a vectorized step as rows made on demand (and written as JSON text from the
+    arrays), each row's percentile and lights (None where the venue shows none)."""
+    venue, policy = ctx.venue, ctx.policy
+    cols = priced.cols
+    low, high = venue.adl.indicator_min, venue.adl.indicator_max
+    ranked = ranking_rule(ctx.ranking).ranks
+    sizes = cols.size[step.queue] if venue.adl.indicator_basis == "size" else None
+    percentile = step.percentile(sizes)
+    lights = step.indicator(low, high, sizes) if ranked and high > low else None
+    factor = step.factor
+
+    def make(n: int) -> QueueRow:
+        i = int(step.queue[n])
+        by_policy = {
+            name: {
+                "adl_size": _dz(step.sizes[name][n]),
+                "adl_price": _d(step.prices[name][n]),
+                "profit_taken": _dz(step.profit[name][n]),
+            }
+            for name in ("queue", "pro_rata")
+        }
+        row: dict[str, Any] = {
+            "id": cols.ids[i], "side": "long" if cols.side[i] > 0 else "short", "size": _d(cols.size[i]),
+            "entry": _d(cols.entry[i]), "mark": _d(cols.mark[i] * factor), "bankruptcy_price": _d(priced.bankruptcy[i]),
+            "score": _d(step.score[n]) if ranked else None, "rank": n + 1,
+            "percentile": _d(percentile[n]) if ranked else None,
+            "indicator": int(lights[n]) if lights is not None else None,
+        }
+        row.update(by_policy[policy])
+        row["by_policy"] = by_policy
+        return cast(QueueRow, row)
+
+    def texts(start: int, stop: int) -> list[str]:
+        from json.encoder import encode_basestring_ascii as quoted
+
+        at = step.queue[start:stop]
+        count = at.size
+        nothing = ["null"] * count
+        ids = [quoted(cols.ids[i]) for i in at.tolist()]
+        sides = ['"long"' if v > 0 else '"short"' for v in cols.side[at].tolist()]
+        policy_columns = {
+            name: (_json_texts(step.sizes[name][start:stop], absent="0"), _json_texts(step.prices[name][start:stop]),
+                   _json_texts(step.profit[name][start:stop], absent="0"))
+            for name in ("queue", "pro_rata")
+        }
+        return [ROW_JSON % row for row in zip(
+            ids, sides, _json_texts(cols.size[at]), _json_texts(cols.entry[at]), _json_texts(cols.mark[at] * factor),
+            _json_texts(priced.bankruptcy[at]),
+            _json_texts(step.score[start:stop], places=10) if ranked else nothing,
+            [str(n + 1) for n in range(start, stop)],
+            _json_texts(percentile[start:stop]) if ranked else nothing,
+            [str(v) for v in lights[start:stop].tolist()] if lights is not None else nothing,
+            *policy_columns[policy], *policy_columns["queue"], *policy_columns["pro_rata"], strict=True)]
+
+
+    return Rows(int(step.queue.size), make, texts), percentile, lights
+
+
+QUEUE_MARK = "\x00liqcalc: the queue's rows\x00"
+"""Where :meth:`AdlReport.json_parts` writes the queue's rows (a string no report holds)."""
+
+
+def _json_texts(values: Any, *, places: int = 8, absent: str = "null") -> list[str]:
+    """Each float of ``values`` as the JSON writes it (:func:`_d`'s 12 significant digits, then
+    :func:`r8` with ``places`` 8, or as ``dumps`` writes an unrounded score with 10); ``absent``
+    for nan (``null``, or ``0`` where :func:`_dz` reads nan as zero).
+
+    Most values are written by ``{:.12g}`` alone: without an exponent and with at most
+    ``places`` decimals that text is already what :func:`r8` and ``json_number`` make of it.
+    The others (tiny, huge, long, not finite, minus zero) take the Decimal path. A column of
+    few distinct values (a mark, the sizes ADL leaves at 0) is written once per value."""
+    import numpy as np
+
+    if values.size > 64:
+        distinct, back = np.unique(values, return_inverse=True)
+        if distinct.size < values.size // 2:
+            texts = _json_texts(distinct, places=places, absent=absent)
+            return [texts[k] for k in back.tolist()]
+    out = list(map("{:.12g}".format, values.tolist()))
+    magnitude = np.abs(values)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        # from 10**(11 - places) up to 1e11 12 significant digits leave at most `places` decimals
+        # and no exponent (a value just below 1e12 may round up to one)
+        check = ~np.isfinite(values) | (magnitude >= 1e11) | (magnitude < 10.0 ** (11 - places))
+        # Below that, from 1e-4 (no exponent), the text has at most `places` decimals when the
+        # 12-digit value is a multiple of 10**-places: then x * 10**places lies within half a
+        # unit u of its 12th digit (in those units) of an integer, and otherwise at least half
+        # a unit away; u is taken 10 times smaller (log10 may be one off) and the test is a
+        # quarter of it, far above the float error of the product (about 1e-4 u).
+        small = check & np.isfinite(values) & (magnitude >= 1e-4) & (magnitude < 1e11)
+        scaled = values * 10.0**places
+        unit_12 = 10.0 ** (np.floor(np.log10(magnitude)) - 12 + places)
+        whole = small & (np.abs(scaled - np.rint(scaled)) < 0.25 * unit_12) & ~((values == 0) & np.signbit(values))
+    check &= ~whole
+    finite = np.isfinite(values)
+    for i in np.flatnonzero(check & ~finite).tolist():
+        out[i] = absent if out[i] == "nan" else "null"  # an infinity: no JSON number
+    # the rest: the 12 digits as a Decimal, rounded half-even as r8 (or to json_number's 10
+    # places), in fixed notation without trailing zeros (json_number's text)
+    rounding = np.flatnonzero(check & finite).tolist()
+    quantize, unit, number = WIDE.quantize, EIGHT, Decimal
+    if places == 8:
+        fixed = [format(quantize(number(out[i]), unit), "f").rstrip("0").rstrip(".") for i in rounding]
+    else:
+        fixed = [format(number(out[i]), ".10f").rstrip("0").rstrip(".") for i in rounding]
+    for i, text in zip(rounding, fixed, strict=True):
+        out[i] = text if text and text != "-0" else "0"
+    return out
+
+
+ROW_JSON = ('{"id": %s, "side": %s, "size": %s, "entry": %s, "mark": %s, "bankruptcy_price": %s, "score": %s, '
+            '"rank": %s, "percentile": %s, "indicator": %s, "adl_size": %s, "adl_price": %s, "profit_taken": %s, '
+            '"by_policy": {"queue": {"adl_size": %s, "adl_price": %s, "profit_taken": %s}, '
+            '"pro_rata": {"adl_size": %s, "adl_price": %s, "profit_taken": %s}}}')
+"""A :class:`QueueRow` as ``dumps(clean(row))`` writes it (its keys in their order)."""
 
 
 def _shown(totals: Any, unabsorbed_by: str | None, fund_party: str | None, i: int | None = None) -> dict[str, Any]:
@@ -1106,6 +1253,9 @@ def _inverse_report(ctx: Context, inputs: AdlInputs, book: Book | None, shocks: 
             report = shock_report(work, twin_inputs, twin.book(book), [shock_in(s) for s in shocks or []], slippage,
                                   fund, seed, moves=twin_moves, funds=funds)
         else:
+            if book is not None and VECTOR_EVENTS:  # the queue from the float book: its prices keep 11 digits back
+                twin = replace(twin, digits=FLOAT_DIGITS - 1)
+                work.twin = twin
             side = twin_inputs.liquidated_side
             report = event_report(work, twin_inputs, cast("Side | None", side), twin_inputs.liquidated_size,
                                   twin_inputs.bankruptcy_price, fund, seed)
@@ -1294,9 +1444,20 @@ def _holders(ctx: Context) -> list[Holder]:
     return holders
 
 
+VECTOR_EVENTS = True
+"""An event on a book (or the queue alone) runs on the vectorized book; the Decimal path below
+stays the reference the tests hold it to (and answers a book the vectorized one refuses, naming
+the row as the position core does)."""
+
+
 def event_report(ctx: Context, inputs: AdlInputs, event_side: Side | None, size: Decimal | None, price: Decimal | None,
                  fund: Decimal | None, seed: int) -> AdlReport:
-    """The queue, and an uncovered liquidation on it when one is given (Decimal)."""
+    """The queue, and an uncovered liquidation on it when one is given: on the vectorized book,
+    or in Decimal (without a book, or as the reference)."""
+    if ctx.book is not None and VECTOR_EVENTS:
+        report = vector_event_report(ctx, inputs, event_side, size, price, fund, seed)
+        if report is not None:
+            return report
     from liqcalc.core.adl import Handed, Piece, allocate, attribute, rank, uncovered_liquidation
 
     venue = ctx.venue
@@ -1340,6 +1501,164 @@ def event_report(ctx: Context, inputs: AdlInputs, event_side: Side | None, size:
     return AdlReport.build(ctx=ctx, inputs=inputs, queue=queue, allocations=allocations, event=event)
 
 
+def _uncovered(ctx: Context, event_side: Side, size: Decimal, price: Decimal, fund: Decimal | None,
+               capacity: Decimal | None) -> tuple[Any, Any, EventInfo]:
+    """An uncovered liquidation's arithmetic (one order: Decimal on both paths): what ADL is
+    handed, who pays its shortfall, and the event as reported."""
+    from liqcalc.core.adl import Handed, attribute, uncovered_liquidation
+
+    venue = ctx.venue
+    # "an uncovered liquidation": the fund pays only when insurance_fund says it can
+    hit = uncovered_liquidation(event_side, size, price, ctx.mark, fund, venue.adl.price)
+    if hit.shortfall == 0:
+        said_mark, said_price = (ctx.mark, price) if ctx.twin is None else (ctx.twin.mark, r8(ctx.twin.price(price)))
+        ctx.warnings.append(
+            f"the mark {said_mark} is not beyond the bankruptcy price {said_price} "
+            f"of the liquidated {ctx.said_side(event_side)}: filled at the "
+            "mark it would leave no shortfall; the event is taken as given (an uncovered liquidation)")
+    split = attribute([Handed(event_side, size, hit.shortfall, hit.fund_paid, hit.adl_size, hit.adl_price, ctx.mark,
+                              ctx.mark)], capacity,
+                      venue.adl.price, venue.adl.unabsorbed_by, fund_start=fund, fund_surplus_in=ZERO,
+                      fund_left=None if fund is None else fund - hit.fund_paid)
+    shown = accounting(fund_start=split.fund_start, fund_surplus_in=split.fund_surplus_in, fund_paid=split.fund_paid,
+                       fund_left=split.fund_left, adl_covered=split.adl_covered, unabsorbed=split.unabsorbed,
+                       unabsorbed_by=split.unabsorbed_by, deleveraged_size=split.deleveraged_size,
+                       deleveraged_notional=split.deleveraged_notional, fund_party=venue.fund_party)
+    event = EventInfo(kind="liquidation", liquidated_side=event_side, liquidated_size=size, bankruptcy_price=price,
+                      adl_price=hit.adl_price, deficit=shown["adl_covered"] + shown["unabsorbed"], shock=None,
+                      mark_after=None, liquidated_count=1, liquidated_notional=r8(size * price) or ZERO,
+                      handed_size=r8(hit.adl_size) or ZERO, **shown)
+    return hit, split, event
+
+
+def vector_event_report(ctx: Context, inputs: AdlInputs, event_side: Side | None, size: Decimal | None,
+                        price: Decimal | None, fund: Decimal | None, seed: int) -> AdlReport | None:
+    """:func:`event_report` on the vectorized book: every row priced by
+    :func:`liqcalc.core.book.price_book`, the queue ranked by the ranking's array form and
+    allocated as :func:`liqcalc.core.adl.allocate` does (one liquidated order: every closed
+    unit at its ADL price); the order itself in Decimal. None when the vectorized book cannot
+    hold the book (a row it refuses, a waterfall it does not model): the Decimal path answers."""
+    import numpy as np
+
+    from liqcalc.core import book as vector
+
+    assert ctx.book is not None
+    book = ctx.book if ctx.twin is None else ctx.twin.book(ctx.book)
+    columns, you_index = with_you(ctx, book.columns)
+    try:
+        priced = vector.price_book(ctx.venue, ctx.symbol, columns)
+        model = vector.Book(ctx.venue, priced, ranking=ctx.ranking, slippage_bps=0.0, insurance_fund=None, seed=seed,
+                            you=you_index, reciprocal=ctx.twin is not None)
+    except (vector.BookRowError, vector.UnsupportedWaterfall):
+        return None
+    t = priced.tiers
+    at_mark = priced.cols.size if t.base_unit else priced.cols.size * priced.cols.mark
+    if t.ranged and not ctx.symbol.complete and bool((at_mark > t.cap[-1]).any()):
+        return None  # a mark beyond a table known in part: the position core names the row and the mark
+    venue, policy = ctx.venue, ctx.policy
+    you = ctx.you
+    if event_side is not None:
+        queue_side: Side = "short" if event_side == "long" else "long"
+    else:
+        queue_side = you.spec.side if you is not None else "long"
+    sign = side_sign(queue_side)
+    queue, excluded, values = model.queue(sign)
+    cols = priced.cols
+    size_q = cols.size[queue]
+    unit = np.maximum(0.0, cols.side[queue] * (cols.mark[queue] - cols.entry[queue]))  # profit a unit at the mark
+    zero = np.zeros(queue.size)
+    sizes = {"queue": zero, "pro_rata": zero}
+    prices = {"queue": np.full(queue.size, np.nan), "pro_rata": np.full(queue.size, np.nan)}
+    profit = {"queue": zero, "pro_rata": zero}
+    event: EventInfo | None = None
+    deficit = ZERO
+    handed = np.zeros(0)
+    handed_dec, adl_price_dec = ZERO, None
+    if size is not None and price is not None and event_side is not None:
+        capacity = _dz(float(size_q.sum()))
+        hit, split, event = _uncovered(ctx, event_side, size, price, fund, capacity)
+        handed_dec, adl_price_dec = hit.adl_size, hit.adl_price
+        deficit = split.adl_covered + split.unabsorbed
+        # adl.allocate with one piece: the queue takes whole positions in order (the last one
+        # partly), each at the piece's price; pro-rata the same share of every winner's profit
+        quantity = float(hit.adl_size) if hit.adl_size > 0 else 0.0
+        handed = np.array([quantity])
+        ahead = np.cumsum(size_q) - size_q
+        taken = np.clip(quantity - ahead, 0.0, size_q)
+        sizes["queue"] = taken
+        prices["queue"] = np.where(taken > 0, float(hit.adl_price), np.nan)
+        profit["queue"] = taken * unit
+        winners = size_q * unit
+        total = float(winners.sum())
+        share = min(1.0, float(deficit) / total) if total > 0 and deficit > 0 else 0.0
+        sizes["pro_rata"] = np.where(winners > 0, size_q * share, 0.0)
+        prices["pro_rata"] = np.where(sizes["pro_rata"] > 0, float(hit.adl_price) if quantity > 0 else np.nan, np.nan)
+        profit["pro_rata"] = winners * share
+    empty = np.zeros(0)
+    step = vector.Step(
+        shock=0.0, factor=1.0, liquidated_side=-sign, liquidated=np.zeros(0, dtype=np.intp), fill=empty, shortfall=empty,
+        fund_paid=empty, fund_received=empty, adl_deficit=empty, adl_size=handed, adl_price=empty, queue=queue,
+        excluded=excluded, score=values, sizes=sizes, prices=prices, profit=profit, deficit=float(deficit),
+    )
+    rows, percentile, lights = _vector_rows(ctx, priced, step)
+    policies = _vector_policies(step)
+    for name in policies:
+        policies[name]["deficit"] = deficit  # the Decimal deficit (adl.allocate's)
+    fields: dict[str, Any] = {
+        "venue_name": venue.name, "venue_title": venue.title, "quote": ctx.symbol.quote, "symbol": ctx.symbol.name,
+        "inputs": inputs, "queue_side": queue_side, "ranking": ctx.ranking, "queue": rows, "excluded": int(excluded.size),
+        "start": _vector_start(ctx, cols, step, queue_side), "you": None, "event": event, "policies": policies,
+        "indicator_range": _indicator_range(ctx), "has_book": True, "adl_price_rule": venue.adl.price,
+        "fund_party": venue.fund_party, "adl_notes": adl_notes(venue), "contract": ctx.symbol,
+    }
+    if excluded.size:
+        ctx.warnings.append(_excluded_words(int(excluded.size), ctx.said_side(queue_side)))
+    if you is not None:
+        # as AdlReport.build: your place in the queue, or your own score against the side's formula
+        spec = you.spec
+        where = np.flatnonzero(queue == you_index)
+        ranked = ranking_rule(ctx.ranking).ranks
+        own_score = None
+        if where.size:
+            own_score = _d(values[int(where[0])]) if ranked else None
+        elif spec.side != queue_side:
+            from liqcalc.core.adl import holder, score
+
+            own_score = score(ctx.ranking, holder(you, YOU, 0))
+        summary = _you_base(spec.side, spec.size, spec.entry, spec.mark, you.liquidation_price, you.bankruptcy_price,
+                            inputs, own_score, you.margin_balance)
+        summary["on_liquidated_side"] = spec.side != queue_side
+        if where.size:
+            k = int(where[0])
+            fields["you_index"] = k
+            ahead_rows = queue[:k]
+            summary.update(rank=k + 1, queue_count=int(queue.size), percentile=_d(percentile[k]) if ranked else None,
+                           indicator=int(lights[k]) if lights is not None else None,
+                           notional_ahead=_dz((cols.size[ahead_rows] * cols.mark[ahead_rows]).sum()))
+            # your part in Decimal, as adl.allocate takes it (the size ahead of you read from the floats)
+            mine: Decimal
+            if policy == "queue":
+                before = _dz(float(size_q[:k].sum()))
+                mine = min(spec.size, max(ZERO, handed_dec - before))
+            else:
+                profits = _dz(float((size_q * unit).sum()))
+                part = min(ONE, deficit / profits) if profits > 0 and deficit > 0 else ZERO
+                mine = spec.size * part if unit[k] > 0 else ZERO
+            _you_outcome(summary, spec.side, spec.size, spec.entry, spec.mark, mine,
+                         adl_price_dec if mine > 0 and handed_dec > 0 else None, inputs.hedge_size, known=True)
+        else:
+            summary.update(rank=None, queue_count=int(queue.size), percentile=None, indicator=None, notional_ahead=None)
+            if spec.side != queue_side:
+                _you_outcome(summary, spec.side, spec.size, spec.entry, spec.mark, ZERO, None, inputs.hedge_size, known=True)
+            else:
+                basis = spec.size if event is None or event.liquidated_size is None else min(spec.size, event.liquidated_size)
+                adl_price = event.adl_price if event is not None else adl_price_rule(venue.adl.price).closes_at(None, spec.mark)
+                _you_outcome(summary, spec.side, spec.size, spec.entry, spec.mark, basis, adl_price, inputs.hedge_size,
+                             known=False)
+        fields["you"] = summary
+    return AdlReport._freeze(ctx, fields)
+
+
 # -- a shock or a sweep: the vectorized book ------------------------------------------------
 
 
@@ -1361,17 +1680,7 @@ def shock_report(ctx: Context, inputs: AdlInputs, book: Book, shocks: list[Decim
         balance = balance_warning(columns, ctx.symbol.base)
     if balance is not None:
         ctx.warnings.append(balance)
-    you_index: int | None = None
-    if ctx.you is not None:
-        spec = ctx.you.spec
-        nan = float("nan")
-        columns = columns.with_row(
-            YOU, float(side_sign(spec.side)), float(spec.size), float(spec.entry), float(spec.mark),
-            nan if spec.margin is None or spec.mode == "cross" else float(spec.margin),
-            nan if spec.leverage is None else float(spec.leverage),
-            nan if spec.wallet is None or spec.mode != "cross" else float(spec.wallet),
-        )
-        you_index = len(columns) - 1
+    columns, you_index = with_you(ctx, columns)
     try:
         priced = vector.price_book(ctx.venue, ctx.symbol, columns)
     except vector.BookRowError as error:
@@ -1410,6 +1719,21 @@ def shock_report(ctx: Context, inputs: AdlInputs, book: Book, shocks: list[Decim
     report = AdlReport.from_step(ctx=ctx, inputs=inputs, priced=priced, step=step, shock=chosen, sweep=sweep,
                                  you_index=you_index)
     return replace(report, **extra) if extra else report
+
+
+def with_you(ctx: Context, columns: Columns) -> tuple[Columns, int | None]:
+    """The book's columns with your position appended as the last row (its index), if you have one."""
+    if ctx.you is None:
+        return columns, None
+    spec = ctx.you.spec
+    nan = float("nan")
+    columns = columns.with_row(
+        YOU, float(side_sign(spec.side)), float(spec.size), float(spec.entry), float(spec.mark),
+        nan if spec.margin is None or spec.mode == "cross" else float(spec.margin),
+        nan if spec.leverage is None else float(spec.leverage),
+        nan if spec.wallet is None or spec.mode != "cross" else float(spec.wallet),
+    )
+    return columns, len(columns) - 1
 
 
 BALANCE_SHARE = Decimal("1")

@@ -119,4 +119,9 @@ def emit(report: Report, output: OutputFormat) -> None:
     from liqcalc.core.numbers import coin_amounts
 
     with coin_amounts(bool(getattr(report, "in_coin", False))):  # amounts to the satoshi in a coin
-        sys.stdout.write(write(report))
+        parts = getattr(report, "json_parts", None) if output is OutputFormat.json else None
+        if parts is None:
+            sys.stdout.write(write(report))
+            return
+        for part in parts():  # a report that streams its JSON (adl-risk's queue): the same text, written as made
+            sys.stdout.write(part)

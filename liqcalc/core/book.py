@@ -12,9 +12,13 @@ forms, the Decimal core their Decimal forms, and ``tests/core/test_book_vs_core.
 the two on every tier of every built-in preset and every combination of the rules.
 
 What is computed once: each position's liquidation and bankruptcy price (they do not depend
-on the shock; the same equations as ``liqcalc.core.position.Calculator``), and the order in
-which a move crosses the liquidation prices. What is computed per shock: the fills, the
-waterfall, the scores at the shocked marks (sorted once), and both allocations.
+on the shock; the same equations as ``liqcalc.core.position.Calculator``, one tier at a time),
+the order in which a move crosses the liquidation prices, and each side's columns gathered in
+that order into contiguous arrays. What is computed per shock: the fills and the waterfall of
+the liquidated prefix (slices of those arrays), the scores at the shocked marks, and both
+allocations; a sweep orders only the queue's rows around where the deleveraged size runs out.
+Every per-shock pass is linear in the rows (bench_adl.py prints the cost per row at 10,000,
+100,000 and 1,000,000 positions).
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ import operator
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, overload
+from typing import Any, cast, overload
 
 import numpy as np
 from numpy.typing import NDArray
@@ -289,54 +293,86 @@ def price_book(venue: Venue, symbol: SymbolSpec, cols: Columns) -> Priced:
     initial = notional / np.where(np.isnan(leverage), 1.0, leverage) + close_fee
     backing = np.where(cross, cols.wallet, np.where(np.isnan(margin), initial, margin))
 
-    # Candidate lines: every tier where the table is ranged, else the entry tier alone.
-    if t.ranged:
-        tier_grid = np.broadcast_to(np.arange(len(t.cap)), (n, len(t.cap)))
-    else:
-        tier_grid = entry_tier[:, None]
-    rate, amount = t.rate[tier_grid], t.amount[tier_grid]
-    q2, e2, s2 = q[:, None], entry[:, None], s[:, None]
-    slope, constant = t.basis.lines(q2, e2, rate, close_fee[:, None] - amount)
-    gradient = s2 * q2 - slope
-    with np.errstate(divide="ignore", invalid="ignore"):
-        root = (constant - backing[:, None] + s2 * q2 * e2) / gradient
-        if t.ranged:
-            low = t.floor[tier_grid] / q2
-            high = t.cap[tier_grid] / q2
-            if symbol.complete:
-                # a complete table's last tier holds every larger notional (Calculator.extends_last_tier)
-                high = np.where(tier_grid == last, np.inf, high)
-        else:
-            low = np.zeros_like(root)
-            high = np.full_like(root, np.inf)
-    usable = gradient != 0
-    is_last = tier_grid == last
-    long_ok = usable & (root > low) & (root > 0)
-    long_beyond = long_ok & (root > high) & is_last & np.isfinite(high)
+    # Candidate lines: every tier where the table is ranged, else the entry tier alone; one
+    # tier at a time (n-long arrays, not an n x tiers grid: a million rows and 12 tiers would
+    # hold a dozen 96 MB matrices), keeping each row's best candidate so far.
+    sq = s * q
+    sqe = sq * entry
     long_rows = s > 0
-    bad = np.flatnonzero(long_rows & long_beyond.any(axis=1))
+    tiers_tried: list[Any] = list(range(len(t.cap))) if t.ranged else [entry_tier]
+
+    def line(k: Any, at: Any) -> tuple[Array, Array, Array, NDArray[np.bool_]]:
+        """Rows ``at``'s line in tier ``k``: its root (equity = maintenance margin), the bounds
+        of the tier in price, and whether the line has a slope."""
+        rate, amount = t.rate[k], t.amount[k]
+        q_at = q[at]
+        slope, constant = t.basis.lines(q_at, entry[at], rate, close_fee[at] - amount)
+        gradient = sq[at] - slope
+        with np.errstate(divide="ignore", invalid="ignore"):
+            root = (constant - backing[at] + sqe[at]) / gradient
+            if t.ranged:
+                low = t.floor[k] / q_at
+                high = t.cap[k] / q_at
+                if symbol.complete and np.all(k == last):
+                    # a complete table's last tier holds every larger notional (Calculator.extends_last_tier)
+                    high = np.full_like(root, np.inf)
+            else:
+                low = np.zeros_like(root)
+                high = np.full_like(root, np.inf)
+        return root, low, high, gradient != 0
+
+    every = slice(None)
+    best_long = np.full(n, -np.inf)
+    best_short = np.full(n, np.inf)
+    pick_long = np.zeros(n, dtype=np.intp)
+    pick_short = np.zeros(n, dtype=np.intp)
+    beyond_long = np.zeros(n, dtype=bool)
+    for j, k in enumerate(tiers_tried):
+        root, low, high, usable = line(k, every)
+        is_last = k == last
+        long_ok = usable & (root > low) & (root > 0)
+        beyond_long |= long_ok & (root > high) & is_last & np.isfinite(high)
+        long_cand = np.where(long_ok, np.minimum(root, high), -np.inf)
+        better = long_cand > best_long  # the first tier of the largest candidate (argmax)
+        best_long = np.where(better, long_cand, best_long)
+        pick_long = np.where(better, j, pick_long)
+        short_ok = usable & (root <= high)
+        short_cand = np.where(short_ok, np.maximum(root, low), np.inf)
+        better = short_cand < best_short  # the first tier of the smallest (argmin)
+        best_short = np.where(better, short_cand, best_short)
+        pick_short = np.where(better, j, pick_short)
+        del root, low, high, usable, long_ok, long_cand, short_ok, short_cand, better
+
+    def roots_of(row: int) -> tuple[Array, Array]:
+        """Row ``row``'s root and upper bound in every candidate tier (for its error message)."""
+        at = np.array([row])
+        lines = [line(k if np.ndim(k) == 0 else k[at], at) for k in tiers_tried]
+        return np.array([r[0][0] for r in lines]), np.array([r[2][0] for r in lines])
+
+    bad = np.flatnonzero(long_rows & beyond_long)
     # a liquidation price beyond a table known in part comes from what backs the row (as in
     # Calculator.backing_option): its wallet, margin or leverage
-    backed_by = np.where(cross, "wallet", np.where(np.isnan(margin), "leverage", "margin"))
+    def backed_by(row: int) -> str:
+        return "wallet" if cross[row] else "leverage" if np.isnan(margin[row]) else "margin"
+
     if bad.size:
         row = int(bad[0])
-        raise BookRowError(row, str(backed_by[row]), str(beyond_last_tier(symbol, _decimal(root[row].max() * q[row]),
-                                                                          "notional at the liquidation price")))
-    long_cand = np.where(long_ok, np.minimum(root, high), -np.inf)
-    short_ok = usable & (root <= high)
-    short_cand = np.where(short_ok, np.maximum(root, low), np.inf)
-    pick = np.where(long_rows, np.argmax(long_cand, axis=1), np.argmin(short_cand, axis=1))
-    rows = np.arange(n)
-    best = np.where(long_rows, long_cand[rows, pick], short_cand[rows, pick])
+        raise BookRowError(row, backed_by(row), str(beyond_last_tier(symbol, _decimal(roots_of(row)[0].max() * q[row]),
+                                                                    "notional at the liquidation price")))
+    pick = np.where(long_rows, pick_long, pick_short)
+    best = np.where(long_rows, best_long, best_short)
+    del best_long, best_short, pick_long, pick_short
     bad = np.flatnonzero(~long_rows & ~np.isfinite(best))
     if bad.size:
         row = int(bad[0])
+        root_row, high_row = roots_of(row)
         # the last tier's own solution, beyond its cap (Calculator.solve_liquidation), else the entry notional
-        beyond = root[row, -1] * q[row] if np.isfinite(root[row, -1]) and root[row, -1] > high[row, -1] else notional[row]
-        raise BookRowError(row, str(backed_by[row]), str(beyond_last_tier(symbol, _decimal(beyond),
-                                                                          "notional at the liquidation price")))
+        beyond = root_row[-1] * q[row] if np.isfinite(root_row[-1]) and root_row[-1] > high_row[-1] else notional[row]
+        raise BookRowError(row, backed_by(row), str(beyond_last_tier(symbol, _decimal(beyond),
+                                                                    "notional at the liquidation price")))
     liquidation = np.where(np.isfinite(best), best, np.nan)
-    line_tier = tier_grid[rows, np.where(np.isfinite(best), pick, 0)]
+    chosen = np.where(np.isfinite(best), pick, 0)
+    line_tier = chosen if t.ranged else entry_tier
 
     # backing + side x q x (P - E) = q x P x reserve (Calculator.bankruptcy)
     bankruptcy = (s * q * entry - backing) / (s * q - q * reserve)
@@ -356,6 +392,9 @@ def _given(value: float) -> str:
     17 significant ones), in plain notation, never ``:g``'s 6 digits or an exponent."""
     return format(_decimal(value).normalize(), "f")
 
+
+EVERY = slice(None)
+"""Every row of a gathered side, as the ranking rules' ``rows`` (a slice reads views)."""
 
 #: Significant bits kept by :func:`tie_key` (2**-40 ~ 9.1e-13 relative).
 TIE_BITS = 40
@@ -520,7 +559,7 @@ class Book:
         # shorts lowest first (ties keep the book's order).
         self.crossing: dict[int, IntArray] = {}
         self.crossing_ratio: dict[int, Array] = {}
-        index = np.arange(len(cols))
+        index = np.arange(len(cols.side))
         for side in (1, -1):
             rows = index[(cols.side == side) & ~np.isnan(self.ratio)]
             order = rows[np.lexsort((rows, -side * self.ratio[rows]))]
@@ -529,53 +568,87 @@ class Book:
         self.sides = {side: index[cols.side == side] for side in (1, -1)}
         self.start = {side: random.Random(seed).randrange(rows.size) if rows.size else 0
                       for side, rows in self.sides.items()}
+        # Each side's columns gathered once into contiguous arrays, in crossing order (then the
+        # rows no move liquidates): a shock liquidates a prefix of it, read as slices, and the
+        # queue's scores are computed on the same arrays (ties are ordered by book row).
+        # Gathering a million rows at random on every step costs more than the arithmetic: each
+        # read misses the cache.
+        self._crossed: dict[int, _Gathered] = {}
+        self._you_crossing: dict[int, int] = {}
+        self._you_in: dict[int, int] = {}
+        for side, order in self.crossing.items():
+            never = index[(cols.side == side) & np.isnan(self.ratio)]
+            gathered = _Gathered.of(priced, np.concatenate((order, never)) if never.size else order)
+            self._crossed[side] = gathered
+            if you is not None:
+                at = np.flatnonzero(gathered.rows == you)
+                if at.size:
+                    self._you_in[side] = int(at[0])
+                    if at[0] < order.size:
+                        self._you_crossing[side] = int(at[0])
+        self._ranked = self._crossed
+        # per crossing row, what every shock's cascade multiplies by (computed as _liquidate
+        # would, once): side x size, the slippage factor of the fill, the fee rate x size
+        self._fill_by = {side: (1 + g.side * self.slip) if reciprocal else (1 - g.side * self.slip)
+                         for side, g in self._crossed.items()}
+        self._signed = {side: g.side * g.size for side, g in self._crossed.items()}
+        self._fee_by = {side: priced.liquidation_fee_rate * g.size for side, g in self._crossed.items()}
 
     # -- the cascade --------------------------------------------------------------------
 
     def _liquidate(self, shock: float) -> tuple[int, IntArray, dict[str, Array]]:
-        cols, priced, venue = self.priced.cols, self.priced, self.venue
+        priced, venue = self.priced, self.venue
         factor = 1.0 + shock / 100.0
         losing = 1 if shock < 0 else -1
-        if shock == 0:
-            hit = np.zeros(0, dtype=np.intp)
-        else:
-            count = np.searchsorted(self.crossing_ratio[losing], -losing * factor, side="right")
-            hit = self.crossing[losing][:count]
-        s, q, entry = cols.side[hit], cols.size[hit], cols.entry[hit]
-        new_mark = cols.mark[hit] * factor
-        fill = new_mark / (1 + s * self.slip) if self.reciprocal else new_mark * (1 - s * self.slip)
-        equity = priced.backing[hit] + s * q * (fill - entry)
+        count = 0 if shock == 0 else int(np.searchsorted(self.crossing_ratio[losing], -losing * factor, side="right"))
+        hit = self.crossing[losing][:count]
+        g = self._crossed[losing]
+        q, entry = g.size[:count], g.entry[:count]
+        new_mark = g.mark[:count] * factor
+        by = self._fill_by[losing][:count]
+        fill = new_mark / by if self.reciprocal else new_mark * by
+        equity = g.backing[:count] + self._signed[losing][:count] * (fill - entry)
         surplus = np.maximum(equity, 0.0)
         shortfall = np.maximum(-equity, 0.0)
         # Surplus (liqcalc.core.waterfall.settle): the backstop takes it all when equity is
         # below its fraction of maintenance margin (Hyperliquid), else the liquidation fee
         # (capped at the surplus) to its recipient and the rest to surplus.to.
         rule = venue.surplus
-        backstop = np.zeros(hit.size, dtype=bool)
+        backstop = np.zeros(count, dtype=bool)
         if rule.has_backstop:
-            maintenance = priced.maintenance(hit, fill, priced.line_tier[hit])
+            t = priced.tiers
+            tier = g.line_tier[:count]
+            maintenance = t.basis.values_at(q, entry, t.rate[tier], g.close_fee[:count] - t.amount[tier], fill)
             backstop = (equity >= 0) & rule.backstop_takes(equity, maintenance)  # elementwise on arrays
-        fee = np.minimum(priced.liquidation_fee_rate * q * fill, surplus)
+        fee = np.minimum(self._fee_by[losing][:count] * fill, surplus)
         received = rule.received(self.fund, venue.fees.liquidation_fee_to, surplus, fee, backstop)
         # Shortfall: the fund pays while it can; the rest goes to ADL. With a capped fund the
         # running balance b_j = max(0, b_(j-1) + received_j - shortfall_j) is a Lindley
         # recursion: with S = F + cumsum(x), the total left to ADL after j is -min(0, min S).
         if self.insurance_fund is None:
-            adl = np.zeros(hit.size)
+            adl = np.zeros(count)
             fund_left = np.nan
         else:
             total = self.insurance_fund + np.cumsum(received - shortfall)
-            uncovered = -np.minimum.accumulate(np.minimum(total, 0.0)) if hit.size else np.zeros(0)
-            # within [0, shortfall] and a fund never below zero: float residues (-1e-8) are no flows
-            adl = np.clip(np.diff(uncovered, prepend=0.0), 0.0, shortfall)
-            fund_left = max(0.0, float(total[-1] + uncovered[-1])) if hit.size else self.insurance_fund
+            if not count or float(total.min()) >= 0.0:  # the fund pays every shortfall
+                adl = np.zeros(count)
+                fund_left = max(0.0, float(total[-1])) if count else self.insurance_fund
+            else:
+                uncovered = -np.minimum.accumulate(np.minimum(total, 0.0))
+                # within [0, shortfall] and a fund never below zero: float residues (-1e-8) are no flows
+                adl = np.clip(np.diff(uncovered, prepend=0.0), 0.0, shortfall)
+                fund_left = max(0.0, float(total[-1] + uncovered[-1]))
         paid = shortfall - adl
-        with np.errstate(divide="ignore", invalid="ignore"):
-            adl_size = np.where(shortfall > 0, q * adl / shortfall, 0.0)
-        adl_price = adl_price_rule(venue.adl.price).closes_at_array(priced.bankruptcy[hit], new_mark)
+        if self.insurance_fund is None or not adl.any():
+            adl_size = np.zeros(count)  # nothing handed to ADL
+        else:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                adl_size = np.where(shortfall > 0, q * adl / shortfall, 0.0)
+        adl_price = adl_price_rule(venue.adl.price).closes_at_array(g.bankruptcy[:count], new_mark)
         return losing, hit, {
             "mark": new_mark, "fill": fill, "shortfall": shortfall, "fund_paid": paid, "fund_received": received,
             "adl_deficit": adl, "adl_size": adl_size, "adl_price": adl_price, "fund_left": np.array([fund_left]),
+            "size": q,
         }
 
     def _attribute(self, hit: IntArray, x: dict[str, Array], factor: float, capacity: float) -> tuple[Array, dict[str, float]]:
@@ -615,81 +688,180 @@ class Book:
         }
         return closed, totals
 
+    def _scored(self, side: int, factor: float) -> tuple[_Gathered, Array, NDArray[np.bool_]]:
+        """The side's gathered rows, their scores at the shocked marks (tie keys) and whether
+        the formula ranks each."""
+        g = self._ranked[side]
+        # every row of the gathered side, as a slice: the rules read views, not copies
+        value, ok = scores(self.ranking, g.priced, cast(IntArray, EVERY), g.mark * factor)
+        return g, tie_key(value), np.broadcast_to(ok, value.shape)
+
+    def queue(self, side: int, factor: float = 1.0) -> tuple[IntArray, IntArray, Array]:
+        """The queue of ``side`` (+1 longs, -1 shorts) at the marks times ``factor``: its rows in
+        queue order, the rows the formula leaves out (in book order) and the queue's scores
+        (``nan`` where the venue does not rank), as :func:`liqcalc.core.adl.rank` orders them."""
+        return self._queue(side, factor)
+
     def _queue(self, side: int, factor: float) -> tuple[IntArray, IntArray, Array]:
         rows = self.sides[side]
         if not ranking_rule(self.ranking).ranks:
             start = self.start[side]
             order = np.concatenate((rows[start:], rows[:start]))
             return order, np.zeros(0, dtype=np.intp), np.full(order.size, np.nan)
-        mark = self.priced.cols.mark[rows] * factor
-        value, ok = scores(self.ranking, self.priced, rows, mark)
-        ranked, values = rows[ok], value[ok]
-        order = self._order(ranked, tie_key(values))
-        return ranked[order], rows[~ok], values[order]
+        g, values, ok = self._scored(side, factor)
+        ranked = g.rows if ok.all() else g.rows[ok]
+        values = values if ok.all() else values[ok]
+        order = self._order(ranked, values)
+        excluded = np.sort(g.rows[~ok])
+        return ranked[order], excluded, values[order]
 
     def _order(self, ranked: IntArray, values: Array, among: IntArray | None = None) -> IntArray:
-        """Positions (of ``among``, default all) by score, highest first, in one stable sort:
-        equal scores keep the book's order (``ranked`` is in book order), with your position
-        moved to the head of its tie group (as :func:`liqcalc.core.adl.rank`)."""
+        """Positions (of ``among``, default all) by score, highest first: equal scores keep the
+        book's order (``ranked`` holds each one's row in the book), with your position moved to
+        the head of its tie group (as :func:`liqcalc.core.adl.rank`).
+
+        One unstable sort by score, then only the runs of equal scores sorted again by row (a
+        sort of integers): cheaper than a stable sort of the floats."""
         chosen = np.arange(ranked.size) if among is None else among
         negative = -values[chosen]
-        order = chosen[np.argsort(negative)]
-        ordered = -values[order]
+        by_value = np.argsort(negative)
+        order = chosen[by_value]
+        ordered = negative[by_value]
         equal = ordered[1:] == ordered[:-1]
         if equal.any():
-            # ties: within each run of equal scores, book order (indices ascend in book order);
-            # only the tied positions are sorted again
             tied = np.zeros(order.size, dtype=bool)
             tied[1:] |= equal
             tied[:-1] |= equal
             at = np.flatnonzero(tied)
-            group = np.cumsum(np.concatenate(([True], ~equal)))
-            order[at] = order[at[np.lexsort((order[at], group[at]))]]
+            group = np.cumsum(np.concatenate(([True], ~equal)))[at].astype(np.int64)
+            # (group, row) as one integer key: groups ascend along the scores, rows below 2**40
+            key = (group << 40) | ranked[order[at]].astype(np.int64)
+            order[at] = order[at[np.argsort(key)]]
         if self.you is not None:
-            where = np.flatnonzero(ranked[order] == self.you)
+            mine = np.flatnonzero(ranked == self.you)
+            where = np.flatnonzero(order == mine[0]) if mine.size else mine
             if where.size:
                 k = int(where[0])
-                first = int(np.searchsorted(-values[order], -values[order[k]], side="left"))
+                first = int((negative < -values[mine[0]]).sum())  # the head of your tie group
                 if first < k:
                     order = np.concatenate((order[:first], order[k : k + 1], order[first:k], order[k + 1 :]))
         return order
 
     def _queue_head(self, side: int, factor: float, quantity: float) -> tuple[IntArray, int, float]:
+        """:meth:`_head` with the head as rows of the book."""
+        g, head, rank, capacity = self._head(side, factor, quantity)
+        return g.rows[head], rank, capacity
+
+    def _head(self, side: int, factor: float, quantity: float) -> tuple[_Gathered, IntArray, int, float]:
         """The first positions of the queue, in order, enough to cover ``quantity``, your
         rank (0 when you are not queued) and the size the whole queue holds (0 when ``quantity``
         is 0): what :meth:`_queue`
         gives, without sorting the whole side when the head is short. The head is selected with a partition; every position
         scoring at least the cut is then sorted, so ties at the cut keep the queue's order."""
-        rows = self.sides[side]
+        g = self._ranked[side]
+        none = np.zeros(0, dtype=np.intp)
         if not ranking_rule(self.ranking).ranks:
             order, _, _ = self._queue(side, factor)
-            where = np.flatnonzero(order == self.you) if self.you is not None else np.zeros(0, dtype=np.intp)
-            return order, int(where[0]) + 1 if where.size else 0, float(self.priced.cols.size[order].sum())
-        mark = self.priced.cols.mark[rows] * factor
-        value, ok = scores(self.ranking, self.priced, rows, mark)
-        ranked, values = rows[ok], tie_key(value[ok])
+            where = np.flatnonzero(order == self.you) if self.you is not None else none
+            local = np.empty(len(self.priced.cols.side), dtype=np.intp)
+            local[g.rows] = np.arange(g.rows.size)
+            return g, local[order], int(where[0]) + 1 if where.size else 0, float(self.priced.cols.size[order].sum())
+        mine = self._you_in.get(side)
+        if quantity <= 0 and mine is None:
+            return g, none, 0, 0.0  # nothing handed to ADL, and no rank to find: nothing to score
+        g, values, ok = self._scored(side, factor)
+        every = bool(ok.all())
         rank = 0
-        if self.you is not None:
-            mine = np.flatnonzero(ranked == self.you)
-            if mine.size:
-                rank = int((values > values[mine[0]]).sum()) + 1
-        if quantity <= 0 or ranked.size == 0:
-            return ranked[:0], rank, 0.0  # nothing handed to ADL: nothing to absorb
-        size = self.priced.cols.size[ranked]
+        if mine is not None and ok[mine]:
+            rank = int((values[ok] > values[mine]).sum()) + 1 if not every else int((values > values[mine]).sum()) + 1
+        if quantity <= 0:
+            return g, none, rank, 0.0  # nothing handed to ADL: nothing to absorb
+        ranked = g.rows if every else g.rows[ok]
+        if ranked.size == 0:
+            return g, none, rank, 0.0
+        local = g.local if every else np.flatnonzero(ok)
+        values = values if every else values[ok]
+        size = g.size if every else g.size[ok]
         capacity = float(size.sum())
         # Most of a side's ties are the losers at the tail (Binance scores every loss 0): when
         # the positive scores cover the quantity, only they are ordered, and only a head of
         # about twice the positions the quantity needs at the average size when that is short.
         positive = np.flatnonzero(values > 0)
         if size[positive].sum() >= quantity:
-            k = int(min(positive.size, 2 * quantity / max(float(size.mean()), 1e-300) + 64))
-            if k < positive.size // 4:
-                cut = np.partition(-values[positive], k - 1)[k - 1]
-                head = self._order(ranked, values, positive[-values[positive] <= cut])
+            k = int(min(positive.size, 2 * quantity / max(capacity / size.size, 1e-300) + 64))
+            if k < positive.size:
+                negative = -values[positive]
+                cut = np.partition(negative, k - 1)[k - 1]
+                head = self._order(ranked, values, positive[negative <= cut])
                 if size[head].sum() >= quantity:
-                    return ranked[head], rank, capacity
-            return ranked[self._order(ranked, values, positive)], rank, capacity
-        return ranked[self._order(ranked, values)], rank, capacity
+                    return g, local[head], rank, capacity
+            return g, local[self._order(ranked, values, positive)], rank, capacity
+        return g, local[self._order(ranked, values)], rank, capacity
+
+    def _cut(self, side: int, factor: float, quantity: float) -> tuple[_Gathered, int, float, float, float, Array | None]:
+        """What the sweep reads of the queue of ``side`` for ``quantity``: the side's gathered
+        rows, your rank (0: not queued), the size the queue holds, the profit the queue policy
+        takes (whole positions in order, the last one partly), the size ahead of you (at most
+        ``quantity``) and each row's profit a unit (None when not computed).
+
+        Only the rows around where the quantity runs out are ordered: a partition by score
+        brackets them (every row above the bracket is closed whole, in whatever order, every
+        row below it keeps its size); the bracket holds every row equal to its bounds, so ties
+        keep the queue's order. A bracket that misses the cut falls back to ordering them all."""
+        g = self._ranked[side]
+        if not ranking_rule(self.ranking).ranks:  # a walk from a random start: its order is given
+            g, head, rank, capacity = self._head(side, factor, quantity)
+            size = g.size[head]
+            cum = np.cumsum(size)
+            unit = np.maximum(0.0, g.side[head] * (g.mark[head] * factor - g.entry[head]))
+            taken = np.clip(quantity - (cum - size), 0.0, size)
+            position = np.flatnonzero(head == self._you_in.get(side, -1))
+            ahead = min(float(cum[position[0]] - size[position[0]]), quantity) if position.size else quantity
+            return g, rank, capacity, float((taken * unit).sum()), ahead, None
+        mine = self._you_in.get(side)
+        if quantity <= 0 and mine is None:
+            return g, 0, 0.0, 0.0, quantity, None  # nothing handed to ADL, and no rank to find
+        g, values, ok = self._scored(side, factor)
+        every = bool(ok.all())
+        vals = values if every else values[ok]
+        size = g.size if every else g.size[ok]
+        rank = 0
+        ahead = quantity
+        if mine is not None and ok[mine]:
+            higher = vals > values[mine]  # you go first among your equals
+            rank = int(np.count_nonzero(higher)) + 1
+            ahead = min(float(np.sum(size, where=higher)), quantity)
+        if quantity <= 0 or vals.size == 0:
+            return g, rank, 0.0, 0.0, ahead, None
+        capacity = float(size.sum())
+        side_unit = np.maximum(0.0, g.side * (g.mark * factor - g.entry))
+        unit = side_unit if every else side_unit[ok]
+        profit = size * unit
+        if capacity <= quantity:
+            return g, rank, capacity, float(profit.sum()), ahead, side_unit  # every position closed whole
+        rows = g.rows if every else g.rows[ok]
+        count = vals.size
+        estimate = quantity / (capacity / count)  # positions the quantity takes at the average size
+        low, high = max(0, int(estimate * 0.8) - 64), min(count - 1, int(estimate * 1.25) + 64)
+        order: IntArray | None = None
+        above = np.zeros(count, dtype=bool)
+        if count > 4096 and low < high:
+            bounds = np.partition(-vals, [low, high])
+            top, bottom = -bounds[low], -bounds[high]
+            above = vals > top
+            inside = (vals <= top) & (vals >= bottom)
+            before = float(np.sum(size, where=above))
+            if before < quantity <= before + float(np.sum(size, where=inside)):
+                order = self._order(rows, vals, np.flatnonzero(inside))
+        if order is None:
+            above[:] = False
+            order = self._order(rows, vals)
+        before = float(np.sum(size, where=above))
+        reached = size[order]
+        cum = before + np.cumsum(reached)
+        taken = np.clip(quantity - (cum - reached), 0.0, reached)
+        whole = float(np.sum(profit, where=above))
+        return g, rank, capacity, whole + float((taken * unit[order]).sum()), ahead, side_unit
 
     def step(self, shock: float) -> Step:
         """One shock in full: the liquidations, the queue and both allocations."""
@@ -750,9 +922,9 @@ class Book:
             losing, hit, x = self._liquidate(float(shock))
             factor = 1.0 + float(shock) / 100.0
             count[i] = hit.size
-            out["liquidated_notional"][i] = float((cols.size[hit] * x["fill"]).sum())
+            out["liquidated_notional"][i] = float((x["size"] * x["fill"]).sum())
             quantity = float(x["adl_size"].sum())
-            head, rank, capacity = self._queue_head(-losing, factor, quantity)
+            g, rank, capacity, taken_profit, ahead, side_unit = self._cut(-losing, factor, quantity)
             _, totals = self._attribute(hit, x, factor, capacity)
             deficit = totals["adl_covered"] + totals["unabsorbed"]
             out["deficit"][i] = deficit
@@ -761,28 +933,23 @@ class Book:
             out["fund_paid"][i] = totals["fund_paid"]
             out["deleveraged_size"][i] = totals["deleveraged_size"]
             out["deleveraged_notional"][i] = totals["deleveraged_notional"]
-            size = cols.size[head]
-            unit = np.maximum(0.0, cols.side[head] * (cols.mark[head] * factor - cols.entry[head]))
-            cum = np.cumsum(size)
-            taken = np.clip(quantity - (cum - size), 0.0, size)
-            overshoot["queue"][i] = max(0.0, float((taken * unit).sum()) - deficit)
+            overshoot["queue"][i] = max(0.0, taken_profit - deficit)
             if self.you is None:
                 continue
-            you_liquidated[i] = bool((hit == self.you).any())
+            you_liquidated[i] = self._you_crossing.get(losing, hit.size) < hit.size
             you_rank[i] = rank
             if not rank:
                 continue
             # pro-rata needs the side's whole profit; only computed when there is a deficit
-            side_rows = self.sides[-losing]
-            side_unit = np.maximum(0.0, cols.side[side_rows] * (cols.mark[side_rows] * factor - cols.entry[side_rows]))
-            profits = float((cols.size[side_rows] * side_unit).sum()) if deficit > 0 else 0.0
+            profits = 0.0
+            if deficit > 0:
+                if side_unit is None:
+                    side_unit = np.maximum(0.0, g.side * (g.mark * factor - g.entry))
+                profits = float((g.size * side_unit).sum())
             share = min(1.0, deficit / profits) if profits > 0 and deficit > 0 else 0.0
             you = self.you
             mark = cols.mark[you] * factor
             you_unit = max(0.0, float(cols.side[you] * (mark - cols.entry[you])))
-            cum_size, cum_value = _pieces(x["adl_size"], x["adl_price"])
-            position = np.flatnonzero(head == you)
-            ahead = min(float(cum[position[0]] - size[position[0]]), quantity) if position.size else quantity
             mine = {"queue": min(max(quantity - ahead, 0.0), float(cols.size[you])),
                     "pro_rata": float(cols.size[you]) * share if you_unit > 0 else 0.0}
             for policy, amount in mine.items():
@@ -790,10 +957,9 @@ class Book:
                 if amount <= 0:
                     continue
                 if policy == "queue":
-                    ends = _value_at(np.array([ahead, ahead + amount]), cum_size, cum_value)
-                    price = float(ends[1] - ends[0]) / amount
+                    price = _value_between(x["adl_size"], x["adl_price"], ahead, ahead + amount) / amount
                 else:
-                    price = float(cum_value[-1] / cum_size[-1])
+                    price = float((x["adl_size"] * x["adl_price"]).sum() / x["adl_size"].sum())
                 you_price[policy][i] = price
                 you_loss[policy][i] = amount * cols.side[you] * (mark - price)
         return Sweep(
@@ -803,9 +969,81 @@ class Book:
         )
 
 
+@dataclass(frozen=True)
+class _Gathered:
+    """Some rows of a priced book (one side, in an order), their columns gathered into
+    contiguous arrays once, as a :class:`Priced` of their own (which the ranking rules' array
+    forms read with ``local``); ``rows`` are their rows in the book."""
+
+    rows: IntArray
+    priced: Priced
+    local: IntArray
+
+    @classmethod
+    def of(cls, priced: Priced, rows: IntArray) -> _Gathered:
+        """``rows`` of ``priced``, gathered."""
+        c = priced.cols
+        empty = np.zeros(0)
+        # only what the cascade and the ranking rules read is gathered (the rest left empty)
+        cols = Columns(ids=(), side=c.side[rows], size=c.size[rows], entry=c.entry[rows], mark=c.mark[rows],
+                       margin=empty, leverage=empty, wallet=empty)
+        part = Priced(cols, priced.tiers, priced.backing[rows], priced.close_fee[rows], empty, empty,
+                      priced.bankruptcy[rows], priced.line_tier[rows], priced.entry_tier[rows],
+                      priced.liquidation_fee_rate)
+        return cls(rows, part, np.arange(rows.size))
+
+    @property
+    def side(self) -> Array:
+        return self.priced.cols.side
+
+    @property
+    def size(self) -> Array:
+        return self.priced.cols.size
+
+    @property
+    def entry(self) -> Array:
+        return self.priced.cols.entry
+
+    @property
+    def mark(self) -> Array:
+        return self.priced.cols.mark
+
+    @property
+    def backing(self) -> Array:
+        return self.priced.backing
+
+    @property
+    def bankruptcy(self) -> Array:
+        return self.priced.bankruptcy
+
+    @property
+    def close_fee(self) -> Array:
+        return self.priced.close_fee
+
+    @property
+    def line_tier(self) -> IntArray:
+        return self.priced.line_tier
+
+
+
 def _pieces(size: Array, price: Array) -> tuple[Array, Array]:
     """Cumulative size and value of the liquidated pieces, from 0 (for interpolation)."""
     return np.concatenate(([0.0], np.cumsum(size))), np.concatenate(([0.0], np.cumsum(size * price)))
+
+
+def _value_between(size: Array, price: Array, start: float, stop: float) -> float:
+    """Value of the pieces' units from ``start`` to ``stop`` (in size, from the first piece):
+    :func:`_value_at` of the two ends, reading only the pieces between them."""
+    cum = np.cumsum(size)
+    if not cum.size or cum[-1] <= 0:
+        return 0.0
+    start, stop = min(max(start, 0.0), float(cum[-1])), min(max(stop, 0.0), float(cum[-1]))
+    first = min(int(np.searchsorted(cum, start, side="right")), cum.size - 1)
+    last = int(np.searchsorted(cum, stop, side="left"))
+    if last <= first:
+        return (stop - start) * float(price[first])
+    inner = float(np.dot(size[first + 1 : last], price[first + 1 : last]))
+    return (float(cum[first]) - start) * float(price[first]) + inner + (stop - float(cum[last - 1])) * float(price[last])
 
 
 def _value_at(at: Array, cum_size: Array, cum_value: Array) -> Array:

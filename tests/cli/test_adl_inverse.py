@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 import liqcalc
+import liqcalc.app.adl as adl_app
 from liqcalc.cli import app
 from liqcalc.presets.loader import builtin_dir
 
@@ -104,10 +105,12 @@ def test_an_inverse_book_reports_as_its_linear_twin_on_both_paths(tmp_path: Path
     theirs = {"side": "short", "entry": inv(58000), "size": you * face, "leverage": 10}
     # the Decimal path: a liquidated short of 40 (contracts) at 61,000 (uncovered)
     event = {"liquidated_size": 40 if face == 100 else 4000, "bankruptcy_price": D(61000), "liquidated_side": "short"}
-    a = liqcalc.adl_risk(preset=preset, symbol=symbol, mark=MARK, book=rows, no_stale_warning=True, **mine, **event)
-    b = liqcalc.adl_risk(preset=path, symbol=symbol, mark=inv(MARK), book=twin_rows, no_stale_warning=True, **theirs,
-                         liquidated_size=event["liquidated_size"] * face, bankruptcy_price=inv(61000),
-                         liquidated_side="long")
+    with pytest.MonkeyPatch.context() as patch:  # an event on a book runs vectorized unless told (the reference)
+        patch.setattr(adl_app, "VECTOR_EVENTS", False)
+        a = liqcalc.adl_risk(preset=preset, symbol=symbol, mark=MARK, book=rows, no_stale_warning=True, **mine, **event)
+        b = liqcalc.adl_risk(preset=path, symbol=symbol, mark=inv(MARK), book=twin_rows, no_stale_warning=True, **theirs,
+                             liquidated_size=event["liquidated_size"] * face, bankruptcy_price=inv(61000),
+                             liquidated_side="long")
     check_rows(a, b, face, 1e-20)
     assert a.queue_side == flip(b.queue_side) and a.quote == b.quote
     assert a.you is not None and b.you is not None

@@ -174,3 +174,62 @@ def test_equal_scores_keep_book_order_with_you_first() -> None:
         head, rank, _ = model._queue_head(1, 1.0, 3.0)
         assert [specs[i][0] for i in head] == names[: len(head)] and len(head) >= 3
         assert rank == names.index("you") + 1
+
+
+def big_book(seed: int, count: int, you: tuple[float, float, float, float]) -> book.Columns:
+    """``count`` positions as arrays (sizes 0.001-3 BTC at 2-20x around 60,000, a tenth cross,
+    equal entries and leverages often: ties), and yours (side, size, entry, leverage) last."""
+    rng = np.random.default_rng(seed)
+    side = rng.choice([1.0, -1.0], count)
+    size = np.round(rng.uniform(0.001, 3, count), 3)
+    entry = np.round(rng.choice([57000.0, 60000.0, 63000.0]) + rng.integers(-30, 30, count) * 100.0, 1)
+    leverage = rng.integers(2, 21, count).astype(float)
+    cross = np.arange(count) % 10 == 0
+    wallet = np.where(cross, np.round(size * entry / leverage, 2), np.nan)
+    leverage = np.where(cross, np.nan, leverage)
+    s, q, e, lev = you
+    ids = tuple(f"p{n}" for n in range(count)) + ("you",)
+    return book.Columns(ids, np.append(side, s), np.append(size, q), np.append(entry, e), np.full(count + 1, 60000.0),
+                        np.full(count + 1, np.nan), np.append(leverage, lev), np.append(wallet, np.nan))
+
+
+@pytest.mark.parametrize("ranking", ["pnl_x_leverage", "binance_leverage_pnl", "hyperliquid", "bitget"])
+def test_sweep_brackets_the_cut_on_a_big_book_as_the_full_sort(ranking: str) -> None:
+    """On 30,000 positions the sweep orders only the rows around where the deleveraged size runs
+    out (a partition brackets them): every figure equals the one from fully sorted steps, from a
+    short head to nearly the whole side, ties in the book included."""
+    loaded = load("binance")
+    venue, sym = loaded.venue, loaded.symbol("BTCUSDT")
+    cols = big_book(3, 30_000, (-1.0, 0.5, 60500.0, 20.0))
+    you = len(cols) - 1
+    for fund in (0.0, 3e5):
+        model = book.Book(venue, book.price_book(venue, sym, cols), ranking=ranking,  # type: ignore[arg-type]
+                          slippage_bps=50.0, insurance_fund=fund, you=you)
+        shocks = np.array([-2.0, -4.0, -6.0, -9.0, -13.0, -18.0, -25.0])
+        sweep = model.sweep(shocks)
+        for i, shock in enumerate(shocks):
+            step = model.step(float(shock))
+            where = np.flatnonzero(step.queue == you)
+            assert sweep.overshoot["queue"][i] == pytest.approx(step.overshoot("queue"), rel=1e-9, abs=1e-6)
+            assert sweep.you_rank[i] == (int(where[0]) + 1 if where.size else 0)
+            assert sweep.you_adl_size["queue"][i] == pytest.approx(step.sizes["queue"][where[0]] if where.size else 0.0,
+                                                                  abs=1e-9)
+        assert 0 < sweep.deleveraged_size.max()
+
+
+def test_value_between_two_points_of_the_pieces_is_the_interpolated_one() -> None:
+    """The sweep prices your queue share by reading only the pieces it spans: the same value as
+    interpolating the cumulated pieces (the step's way), ends on and between piece bounds."""
+    rng = np.random.default_rng(2)
+    size = np.round(rng.uniform(0, 3, 40), 3)
+    size[[3, 17]] = 0.0  # pieces of nothing
+    price = rng.uniform(50000, 70000, 40)
+    cum_size, cum_value = book._pieces(size, price)
+    bounds = list(np.cumsum(size)[:10])
+    for start in [0.0, 0.5, *bounds, float(size.sum()) - 0.1]:
+        for width in (0.0004, 0.7, 3.0, 25.0, float(size.sum())):
+            stop = min(start + width, float(size.sum()))
+            ends = book._value_at(np.array([start, stop]), cum_size, cum_value)
+            # (to the float resolution of the cumulated value the interpolation subtracts)
+            assert book._value_between(size, price, start, stop) == pytest.approx(float(ends[1] - ends[0]), rel=1e-12,
+                                                                                  abs=1e-15 * float(cum_value[-1]))
