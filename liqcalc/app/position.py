@@ -153,7 +153,7 @@ def evaluate_line(session: Session, defaults: Mapping[str, Any], number: int, li
 
         # the report's JSON object, its inputs left read-only (to_dict() thaws them for a caller to
         # change; a batch line is written and dropped)
-        return {"schema_version": SCHEMA_VERSION, "line": number, **report_json(report)}
+        return {"schema_version": SCHEMA_VERSION, "line": number, **report_json(report, texts=True)}
     except LiqcalcError as error:
         return line_error(number, str(error.renamed(key_name)))
     except Exception as error:  # a bug must not cost the rest of the batch

@@ -47,6 +47,14 @@ def json_number(value: Decimal | float) -> str:
     return "0" if text in ("-0", "") else text
 
 
+class JsonText(str):
+    """A value's JSON text, written as it is by :func:`dumps`: what the batch writes on every
+    line and never changes (a tier, the preset), rendered once (:func:`liqcalc.render.position.report_json`
+    with ``texts=True``)."""
+
+    __slots__ = ()
+
+
 def dumps(value: Any) -> str:
     """Compact JSON where Decimals are numbers (never strings, never exponents).
 
@@ -86,6 +94,8 @@ def _write(value: Any, out: Any) -> None:
         out(_decimal_text(value))
     elif kind is str:
         out(_quoted(value))
+    elif kind is JsonText:
+        out(value)
     elif value is None:
         out("null")
     elif value is True:

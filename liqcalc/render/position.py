@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from decimal import Context, Decimal, localcontext
 from typing import Any
@@ -12,7 +13,7 @@ from liqcalc.core.model import SymbolSpec, Tier, Venue, Waterfall
 from liqcalc.core.numbers import given, in_coin
 from liqcalc.core.position import PositionResult, PositionSpec
 from liqcalc.core.rules import added_margin_rule, adl_price_rule, close_fee_rule, maintenance_rate_rule, tier_basis_rule
-from liqcalc.render.numbers import cents_adding_up, money, percent, price, price_gap, quantity
+from liqcalc.render.numbers import JsonText, cents_adding_up, dumps, money, percent, price, price_gap, quantity
 from liqcalc.render.rows import PLAIN, SHOWN, Rows, Style
 
 SCHEMA_VERSION = 1
@@ -49,6 +50,12 @@ def tier_json(tier: Tier | None, overridden: bool = False) -> dict[str, Any] | N
     }
 
 
+@functools.lru_cache(maxsize=1024)
+def tier_text(tier: Tier | None, overridden: bool = False) -> JsonText:
+    """:func:`tier_json` as JSON text, once per tier (a batch writes the same tiers on every line)."""
+    return JsonText(dumps(tier_json(tier, overridden)))
+
+
 def waterfall_json(waterfall: Waterfall | None) -> dict[str, Any]:
     if waterfall is None:
         return {"label": None, "fill_price": None, "equity": None, "surplus": Decimal(0),
@@ -82,9 +89,11 @@ def distance(target: Decimal | None, mark: Decimal) -> dict[str, Any]:
     return {"price": target - mark, "percent": (target - mark) / mark * 100}
 
 
-def result_json(result: PositionResult) -> dict[str, Any]:
-    """The per-position keys of the JSON contract."""
+def result_json(result: PositionResult, texts: bool = False) -> dict[str, Any]:
+    """The per-position keys of the JSON contract; with ``texts`` the tiers as their JSON text
+    (:class:`~liqcalc.render.numbers.JsonText`, for :func:`~liqcalc.render.numbers.dumps` only)."""
     mark = result.spec.mark
+    tier = tier_text if texts else tier_json
     return {
         "symbol": result.symbol,
         "side": result.spec.side,
@@ -100,9 +109,9 @@ def result_json(result: PositionResult) -> dict[str, Any]:
         "unrealized_pnl": result.unrealized_pnl,
         "equity": result.equity,
         "margin_ratio": result.margin_ratio,
-        "tier": tier_json(result.tier, result.tier_overridden),
-        "tier_at_entry": tier_json(result.tier_at_entry),
-        "tier_at_mark": tier_json(result.tier_at_mark, result.tier_overridden),
+        "tier": tier(result.tier, result.tier_overridden),
+        "tier_at_entry": tier(result.tier_at_entry),
+        "tier_at_mark": tier(result.tier_at_mark, result.tier_overridden),
         "liquidation_price": result.liquidation_price,
         "bankruptcy_price": result.bankruptcy_price,
         "liquidation_distance": distance(result.liquidation_price, mark),
@@ -111,10 +120,20 @@ def result_json(result: PositionResult) -> dict[str, Any]:
         "liquidation_fee": result.liquidation_fee,
         "liquidation_fee_paid": result.liquidation_fee_paid,
         "open_fee": result.open_fee,
-        "waterfall": waterfall_json(main_waterfall(result)),
-        "waterfalls": [waterfall_json(w) for w in result.waterfalls],
+        **(_waterfall_texts(result) if texts else {
+            "waterfall": waterfall_json(main_waterfall(result)),
+            "waterfalls": [waterfall_json(w) for w in result.waterfalls],
+        }),
         "warnings": list(result.warnings),
     }
+
+
+def _waterfall_texts(result: PositionResult) -> dict[str, Any]:
+    """``waterfall`` and ``waterfalls`` as JSON text, the main waterfall (one of them) rendered once."""
+    main = main_waterfall(result)
+    falls = [JsonText(dumps(waterfall_json(w))) for w in result.waterfalls]
+    shown = next((text for w, text in zip(result.waterfalls, falls, strict=True) if w is main), None)
+    return {"waterfall": shown if shown is not None else waterfall_json(main), "waterfalls": falls}
 
 
 def contract_json(symbol: SymbolSpec) -> dict[str, Any]:
@@ -128,24 +147,32 @@ def contract_json(symbol: SymbolSpec) -> dict[str, Any]:
     }
 
 
-def report_json(report: PositionReport) -> dict[str, Any]:
+def report_json(report: PositionReport, texts: bool = False) -> dict[str, Any]:
     """The whole ``--json`` object: one position's keys at the top level; several
-    leverages give the same keys per row under ``results``."""
+    leverages give the same keys per row under ``results``. With ``texts`` (a batch line,
+    written by :func:`~liqcalc.render.numbers.dumps` and dropped) what repeats from line to
+    line is already JSON text: the same bytes, rendered once."""
     envelope: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION,
         "command": "position",
-        "preset": report.preset.as_json(),
+        "preset": preset_text(report.preset) if texts else report.preset.as_json(),
         "inputs": report.inputs,
     }
     envelope["warnings"] = report.all_warnings
     envelope.update(contract_json(report.symbol))
     if len(report.results) == 1:
-        row = result_json(report.results[0])
+        row = result_json(report.results[0], texts)
         row.pop("warnings")
         envelope.update(row)
     else:
-        envelope["results"] = [result_json(r) for r in report.results]
+        envelope["results"] = [result_json(r, texts) for r in report.results]
     return envelope
+
+
+@functools.lru_cache(maxsize=64)
+def preset_text(preset: PresetInfo) -> JsonText:
+    """The ``preset`` object as JSON text, once per preset."""
+    return JsonText(dumps(preset.as_json()))
 
 
 # -- numbers in texts -----------------------------------------------------------------------

@@ -227,3 +227,26 @@ def test_an_input_that_cannot_go_on_keeps_the_lines_before_it(workers: int, monk
         for text, _ in batch.texts(Session(stale_warning=False), {}, lines(), None):
             out.append(text)
     assert "".join(out).count("\n") == 100
+
+
+def test_a_batch_line_is_the_positions_json_object_byte_for_byte() -> None:
+    # a batch line writes what repeats (the preset, the tiers, the main waterfall) as JSON text
+    # rendered once: the same bytes as the report's own --json object with its line number
+    from decimal import Decimal
+
+    from liqcalc.app.position import evaluate, evaluate_line
+    from liqcalc.app.request import key_name
+    from liqcalc.render.numbers import dumps
+
+    rng = random.Random(11)
+    session = Session(stale_warning=False)
+    checked = 0
+    for number in range(1, 601):
+        line = varied_line(rng, symbols())
+        obj = evaluate_line(session, {}, number, line)
+        if obj is None or "error" in obj:  # a blank line, a bad one
+            continue
+        report = evaluate(json.loads(line, parse_float=Decimal), key_name, session)
+        assert dumps(obj) == dumps({"schema_version": 1, "line": number, **report.to_dict()}), line
+        checked += 1
+    assert checked > 300
