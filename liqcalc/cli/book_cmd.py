@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -57,7 +56,9 @@ def synth(
                         leverage_mix=leverage_mix, entry_spread=entry_spread, positions=positions, seed=seed,
                         name=option_name, error=UsageInputError)
     if target is None:
-        sys.stdout.write(report.to_csv())
+        from liqcalc.cli.emit import out
+
+        out(report.to_csv())
         warn(summary(report, "standard output"), "note")
         return
     from liqcalc.app.books import output_format

@@ -109,6 +109,20 @@ def formatter(output: OutputFormat) -> Callable[[Report], str]:
     assert_never(output)
 
 
+#: stdout is written in pieces of at most this many characters: when its reader goes away
+#: (``| head -1``), a large text handed to the kernel in one write can be taken as written, and
+#: the closed pipe only shows on a write that follows.
+PIECE = 64 * 1024
+
+
+def out(text: str) -> None:
+    """Write ``text`` to stdout in pieces of :data:`PIECE` (a closed pipe is then an error here,
+    which the boundary turns into a quiet exit 1)."""
+    write = sys.stdout.write
+    for start in range(0, len(text), PIECE):
+        write(text[start : start + PIECE])
+
+
 def emit(report: Report, output: OutputFormat) -> None:
     """Write ``report`` in the chosen format: warnings once on stderr (not with JSON, which
     carries them), then the text on stdout."""
@@ -121,7 +135,7 @@ def emit(report: Report, output: OutputFormat) -> None:
     with coin_amounts(bool(getattr(report, "in_coin", False))):  # amounts to the satoshi in a coin
         parts = getattr(report, "json_parts", None) if output is OutputFormat.json else None
         if parts is None:
-            sys.stdout.write(write(report))
+            out(write(report))
             return
         for part in parts():  # a report that streams its JSON (adl-risk's queue): the same text, written as made
-            sys.stdout.write(part)
+            out(part)

@@ -439,3 +439,31 @@ def test_an_output_in_a_folder_that_does_not_exist_is_refused_not_made(tmp_path:
                               "--like", "bybit", "--output", str(target)))
     assert line == f"liqcalc: error: {target.parent}: no such folder; create it first, or give a path in an existing folder\n"
     assert not target.parent.exists()
+
+
+def _reader_leaves_after_one_line(args: list[str]) -> subprocess.CompletedProcess[str]:
+    """``liqcalc ... | head -1``: the reader takes the first line and goes away."""
+    process = subprocess.Popen([sys.executable, "-m", "liqcalc", *args], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True, cwd=tempfile.gettempdir())
+    assert process.stdout is not None and process.stderr is not None
+    with process.stdout, process.stderr:
+        first = process.stdout.readline()
+        process.stdout.close()
+        stderr = process.stderr.read()
+    process.wait(timeout=120)
+    return subprocess.CompletedProcess(args, process.returncode, first, stderr)
+
+
+@pytest.mark.parametrize("args", [
+    ["book", "synth", "--preset", "binance", "--symbol", "BTCUSDT", "--mark", "60000", "--open-interest", "30000000",
+     "--positions", "100000"],
+    ["adl-risk", "--preset", "binance", "--symbol", "BTCUSDT", "--book", "sample:btcusdt", "--mark", "60000",
+     "--shock=-40:40:0.01", "--format", "csv", "--no-stale-warning"],
+], ids=["book-synth-csv", "adl-risk-csv"])
+def test_a_reader_that_leaves_after_the_first_line_ends_the_command_with_exit_1(args: list[str]) -> None:
+    # one large write to a pipe can be taken whole as the reader leaves: the output goes out in
+    # pieces, so the closed pipe is seen, and nothing (no "wrote N positions" note) claims success
+    done = _reader_leaves_after_one_line(args)
+    assert done.stdout
+    assert done.returncode == 1, done.stderr
+    assert "wrote" not in done.stderr
