@@ -349,12 +349,14 @@ class CloseFeeRule:
         https://www.kbybit.com/en/help-center/article/Liquidation-Price-Calculation-under-Isolated-Mode-Unified-Trading-Account
         "Closing fee = number of contracts x bankruptcy price x taker fee rate", bankruptcy
         price = entry x (1 -/+ 1/leverage): https://mobie.io/faq/how-much-is-the-commission-fee-of-usdt-perpetual-contract-on-bybit
-        Without a leverage (cross, no --leverage) the fee is estimated at the entry price.
+        Without a leverage (cross, no --leverage) the fee is estimated at the entry price. A
+        long below 1x has no bankruptcy price (it would be below zero): the fee to close there
+        is 0, never negative (so is an inverse short's, in its reciprocal twin).
         """
         if not self.estimated:
             return ZERO
         price = entry if leverage is None else entry * (ONE - div(Decimal(s), leverage))
-        return size * price * taker
+        return size * max(price, ZERO) * taker
 
     def fees(self, s: Array, size: Array, entry: Array, leverage: Array, taker: float) -> Array:
         """:meth:`fee` for arrays (``leverage`` ``nan``: none, the fee at the entry price)."""
@@ -364,7 +366,7 @@ class CloseFeeRule:
             return np.zeros(np.shape(size))
         none = np.isnan(leverage)
         price = np.where(none, entry, entry * (1 - s / np.where(none, 1.0, leverage)))
-        return size * price * taker
+        return size * np.maximum(price, 0.0) * taker
 
     def cross_fee(self, size: Decimal, bankruptcy: Decimal | None, taker: Decimal) -> Decimal:
         """The estimated fee to close a cross position at its ``bankruptcy`` price (0 without
@@ -385,16 +387,22 @@ class CloseFeeRule:
     def implied_leverage(self, s: int, notional: Decimal, margin: Decimal, taker: Decimal) -> Decimal:
         """The leverage at which the initial margin equals ``margin`` (the caller checks that
         ``margin`` exceeds :meth:`reserved`). With the estimated fee, margin = notional/L +
-        notional x (1 - s/L) x taker, so 1/L = (margin - notional x taker) / (notional x (1 - s x taker))."""
+        notional x (1 - s/L) x taker, so 1/L = (margin - notional x taker) / (notional x (1 - s x taker)).
+        A long below 1x pays no fee at a bankruptcy price below zero (:meth:`fee`): margin =
+        notional / L there, and the formula's leverage is then below 1 too."""
         if not self.estimated:
             return div(notional, margin)
-        return div(notional * (ONE - s * taker), margin - notional * taker)
+        leverage = div(notional * (ONE - s * taker), margin - notional * taker)
+        return div(notional, margin) if s > 0 and leverage < ONE else leverage
 
     def implied_leverages(self, s: Array, notional: Array, margin: Array, taker: float) -> Array:
         """:meth:`implied_leverage` for arrays (division by zero gives ``inf``/``nan``)."""
+        import numpy as np
+
         if not self.estimated:
             return notional / margin
-        return notional * (1 - s * taker) / (margin - notional * taker)
+        leverage = notional * (1 - s * taker) / (margin - notional * taker)
+        return np.where((s > 0) & (leverage < 1), notional / margin, leverage)
 
 
 #: Every ``close_fee`` a preset can name.

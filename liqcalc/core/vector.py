@@ -226,8 +226,10 @@ def _evaluate(venue: Venue, symbol: SymbolSpec, side: Array, size: DD, entry: DD
     lev = implied.where(by_margin, leverage)
     ok &= ~(lev.hi > max_leverage) & ~_close(lev.hi, max_leverage)
 
-    # the estimated closing fee (Bybit UTA): q x E x (1 - s/L) x taker (CloseFeeRule.fee)
+    # the estimated closing fee (Bybit UTA): q x E x (1 - s/L) x taker (CloseFeeRule.fee); a
+    # long at or below 1x (no bankruptcy price above zero, the fee 0) is left to the core
     if rule.estimated:
+        ok &= ~((s > 0) & ((lev.hi <= 1) | _close(lev.hi, np.ones(n))))
         close_fee = q * (e * (one - DD(s, zero) / lev)) * taker_dd
     else:
         close_fee = DD(zero.copy(), zero.copy())
