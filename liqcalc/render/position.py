@@ -190,11 +190,13 @@ def size_text(value: Decimal) -> str:
 
 
 def leverage_text(value: Decimal | None) -> str:
-    """A leverage to at most 2 decimals (``20x``, ``86.67x``)."""
+    """A leverage to at most 2 decimals (``20x``, ``86.67x``); below 0.01x to 2 significant
+    digits (``0.00015x``), never a ``0x`` that reads as no position."""
     if value is None:
         return "-"
     with localcontext(Context(prec=100)):
-        rounded = value.quantize(Decimal("0.01")).normalize()
+        step = Decimal("0.01") if value == 0 or abs(value) >= Decimal("0.01") else Decimal(1).scaleb(value.adjusted() - 1)
+        rounded = value.quantize(step).normalize()
     return f"{rounded:,f}x"
 
 

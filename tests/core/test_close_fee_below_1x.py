@@ -52,3 +52,12 @@ def test_the_book_prices_a_long_below_1x_as_the_core_does() -> None:
                                       margin=Decimal(3000)))
     assert priced.leverage[1] == pytest.approx(float(core.leverage or 0), rel=1e-12)
     assert priced.close_fee[1] > 0
+
+
+def test_a_leverage_far_below_1x_is_shown_not_rounded_to_0x() -> None:
+    from liqcalc.render.position import leverage_text
+
+    assert leverage_text(Decimal("0.0001498788")) == "0.00015x"
+    assert leverage_text(Decimal("0.9020529281")) == "0.9x"
+    assert leverage_text(Decimal("86.666")) == "86.67x"
+    assert leverage_text(Decimal(20)) == "20x"
