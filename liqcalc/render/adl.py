@@ -118,7 +118,7 @@ def event_words(report: AdlReport) -> list[str]:
             lines.append(f"A {_pct(e.shock)} move (mark {price(e.mark_after)}) crosses no liquidation price in the book.")
             return lines
         lines.append(
-            f"A {_pct(e.shock)} move (mark {price(e.mark_after)}) liquidates {e.liquidated_count} {e.liquidated_side}"
+            f"A {_pct(e.shock)} move (mark {price(e.mark_after)}) liquidates {e.liquidated_count:,} {e.liquidated_side}"
             f"{'s' if e.liquidated_count > 1 else ''} (size {qty(e.liquidated_size or ZERO)}, {money(e.liquidated_notional)} {q} "
             f"filled with {report.inputs.slippage_bps.normalize():f} bps of slippage).")
     return lines + shortfall_words(report)
@@ -507,7 +507,7 @@ def render_table(report: AdlReport) -> None:
             r = None if n is None else report.queue.row(n)
             rows.append((list(GAP if r is None else queue_cells(r, SHOWN)), "bold" if r is not None and r["id"] == "you" else None))
         other = "ADL pro-rata" if report.inputs.policy == "queue" else "ADL queue"
-        show(fitted(width, f"ADL queue of the {report.queue_side}s{at}: {len(report.queue)} ranked", columns, rows,
+        show(fitted(width, f"ADL queue of the {report.queue_side}s{at}: {len(report.queue):,} ranked", columns, rows,
                     drop=("entry", "pctl", other, "profit taken", "score"), keep=2))
         for line in why_order(report):
             console.print(line, markup=False)
@@ -652,7 +652,7 @@ def queue_rows(report: AdlReport, style: Style) -> Rows:
         rows = tuple(queue_cells(r, style) for r in report.shown_queue())
     else:
         rows = tuple(GAP if n is None else queue_cells(report.queue.row(n), style) for n in table_queue(report))
-    return Rows(f"ADL queue of the {report.queue_side}s{at}: {len(report.queue)} ranked", QUEUE_HEADER, rows)
+    return Rows(f"ADL queue of the {report.queue_side}s{at}: {len(report.queue):,} ranked", QUEUE_HEADER, rows)
 
 
 def policy_rows(report: AdlReport, style: Style) -> Rows:
@@ -661,7 +661,7 @@ def policy_rows(report: AdlReport, style: Style) -> Rows:
     for name in ("queue", "pro_rata"):
         p = report.policies[name]
         rows.append((POLICY_WORDS[name] + (" (chosen)" if name == report.inputs.policy else ""),
-                     str(p["positions_closed"]), plain_number(p["closed_size"]) if style.plain else qty(p["closed_size"]),
+                     str(p["positions_closed"]) if style.plain else f"{p['positions_closed']:,}", plain_number(p["closed_size"]) if style.plain else qty(p["closed_size"]),
                      style.money(p["profit_taken"]), style.money(p["deficit"]), style.money(p["overshoot"])))
     return Rows("Queue against pro-rata", ("policy", "positions closed", "size closed", "profit taken",
                                            "unpaid by the fund", "overshoot"), tuple(rows))
@@ -675,7 +675,7 @@ def sweep_rows(report: AdlReport, style: Style) -> Rows:
         parts = (row["fund_paid"], row["adl_covered"], row["unabsorbed"])
         shown = parts if style.plain else printed_parts(row["shortfall"], *parts)
         rows.append((plain_number(row["shock"]) if style.plain else _pct(row["shock"]), style.price(row["mark"]),
-                     str(row["liquidated_count"]), style.money(row["shortfall"]), *(style.money(p) for p in shown),
+                     str(row["liquidated_count"]) if style.plain else f"{row['liquidated_count']:,}", style.money(row["shortfall"]), *(style.money(p) for p in shown),
                      plain_number(row["deleveraged_size"]) if style.plain else qty(row["deleveraged_size"])))
     bearer = bearer_words(report.sweep[0]["unabsorbed_by"]) if report.sweep else ""
     return Rows(f"Shock sweep ({len(report.sweep)} steps): who pays the shortfall ({report.quote}; unabsorbed: {bearer})",
