@@ -256,7 +256,7 @@ def test_sizes_are_grouped_with_at_most_8_decimals(value: str, text: str) -> Non
 def test_sizes_in_the_text_are_grouped(big_book: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("COLUMNS", "120")
     text = " ".join(run(*BIG_SWEEP, "--book", big_book).stdout.split()).replace("arXiv 2512.01112", "")
-    assert "liquidates 1463 longs (size 36,047.33," in text
+    assert "liquidates 1,463 longs (size 36,047.33," in text
     assert "short 5,000 @ 61,000.00" in text
     for number in re.findall(r"(?<![\w.,])\d[\d,]*\.\d+", text):  # no size (nor amount) of 4+ digits ungrouped, none over 8 decimals
         whole, decimals = number.split(".")
