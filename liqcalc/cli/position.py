@@ -84,7 +84,8 @@ def position(
     --format csv writes one table: the position's rows (field, value, note), or with several
     --leverage the leverage table, or with --account the positions; --format markdown writes
     every table under a heading. --input writes JSON lines, or with --format csv one row a line
-    (--fields picks the keys or columns; --format markdown with --input is refused).
+    (with --fields or --format csv, a row per leverage for a line of several; --fields picks
+    the keys or columns; --format markdown with --input is refused).
 
     Example: liqcalc position --preset binance --symbol BTCUSDT --side long --entry 60000 --size 1 --leverage 20
     """

@@ -267,3 +267,9 @@ def test_a_batch_line_is_the_positions_json_object_byte_for_byte() -> None:
         assert dumps(obj) == dumps({"schema_version": 1, "line": number, **report.to_dict()}), line
         checked += 1
     assert checked > 300
+
+
+def test_a_row_per_leverage_keeps_the_lines_warnings_less_the_other_leverages() -> None:
+    line = '{"preset": "binance", "symbol": "BTCUSDT", "side": "long", "entry": 60000, "size": 1, "leverage": [1, 5], "mark": 30000}'
+    got = batch._projected(Session(stale_warning=False), {}, 1, line, ("line", "leverage", "warnings"))
+    assert got == [("1", "1", "[]"), ("1", "5", '["the position is already bankrupt at the mark price"]')]
