@@ -24,7 +24,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, NamedTuple
 
-from liqcalc.app.position import SCHEMA_VERSION, evaluate_line
+from liqcalc.app.position import SCHEMA_VERSION, Line, evaluate_line, with_defaults
 from liqcalc.app.session import Session
 
 #: Every top-level key of a line's object: one position's keys, ``results`` for several
@@ -41,7 +41,7 @@ FIELDS = (
 VECTOR_FIELDS = frozenset({
     "schema_version", "line", "command", "contract_type", "face_value", "margin_asset", "symbol", "side", "size",
     "entry", "mark", "notional", "leverage", "initial_margin", "margin_balance", "maintenance_margin",
-    "liquidation_price", "bankruptcy_price",
+    "liquidation_price", "bankruptcy_price", "error",
 })
 #: ``--format csv`` without ``--fields``: the compact set.
 COMPACT = ("line", "symbol", "side", "entry", "size", "mark", "notional", "leverage", "initial_margin", "margin_balance",
@@ -54,8 +54,8 @@ def parse_fields(text: str) -> tuple[str, ...]:
     """``--fields a,b,c`` as a tuple of keys; ValueError naming the unknown one and the valid ones."""
     fields = tuple(part.strip() for part in text.split(","))
     for field in fields:
-        if field not in FIELDS or field == "error":
-            raise ValueError(f"--fields: unknown field {field!r}; valid fields: {', '.join(f for f in FIELDS if f != 'error')}")
+        if field not in FIELDS:
+            raise ValueError(f"--fields: unknown field {field!r}; valid fields: {', '.join(FIELDS)}")
     return tuple(dict.fromkeys(fields))
 
 
@@ -197,7 +197,7 @@ class Failed(NamedTuple):
     error: str
 
 
-def run(session: Session, defaults: Mapping[str, Any], lines: Iterable[str | UnicodeDecodeError],
+def run(session: Session, defaults: Mapping[str, Any], lines: Iterable[Line],
         fields: tuple[str, ...] | None, *, start: int = 1) -> Iterator[dict[str, Any] | Cells | Failed]:
     """The output of each non-blank line, in input order: without ``fields`` the full object
     (a dict, as ``--json`` writes it); with ``fields`` the JSON literal of each (a tuple), or for
@@ -210,7 +210,7 @@ def run(session: Session, defaults: Mapping[str, Any], lines: Iterable[str | Uni
         return
     typed = typed_defaults(defaults)
     vector = VECTOR_FIELDS.issuperset(fields) and typed is not None
-    chunk: list[tuple[int, str | UnicodeDecodeError]] = []
+    chunk: list[tuple[int, Line]] = []
     for number, line in enumerate(lines, start=start):
         chunk.append((number, line))
         if len(chunk) >= CHUNK:
@@ -220,7 +220,7 @@ def run(session: Session, defaults: Mapping[str, Any], lines: Iterable[str | Uni
         yield from _chunk(session, defaults, typed, chunk, fields, vector)
 
 
-def _results(session: Session, defaults: Mapping[str, Any], chunk: list[tuple[int, str | UnicodeDecodeError]],
+def _results(session: Session, defaults: Mapping[str, Any], chunk: list[tuple[int, Line]],
              fields: tuple[str, ...] | None) -> list[dict[str, Any] | Cells | Failed]:
     """The output of each non-blank line of ``chunk`` (:func:`run`, for lines read already)."""
     if fields is None:
@@ -229,9 +229,10 @@ def _results(session: Session, defaults: Mapping[str, Any], chunk: list[tuple[in
     return list(_chunk(session, defaults, typed, chunk, fields, VECTOR_FIELDS.issuperset(fields) and typed is not None))
 
 
-def _projected(session: Session, defaults: Mapping[str, Any], number: int, line: str | UnicodeDecodeError,
-               fields: tuple[str, ...]) -> Cells | Failed | None:
-    """One line through the Decimal core, its ``fields`` as JSON literals."""
+def _projected(session: Session, defaults: Mapping[str, Any], number: int, line: Line,
+               fields: tuple[str, ...]) -> Cells | Failed | list[Cells] | None:
+    """One line through the Decimal core, its ``fields`` as JSON literals; a line of several
+    leverages as one row each (:func:`per_leverage`) unless ``results`` is among the fields."""
     from liqcalc.render.numbers import dumps
 
     obj = evaluate_line(session, defaults, number, line)
@@ -239,17 +240,34 @@ def _projected(session: Session, defaults: Mapping[str, Any], number: int, line:
         return None
     if "error" in obj:
         return Failed(number, obj["error"])
+    if "results" in obj and "results" not in fields:
+        return [tuple([dumps(row.get(field)) for field in fields]) for row in per_leverage(obj)]
     return tuple([dumps(obj.get(field)) for field in fields])
 
 
+def per_leverage(obj: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """A line's object of several leverages as one object per leverage: the line's keys (its
+    number, preset, inputs, contract) and the keys of that leverage's result, its ``warnings``
+    the line's less those of the other leverages."""
+    results = obj["results"]
+    envelope = {key: value for key, value in obj.items() if key != "results"}
+    theirs = {w for result in results for w in result.get("warnings", ())}
+    rows = []
+    for result in results:
+        own = set(result.get("warnings", ()))
+        warnings = [w for w in obj.get("warnings", ()) if w in own or w not in theirs]
+        rows.append({**envelope, **result, "warnings": warnings})
+    return rows
+
+
 def _chunk(session: Session, defaults: Mapping[str, Any], typed: Mapping[str, Any] | None,
-           chunk: list[tuple[int, str | UnicodeDecodeError]], fields: tuple[str, ...],
+           chunk: list[tuple[int, Line]], fields: tuple[str, ...],
            vector: bool) -> list[Cells | Failed]:
     import json
 
     scan = json.JSONDecoder(parse_float=_float).scan_once  # type: ignore[attr-defined]  # the C scanner
 
-    out: list[Cells | Failed | None] = [None] * len(chunk)
+    out: list[Cells | Failed | list[Cells] | None] = [None] * len(chunk)
     groups: dict[tuple[str, str], list[_Row]] = {}
     decimal: list[int] = []
     for index, (number, line) in enumerate(chunk):
@@ -265,7 +283,7 @@ def _chunk(session: Session, defaults: Mapping[str, Any], typed: Mapping[str, An
                 if line[end:].strip():
                     values = None
             if type(values) is dict:
-                row = _modelled({**typed, **values} if typed else values, index, number)
+                row = _modelled(with_defaults(typed, values) if typed else values, index, number)
         if row is None:
             decimal.append(index)
         else:
@@ -276,11 +294,17 @@ def _chunk(session: Session, defaults: Mapping[str, Any], typed: Mapping[str, An
     for index in decimal:
         number, line = chunk[index]
         out[index] = _projected(session, defaults, number, line, fields)
-    return [cells for cells in out if cells is not None]
+    written: list[Cells | Failed] = []
+    for cells in out:
+        if isinstance(cells, list):
+            written.extend(cells)  # a line of several leverages: a row each
+        elif cells is not None:
+            written.append(cells)
+    return written
 
 
 def _price_group(session: Session, preset: str, symbol: str, rows: list[_Row], fields: tuple[str, ...],
-                 out: list[Cells | Failed | None]) -> list[_Row]:
+                 out: list[Cells | Failed | list[Cells] | None]) -> list[_Row]:
     """Price ``rows`` of one preset and symbol as arrays into ``out``; the rows left to the core."""
     from liqcalc.core.errors import LiqcalcError
 
@@ -334,7 +358,7 @@ def _price_group(session: Session, preset: str, symbol: str, rows: list[_Row], f
     fixed = {
         "schema_version": str(SCHEMA_VERSION), "command": '"position"', "contract_type": dumps(sym.contract_type),
         "face_value": json_number(sym.face_value) if sym.inverse else "null", "margin_asset": dumps(sym.margin_asset),
-        "symbol": dumps(sym.name),
+        "symbol": dumps(sym.name), "error": "null",
     }
     computed: dict[str, list[str | None]] = {}
 
@@ -454,7 +478,7 @@ def _failed(result: Any) -> bool:
 _JOB: tuple[Session, Mapping[str, Any], tuple[str, ...] | None, bool] | None = None
 
 
-def _priced(chunk: list[tuple[int, str | UnicodeDecodeError]]) -> tuple[str, int, dict[str, str]]:
+def _priced(chunk: list[tuple[int, Line]]) -> tuple[str, int, dict[str, str]]:
     """In a worker: one chunk's text, its failures, and the warnings of the presets it loaded first."""
     assert _JOB is not None
     session, defaults, fields, csv = _JOB
@@ -463,7 +487,7 @@ def _priced(chunk: list[tuple[int, str | UnicodeDecodeError]]) -> tuple[str, int
     return text, failures, {k: v for k, v in session.warnings.items() if k not in known}
 
 
-def _chunk_text(session: Session, defaults: Mapping[str, Any], chunk: list[tuple[int, str | UnicodeDecodeError]],
+def _chunk_text(session: Session, defaults: Mapping[str, Any], chunk: list[tuple[int, Line]],
                 fields: tuple[str, ...] | None, write: Callable[[Any], str]) -> tuple[str, int]:
     results = _results(session, defaults, chunk, fields)
     failures = sum(map(_failed, results))
@@ -472,8 +496,8 @@ def _chunk_text(session: Session, defaults: Mapping[str, Any], chunk: list[tuple
     return ("\n".join(out) if len(out) > 1 else ""), failures
 
 
-def _chunks(lines: Iterable[str | UnicodeDecodeError], size: int) -> Iterator[list[tuple[int, str | UnicodeDecodeError]]]:
-    chunk: list[tuple[int, str | UnicodeDecodeError]] = []
+def _chunks(lines: Iterable[Line], size: int) -> Iterator[list[tuple[int, Line]]]:
+    chunk: list[tuple[int, Line]] = []
     try:
         for number, line in enumerate(lines, start=1):
             chunk.append((number, line))
@@ -503,7 +527,7 @@ def _workers() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
-def texts(session: Session, defaults: Mapping[str, Any], lines: Iterable[str | UnicodeDecodeError],
+def texts(session: Session, defaults: Mapping[str, Any], lines: Iterable[Line],
           fields: tuple[str, ...] | None, csv: bool = False) -> Iterator[tuple[str, int]]:
     """The batch's output as text, chunk by chunk, in input order, with each chunk's failures.
 
@@ -581,11 +605,14 @@ def json_writer(fields: tuple[str, ...]) -> Callable[[Cells | Failed], str]:
 
 
 def csv_writer(fields: tuple[str, ...]) -> tuple[str, Callable[[Cells | Failed], str]]:
-    """The CSV header (``fields`` and a last ``error`` column) and a writer of a line's row:
-    numbers as in the JSON, text plain (with the formula guard of :mod:`liqcalc.render.rows`),
-    null empty, an object or a list as its JSON; a failed line has its ``line`` and ``error``."""
+    r"""The CSV header (``fields`` and a last ``error`` column, unless ``error`` is among them)
+    and a writer of a line's row: numbers as in the JSON, text plain (with the formula guard of
+    :mod:`liqcalc.render.rows`, control characters escaped as stderr writes them, ``\n``, so a row
+    is one line), null empty, an object or a list as its JSON; a failed line has its ``line``
+    and ``error``."""
     import json
 
+    from liqcalc.core.errors import escape
     from liqcalc.render.rows import Rows, to_csv
 
     def row(cells: list[str]) -> str:
@@ -595,17 +622,21 @@ def csv_writer(fields: tuple[str, ...]) -> tuple[str, Callable[[Cells | Failed],
         if literal == "null":
             return ""
         if literal.startswith('"'):
-            return str(json.loads(literal)) if "\\" in literal else literal[1:-1]
+            return escape(json.loads(literal)) if "\\" in literal else literal[1:-1]
         return literal
 
     where = fields.index("line") if "line" in fields else None
+    columns = fields if "error" in fields else (*fields, "error")
+    error = columns.index("error")
+    extra = [] if "error" in fields else [""]
 
     def write(cells: Cells | Failed) -> str:
         if isinstance(cells, Failed):
-            blank = [""] * len(fields)
+            blank = [""] * len(columns)
             if where is not None:
                 blank[where] = str(cells.line)
-            return row([*blank, cells.error])
-        return row([*(cell(c) for c in cells), ""])
+            blank[error] = escape(cells.error)
+            return row(blank)
+        return row([*(cell(c) for c in cells), *extra])
 
-    return row([*fields, "error"]), write
+    return row(list(columns)), write

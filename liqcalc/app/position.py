@@ -8,7 +8,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from liqcalc.app.reports import PositionReport
 from liqcalc.app.request import Namer, build, key_name, keyword_name, number
@@ -110,6 +110,36 @@ def check_defaults(options: dict[str, Any], name: Namer, error: type[InputError]
     return options
 
 
+class LongLine(NamedTuple):
+    """A line of ``--input`` longer than the reader holds: skipped to its newline, unread; the
+    batch gives its error object and goes on. ``limit``: the longest line read, in bytes."""
+
+    limit: int
+
+
+#: Pairs of keys that say the same thing two ways: a line that gives one of a pair drops the
+#: default of the other (``--leverage 20`` and a line's ``"margin": 3000``: the line's margin).
+EITHER = (("leverage", "margin"), ("margin", "leverage"), ("size", "notional"), ("notional", "size"))
+
+
+def with_defaults(defaults: Mapping[str, Any], values: dict[str, Any]) -> dict[str, Any]:
+    """A line's values over the command line's defaults: the line's keys win, and a key the line
+    gives drops the default of its other way (:data:`EITHER`); a line's ``mode`` drops the
+    default that mode refuses (``isolated``: ``wallet``; ``cross``: ``margin``)."""
+    if not defaults:
+        return values
+    merged = {**defaults, **values}
+    for key, other in EITHER:
+        if values.get(key) is not None and other in defaults and other not in values:
+            del merged[other]
+    mode = values.get("mode")
+    if type(mode) is str:
+        drop = {"isolated": "wallet", "cross": "margin"}.get(mode.strip().lower())
+        if drop is not None and drop in defaults and drop not in values:
+            del merged[drop]
+    return merged
+
+
 def line_error(number: int, message: str) -> dict[str, Any]:
     """The object a failed line gives."""
     return {"schema_version": SCHEMA_VERSION, "line": number, "error": message}
@@ -120,11 +150,15 @@ def line_error(number: int, message: str) -> dict[str, Any]:
 _DECODE: Any = None
 
 
-def evaluate_line(session: Session, defaults: Mapping[str, Any], number: int, line: str | UnicodeDecodeError) -> dict[str, Any] | None:
+#: A line of ``--input`` as the reader gives it: its text, or why it has none.
+Line = str | UnicodeDecodeError | LongLine
+
+
+def evaluate_line(session: Session, defaults: Mapping[str, Any], number: int, line: Line) -> dict[str, Any] | None:
     """One line of a batch as its output object: the ``--json`` object with its line number,
     or an error object (a bad line never ends the batch); None for a blank line.
 
-    The line's keys win over ``defaults``; a bad value is named by its JSON key.
+    The line's keys win over ``defaults`` (:func:`with_defaults`); a bad value is named by its JSON key.
     """
     import json
 
@@ -133,6 +167,9 @@ def evaluate_line(session: Session, defaults: Mapping[str, Any], number: int, li
         _DECODE = json.JSONDecoder(parse_float=Decimal).decode
     if isinstance(line, UnicodeDecodeError):
         return line_error(number, f"line {number}: not UTF-8 text ({line.reason} at byte {line.start})")
+    if isinstance(line, LongLine):
+        return line_error(number, f"line {number}: longer than {line.limit // 1024 // 1024} MiB, skipped; each line is "
+                                  "one JSON object (a position)")
     if not line.strip():
         return None
     try:
@@ -148,7 +185,7 @@ def evaluate_line(session: Session, defaults: Mapping[str, Any], number: int, li
             raise InputError(f"line {number}", too_long(error)) from None
         if not isinstance(values, dict):
             raise InputError(f"line {number}", "expected a JSON object")
-        report = evaluate({**defaults, **values}, key_name, session)
+        report = evaluate(with_defaults(defaults, values), key_name, session)
         from liqcalc.render.position import report_json
 
         # the report's JSON object, its inputs left read-only (to_dict() thaws them for a caller to

@@ -13,7 +13,7 @@ from typing import Annotated, Any, TextIO
 
 import typer
 
-from liqcalc.app.position import check_defaults, evaluate
+from liqcalc.app.position import Line, check_defaults, evaluate
 from liqcalc.app.request import UsageInputError, option_name
 from liqcalc.app.session import Session
 from liqcalc.cli.emit import emit
@@ -69,7 +69,7 @@ def position(
     can_pay: Annotated[list[str] | None, typer.Option(metavar="PARTY=AMOUNT", help="What a waterfall payer can pay (repeatable).")] = None,
     liquidation_fee: Annotated[str | None, typer.Option(metavar="RATE", help="Liquidation fee rate overriding the preset's.")] = None,
     input_file: Annotated[str | None, typer.Option("--input", metavar="FILE|-", help="JSON lines of positions in, JSON lines of results out.")] = None,
-    fields: Annotated[str | None, typer.Option("--fields", metavar="A,B,C", help="With --input: only these keys of each line's object, in this order (top-level keys, such as line, symbol, liquidation_price; a failed line keeps line and error). The compact set below is priced in groups as arrays (fast). With --format csv: the columns, then an error column (default, the compact set: " + ", ".join(COMPACT) + ").")] = None,
+    fields: Annotated[str | None, typer.Option("--fields", metavar="A,B,C", help="With --input: only these keys of each line's object, in this order (top-level keys, such as line, symbol, liquidation_price, error: null on a line that priced; a failed line keeps line and error). A line of several leverages gives one row each: its line's keys and that leverage's (unless results is asked for). The compact set below is priced in groups as arrays (fast). With --format csv: the columns, then an error column unless error is one of them (default, the compact set: " + ", ".join(COMPACT) + ").")] = None,
     no_stale_warning: NoStaleWarningOpt = False,
     json_output: JsonOpt = False,
     output_format: FormatOpt = None,
@@ -84,7 +84,8 @@ def position(
     --format csv writes one table: the position's rows (field, value, note), or with several
     --leverage the leverage table, or with --account the positions; --format markdown writes
     every table under a heading. --input writes JSON lines, or with --format csv one row a line
-    (--fields picks the keys or columns; --format markdown with --input is refused).
+    (with --fields or --format csv, a row per leverage for a line of several; --fields picks
+    the keys or columns; --format markdown with --input is refused).
 
     Example: liqcalc position --preset binance --symbol BTCUSDT --side long --entry 60000 --size 1 --leverage 20
     """
@@ -170,8 +171,12 @@ def _plot_position(options: dict[str, Any], *, account: Path | None, input_file:
         sys.stdout.write(pictures.ladder_terminal(ladder, width, 8 + 3 * len(ladder.rungs), color))
 
 
-#: Longest line of ``--input``: one position as a JSON object is well under a kilobyte.
+#: Longest line of ``--input``: one position as a JSON object is well under a kilobyte. A longer
+#: line is skipped (read on to its newline, a block at a time) and gives its error object.
 LINE_LIMIT = 1024 * 1024
+#: The most of one line read before the input is given up: a line with no newline in 64 MiB is
+#: not JSON lines (``/dev/zero`` through a pipe is one endless line), and the batch stops there.
+SKIP_LIMIT = 64 * 1024 * 1024
 
 
 def _open_input(input_file: str) -> Any:
@@ -197,19 +202,31 @@ def _open_input(input_file: str) -> Any:
     return os.fdopen(fd, "rb")
 
 
-def _lines(input_file: str) -> Iterator[str | UnicodeDecodeError]:
+def _lines(input_file: str) -> Iterator[Line]:
     """The lines of ``--input`` (a file or ``-``), each decoded on its own: a line that is
     not UTF-8 becomes an error for that line, not the end of the batch. A byte-order mark
-    at the start is not data. A line longer than :data:`LINE_LIMIT` ends the batch with an
-    error (``/dev/zero`` through a pipe is one endless line)."""
+    at the start is not data. A line longer than :data:`LINE_LIMIT` is skipped to its newline
+    without being held and becomes an error for that line (:class:`LongLine`); one that goes
+    on past :data:`SKIP_LIMIT` ends the batch with an error after that line's."""
+    from liqcalc.app.position import LongLine
+
     stream: Any = sys.stdin.buffer if input_file == "-" else _open_input(input_file)
     try:
         number = 0
         while raw := stream.readline(LINE_LIMIT + 1):
             number += 1
             if len(raw) > LINE_LIMIT:
-                raise InputError("--input", f"line {number} is longer than {LINE_LIMIT // 1024 // 1024} MiB; each "
-                                 "line is one JSON object (a position)")
+                read = len(raw)
+                while raw[-1:] != b"\n" and read <= SKIP_LIMIT:
+                    raw = stream.readline(LINE_LIMIT)
+                    if not raw:
+                        break
+                    read += len(raw)
+                yield LongLine(LINE_LIMIT)
+                if read > SKIP_LIMIT and raw[-1:] != b"\n":
+                    raise InputError("--input", f"line {number} goes on past {SKIP_LIMIT // 1024 // 1024} MiB without "
+                                     "a newline; the input stops there (each line is one JSON object, a position)")
+                continue
             try:
                 yield raw.decode("utf-8-sig" if number == 1 else "utf-8")
             except UnicodeDecodeError as error:

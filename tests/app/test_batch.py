@@ -89,7 +89,9 @@ def decimal_lines(lines: list[str], fields: tuple[str, ...]) -> list[Any]:
     out = []
     for number, line in enumerate(lines, start=1):
         got = batch._projected(session, {}, number, line, fields)
-        if got is not None:
+        if type(got) is list:  # several leverages: a row each
+            out.extend(got)
+        elif got is not None:
             out.append(got)
     return out
 
@@ -136,6 +138,9 @@ def test_json_lines_of_the_batch_equal_the_full_objects_projected(monkeypatch: p
     from liqcalc.render.numbers import dumps
 
     full = [obj for number, line in enumerate(lines, 1) if (obj := evaluate_line(session, {}, number, line))]
+    full = [row for obj in full for row in (batch.per_leverage(obj) if "results" in obj else [obj])]
+    assert any(type(obj["leverage"]) is not list and obj["inputs"]["leverage"] != obj["leverage"]
+               for obj in full if "error" not in obj)  # several leverages: a row each
     for cells, obj in zip(got, full, strict=True):
         want = {"line": obj["line"], "error": obj["error"]} if "error" in obj else {f: obj.get(f) for f in fields}
         assert write(cells) == dumps(want)
@@ -188,6 +193,18 @@ def test_command_line_defaults_apply_to_the_vector_lines(monkeypatch: pytest.Mon
     got, through_core = vector_lines(lines, ("line", "leverage", "liquidation_price"), monkeypatch, defaults)
     assert through_core == 0
     assert [c[1] for c in got] == ["20", "5"]
+
+
+def test_a_lines_margin_drops_the_default_leverage_on_the_vector_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    lines = ['{"symbol": "BTCUSDT", "side": "long", "entry": 60000, "size": 1, "margin": 6000}',
+             '{"symbol": "BTCUSDT", "side": "long", "entry": 60000, "notional": 30000, "leverage": 5}']
+    defaults = {"preset": "binance", "leverage": ["20"], "size": "2"}
+    fields = ("line", "size", "leverage", "margin_balance", "liquidation_price", "error")
+    got, through_core = vector_lines(lines, fields, monkeypatch, defaults)
+    assert through_core == 1  # the notional line: the core reads it
+    assert [c[1:4] for c in got] == [("1", "10", "6000"), ("0.5", "5", "6000")]
+    session = Session(stale_warning=False)
+    assert got == [batch._projected(session, defaults, n, line, fields) for n, line in enumerate(lines, 1)]
 
 
 @pytest.mark.parametrize("fields", [None, FIELDS])
@@ -250,3 +267,9 @@ def test_a_batch_line_is_the_positions_json_object_byte_for_byte() -> None:
         assert dumps(obj) == dumps({"schema_version": 1, "line": number, **report.to_dict()}), line
         checked += 1
     assert checked > 300
+
+
+def test_a_row_per_leverage_keeps_the_lines_warnings_less_the_other_leverages() -> None:
+    line = '{"preset": "binance", "symbol": "BTCUSDT", "side": "long", "entry": 60000, "size": 1, "leverage": [1, 5], "mark": 30000}'
+    got = batch._projected(Session(stale_warning=False), {}, 1, line, ("line", "leverage", "warnings"))
+    assert got == [("1", "1", "[]"), ("1", "5", '["the position is already bankrupt at the mark price"]')]

@@ -51,7 +51,7 @@ def test_an_unknown_field_is_one_usage_line_naming_the_valid_ones() -> None:
     result = run("--fields", "line,liq_price")
     assert result.exit_code == 2
     assert result.stdout == ""
-    valid = ", ".join(f for f in batch.FIELDS if f != "error")
+    valid = ", ".join(batch.FIELDS)
     assert result.stderr == f"liqcalc: error: --fields: unknown field 'liq_price'; valid fields: {valid}\n"
 
 
@@ -97,3 +97,73 @@ def test_the_help_names_the_compact_set_the_batch_uses() -> None:
 
     assert position.COMPACT == batch.COMPACT
     assert batch.VECTOR_FIELDS.issuperset(batch.COMPACT)
+
+
+def test_a_line_of_several_leverages_gives_a_row_each() -> None:
+    lines = ('{"symbol": "BTCUSDT", "side": "long", "entry": 60000, "size": 1, "leverage": [5, 10, 20]}\n'
+             '{"symbol": "BTCUSDT", "side": "long", "entry": 60000, "size": 1, "leverage": "5,20", "mark": 59000}\n')
+    result = run("--format", "csv", "--fields", "line,symbol,leverage,liquidation_price", stdin=lines)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines() == [
+        "line,symbol,leverage,liquidation_price,error",
+        "1,BTCUSDT,5,48192.7710843373,", "1,BTCUSDT,10,54216.8674698795,", "1,BTCUSDT,20,57228.9156626506,",
+        "2,BTCUSDT,5,48192.7710843373,", "2,BTCUSDT,20,57228.9156626506,",
+    ]
+    # each row is the full object's envelope and that leverage's result
+    full = json.loads(run(stdin=lines.splitlines()[0] + "\n").stdout)
+    rows = [json.loads(line) for line in run("--fields", "line,preset,inputs,mark,leverage,margin_balance",
+                                             stdin=lines.splitlines()[0] + "\n").stdout.splitlines()]
+    assert rows == [{"line": 1, "preset": full["preset"], "inputs": full["inputs"], "mark": r["mark"],
+                     "leverage": r["leverage"], "margin_balance": r["margin_balance"]} for r in full["results"]]
+
+
+def test_several_leverages_as_a_command_line_default_give_a_row_each_and_results_one_row() -> None:
+    line = '{"symbol": "BTCUSDT", "side": "long", "entry": 60000, "size": 1}\n'
+    result = run("--leverage", "5,20", "--format", "csv", "--fields", "line,leverage,bankruptcy_price", stdin=line)
+    assert result.stdout.splitlines()[1:] == ["1,5,48000,", "1,20,57000,"]
+    # asked for, the results stay one row's list
+    one = run("--leverage", "5,20", "--fields", "line,results", stdin=line)
+    assert [r["leverage"] for r in json.loads(one.stdout)["results"]] == [5, 20]
+
+
+def test_csv_cells_escape_control_characters_so_a_row_is_one_line() -> None:
+    lines = ('{"symbol": "BTC\\nUSDT", "side": "long", "entry": 60000, "size": 1, "leverage": 20}\n'
+             '{"symbol": "BTCUSDT", "side": "long", "entry": 60000, "size": 1, "leverage": 20, "a\\u0007b": 1}\n'
+             '{"symbol": "BTCUSDT", "side": "long", "entry": 60000, "size": 1, "leverage": 20}\n')
+    result = run("--format", "csv", "--fields", "line,symbol", stdin=lines)
+    rows = result.stdout.splitlines()
+    assert len(rows) == 4 and [row[:2] for row in rows[1:]] == ["1,", "2,", "3,"]
+    assert rows[1].startswith('1,,"symbol: BTC\\nUSDT is not a symbol')
+    assert rows[2].startswith('2,,"a\\x07b: unknown field')
+    assert rows[3] == "3,BTCUSDT,"
+
+
+def test_a_lines_keys_win_over_the_defaults_of_their_other_way() -> None:
+    lines = ('{"symbol": "BTCUSDT", "side": "long", "entry": 60000, "size": 1, "margin": 6000}\n'
+             '{"symbol": "BTCUSDT", "side": "long", "entry": 60000, "notional": 30000}\n'
+             '{"symbol": "BTCUSDT", "side": "long", "entry": 60000}\n')
+    fields = "line,size,leverage,margin_balance,error"
+    want = ['{"line": 1, "size": 1, "leverage": 10, "margin_balance": 6000, "error": null}',
+            '{"line": 2, "size": 0.5, "leverage": 20, "margin_balance": 1500, "error": null}',
+            '{"line": 3, "size": 2, "leverage": 20, "margin_balance": 6000, "error": null}']
+    result = run("--leverage", "20", "--size", "2", "--fields", fields, stdin=lines)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines() == want
+    # the full objects agree
+    full = [json.loads(line) for line in run("--leverage", "20", "--size", "2", stdin=lines).stdout.splitlines()]
+    assert [(obj["size"], obj["leverage"]) for obj in full] == [(1, 10), (0.5, 20), (2, 20)]
+    # a line's mode drops the default that mode refuses: isolated the wallet, cross the margin
+    modes = ('{"symbol": "BTCUSDT", "side": "long", "entry": 60000, "size": 1, "mode": "isolated", "leverage": 10}\n'
+             '{"symbol": "BTCUSDT", "side": "long", "entry": 60000, "size": 1, "mode": "cross", "wallet": 9000}\n')
+    crossed = run("--mode", "cross", "--wallet", "5000", "--fields", "line,leverage,error", stdin=modes.splitlines()[0])
+    assert crossed.stdout == '{"line": 1, "leverage": 10, "error": null}\n'
+    margined = run("--margin", "3000", "--fields", "line,margin_balance,error", stdin=modes.splitlines()[1])
+    assert margined.exit_code == 0, margined.output
+
+
+def test_fields_take_error_null_on_a_line_that_priced() -> None:
+    result = run("--fields", "line,error")
+    assert result.stdout.splitlines()[:2] == ['{"line": 1, "error": null}', '{"line": 3, "error": null}']
+    assert json.loads(result.stdout.splitlines()[2])["error"].startswith("leverage: give leverage or margin")
+    csv = run("--format", "csv", "--fields", "error,line", stdin=LINES.splitlines()[3] + "\n" + LINES.splitlines()[0])
+    assert csv.stdout.splitlines() == ["error,line", "leverage: give leverage or margin (the isolated margin),1", ",2"]

@@ -52,15 +52,38 @@ def test_input_from_a_pipe_as_process_substitution_gives_is_read(tmp_path: Path)
     assert json.loads(result.stdout)["leverage"] == 10
 
 
-def test_input_line_over_the_limit_ends_the_batch_in_one_line(tmp_path: Path) -> None:
+def test_input_line_over_the_limit_is_its_own_error_and_the_batch_goes_on(tmp_path: Path) -> None:
     from liqcalc.cli.position import LINE_LIMIT
 
     path = tmp_path / "long.jsonl"
-    path.write_bytes(b'{"leverage": 10}\n' + b" " * (LINE_LIMIT + 1) + b"\n")
+    path.write_bytes(b'{"leverage": 10}\n' + b" " * (3 * LINE_LIMIT + 7) + b'\n{"leverage": 5}\n')
     result = CliRunner().invoke(app, [*POSITION, "--input", str(path)])
-    assert one_line(result, code=1) == ("liqcalc: error: --input: line 2 is longer than 1 MiB; each line is one JSON "
-                                       "object (a position)\n")
-    assert json.loads(result.stdout)["line"] == 1  # what came before is kept
+    assert one_line(result, code=1) == "liqcalc: error: --input: 1 line failed; see the error objects on stdout\n"
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [row["line"] for row in rows] == [1, 2, 3]  # what came before and after is priced
+    assert rows[1] == {"schema_version": 1, "line": 2,
+                       "error": "line 2: longer than 1 MiB, skipped; each line is one JSON object (a position)"}
+    assert rows[2]["leverage"] == 5
+
+
+def test_an_endless_line_through_a_pipe_is_one_error_then_the_input_stops() -> None:
+    import tempfile
+
+    zeros = subprocess.Popen(["cat", "/dev/zero"], stdout=subprocess.PIPE)
+    try:
+        done = subprocess.run([sys.executable, "-m", "liqcalc", *POSITION[:-1], "--no-stale-warning", "--input", "-"],
+                              stdin=zeros.stdout, capture_output=True, text=True, timeout=120,
+                              cwd=tempfile.gettempdir(), check=False)
+    finally:
+        zeros.kill()
+        zeros.wait()
+        assert zeros.stdout is not None
+        zeros.stdout.close()
+    assert done.returncode == 1
+    assert done.stdout == ('{"schema_version": 1, "line": 1, "error": "line 1: longer than 1 MiB, skipped; each line is '
+                           'one JSON object (a position)"}\n')
+    assert done.stderr == ("liqcalc: error: --input: line 1 goes on past 64 MiB without a newline; the input stops "
+                           "there (each line is one JSON object, a position)\n")
 
 
 def test_input_lines_with_huge_integers_or_deep_nesting_are_their_own_named_errors(tmp_path: Path) -> None:
