@@ -189,7 +189,8 @@ def read_book(source: str | os.PathLike[str] | Sequence[Mapping[str, Any]],
     """Read a CSV (with a header line), Parquet, Arrow IPC or JSON-lines book; the format comes
     from the file's suffix, else from its content (:func:`book_format`).
 
-    ``source`` is a path, ``sample:NAME``, ``-`` (standard input: CSV or JSON lines) or rows
+    ``source`` is a path, ``sample:NAME``, ``-`` (standard input, read as bytes and sniffed
+    as a file without a suffix is: Parquet, Arrow IPC file or stream, JSON lines or CSV) or rows
     (mappings of the columns, as a JSON line holds them); ``name`` names the option in errors
     (``--book`` on the command line, ``book=`` from Python)."""
     if isinstance(source, os.PathLike):
