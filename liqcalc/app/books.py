@@ -673,6 +673,9 @@ def _read_jsonl(name: str, text: str) -> BookFile:
             raise InputError(f"{name}:{number}", f"not JSON ({error.msg} at column {error.colno})") from None
         except RecursionError:
             raise InputError(f"{name}:{number}", "nested too deeply; a line is one flat JSON object") from None
+        except ValueError:  # Python's limit on the digits of an integer read from text
+            raise InputError(f"{name}:{number}", f"an integer of more than {sys.get_int_max_str_digits():,} digits; "
+                                                 "a book cell holds one number or id") from None
         if not isinstance(item, dict):
             raise InputError(f"{name}:{number}", "expected a JSON object")
         _add(f"{name}:{number}", item, values)

@@ -152,6 +152,18 @@ def test_a_deeply_nested_json_line_is_named_by_file_and_line(tmp_path: Path) -> 
     assert one_line(run("--book", str(path))) == f"{path}:2: nested too deeply; a line is one flat JSON object"
 
 
+@pytest.mark.parametrize("column", ["id", "size"])
+def test_a_json_integer_of_too_many_digits_is_named_by_file_and_line(tmp_path: Path, column: str) -> None:
+    path = tmp_path / "book.jsonl"
+    row = {"id": "a", "side": "long", "size": 1, "entry": 60000, "leverage": 10}
+    huge = json.dumps({**row, "id": "b"}).replace(f'"{column}": ' + ('"b"' if column == "id" else "1"),
+                                                   f'"{column}": ' + "9" * 5000)
+    assert "9" * 5000 in huge
+    path.write_text(json.dumps(row) + "\n" + huge + "\n")
+    assert one_line(run("--book", str(path))) == (f"{path}:2: an integer of more than 4,300 digits; a book cell holds "
+                                                  "one number or id")
+
+
 @pytest.mark.parametrize("column", ["id", "side"])
 @pytest.mark.parametrize("row", [0, 2])
 def test_invalid_utf8_in_an_arrow_book_is_named_by_row_and_field(tmp_path: Path, column: str, row: int) -> None:
