@@ -94,8 +94,9 @@ def samples() -> list[str]:
 
 
 def _open(source: str, name: Namer) -> tuple[str, bytes | str]:
-    """The book's name in errors and its content: bytes from a file or a sample, text from
-    standard input (read as text, as ever: CSV or JSON lines)."""
+    """The book's name in errors and its content: bytes from a file, a sample or standard
+    input (sniffed as a file without a suffix is; CSV and JSON lines from standard input are
+    then read as text, as ever: :func:`_stdin_text`)."""
     option = name("book")
     if source.startswith(SAMPLE):
         from importlib.resources import files
@@ -105,7 +106,10 @@ def _open(source: str, name: Namer) -> tuple[str, bytes | str]:
             raise UsageError(f"{option}: no sample book {sample!r}; the samples are {', '.join(samples())} (sample:NAME)")
         return source, (files("liqcalc") / "samples" / f"{sample}.csv").read_bytes()
     if source == "-":
-        return "stdin", sys.stdin.read().removeprefix("\ufeff")
+        stream = getattr(sys.stdin, "buffer", None)
+        if stream is None:  # a text-only stream (replaced by a caller): text, as ever
+            return "stdin", sys.stdin.read().removeprefix("\ufeff")
+        return "stdin", bytes(stream.read())
     from pathlib import Path
 
     from liqcalc.presets.files import read_regular
@@ -115,6 +119,18 @@ def _open(source: str, name: Namer) -> tuple[str, bytes | str]:
     # A regular file only, up to BOOK_LIMIT: a FIFO is not waited on, /dev/zero not read for GiBs
     # (a pipe goes through ``--book -``).
     return source, read_regular(Path(source), BOOK_LIMIT, UsageError, label=f"{option}: {source}")
+
+
+def _stdin_text(data: bytes) -> str:
+    """CSV or JSON lines read from standard input as bytes, made the text that reading the
+    stream as text gave: its encoding and error handler, universal newlines, no byte-order mark."""
+    encoding = getattr(sys.stdin, "encoding", None) or "utf-8"
+    errors = getattr(sys.stdin, "errors", None) or "strict"
+    wrapper = io.TextIOWrapper(io.BytesIO(data), encoding=encoding, errors=errors, newline=None)
+    try:
+        return wrapper.read().removeprefix("\ufeff")
+    except UnicodeDecodeError as error:
+        raise InputError("stdin", f"not {encoding} text ({error.reason} at byte {error.start})") from None
 
 
 def _decode(where: str, data: bytes | str) -> str:
@@ -131,13 +147,16 @@ PARQUET_SUFFIXES = (".parquet", ".pq")
 ARROW_SUFFIXES = (".arrow", ".feather", ".ipc")
 PARQUET_MAGIC = b"PAR1"
 ARROW_MAGIC = b"ARROW1"
+IPC_STREAM_MAGIC = b"\xff\xff\xff\xff"
+"""An Arrow IPC stream begins with a message's continuation marker."""
 
 
 def book_format(source: str, head: bytes | str) -> str:
     """``csv``, ``jsonl``, ``parquet`` or ``arrow``: from the suffix (``.csv``; ``.jsonl``,
     ``.ndjson``, ``.json``; ``.parquet``, ``.pq``; ``.arrow``, ``.feather``, ``.ipc``: an
-    Arrow IPC file, Feather, or an IPC stream), else from the content: Parquet's ``PAR1`` or
-    Arrow's ``ARROW1`` magic, a JSON object's ``{``, else CSV."""
+    Arrow IPC file, Feather, or an IPC stream), else from the content: Parquet's ``PAR1``,
+    Arrow's ``ARROW1`` magic or an IPC stream's first marker, a JSON object's ``{``, else CSV
+    (standard input, ``-``, is sniffed too)."""
     lowered = source.lower()
     if source.startswith(SAMPLE) or lowered.endswith(".csv"):
         return "csv"
@@ -150,7 +169,7 @@ def book_format(source: str, head: bytes | str) -> str:
     if isinstance(head, bytes):
         if head.startswith(PARQUET_MAGIC):
             return "parquet"
-        if head.startswith(ARROW_MAGIC):
+        if head.startswith(ARROW_MAGIC) or head.startswith(IPC_STREAM_MAGIC):
             return "arrow"
         head = head[:4096].removeprefix(b"\xef\xbb\xbf").decode("utf-8", "replace")
     return "jsonl" if head.lstrip().startswith("{") else "csv"
@@ -170,7 +189,8 @@ def read_book(source: str | os.PathLike[str] | Sequence[Mapping[str, Any]],
     """Read a CSV (with a header line), Parquet, Arrow IPC or JSON-lines book; the format comes
     from the file's suffix, else from its content (:func:`book_format`).
 
-    ``source`` is a path, ``sample:NAME``, ``-`` (standard input: CSV or JSON lines) or rows
+    ``source`` is a path, ``sample:NAME``, ``-`` (standard input, read as bytes and sniffed
+    as a file without a suffix is: Parquet, Arrow IPC file or stream, JSON lines or CSV) or rows
     (mappings of the columns, as a JSON line holds them); ``name`` names the option in errors
     (``--book`` on the command line, ``book=`` from Python)."""
     if isinstance(source, os.PathLike):
@@ -187,6 +207,8 @@ def read_book(source: str | os.PathLike[str] | Sequence[Mapping[str, Any]],
     if kind in ("parquet", "arrow"):
         assert isinstance(data, bytes)
         return _read_table(where, data, kind)
+    if source == "-" and isinstance(data, bytes):
+        data = _stdin_text(data)
     if kind == "csv":
         fast = _read_csv_columns(where, data)
         if fast is not None:
@@ -353,26 +375,81 @@ def _read_csv_columns(where: str, data: bytes | str) -> TableBook | None:
 
 
 def _load_table(where: str, data: bytes, kind: str) -> Any:
+    """The table in a Parquet or Arrow IPC file, validated in full before any use: a file
+    whose offsets or lengths are wrong (a corrupted one) would otherwise crash the reading of
+    its cells (pyarrow trusts the buffers it is given). Parquet pages are checked against their
+    CRC where the writer stored one. Invalid UTF-8 in a text column is named by row and field
+    (:func:`_first_bad_text`)."""
     import pyarrow as pa
 
+    what = "a Parquet" if kind == "parquet" else "an Arrow IPC"
+    read = False
     try:
         if kind == "parquet":
             import pyarrow.parquet as pq
 
-            return pq.read_table(pa.BufferReader(data))
-        import pyarrow.ipc as ipc
+            # ParquetFile, not read_table: the dataset reader adds columns of its own
+            # (__fragment_index ...) to a schema with a repeated name and fails on them
+            table = pq.ParquetFile(pa.BufferReader(data), page_checksum_verification=True).read()
+        else:
+            import pyarrow.ipc as ipc
 
-        if data.startswith(ARROW_MAGIC):
-            return ipc.open_file(pa.BufferReader(data)).read_all()
-        if data.startswith(b"FEA1"):
-            import pyarrow.feather as feather
+            if data.startswith(ARROW_MAGIC):
+                table = ipc.open_file(pa.BufferReader(data)).read_all()
+            elif data.startswith(b"FEA1"):
+                import pyarrow.feather as feather
 
-            return feather.read_table(pa.BufferReader(data))
-        return ipc.open_stream(pa.BufferReader(data)).read_all()
-    except (pa.ArrowException, OSError, ValueError) as error:
-        what = "a Parquet" if kind == "parquet" else "an Arrow IPC"
+                table = feather.read_table(pa.BufferReader(data))
+            else:
+                table = ipc.open_stream(pa.BufferReader(data)).read_all()
+        read = True
+        table.validate()
+        for number, column in enumerate(table.columns):
+            try:
+                column.validate(full=True)
+            except pa.ArrowInvalid:
+                bad = _first_bad_text(column)
+                if bad is None:
+                    raise
+                raise InputError(f"{where} row {bad + 1}: {str(table.column_names[number]).strip().lower()}",
+                                 "not UTF-8 text") from None
+    except (pa.ArrowException, OSError, ValueError, TypeError, KeyError, IndexError, UnicodeDecodeError,
+            OverflowError, MemoryError) as error:
         detail = " ".join(str(error).split())[:200]
+        if read:  # read, but its buffers do not hold together
+            what = "a valid " + what.split(" ", 1)[1]
         raise InputError(where, f"not {what} file ({detail})") from None
+    return table
+
+
+def _first_bad_text(column: Any) -> int | None:
+    """The first row (0-based) of a text column whose bytes are not UTF-8, when the column is
+    sound but for that (its offsets valid as binary); None otherwise."""
+    import pyarrow as pa
+
+    base = 0
+    for chunk in column.chunks:
+        if pa.types.is_string(chunk.type):
+            raw = chunk.view(pa.binary())
+        elif pa.types.is_large_string(chunk.type):
+            raw = chunk.view(pa.large_binary())
+        else:
+            return None
+        try:
+            raw.validate(full=True)
+        except pa.ArrowInvalid:
+            return None
+        try:
+            chunk.validate(full=True)
+        except pa.ArrowInvalid:
+            for number, cell in enumerate(raw.to_pylist()):
+                try:
+                    (cell or b"").decode("utf-8")
+                except UnicodeDecodeError:
+                    return base + number
+            return None
+        base += len(chunk)
+    return None
 
 
 def _kind_of(type_: Any) -> str:
@@ -398,15 +475,15 @@ def _read_table(where: str, data: bytes, kind: str) -> TableBook:
 
     table = _load_table(where, data, kind)
     names = [str(n).strip().lower() for n in table.column_names]
+    if len(set(names)) != len(names):
+        twice = next(n for n in names if names.count(n) > 1)
+        raise InputError(f"{where}: {twice}", "duplicate column")
     for column in names:
         if column not in COLUMNS:
             raise InputError(f"{where}: {column}", f"unknown column; the columns are {_columns_text()}")
     for column in REQUIRED:
         if column not in names:
             raise InputError(f"{where}: {column}", f"missing column; the columns are {_columns_text()}")
-    if len(set(names)) != len(names):
-        twice = next(n for n in names if names.count(n) > 1)
-        raise InputError(f"{where}: {twice}", "the column is given twice")
     columns = {}
     for column, field in zip(names, table.schema, strict=True):
         kind_of = _kind_of(field.type)
@@ -462,10 +539,52 @@ def _add(where: str, item: Mapping[str, Any], values: dict[str, list[str | None]
             raise InputError(f"{where}: {key}", f"unknown field; the fields are {_columns_text()}")
     for column in COLUMNS:
         raw = item.get(column)
+        if isinstance(raw, str) and len(raw) > CELL_LIMIT:
+            raise InputError(f"{where}: {column}", _too_long())
+        if column == "id" and raw is not None:
+            # as in a Parquet file: text or a whole number, and stripped (blank is missing), as in CSV
+            if isinstance(raw, str):
+                raw = raw.strip() or None
+            elif isinstance(raw, int) and not isinstance(raw, bool):
+                raw = str(raw)
+            else:
+                shown = str(raw) if isinstance(raw, Decimal) else json.dumps(raw, default=str)
+                raise InputError(f"{where}: id", f"expected text or a whole number, got {shown[:80]}")
         if raw is None:
             values[column].append(None if column in ("id", "side") else "")
         else:
             values[column].append(raw if isinstance(raw, str) else json.dumps(raw) if isinstance(raw, bool) else str(raw))
+
+
+CELL_LIMIT = 131_072
+"""The longest cell of a book, in characters, in every format: the csv module's field limit."""
+CONTROL = "[\\x00-\\x1f\\x7f-\\x9f\\u2028\\u2029]"
+"""The characters an id may not hold (control characters and line or paragraph separators):
+they would break the lines of a table or a CSV written from the book. :data:`CONTROL_RE2`:
+the same for pyarrow's regular expressions."""
+CONTROL_RE2 = "[\\x{0}-\\x{1f}\\x{7f}-\\x{9f}\\x{2028}\\x{2029}]"
+
+
+def _too_long() -> str:
+    return f"a cell longer than {CELL_LIMIT:,} characters; a book cell holds one number or id"
+
+
+@functools.cache
+def _control() -> Any:
+    import re
+
+    return re.compile(CONTROL)
+
+
+def _id_problem(ident: str) -> str | None:
+    """What is wrong with an id beyond missing, reserved or repeated: too long, or a control
+    character in it."""
+    if len(ident) > CELL_LIMIT:
+        return _too_long()
+    found = _control().search(ident)
+    if found:
+        return f"a control character (U+{ord(found.group()):04X}) in the id; an id is one line of printable text"
+    return None
 
 
 def _read_csv(name: str, text: str) -> BookFile:
@@ -502,6 +621,9 @@ def _parse_csv(name: str, text: str) -> BookFile:
             break
     if header is None:
         return BookFile(name, [], {column: [] for column in COLUMNS})
+    for number, column in enumerate(header):
+        if column in header[:number]:
+            raise InputError(f"{name}:{header_line}: {column}", "duplicate column")
     for column in header:
         if column not in COLUMNS:
             raise InputError(f"{name}:{header_line}: {column}", f"unknown column; the columns are {_columns_text()}")
@@ -549,6 +671,11 @@ def _read_jsonl(name: str, text: str) -> BookFile:
             item = json.loads(line, parse_float=Decimal)
         except json.JSONDecodeError as error:
             raise InputError(f"{name}:{number}", f"not JSON ({error.msg} at column {error.colno})") from None
+        except RecursionError:
+            raise InputError(f"{name}:{number}", "nested too deeply; a line is one flat JSON object") from None
+        except ValueError:  # Python's limit on the digits of an integer read from text
+            raise InputError(f"{name}:{number}", f"an integer of more than {sys.get_int_max_str_digits():,} digits; "
+                                                 "a book cell holds one number or id") from None
         if not isinstance(item, dict):
             raise InputError(f"{name}:{number}", "expected a JSON object")
         _add(f"{name}:{number}", item, values)
@@ -599,6 +726,27 @@ def _may_have_edge_spaces(column: Any) -> bool:
     return False
 
 
+def _may_have_control(column: Any) -> bool:
+    """Whether a text column's bytes hold an ASCII control character or any non-ASCII byte
+    (a C1 control or a line separator is one): False means no id has a control character,
+    decided on the data buffers in a few array passes (a regular expression over every id
+    costs several times more)."""
+    import numpy as np
+    import pyarrow as pa
+
+    chunks = column.chunks if isinstance(column, pa.ChunkedArray) else [column]
+    for chunk in chunks:
+        if not (pa.types.is_string(chunk.type) or pa.types.is_large_string(chunk.type)):
+            return True
+        data = chunk.buffers()[2]
+        if data is None or len(chunk) == 0:
+            continue
+        raw = np.frombuffer(data, dtype=np.uint8)
+        if (raw < 32).any() or (raw >= 127).any():
+            return True
+    return False
+
+
 def _strip_text(column: Any) -> Any:
     """A text column as the text reader strips its cells (``str.strip``): only the cells that
     start or end with a space of any kind go through Python."""
@@ -634,6 +782,12 @@ def _check_table(book: TableBook, market_mark: Decimal) -> Book | None:
     if ids.null_count or pc.any(pc.equal(ids, "")).as_py() or pc.any(pc.equal(ids, YOU)).as_py():
         return None
     if len(pc.unique(ids)) != count:
+        return None
+    if pc.max(pc.utf8_length(ids)).as_py() > CELL_LIMIT:
+        return None  # an id too long: the text walk names it
+    if _may_have_control(ids) and pc.any(pc.match_substring_regex(ids, CONTROL_RE2)).as_py():
+        return None  # an id with a control character: the text walk names it
+    if table.column("side").null_count == 0 and pc.max(pc.utf8_length(table.column("side"))).as_py() > CELL_LIMIT:
         return None
     sides = table.column("side")
     if sides.null_count:
@@ -713,9 +867,17 @@ def check_book(book: BookFile | TableBook, market_mark: Decimal) -> Book:
     ids = book.values["id"]
     seen: dict[str, int] = {}
     fine = None not in ids and YOU not in ids and len(set(ids)) == count
+    if fine:
+        joined = "".join(cast(list[str], ids))
+        fine = len(joined) <= CELL_LIMIT or max(map(len, cast(list[str], ids))) <= CELL_LIMIT
+        fine = fine and not _control().search(joined)
     for n, ident in enumerate([] if fine else ids):
         if ident is None:
             problems.append((n, 0, "id", "missing"))
+            break
+        wrong = _id_problem(ident)
+        if wrong:
+            problems.append((n, 0, "id", wrong))
             break
         if ident == YOU:
             problems.append((n, 0, "id", "'you' is reserved for your own position; rename this row"))
@@ -725,6 +887,10 @@ def check_book(book: BookFile | TableBook, market_mark: Decimal) -> Book:
             break
         seen[ident] = n
     sides = book.values["side"]
+    for n, cell in enumerate(sides if max(map(len, filter(None, sides)), default=0) > CELL_LIMIT else []):
+        if cell is not None and len(cell) > CELL_LIMIT:
+            problems.append((n, 1, "side", _too_long()))
+            break
     written = np.array(sides, dtype=object)
     side = np.where(written == "long", 1.0, np.where(written == "short", -1.0, 0.0))
     for odd in np.flatnonzero(side == 0).tolist():  # other spellings (LONG, Short) are accepted too

@@ -200,7 +200,7 @@ def test_a_file_that_says_parquet_but_is_not_is_refused_in_one_line(tmp_path: Pa
     assert result.stderr.startswith(f"liqcalc: error: {path}: not a Parquet file (") and result.stderr.count("\n") == 1
 
 
-def test_a_huge_id_is_refused_in_csv_as_before_and_read_from_parquet(tmp_path: Path) -> None:
+def test_a_huge_id_is_refused_in_csv_as_before_and_in_parquet_too(tmp_path: Path) -> None:
     header = "id,side,size,entry,leverage\n"
     (tmp_path / "book.csv").write_text(header + "a" * 140_000 + ",short,1,60000,10\nb,long,1,60000,10\n")
     result = run(*YOU, "--book", str(tmp_path / "book.csv"), "--shock", "10")
@@ -210,8 +210,10 @@ def test_a_huge_id_is_refused_in_csv_as_before_and_read_from_parquet(tmp_path: P
     table = pa.table({"id": ["a" * 140_000, "b"], "side": ["short", "long"], "size": [1.0, 1.0],
                       "entry": [60000.0, 60000.0], "leverage": [10.0, 10.0]})
     pq.write_table(table, tmp_path / "book.parquet")
-    checked = books.check_book(books.read_book(str(tmp_path / "book.parquet")), Decimal(60000))
-    assert checked.columns.ids[0] == "a" * 140_000
+    result = run(*YOU, "--book", str(tmp_path / "book.parquet"), "--shock", "10")
+    assert result.exit_code == 1
+    assert result.stderr == (f"liqcalc: error: {tmp_path / 'book.parquet'} row 1: id: a cell longer than 131,072 "
+                             "characters; a book cell holds one number or id\n")
 
 
 def test_rows_from_python_are_read_as_before() -> None:
