@@ -79,7 +79,7 @@ class SynthReport:
         if kind == "parquet":
             import pyarrow.parquet as pq
 
-            pq.write_table(table, sink)
+            pq.write_table(table, sink, write_page_checksum=True)  # a damaged page is refused on reading
         elif kind == "arrow":
             with pa.ipc.new_file(sink, table.schema) as writer:
                 writer.write_table(table)
