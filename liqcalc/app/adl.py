@@ -1583,8 +1583,7 @@ def vector_event_report(ctx: Context, inputs: AdlInputs, event_side: Side | None
         # partly), each at the piece's price; pro-rata the same share of every winner's profit
         quantity = float(hit.adl_size) if hit.adl_size > 0 else 0.0
         handed = np.array([quantity])
-        ahead = np.cumsum(size_q) - size_q
-        taken = np.clip(quantity - ahead, 0.0, size_q)
+        _, taken = vector.queue_taken(quantity, size_q)
         sizes["queue"] = taken
         prices["queue"] = np.where(taken > 0, float(hit.adl_price), np.nan)
         profit["queue"] = taken * unit

@@ -812,11 +812,10 @@ class Book:
         if not ranking_rule(self.ranking).ranks:  # a walk from a random start: its order is given
             g, head, rank, capacity = self._head(side, factor, quantity)
             size = g.size[head]
-            cum = np.cumsum(size)
             unit = np.maximum(0.0, g.side[head] * (g.mark[head] * factor - g.entry[head]))
-            taken = np.clip(quantity - (cum - size), 0.0, size)
+            before_each, taken = queue_taken(quantity, size)
             position = np.flatnonzero(head == self._you_in.get(side, -1))
-            ahead = min(float(cum[position[0]] - size[position[0]]), quantity) if position.size else quantity
+            ahead = min(float(before_each[position[0]]), quantity) if position.size else quantity
             return g, rank, capacity, float((taken * unit).sum()), ahead, None
         mine = self._you_in.get(side)
         if quantity <= 0 and mine is None:
@@ -858,8 +857,7 @@ class Book:
             order = self._order(rows, vals)
         before = float(np.sum(size, where=above))
         reached = size[order]
-        cum = before + np.cumsum(reached)
-        taken = np.clip(quantity - (cum - reached), 0.0, reached)
+        _, taken = queue_taken(quantity, reached, before)
         whole = float(np.sum(profit, where=above))
         return g, rank, capacity, whole + float((taken * unit[order]).sum()), ahead, side_unit
 
@@ -878,8 +876,7 @@ class Book:
         cum_size, cum_value = _pieces(x["adl_size"], x["adl_price"])
         sizes, prices, profit = {}, {}, {}
         # Queue: whole positions in order, the last one partly (adl.queue_fill).
-        ahead = np.cumsum(size) - size
-        taken = np.clip(quantity - ahead, 0.0, size)
+        ahead, taken = queue_taken(quantity, size)
         sizes["queue"] = taken
         with np.errstate(divide="ignore", invalid="ignore"):
             low = np.minimum(ahead, quantity)
@@ -1024,6 +1021,25 @@ class _Gathered:
     def line_tier(self) -> IntArray:
         return self.priced.line_tier
 
+
+
+#: What the queue policy's float arithmetic cannot tell from nothing, relative to the quantity
+#: handed to ADL: the running sums of sizes leave residues of a few units in the last place.
+QUEUE_RESIDUE = 1e-12
+
+
+def queue_taken(quantity: float, size: Array, before: float = 0.0) -> tuple[Array, Array]:
+    """The queue policy (:func:`liqcalc.core.adl.queue_fill`): each row's size ahead of it
+    (``before`` plus the rows before it, a shifted running sum) and what ``quantity`` takes of
+    it, whole positions in order and the last one partly. A take within :data:`QUEUE_RESIDUE`
+    of nothing (or of the whole position) is nothing (the whole): (0.5 + 0.2) - 0.2 is not 0.5
+    in floats, and a row the quantity does not reach must not be closed by the residue."""
+    cum = np.cumsum(size)
+    ahead = before + np.concatenate(([0.0], cum[:-1])) if size.size else np.zeros(0)
+    taken = np.clip(quantity - ahead, 0.0, size)
+    tolerance = QUEUE_RESIDUE * max(abs(quantity), float(before + cum[-1]) if size.size else 0.0)
+    taken = np.where(taken <= tolerance, 0.0, np.where(size - taken <= tolerance, size, taken))
+    return ahead, taken
 
 
 def _pieces(size: Array, price: Array) -> tuple[Array, Array]:
