@@ -238,8 +238,8 @@ def policy_words(report: AdlReport) -> list[str]:
     if queue["closed_size"] == 0 and pro["closed_size"] == 0:
         return []
     lines = [
-        f"Queue (the venue's rule): whole positions from the top, {queue['positions_closed']} closed for "
-        f"{qty(queue['closed_size'])}; their unrealized profit at the mark, {money(queue['profit_taken'])} {q}, "
+        f"Queue (the venue's rule): whole positions from the top, {queue['positions_closed']:,} closed, size "
+        f"{qty(queue['closed_size'])}{' contracts' if report.in_coin else ''}; their unrealized profit at the mark, {money(queue['profit_taken'])} {q}, "
         f"against the {money(queue['deficit'])} {q} the fund leaves unpaid: overshoot {money(queue['overshoot'])} {q}.",
         f"Pro-rata (Chitra, arXiv 2512.01112): every profitable {report.queue_side} gives up the same share of its "
         f"profit, {money(pro['profit_taken'])} {q} in all (the unit pro-rated is profit in {q}; each position closes "
