@@ -634,16 +634,25 @@ class Book:
                 adl = np.zeros(count)
                 fund_left = max(0.0, float(total[-1])) if count else self.insurance_fund
             else:
-                uncovered = -np.minimum.accumulate(np.minimum(total, 0.0))
-                # within [0, shortfall] and a fund never below zero: float residues (-1e-8) are no flows
-                adl = np.clip(np.diff(uncovered, prepend=0.0), 0.0, shortfall)
+                lowest = np.minimum(total, 0.0)
+                np.minimum.accumulate(lowest, out=lowest)
+                uncovered = np.negative(lowest, out=lowest)
+                # within [0, shortfall] and a fund never below zero: float residues (-1e-8) are no
+                # flows (the differences of uncovered, from 0, clipped; in place)
+                adl = np.empty(count)
+                adl[0] = uncovered[0] - 0.0
+                np.subtract(uncovered[1:], uncovered[:-1], out=adl[1:])
+                np.maximum(adl, 0.0, out=adl)
+                np.minimum(adl, shortfall, out=adl)
                 fund_left = max(0.0, float(total[-1] + uncovered[-1]))
         paid = shortfall - adl
         if self.insurance_fund is None or not adl.any():
             adl_size = np.zeros(count)  # nothing handed to ADL
         else:
-            with np.errstate(divide="ignore", invalid="ignore"):
-                adl_size = np.where(shortfall > 0, q * adl / shortfall, 0.0)
+            # q x adl / shortfall where there is a shortfall, else 0 (adl is within [0, shortfall]:
+            # 0 / the least positive float is 0)
+            adl_size = q * adl
+            adl_size /= np.maximum(shortfall, np.nextafter(0.0, 1.0))
         adl_price = adl_price_rule(venue.adl.price).closes_at_array(g.bankruptcy[:count], new_mark)
         return losing, hit, {
             "mark": new_mark, "fill": fill, "shortfall": shortfall, "fund_paid": paid, "fund_received": received,
@@ -798,11 +807,13 @@ class Book:
             return g, local[self._order(ranked, values, positive)], rank, capacity
         return g, local[self._order(ranked, values)], rank, capacity
 
-    def _cut(self, side: int, factor: float, quantity: float) -> tuple[_Gathered, int, float, float, float, Array | None]:
+    def _cut(self, side: int, factor: float, quantity: float,
+             prepared: Prepared | None = None) -> tuple[_Gathered, int, float, float, float, Array | None]:
         """What the sweep reads of the queue of ``side`` for ``quantity``: the side's gathered
         rows, your rank (0: not queued), the size the queue holds, the profit the queue policy
         takes (whole positions in order, the last one partly), the size ahead of you (at most
-        ``quantity``) and each row's profit a unit (None when not computed).
+        ``quantity``) and each row's profit at the mark, size x max(0, side x (mark - entry))
+        (None when not computed).
 
         Only the rows around where the quantity runs out are ordered: a partition by score
         brackets them (every row above the bracket is closed whole, in whatever order, every
@@ -821,8 +832,20 @@ class Book:
         mine = self._you_in.get(side)
         if quantity <= 0 and mine is None:
             return g, 0, 0.0, 0.0, quantity, None  # nothing handed to ADL, and no rank to find
-        g, values, ok = self._scored(side, factor)
-        every = bool(ok.all())
+        if prepared is None:
+            g, values, ok = self._scored(side, factor)
+            every = bool(ok.all())
+            gain = np.maximum(0.0, g.side * (g.mark * factor - g.entry)) * g.size
+        else:
+            price = prepared.price(factor)
+            unrealized = prepared.unrealized(price)
+            value, ranks = ranking_rule(self.ranking).prepared_scores(prepared, price, unrealized)
+            every = ranks is None or bool(ranks.all())
+            values = tie_key(value if every else np.where(cast(NDArray[np.bool_], ranks), value, -np.inf))
+            ok = np.broadcast_to(True, values.shape) if ranks is None else ranks
+            # each row's profit at the mark, size x max(0, side x (mark - entry)): the same floats
+            # as max(0, unrealized), side being +-1
+            gain = np.maximum(unrealized, 0.0, out=unrealized)
         vals = values if every else values[ok]
         size = g.size if every else g.size[ok]
         rank = 0
@@ -830,38 +853,40 @@ class Book:
         if mine is not None and ok[mine]:
             higher = vals > values[mine]  # you go first among your equals
             rank = int(np.count_nonzero(higher)) + 1
-            ahead = min(float(np.sum(size, where=higher)), quantity)
+            ahead = min(_dot(size, higher.astype(np.float64)), quantity)
         if quantity <= 0 or vals.size == 0:
-            return g, rank, 0.0, 0.0, ahead, None
-        capacity = float(size.sum())
-        side_unit = np.maximum(0.0, g.side * (g.mark * factor - g.entry))
-        unit = side_unit if every else side_unit[ok]
-        profit = size * unit
+            return g, rank, 0.0, 0.0, ahead, gain
+        capacity = prepared.capacity if prepared is not None and every else float(size.sum())
+        profit = gain if every else gain[ok]
         if capacity <= quantity:
-            return g, rank, capacity, float(profit.sum()), ahead, side_unit  # every position closed whole
+            return g, rank, capacity, float(profit.sum()), ahead, gain  # every position closed whole
         rows = g.rows if every else g.rows[ok]
         count = vals.size
         estimate = quantity / (capacity / count)  # positions the quantity takes at the average size
         low, high = max(0, int(estimate * 0.8) - 64), min(count - 1, int(estimate * 1.25) + 64)
         order: IntArray | None = None
-        above = np.zeros(count, dtype=bool)
+        above: Array | None = None
+        before = 0.0
         if count > 4096 and low < high:
-            bounds = np.partition(-vals, [low, high])
-            top, bottom = -bounds[low], -bounds[high]
-            above = vals > top
-            inside = (vals <= top) & (vals >= bottom)
-            before = float(np.sum(size, where=above))
-            if before < quantity <= before + float(np.sum(size, where=inside)):
-                order = self._order(rows, vals, np.flatnonzero(inside))
+            # the low-th and high-th highest scores (a partition of the scores, ascending)
+            bounds = np.partition(vals, [count - 1 - high, count - 1 - low])
+            top, bottom = bounds[count - 1 - low], bounds[count - 1 - high]
+            above_mask = vals > top
+            above = above_mask.astype(np.float64)
+            inside = np.flatnonzero(np.greater_equal(vals, bottom, where=~above_mask, out=np.zeros(count, dtype=bool)))
+            before = _dot(size, above)
+            if before < quantity <= before + float(size[inside].sum()):
+                order = self._order(rows, vals, inside)
         if order is None:
-            above[:] = False
+            above, before = None, 0.0
             order = self._order(rows, vals)
-        before = float(np.sum(size, where=above))
         reached = size[order]
         cum = before + np.cumsum(reached)
         taken = np.clip(quantity - (cum - reached), 0.0, reached)
-        whole = float(np.sum(profit, where=above))
-        return g, rank, capacity, whole + float((taken * unit[order]).sum()), ahead, side_unit
+        whole = _dot(profit, above) if above is not None else 0.0
+        at = order if every else np.flatnonzero(ok)[order]
+        unit = np.maximum(0.0, g.side[at] * (g.mark[at] * factor - g.entry[at]))
+        return g, rank, capacity, whole + float((taken * unit).sum()), ahead, gain
 
     def step(self, shock: float) -> Step:
         """One shock in full: the liquidations, the queue and both allocations."""
@@ -916,6 +941,11 @@ class Book:
         you_liquidated = np.zeros(n, dtype=bool)
         you_rank = np.zeros(n, dtype=np.int64)
         attribution = {key: np.zeros(n) for key in ATTRIBUTION}
+        # each winning side prepared once for the sweep's range of marks (Prepared)
+        factors = 1.0 + shocks / 100.0
+        low, high = (float(factors.min()), float(factors.max())) if n else (1.0, 1.0)
+        prepared: dict[int, Prepared | None] = {}
+        rule = ranking_rule(self.ranking)
         for i, shock in enumerate(shocks):
             # The totals of self.step(shock), without the per-row detail: the queue is sorted
             # once; only its touched head, the profitable total and your row are read.
@@ -924,7 +954,10 @@ class Book:
             count[i] = hit.size
             out["liquidated_notional"][i] = float((x["size"] * x["fill"]).sum())
             quantity = float(x["adl_size"].sum())
-            g, rank, capacity, taken_profit, ahead, side_unit = self._cut(-losing, factor, quantity)
+            winning = -losing
+            if winning not in prepared:
+                prepared[winning] = Prepared(self._ranked[winning], low, high) if rule.ranks else None
+            g, rank, capacity, taken_profit, ahead, gain = self._cut(winning, factor, quantity, prepared[winning])
             _, totals = self._attribute(hit, x, factor, capacity)
             deficit = totals["adl_covered"] + totals["unabsorbed"]
             out["deficit"][i] = deficit
@@ -943,9 +976,9 @@ class Book:
             # pro-rata needs the side's whole profit; only computed when there is a deficit
             profits = 0.0
             if deficit > 0:
-                if side_unit is None:
-                    side_unit = np.maximum(0.0, g.side * (g.mark * factor - g.entry))
-                profits = float((g.size * side_unit).sum())
+                if gain is None:
+                    gain = np.maximum(0.0, g.side * (g.mark * factor - g.entry)) * g.size
+                profits = float(gain.sum())
             share = min(1.0, deficit / profits) if profits > 0 and deficit > 0 else 0.0
             you = self.you
             mark = cols.mark[you] * factor
@@ -1024,6 +1057,91 @@ class _Gathered:
     def line_tier(self) -> IntArray:
         return self.priced.line_tier
 
+
+
+class Prepared:
+    """One gathered side prepared for a sweep whose marks move by factors within ``[low, high]``:
+    what every step's scores read that does not depend on the mark, computed once (the ranking
+    rules' prepared forms, :meth:`liqcalc.core.rules.RankingRule.prepared_scores`, read it).
+
+    - ``mark``: the side's one mark when every row has the same (a step's shocked mark is then
+      one float, not an array), else None;
+    - ``signed`` (side x size), ``backing``, ``wallet_floor`` (max(1, backing)), ``entry_value``
+      (|size x entry|), ``capacity`` (the side's size);
+    - the maintenance margin's line: where the table is ranged, the tier at the notional at
+      the shocked mark is read once for every row whose notional stays in one tier at every
+      factor of the range (the notional is monotone in the factor), and again at each step for
+      the few others (``loose``). Each value is computed by the same operations as
+      :meth:`Priced.maintenance`, so the scores are the same bit for bit.
+    """
+
+    def __init__(self, gathered: _Gathered, low: float, high: float) -> None:
+        g = gathered
+        self.priced = g.priced
+        marks = g.mark
+        first = float(marks[0]) if marks.size else float("nan")
+        self.mark: float | None = first if marks.size and bool(np.all(marks == first)) else None
+        self.signed = g.side * g.size
+        self.backing = g.backing
+        self.wallet_floor = np.maximum(1.0, g.backing)
+        self.entry_value = np.abs(g.size * g.entry)
+        self.capacity = float(g.size.sum())
+        t = g.priced.tiers
+        self._tiers = t
+        q = g.size
+        if t.ranged:
+            last = len(t.cap) - 1
+            at_low = np.minimum(t.index(q * (marks * low)), last)
+            at_high = np.minimum(t.index(q * (marks * high)), last)
+            tier = at_low
+            self.loose: IntArray = np.flatnonzero(at_low != at_high)
+        else:
+            tier = g.priced.entry_tier
+            self.loose = np.zeros(0, dtype=np.intp)
+        rate, amount = t.rate[tier], t.amount[tier]
+        constant = g.close_fee - amount
+        if t.basis.at_entry:  # constant in the price
+            self._slope: Array | None = None
+            self._constant = t.basis.values_at(q, g.entry, rate, constant, marks)
+        else:
+            self._slope = q * rate
+            self._constant = constant
+
+    def price(self, factor: float) -> Array | float:
+        """The shocked mark: one float when the side has one mark, else each row's."""
+        if self.mark is not None:
+            return self.mark * factor
+        return self.priced.cols.mark * factor
+
+    def unrealized(self, price: Array | float) -> Array:
+        """The unrealized PnL, side x size x (price - entry), as the ranking rules' array forms compute it."""
+        gap = np.subtract(price, self.priced.cols.entry)
+        gap *= self.signed
+        return gap
+
+    def maintenance(self, price: Array | float) -> Array:
+        """Maintenance margin of every row at ``price`` (a new array): :meth:`Priced.maintenance`."""
+        if self._slope is None:
+            out = self._constant.copy()
+        else:
+            out = np.multiply(self._slope, price)
+            out += self._constant
+        loose = self.loose
+        if loose.size:
+            priced, t = self.priced, self._tiers
+            at = np.broadcast_to(price, self.signed.shape)[loose]
+            q = priced.cols.size[loose]
+            tier = np.minimum(t.index(q * at), len(t.cap) - 1)
+            out[loose] = t.basis.values_at(q, priced.cols.entry[loose], t.rate[tier],
+                                           priced.close_fee[loose] - t.amount[tier], at)
+        return out
+
+
+
+def _dot(a: Array, b: Array) -> float:
+    """sum(a x b) in one pass, on this thread (``np.dot`` hands a long vector to BLAS threads,
+    which wait for a core on a busy machine)."""
+    return float(np.einsum("i,i->", a, b))
 
 
 def _pieces(size: Array, price: Array) -> tuple[Array, Array]:
