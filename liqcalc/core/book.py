@@ -873,7 +873,7 @@ class Book:
             top, bottom = bounds[count - 1 - low], bounds[count - 1 - high]
             above_mask = vals > top
             above = above_mask.astype(np.float64)
-            inside = np.flatnonzero(np.greater_equal(vals, bottom, where=~above_mask, out=np.zeros(count, dtype=bool)))
+            inside = np.flatnonzero((vals >= bottom) ^ above_mask)  # bottom <= vals <= top (above: vals > top)
             before = _dot(size, above)
             if before < quantity <= before + float(size[inside].sum()):
                 order = self._order(rows, vals, inside)
@@ -882,11 +882,14 @@ class Book:
             order = self._order(rows, vals)
         reached = size[order]
         cum = before + np.cumsum(reached)
-        taken = np.clip(quantity - (cum - reached), 0.0, reached)
         whole = _dot(profit, above) if above is not None else 0.0
-        at = order if every else np.flatnonzero(ok)[order]
-        unit = np.maximum(0.0, g.side[at] * (g.mark[at] * factor - g.entry[at]))
-        return g, rank, capacity, whole + float((taken * unit).sum()), ahead, gain
+        # the positions before the one where the quantity runs out are closed whole (their
+        # profit: gain), that one in part, the rest not at all
+        last = min(int(np.searchsorted(cum, quantity, side="left")), order.size - 1)
+        partly = min(max(quantity - float(cum[last] - reached[last]), 0.0), float(reached[last]))
+        at = int(order[last]) if every else int(np.flatnonzero(ok)[order[last]])
+        its_unit = max(0.0, float(g.side[at] * (g.mark[at] * factor - g.entry[at])))
+        return g, rank, capacity, whole + float(profit[order[:last]].sum()) + partly * its_unit, ahead, gain
 
     def step(self, shock: float) -> Step:
         """One shock in full: the liquidations, the queue and both allocations."""
