@@ -408,9 +408,32 @@ def tie_key(values: Array) -> Array:
     the last place apart, which would order them by rounding noise; the Decimal core sees them
     equal and keeps the book's order. Rounded to 40 bits they are equal again; values closer
     than that (relative 1e-12) are beyond what float inputs can tell apart anyway.
+
+    On the bits of normal numbers: the 13 low bits of the 52-bit fraction rounded off, half to
+    even (a carry into the exponent is the next power of two, as it should be); zeros,
+    subnormals, infinities and nan through :func:`tie_key_reference`, which gives the same bits
+    for every float (``tests/core/test_book.py``) at three times the cost.
     """
+    bits = np.ascontiguousarray(values, dtype=np.float64).view(np.uint64)
+    field = bits >> np.uint64(52)
+    field &= np.uint64(0x7FF)
+    special = (field - np.uint64(1)) >= np.uint64(0x7FE)  # exponent field 0 or 0x7FF (wraps below 0)
+    rounded = bits >> np.uint64(53 - TIE_BITS)
+    rounded &= np.uint64(1)  # the last bit kept: a tie rounds to it being 0
+    rounded += np.uint64((1 << (52 - TIE_BITS)) - 1)
+    rounded += bits
+    rounded &= np.uint64(~((1 << (53 - TIE_BITS)) - 1) & 0xFFFFFFFFFFFFFFFF)
+    result: Array = rounded.view(np.float64)
+    if special.any():
+        at = np.flatnonzero(special)
+        result[at] = tie_key_reference(np.asarray(values)[at])
+    return result
+
+
+def tie_key_reference(values: Array) -> Array:
+    """:func:`tie_key` by its definition: the mantissa rounded to :data:`TIE_BITS` bits."""
     mantissa, exponent = np.frexp(values)
-    with np.errstate(invalid="ignore"):
+    with np.errstate(invalid="ignore", over="ignore"):
         return np.ldexp(np.round(mantissa * 2.0**TIE_BITS) / 2.0**TIE_BITS, exponent)
 
 
@@ -562,7 +585,7 @@ class Book:
         index = np.arange(len(cols.side))
         for side in (1, -1):
             rows = index[(cols.side == side) & ~np.isnan(self.ratio)]
-            order = rows[np.lexsort((rows, -side * self.ratio[rows]))]
+            order = rows[np.argsort(-side * self.ratio[rows], kind="stable")]  # rows ascend: ties keep them
             self.crossing[side] = order
             self.crossing_ratio[side] = -side * self.ratio[order]
         self.sides = {side: index[cols.side == side] for side in (1, -1)}

@@ -248,3 +248,22 @@ def test_the_sampled_bracket_holds_the_ranks_of_the_exact_one() -> None:
         assert top >= ranked[low] and bottom <= ranked[high]
         inside = int(((vals >= bottom) & (vals <= top)).sum())
         assert inside <= 2 * (high - low) + 4000
+
+
+def test_tie_key_on_the_bits_is_the_rounded_mantissa() -> None:
+    """tie_key rounds the bits of normal numbers (half to even) and sends zeros, subnormals,
+    infinities and nan to the definition: the same floats as rounding frexp's mantissa to 40
+    bits, on every kind of float and on halfway cases."""
+    rng = np.random.default_rng(11)
+    anything = rng.integers(0, 2**64 - 1, 1_000_000, dtype=np.uint64, endpoint=True).view(np.float64)
+    # exact ties: 1.x with the 13 dropped bits 1000000000000, the last kept bit 0 and 1 in turn
+    halfway = (np.uint64(0x3FF0000000000000) | (np.arange(4096, dtype=np.uint64) << np.uint64(13))
+               | np.uint64(1 << 12)).view(np.float64)
+    near = 1.0 + np.arange(-300, 300) * 2.0**-52
+    special = np.array([0.0, -0.0, np.inf, -np.inf, np.nan, 5e-324, -5e-324, 2.2250738585072014e-308,
+                        np.finfo(float).max, -np.finfo(float).max, 1e-310])
+    assert halfway.size == 4096 and np.unique(book.tie_key(halfway)).size < halfway.size  # ties went both ways
+    for values in (anything, halfway, -halfway, halfway * 2.0**1023, near, special, rng.lognormal(0, 5, 1000)):
+        np.testing.assert_array_equal(book.tie_key(values).view(np.uint64)[~np.isnan(values)],
+                                      book.tie_key_reference(values).view(np.uint64)[~np.isnan(values)])
+        assert np.isnan(book.tie_key(values)[np.isnan(values)]).all()
