@@ -891,7 +891,7 @@ class Book:
         above: Array | None = None
         before = 0.0
         if count > 4096 and low < high:
-            for top, bottom in _brackets(vals, low, high):
+            for top, bottom in _brackets(vals, size, quantity, low, high):
                 above_mask = vals > top
                 above = above_mask.astype(np.float64)
                 inside = np.flatnonzero((vals >= bottom) ^ above_mask)  # bottom <= vals <= top (above: vals > top)
@@ -1167,21 +1167,32 @@ class Prepared:
 SAMPLE_STRIDE = 64
 
 
-def _brackets(vals: Array, low: int, high: int) -> Iterator[tuple[float, float]]:
-    """Score bounds (top, bottom) holding the ``low``-th to ``high``-th highest of ``vals``
-    (0-based), best guess first: the bounds read on one score in :data:`SAMPLE_STRIDE` (a
-    partition of a 64th of the scores, widened by four standard deviations of where a sample's
-    rank lands), then the exact ones (a partition of every score). The caller keeps the first
-    bracket that holds the cut, which any bracket holding it may be: the order within and the
-    sums around it are the same."""
+def _brackets(vals: Array, size: Array, quantity: float, low: int, high: int) -> Iterator[tuple[float, float]]:
+    """Score bounds (top, bottom) around where ``quantity`` runs out along ``vals`` (highest
+    first, each row holding ``size``), best guess first. A sample of one score in
+    :data:`SAMPLE_STRIDE` (a strided view: the side's rows in crossing order) gives two
+    guesses: where the sample's sizes (times the stride), highest score first, reach the
+    quantity, and the ``low``-th to ``high``-th highest scores (0-based), each widened by four
+    standard deviations of where a sample's rank lands. Then the exact ``low``-th and
+    ``high``-th (a partition of every score). The caller keeps the first bracket that holds
+    the cut, which any bracket holding it may be: the order within and the sums around it are
+    the same."""
     count = vals.size
     sample = vals[::SAMPLE_STRIDE]
     m = sample.size
-    first = max(0, int(low / SAMPLE_STRIDE - 4 * np.sqrt(low / SAMPLE_STRIDE)) - 8)
-    last = min(m - 1, int(high / SAMPLE_STRIDE + 4 * np.sqrt(high / SAMPLE_STRIDE)) + 8)
-    if first < last and m > 64:
-        guess = np.partition(sample, [m - 1 - last, m - 1 - first])
-        yield float(guess[m - 1 - first]) if first > 0 else float("inf"), float(guess[m - 1 - last])
+    if m > 64:
+        by_score = np.argsort(-sample)
+        reach = np.cumsum(size[::SAMPLE_STRIDE][by_score]) * SAMPLE_STRIDE
+        at = int(np.searchsorted(reach, quantity))
+        margin = int(4 * np.sqrt(at + 1)) + 8
+        first, last = at - margin, at + margin
+        if last < m - 1:
+            yield float(sample[by_score[first]]) if first > 0 else float("inf"), float(sample[by_score[last]])
+        first = max(0, int(low / SAMPLE_STRIDE - 4 * np.sqrt(low / SAMPLE_STRIDE)) - 8)
+        last = min(m - 1, int(high / SAMPLE_STRIDE + 4 * np.sqrt(high / SAMPLE_STRIDE)) + 8)
+        if first < last:
+            ranked = -sample[by_score]
+            yield float(-ranked[first]) if first > 0 else float("inf"), float(-ranked[last])
     # the low-th and high-th highest scores (a partition of the scores, ascending)
     bounds = np.partition(vals, [count - 1 - high, count - 1 - low])
     yield float(bounds[count - 1 - low]), float(bounds[count - 1 - high])
