@@ -114,6 +114,19 @@ class _WithRow(Sequence[str]):
     def __len__(self) -> int:
         return self._count + 1
 
+    def take(self, at: Sequence[int]) -> list[str]:
+        """The ids of rows ``at`` (non-negative integers): the book's in one ``take`` when its ids
+        have one (an Arrow column), the last one put in place."""
+        take = getattr(self._ids, "take", None)
+        if take is None:
+            return [self[i] for i in at]
+        rows = np.asarray(at, dtype=np.intp)
+        last = rows == self._count
+        out: list[str] = take(np.where(last, 0, rows))
+        for k in np.flatnonzero(last).tolist():
+            out[k] = self._last
+        return out
+
     @overload
     def __getitem__(self, index: int) -> str: ...
 
