@@ -344,16 +344,20 @@ def price_book(venue: Venue, symbol: SymbolSpec, cols: Columns) -> Priced:
         root, low, high, usable = line(k, every)
         is_last = k == last
         long_ok = usable & (root > low) & (root > 0)
-        beyond_long |= long_ok & (root > high) & is_last & np.isfinite(high)
-        long_cand = np.where(long_ok, np.minimum(root, high), -np.inf)
+        if np.ndim(is_last) or is_last:
+            beyond_long |= long_ok & (root > high) & is_last & np.isfinite(high)
+        # (in place, the same values as np.where)
+        long_cand = np.minimum(root, high)
+        np.copyto(long_cand, -np.inf, where=~long_ok)
         better = long_cand > best_long  # the first tier of the largest candidate (argmax)
-        best_long = np.where(better, long_cand, best_long)
-        pick_long = np.where(better, j, pick_long)
+        np.copyto(best_long, long_cand, where=better)
+        np.copyto(pick_long, j, where=better)
         short_ok = usable & (root <= high)
-        short_cand = np.where(short_ok, np.maximum(root, low), np.inf)
+        short_cand = np.maximum(root, low)
+        np.copyto(short_cand, np.inf, where=~short_ok)
         better = short_cand < best_short  # the first tier of the smallest (argmin)
-        best_short = np.where(better, short_cand, best_short)
-        pick_short = np.where(better, j, pick_short)
+        np.copyto(best_short, short_cand, where=better)
+        np.copyto(pick_short, j, where=better)
         del root, low, high, usable, long_ok, long_cand, short_ok, short_cand, better
 
     def roots_of(row: int) -> tuple[Array, Array]:
