@@ -27,6 +27,7 @@ import operator
 import random
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, cast, overload
 
 import numpy as np
@@ -1109,7 +1110,7 @@ class Prepared:
     - ``mark``: the side's one mark when every row has the same (a step's shocked mark is then
       one float, not an array), else None;
     - ``signed`` (side x size), ``backing``, ``wallet_floor`` (max(1, backing)), ``entry_value``
-      (|size x entry|), ``capacity`` (the side's size);
+      (|size x entry|, when first read), ``capacity`` (the side's size);
     - the maintenance margin's line: where the table is ranged, the tier at the notional at
       the shocked mark is read once for every row whose notional stays in one tier at every
       factor of the range (the notional is monotone in the factor), and again at each step for
@@ -1126,7 +1127,6 @@ class Prepared:
         self.signed = g.side * g.size
         self.backing = g.backing
         self.wallet_floor = np.maximum(1.0, g.backing)
-        self.entry_value = np.abs(g.size * g.entry)
         self.capacity = float(g.size.sum())
         t = g.priced.tiers
         self._tiers = t
@@ -1148,6 +1148,12 @@ class Prepared:
         else:
             self._slope = q * rate
             self._constant = constant
+
+    @cached_property
+    def entry_value(self) -> Array:
+        """|size x entry| (read by Bitget's score only: computed when first read)."""
+        cols = self.priced.cols
+        return np.abs(cols.size * cols.entry)
 
     def price(self, factor: float) -> Array | float:
         """The shocked mark: one float when the side has one mark, else each row's."""
