@@ -435,7 +435,9 @@ def tie_key(values: Array) -> Array:
     bits = np.ascontiguousarray(values, dtype=np.float64).view(np.uint64)
     field = bits >> np.uint64(52)
     field &= np.uint64(0x7FF)
-    special = (field - np.uint64(1)) >= np.uint64(0x7FE)  # exponent field 0 or 0x7FF (wraps below 0)
+    field -= np.uint64(1)
+    special = field >= np.uint64(0x7FE)  # exponent field 0 or 0x7FF (0 wraps below 0)
+    del field  # (one temporary at a time: a sweep's peak memory is here)
     rounded = bits >> np.uint64(53 - TIE_BITS)
     rounded &= np.uint64(1)  # the last bit kept: a tie rounds to it being 0
     rounded += np.uint64((1 << (52 - TIE_BITS)) - 1)
@@ -1109,7 +1111,7 @@ class Prepared:
 
     - ``mark``: the side's one mark when every row has the same (a step's shocked mark is then
       one float, not an array), else None;
-    - ``signed`` (side x size), ``backing``, ``wallet_floor`` (max(1, backing)), ``entry_value``
+    - ``backing``, ``wallet_floor`` (max(1, backing)), ``entry_value``
       (|size x entry|, when first read), ``capacity`` (the side's size);
     - the maintenance margin's line: where the table is ranged, the tier at the notional at
       the shocked mark is read once for every row whose notional stays in one tier at every
@@ -1124,7 +1126,6 @@ class Prepared:
         marks = g.mark
         first = float(marks[0]) if marks.size else float("nan")
         self.mark: float | None = first if marks.size and bool(np.all(marks == first)) else None
-        self.signed = g.side * g.size
         self.backing = g.backing
         self.wallet_floor = np.maximum(1.0, g.backing)
         self.capacity = float(g.size.sum())
@@ -1162,9 +1163,13 @@ class Prepared:
         return self.priced.cols.mark * factor
 
     def unrealized(self, price: Array | float) -> Array:
-        """The unrealized PnL, side x size x (price - entry), as the ranking rules' array forms compute it."""
-        gap = np.subtract(price, self.priced.cols.entry)
-        gap *= self.signed
+        """The unrealized PnL, side x size x (price - entry), as the ranking rules' array forms
+        compute it: the side is +-1, so (price - entry) x side x size is the same float as
+        (side x size) x (price - entry), one rounding of size x (price - entry)."""
+        cols = self.priced.cols
+        gap = np.subtract(price, cols.entry)
+        gap *= cols.side
+        gap *= cols.size
         return gap
 
     def maintenance(self, price: Array | float) -> Array:
@@ -1177,7 +1182,7 @@ class Prepared:
         loose = self.loose
         if loose.size:
             priced, t = self.priced, self._tiers
-            at = np.broadcast_to(price, self.signed.shape)[loose]
+            at = np.broadcast_to(price, priced.cols.size.shape)[loose]
             q = priced.cols.size[loose]
             tier = np.minimum(t.index(q * at), len(t.cap) - 1)
             out[loose] = t.basis.values_at(q, priced.cols.entry[loose], t.rate[tier],

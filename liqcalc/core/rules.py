@@ -547,11 +547,12 @@ class BinanceLeveragePnl(RankingRule):
 
         with np.errstate(divide="ignore", invalid="ignore"):
             maintenance = prepared.maintenance(mark)
-            pnl_percent = np.maximum(0.0, unrealized)
-            pnl_percent /= prepared.wallet_floor
             margin_balance = prepared.backing + unrealized
             margin_ratio = np.divide(maintenance, margin_balance, out=maintenance)
             np.copyto(margin_ratio, 0.0, where=margin_balance <= 0)
+            del margin_balance  # (before the next array: a sweep's peak memory is here)
+            pnl_percent = np.maximum(0.0, unrealized)
+            pnl_percent /= prepared.wallet_floor
             pnl_percent *= margin_ratio
         return pnl_percent, None
 
