@@ -784,7 +784,8 @@ def _vector_rows(ctx: Context, priced: Priced, step: Step) -> tuple[Rows, Any, A
         at = step.queue[start:stop]
         count = at.size
         nothing = ["null"] * count
-        ids = [quoted(cols.ids[i]) for i in at.tolist()]
+        take = getattr(cols.ids, "take", None)  # an Arrow column's ids in one take
+        ids = [quoted(i) for i in (take(at) if take is not None else [cols.ids[i] for i in at.tolist()])]
         sides = ['"long"' if v > 0 else '"short"' for v in cols.side[at].tolist()]
         policy_columns = {
             name: (_json_texts(step.sizes[name][start:stop], absent="0"), _json_texts(step.prices[name][start:stop]),
@@ -843,6 +844,24 @@ def _json_texts(values: Any, *, places: int = 8, absent: str = "null") -> list[s
     finite = np.isfinite(values)
     for i in np.flatnonzero(check & ~finite).tolist():
         out[i] = absent if out[i] == "nan" else "null"  # an infinity: no JSON number
+    # Below 10**(11 - places) (to zero), rounding the 12 digits to `places` decimals is rounding
+    # the float itself (``{:.8f}``, exact): every midpoint between two such decimals has at most
+    # 12 significant digits, so the float and its 12 digits lie on the same side of it, unless
+    # the 12 digits are the midpoint itself (a tie, which Decimal rounds half-even): those, taken
+    # widely (within 2 units of the 12th digit of one, far above the float error of the
+    # product), and the rest go the Decimal way.
+    with np.errstate(invalid="ignore", divide="ignore"):
+        quick = check & finite & (magnitude < 10.0 ** (11 - places))
+        scaled = values * 10.0**places
+        to_half = np.abs(scaled - np.floor(scaled) - 0.5)
+        quick &= ~(to_half <= 2.0 * 10.0 ** (np.floor(np.log10(magnitude)) - 11 + places))
+    check &= ~quick
+    if quick.any():
+        at = np.flatnonzero(quick)
+        fixed_text = f"{{:.{places}f}}".format
+        for i, value in zip(at.tolist(), values[at].tolist(), strict=True):
+            text = fixed_text(value).rstrip("0").rstrip(".")
+            out[i] = text if text and text != "-0" else "0"
     # the rest: the 12 digits as a Decimal, rounded half-even as r8 (or to json_number's 10
     # places), in fixed notation without trailing zeros (json_number's text)
     rounding = np.flatnonzero(check & finite).tolist()

@@ -272,6 +272,12 @@ class ArrowIds(Sequence[str]):
     def __len__(self) -> int:
         return len(self.array)
 
+    def take(self, at: Any) -> list[str]:
+        """The ids of rows ``at`` (non-negative integers), in one Arrow take."""
+        import numpy as np
+
+        return cast(list[str], self.array.take(np.asarray(at, dtype=np.int64)).to_pylist())
+
     @overload
     def __getitem__(self, index: int) -> str: ...
 

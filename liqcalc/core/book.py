@@ -25,8 +25,9 @@ from __future__ import annotations
 
 import operator
 import random
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, cast, overload
 
 import numpy as np
@@ -113,6 +114,19 @@ class _WithRow(Sequence[str]):
 
     def __len__(self) -> int:
         return self._count + 1
+
+    def take(self, at: Sequence[int]) -> list[str]:
+        """The ids of rows ``at`` (non-negative integers): the book's in one ``take`` when its ids
+        have one (an Arrow column), the last one put in place."""
+        take = getattr(self._ids, "take", None)
+        if take is None:
+            return [self[i] for i in at]
+        rows = np.asarray(at, dtype=np.intp)
+        last = rows == self._count
+        out: list[str] = take(np.where(last, 0, rows))
+        for k in np.flatnonzero(last).tolist():
+            out[k] = self._last
+        return out
 
     @overload
     def __getitem__(self, index: int) -> str: ...
@@ -331,16 +345,20 @@ def price_book(venue: Venue, symbol: SymbolSpec, cols: Columns) -> Priced:
         root, low, high, usable = line(k, every)
         is_last = k == last
         long_ok = usable & (root > low) & (root > 0)
-        beyond_long |= long_ok & (root > high) & is_last & np.isfinite(high)
-        long_cand = np.where(long_ok, np.minimum(root, high), -np.inf)
+        if np.ndim(is_last) or is_last:
+            beyond_long |= long_ok & (root > high) & is_last & np.isfinite(high)
+        # (in place, the same values as np.where)
+        long_cand = np.minimum(root, high)
+        np.copyto(long_cand, -np.inf, where=~long_ok)
         better = long_cand > best_long  # the first tier of the largest candidate (argmax)
-        best_long = np.where(better, long_cand, best_long)
-        pick_long = np.where(better, j, pick_long)
+        np.copyto(best_long, long_cand, where=better)
+        np.copyto(pick_long, j, where=better)
         short_ok = usable & (root <= high)
-        short_cand = np.where(short_ok, np.maximum(root, low), np.inf)
+        short_cand = np.maximum(root, low)
+        np.copyto(short_cand, np.inf, where=~short_ok)
         better = short_cand < best_short  # the first tier of the smallest (argmin)
-        best_short = np.where(better, short_cand, best_short)
-        pick_short = np.where(better, j, pick_short)
+        np.copyto(best_short, short_cand, where=better)
+        np.copyto(pick_short, j, where=better)
         del root, low, high, usable, long_ok, long_cand, short_ok, short_cand, better
 
     def roots_of(row: int) -> tuple[Array, Array]:
@@ -408,9 +426,34 @@ def tie_key(values: Array) -> Array:
     the last place apart, which would order them by rounding noise; the Decimal core sees them
     equal and keeps the book's order. Rounded to 40 bits they are equal again; values closer
     than that (relative 1e-12) are beyond what float inputs can tell apart anyway.
+
+    On the bits of normal numbers: the 13 low bits of the 52-bit fraction rounded off, half to
+    even (a carry into the exponent is the next power of two, as it should be); zeros,
+    subnormals, infinities and nan through :func:`tie_key_reference`, which gives the same bits
+    for every float (``tests/core/test_book.py``) at three times the cost.
     """
+    bits = np.ascontiguousarray(values, dtype=np.float64).view(np.uint64)
+    field = bits >> np.uint64(52)
+    field &= np.uint64(0x7FF)
+    field -= np.uint64(1)
+    special = field >= np.uint64(0x7FE)  # exponent field 0 or 0x7FF (0 wraps below 0)
+    del field  # (one temporary at a time: a sweep's peak memory is here)
+    rounded = bits >> np.uint64(53 - TIE_BITS)
+    rounded &= np.uint64(1)  # the last bit kept: a tie rounds to it being 0
+    rounded += np.uint64((1 << (52 - TIE_BITS)) - 1)
+    rounded += bits
+    rounded &= np.uint64(~((1 << (53 - TIE_BITS)) - 1) & 0xFFFFFFFFFFFFFFFF)
+    result: Array = rounded.view(np.float64)
+    if special.any():
+        at = np.flatnonzero(special)
+        result[at] = tie_key_reference(np.asarray(values)[at])
+    return result
+
+
+def tie_key_reference(values: Array) -> Array:
+    """:func:`tie_key` by its definition: the mantissa rounded to :data:`TIE_BITS` bits."""
     mantissa, exponent = np.frexp(values)
-    with np.errstate(invalid="ignore"):
+    with np.errstate(invalid="ignore", over="ignore"):
         return np.ldexp(np.round(mantissa * 2.0**TIE_BITS) / 2.0**TIE_BITS, exponent)
 
 
@@ -562,7 +605,7 @@ class Book:
         index = np.arange(len(cols.side))
         for side in (1, -1):
             rows = index[(cols.side == side) & ~np.isnan(self.ratio)]
-            order = rows[np.lexsort((rows, -side * self.ratio[rows]))]
+            order = rows[np.argsort(-side * self.ratio[rows], kind="stable")]  # rows ascend: ties keep them
             self.crossing[side] = order
             self.crossing_ratio[side] = -side * self.ratio[order]
         self.sides = {side: index[cols.side == side] for side in (1, -1)}
@@ -634,16 +677,25 @@ class Book:
                 adl = np.zeros(count)
                 fund_left = max(0.0, float(total[-1])) if count else self.insurance_fund
             else:
-                uncovered = -np.minimum.accumulate(np.minimum(total, 0.0))
-                # within [0, shortfall] and a fund never below zero: float residues (-1e-8) are no flows
-                adl = np.clip(np.diff(uncovered, prepend=0.0), 0.0, shortfall)
+                lowest = np.minimum(total, 0.0)
+                np.minimum.accumulate(lowest, out=lowest)
+                uncovered = np.negative(lowest, out=lowest)
+                # within [0, shortfall] and a fund never below zero: float residues (-1e-8) are no
+                # flows (the differences of uncovered, from 0, clipped; in place)
+                adl = np.empty(count)
+                adl[0] = uncovered[0] - 0.0
+                np.subtract(uncovered[1:], uncovered[:-1], out=adl[1:])
+                np.maximum(adl, 0.0, out=adl)
+                np.minimum(adl, shortfall, out=adl)
                 fund_left = max(0.0, float(total[-1] + uncovered[-1]))
         paid = shortfall - adl
         if self.insurance_fund is None or not adl.any():
             adl_size = np.zeros(count)  # nothing handed to ADL
         else:
-            with np.errstate(divide="ignore", invalid="ignore"):
-                adl_size = np.where(shortfall > 0, q * adl / shortfall, 0.0)
+            # q x adl / shortfall where there is a shortfall, else 0 (adl is within [0, shortfall]:
+            # 0 / the least positive float is 0)
+            adl_size = q * adl
+            adl_size /= np.maximum(shortfall, np.nextafter(0.0, 1.0))
         adl_price = adl_price_rule(venue.adl.price).closes_at_array(g.bankruptcy[:count], new_mark)
         return losing, hit, {
             "mark": new_mark, "fill": fill, "shortfall": shortfall, "fund_paid": paid, "fund_received": received,
@@ -798,11 +850,13 @@ class Book:
             return g, local[self._order(ranked, values, positive)], rank, capacity
         return g, local[self._order(ranked, values)], rank, capacity
 
-    def _cut(self, side: int, factor: float, quantity: float) -> tuple[_Gathered, int, float, float, float, Array | None]:
+    def _cut(self, side: int, factor: float, quantity: float,
+             prepared: Prepared | None = None) -> tuple[_Gathered, int, float, float, float, Array | None]:
         """What the sweep reads of the queue of ``side`` for ``quantity``: the side's gathered
         rows, your rank (0: not queued), the size the queue holds, the profit the queue policy
         takes (whole positions in order, the last one partly), the size ahead of you (at most
-        ``quantity``) and each row's profit a unit (None when not computed).
+        ``quantity``) and each row's profit at the mark, size x max(0, side x (mark - entry))
+        (None when not computed).
 
         Only the rows around where the quantity runs out are ordered: a partition by score
         brackets them (every row above the bracket is closed whole, in whatever order, every
@@ -820,8 +874,20 @@ class Book:
         mine = self._you_in.get(side)
         if quantity <= 0 and mine is None:
             return g, 0, 0.0, 0.0, quantity, None  # nothing handed to ADL, and no rank to find
-        g, values, ok = self._scored(side, factor)
-        every = bool(ok.all())
+        if prepared is None:
+            g, values, ok = self._scored(side, factor)
+            every = bool(ok.all())
+            gain = np.maximum(0.0, g.side * (g.mark * factor - g.entry)) * g.size
+        else:
+            price = prepared.price(factor)
+            unrealized = prepared.unrealized(price)
+            value, ranks = ranking_rule(self.ranking).prepared_scores(prepared, price, unrealized)
+            every = ranks is None or bool(ranks.all())
+            values = tie_key(value if every else np.where(cast(NDArray[np.bool_], ranks), value, -np.inf))
+            ok = np.broadcast_to(True, values.shape) if ranks is None else ranks
+            # each row's profit at the mark, size x max(0, side x (mark - entry)): the same floats
+            # as max(0, unrealized), side being +-1
+            gain = np.maximum(unrealized, 0.0, out=unrealized)
         vals = values if every else values[ok]
         size = g.size if every else g.size[ok]
         rank = 0
@@ -829,37 +895,42 @@ class Book:
         if mine is not None and ok[mine]:
             higher = vals > values[mine]  # you go first among your equals
             rank = int(np.count_nonzero(higher)) + 1
-            ahead = min(float(np.sum(size, where=higher)), quantity)
+            ahead = min(_dot(size, higher.astype(np.float64)), quantity)
         if quantity <= 0 or vals.size == 0:
-            return g, rank, 0.0, 0.0, ahead, None
-        capacity = float(size.sum())
-        side_unit = np.maximum(0.0, g.side * (g.mark * factor - g.entry))
-        unit = side_unit if every else side_unit[ok]
-        profit = size * unit
+            return g, rank, 0.0, 0.0, ahead, gain
+        capacity = prepared.capacity if prepared is not None and every else float(size.sum())
+        profit = gain if every else gain[ok]
         if capacity <= quantity:
-            return g, rank, capacity, float(profit.sum()), ahead, side_unit  # every position closed whole
+            return g, rank, capacity, float(profit.sum()), ahead, gain  # every position closed whole
         rows = g.rows if every else g.rows[ok]
         count = vals.size
         estimate = quantity / (capacity / count)  # positions the quantity takes at the average size
         low, high = max(0, int(estimate * 0.8) - 64), min(count - 1, int(estimate * 1.25) + 64)
         order: IntArray | None = None
-        above = np.zeros(count, dtype=bool)
+        above: Array | None = None
+        before = 0.0
         if count > 4096 and low < high:
-            bounds = np.partition(-vals, [low, high])
-            top, bottom = -bounds[low], -bounds[high]
-            above = vals > top
-            inside = (vals <= top) & (vals >= bottom)
-            before = float(np.sum(size, where=above))
-            if before < quantity <= before + float(np.sum(size, where=inside)):
-                order = self._order(rows, vals, np.flatnonzero(inside))
+            for top, bottom in _brackets(vals, size, quantity, low, high):
+                above_mask = vals > top
+                above = above_mask.astype(np.float64)
+                inside = np.flatnonzero((vals >= bottom) ^ above_mask)  # bottom <= vals <= top (above: vals > top)
+                before = _dot(size, above)
+                if before < quantity <= before + float(size[inside].sum()):
+                    order = self._order(rows, vals, inside)
+                    break
         if order is None:
-            above[:] = False
+            above, before = None, 0.0
             order = self._order(rows, vals)
-        before = float(np.sum(size, where=above))
         reached = size[order]
-        _, taken = queue_taken(quantity, reached, before)
-        whole = float(np.sum(profit, where=above))
-        return g, rank, capacity, whole + float((taken * unit[order]).sum()), ahead, side_unit
+        cum = before + np.cumsum(reached)
+        whole = _dot(profit, above) if above is not None else 0.0
+        # the positions before the one where the quantity runs out are closed whole (their
+        # profit: gain), that one in part, the rest not at all
+        last = min(int(np.searchsorted(cum, quantity, side="left")), order.size - 1)
+        partly = min(max(quantity - float(cum[last] - reached[last]), 0.0), float(reached[last]))
+        at = int(order[last]) if every else int(np.flatnonzero(ok)[order[last]])
+        its_unit = max(0.0, float(g.side[at] * (g.mark[at] * factor - g.entry[at])))
+        return g, rank, capacity, whole + float(profit[order[:last]].sum()) + partly * its_unit, ahead, gain
 
     def step(self, shock: float) -> Step:
         """One shock in full: the liquidations, the queue and both allocations."""
@@ -913,6 +984,11 @@ class Book:
         you_liquidated = np.zeros(n, dtype=bool)
         you_rank = np.zeros(n, dtype=np.int64)
         attribution = {key: np.zeros(n) for key in ATTRIBUTION}
+        # each winning side prepared once for the sweep's range of marks (Prepared)
+        factors = 1.0 + shocks / 100.0
+        low, high = (float(factors.min()), float(factors.max())) if n else (1.0, 1.0)
+        prepared: dict[int, Prepared | None] = {}
+        rule = ranking_rule(self.ranking)
         for i, shock in enumerate(shocks):
             # The totals of self.step(shock), without the per-row detail: the queue is sorted
             # once; only its touched head, the profitable total and your row are read.
@@ -921,7 +997,10 @@ class Book:
             count[i] = hit.size
             out["liquidated_notional"][i] = float((x["size"] * x["fill"]).sum())
             quantity = float(x["adl_size"].sum())
-            g, rank, capacity, taken_profit, ahead, side_unit = self._cut(-losing, factor, quantity)
+            winning = -losing
+            if winning not in prepared:
+                prepared[winning] = Prepared(self._ranked[winning], low, high) if rule.ranks else None
+            g, rank, capacity, taken_profit, ahead, gain = self._cut(winning, factor, quantity, prepared[winning])
             _, totals = self._attribute(hit, x, factor, capacity)
             deficit = totals["adl_covered"] + totals["unabsorbed"]
             out["deficit"][i] = deficit
@@ -940,14 +1019,16 @@ class Book:
             # pro-rata needs the side's whole profit; only computed when there is a deficit
             profits = 0.0
             if deficit > 0:
-                if side_unit is None:
-                    side_unit = np.maximum(0.0, g.side * (g.mark * factor - g.entry))
-                profits = float((g.size * side_unit).sum())
+                if gain is None:
+                    gain = np.maximum(0.0, g.side * (g.mark * factor - g.entry)) * g.size
+                profits = float(gain.sum())
             share = min(1.0, deficit / profits) if profits > 0 and deficit > 0 else 0.0
             you = self.you
             mark = cols.mark[you] * factor
             you_unit = max(0.0, float(cols.side[you] * (mark - cols.entry[you])))
-            mine = {"queue": min(max(quantity - ahead, 0.0), float(cols.size[you])),
+            # (a residue of the size ahead, QUEUE_RESIDUE of the quantity, is no take: queue_taken)
+            reached = quantity - ahead if quantity - ahead > QUEUE_RESIDUE * quantity else 0.0
+            mine = {"queue": min(reached, float(cols.size[you])),
                     "pro_rata": float(cols.size[you]) * share if you_unit > 0 else 0.0}
             for policy, amount in mine.items():
                 you_size[policy][i] = amount
@@ -1040,6 +1121,134 @@ def queue_taken(quantity: float, size: Array, before: float = 0.0) -> tuple[Arra
     tolerance = QUEUE_RESIDUE * max(abs(quantity), float(before + cum[-1]) if size.size else 0.0)
     taken = np.where(taken <= tolerance, 0.0, np.where(size - taken <= tolerance, size, taken))
     return ahead, taken
+
+
+class Prepared:
+    """One gathered side prepared for a sweep whose marks move by factors within ``[low, high]``:
+    what every step's scores read that does not depend on the mark, computed once (the ranking
+    rules' prepared forms, :meth:`liqcalc.core.rules.RankingRule.prepared_scores`, read it).
+
+    - ``mark``: the side's one mark when every row has the same (a step's shocked mark is then
+      one float, not an array), else None;
+    - ``backing``, ``wallet_floor`` (max(1, backing)), ``entry_value``
+      (|size x entry|, when first read), ``capacity`` (the side's size);
+    - the maintenance margin's line: where the table is ranged, the tier at the notional at
+      the shocked mark is read once for every row whose notional stays in one tier at every
+      factor of the range (the notional is monotone in the factor), and again at each step for
+      the few others (``loose``). Each value is computed by the same operations as
+      :meth:`Priced.maintenance`, so the scores are the same bit for bit.
+    """
+
+    def __init__(self, gathered: _Gathered, low: float, high: float) -> None:
+        g = gathered
+        self.priced = g.priced
+        marks = g.mark
+        first = float(marks[0]) if marks.size else float("nan")
+        self.mark: float | None = first if marks.size and bool(np.all(marks == first)) else None
+        self.backing = g.backing
+        self.wallet_floor = np.maximum(1.0, g.backing)
+        self.capacity = float(g.size.sum())
+        t = g.priced.tiers
+        self._tiers = t
+        q = g.size
+        if t.ranged:
+            last = len(t.cap) - 1
+            at_low = np.minimum(t.index(q * (marks * low)), last)
+            at_high = np.minimum(t.index(q * (marks * high)), last)
+            tier = at_low
+            self.loose: IntArray = np.flatnonzero(at_low != at_high)
+        else:
+            tier = g.priced.entry_tier
+            self.loose = np.zeros(0, dtype=np.intp)
+        rate, amount = t.rate[tier], t.amount[tier]
+        constant = g.close_fee - amount
+        if t.basis.at_entry:  # constant in the price
+            self._slope: Array | None = None
+            self._constant = t.basis.values_at(q, g.entry, rate, constant, marks)
+        else:
+            self._slope = q * rate
+            self._constant = constant
+
+    @cached_property
+    def entry_value(self) -> Array:
+        """|size x entry| (read by Bitget's score only: computed when first read)."""
+        cols = self.priced.cols
+        return np.abs(cols.size * cols.entry)
+
+    def price(self, factor: float) -> Array | float:
+        """The shocked mark: one float when the side has one mark, else each row's."""
+        if self.mark is not None:
+            return self.mark * factor
+        return self.priced.cols.mark * factor
+
+    def unrealized(self, price: Array | float) -> Array:
+        """The unrealized PnL, side x size x (price - entry), as the ranking rules' array forms
+        compute it: the side is +-1, so (price - entry) x side x size is the same float as
+        (side x size) x (price - entry), one rounding of size x (price - entry)."""
+        cols = self.priced.cols
+        gap = np.subtract(price, cols.entry)
+        gap *= cols.side
+        gap *= cols.size
+        return gap
+
+    def maintenance(self, price: Array | float) -> Array:
+        """Maintenance margin of every row at ``price`` (a new array): :meth:`Priced.maintenance`."""
+        if self._slope is None:
+            out = self._constant.copy()
+        else:
+            out = np.multiply(self._slope, price)
+            out += self._constant
+        loose = self.loose
+        if loose.size:
+            priced, t = self.priced, self._tiers
+            at = np.broadcast_to(price, priced.cols.size.shape)[loose]
+            q = priced.cols.size[loose]
+            tier = np.minimum(t.index(q * at), len(t.cap) - 1)
+            out[loose] = t.basis.values_at(q, priced.cols.entry[loose], t.rate[tier],
+                                           priced.close_fee[loose] - t.amount[tier], at)
+        return out
+
+
+
+#: One score in this many is read to guess where the queue's cut lies (:func:`_brackets`).
+SAMPLE_STRIDE = 64
+
+
+def _brackets(vals: Array, size: Array, quantity: float, low: int, high: int) -> Iterator[tuple[float, float]]:
+    """Score bounds (top, bottom) around where ``quantity`` runs out along ``vals`` (highest
+    first, each row holding ``size``), best guess first. A sample of one score in
+    :data:`SAMPLE_STRIDE` (a strided view: the side's rows in crossing order) gives two
+    guesses: where the sample's sizes (times the stride), highest score first, reach the
+    quantity, and the ``low``-th to ``high``-th highest scores (0-based), each widened by four
+    standard deviations of where a sample's rank lands. Then the exact ``low``-th and
+    ``high``-th (a partition of every score). The caller keeps the first bracket that holds
+    the cut, which any bracket holding it may be: the order within and the sums around it are
+    the same."""
+    count = vals.size
+    sample = vals[::SAMPLE_STRIDE]
+    m = sample.size
+    if m > 64:
+        by_score = np.argsort(-sample)
+        reach = np.cumsum(size[::SAMPLE_STRIDE][by_score]) * SAMPLE_STRIDE
+        at = int(np.searchsorted(reach, quantity))
+        margin = int(4 * np.sqrt(at + 1)) + 8
+        first, last = at - margin, at + margin
+        if last < m - 1:
+            yield float(sample[by_score[first]]) if first > 0 else float("inf"), float(sample[by_score[last]])
+        first = max(0, int(low / SAMPLE_STRIDE - 4 * np.sqrt(low / SAMPLE_STRIDE)) - 8)
+        last = min(m - 1, int(high / SAMPLE_STRIDE + 4 * np.sqrt(high / SAMPLE_STRIDE)) + 8)
+        if first < last:
+            ranked = -sample[by_score]
+            yield float(-ranked[first]) if first > 0 else float("inf"), float(-ranked[last])
+    # the low-th and high-th highest scores (a partition of the scores, ascending)
+    bounds = np.partition(vals, [count - 1 - high, count - 1 - low])
+    yield float(bounds[count - 1 - low]), float(bounds[count - 1 - high])
+
+
+def _dot(a: Array, b: Array) -> float:
+    """sum(a x b) in one pass, on this thread (``np.dot`` hands a long vector to BLAS threads,
+    which wait for a core on a busy machine)."""
+    return float(np.einsum("i,i->", a, b))
 
 
 def _pieces(size: Array, price: Array) -> tuple[Array, Array]:

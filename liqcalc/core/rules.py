@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from numpy.typing import NDArray
 
     from liqcalc.core.adl import Holder
-    from liqcalc.core.book import Priced
+    from liqcalc.core.book import Prepared, Priced
     from liqcalc.core.model import AdlPrice, CloseFee, MaintenanceBasis, MaintenanceRate, Ranking, SymbolSpec, TierBasis
 
     Array = NDArray[Any]
@@ -462,6 +462,18 @@ class RankingRule:
 
         return np.zeros(np.shape(rows)), np.ones(np.shape(rows), dtype=bool)
 
+    def prepared_scores(self, prepared: Prepared, mark: Array | float, unrealized: Array) -> tuple[Array, Array | None]:
+        """The array form on a side prepared once for a sweep (:class:`liqcalc.core.book.Prepared`:
+        what does not depend on the mark, computed once), at ``mark`` (one price for every row, or
+        each row's), given ``unrealized`` = side x size x (mark - entry): bit for bit the values of
+        :meth:`scores` on the same rows (``tests/core/test_rules.py``); whether the formula ranks
+        each row, or None when it ranks every row. A rule without a prepared form of its own
+        computes :meth:`scores`."""
+        import numpy as np
+
+        rows = prepared.priced.cols.side
+        return self.scores(prepared.priced, np.arange(rows.size), np.broadcast_to(mark, rows.shape))
+
 
 class PnlXLeverage(RankingRule):
     """BitMEX's ranking, also Bybit's and OKX's "leverage PnL%".
@@ -536,6 +548,22 @@ class BinanceLeveragePnl(RankingRule):
             value = pnl_percent * margin_ratio
         return value, np.ones(np.shape(rows), dtype=bool)
 
+    def prepared_scores(self, prepared: Prepared, mark: Array | float, unrealized: Array) -> tuple[Array, Array | None]:
+        """The array form above on a prepared side: max(1, wallet balance) and the maintenance
+        margin's tier read once, the temporaries reused (the same operations, in the same order)."""
+        import numpy as np
+
+        with np.errstate(divide="ignore", invalid="ignore"):
+            maintenance = prepared.maintenance(mark)
+            margin_balance = prepared.backing + unrealized
+            margin_ratio = np.divide(maintenance, margin_balance, out=maintenance)
+            np.copyto(margin_ratio, 0.0, where=margin_balance <= 0)
+            del margin_balance  # (before the next array: a sweep's peak memory is here)
+            pnl_percent = np.maximum(0.0, unrealized)
+            pnl_percent /= prepared.wallet_floor
+            pnl_percent *= margin_ratio
+        return pnl_percent, None
+
 
 class HyperliquidIndex(RankingRule):
     """Hyperliquid's sorting index.
@@ -589,6 +617,19 @@ class BitgetScore(RankingRule):
             maintenance = priced.maintenance(rows, mark)
             equity = priced.backing[rows] + unrealized
             position_roi = unrealized / np.abs(q * entry)
+            account_mmr = maintenance / equity
+            value = np.where(position_roi > 0, position_roi * account_mmr, position_roi / account_mmr)
+        return value, (equity > 0) & (maintenance > 0)
+
+    def prepared_scores(self, prepared: Prepared, mark: Array | float, unrealized: Array) -> tuple[Array, Array | None]:
+        """The array form above on a prepared side (the entry value and the maintenance margin's
+        tier read once)."""
+        import numpy as np
+
+        with np.errstate(divide="ignore", invalid="ignore"):
+            maintenance = prepared.maintenance(mark)
+            equity = prepared.backing + unrealized
+            position_roi = unrealized / prepared.entry_value
             account_mmr = maintenance / equity
             value = np.where(position_roi > 0, position_roi * account_mmr, position_roi / account_mmr)
         return value, (equity > 0) & (maintenance > 0)

@@ -121,3 +121,24 @@ def test_queue_numbers_are_written_as_the_row_objects_write_them() -> None:
         expected = [dumps(clean({key: _d(v)})[key]) for v in values.tolist()]
         assert _json_texts(values, places=places) == expected
     assert _json_texts(values, absent="0") == [dumps(clean({"size": _dz(v)})["size"]) for v in values.tolist()]
+
+
+def test_queue_numbers_below_the_twelfth_digit_are_written_as_the_decimal_path() -> None:
+    """Numbers whose 12 digits run past the places (a percentile, a score) are rounded from the
+    float itself, and midpoints (the 12 digits end in a 5 right after the places) go the Decimal
+    way: the same text as the row objects on percentiles of queues of every length, on
+    midpoints and near-midpoints at 8 and 10 places, and on tiny and negative values."""
+    import numpy as np
+
+    from liqcalc.app.adl import _d, _json_texts, clean
+
+    rng = np.random.default_rng(9)
+    percentiles = np.concatenate([(n - np.arange(n)) / n * 100.0 for n in (3, 7, 64, 999, 4096, 30001)])
+    ties = np.array([0.123456785, 0.123456775, 12.345678905, 12.345678915, 999.999999995, 0.00000000125,
+                     0.12345678905, 0.12345678915, 1.2345678905, 9.9999999995, 0.000012345678905])
+    near = np.concatenate([ties * (1 + k * 2.0**-52) for k in range(-3, 4)])
+    values = np.concatenate((percentiles, near, -near, rng.uniform(0, 1000, 3000), rng.lognormal(-12, 4, 2000),
+                             np.round(rng.uniform(0, 1000, 1000), 9), np.round(rng.uniform(0, 10, 1000), 11)))
+    for places, key in ((8, "size"), (10, "score")):
+        expected = [dumps(clean({key: _d(v)})[key]) for v in values.tolist()]
+        assert _json_texts(values, places=places) == expected

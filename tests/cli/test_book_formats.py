@@ -356,3 +356,16 @@ def test_a_text_column_is_stripped_only_when_a_cell_may_start_or_end_with_a_spac
     assert books._may_have_edge_spaces(pa.chunked_array([column.slice(0, 1), column.slice(1)])) is may
     assert books._may_have_edge_spaces(column.cast(pa.large_string())) is may
     assert books._strip_text(column).to_pylist() == [None if c is None else c.strip() for c in cells]
+
+
+def test_the_ids_of_many_rows_are_taken_at_once_yours_included() -> None:
+    """The streamed JSON queue reads the ids of a chunk of rows in one Arrow take (ArrowIds.take,
+    and the book with your row appended): the same ids, in the same order, as one at a time."""
+    from liqcalc.core.book import Columns
+
+    ids = books.ArrowIds(pa.array(["a", "b", "c"]))
+    nan = np.full(3, np.nan)
+    cols = Columns(ids, np.ones(3), nan, nan, nan, nan, nan, nan).with_row("YOU", 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0)
+    at = [3, 0, 2, 3, 1]
+    assert ids.take([2, 0]) == ["c", "a"]
+    assert cols.ids.take(at) == [cols.ids[i] for i in at] == ["YOU", "a", "c", "YOU", "b"]  # type: ignore[attr-defined]

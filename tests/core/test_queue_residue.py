@@ -42,3 +42,17 @@ def test_an_event_closes_only_the_positions_its_size_reaches() -> None:
     assert report["policies"]["queue"]["positions_closed"] == 1
     rows = {row["id"]: row for row in report["queue"]}
     assert rows["b"]["adl_size"] == 0 and rows["b"]["adl_price"] is None
+
+
+def test_a_sweep_does_not_reach_you_by_a_residue() -> None:
+    # you are second in the queue, behind a position of 0.5 and beside one of 0.2: a deficit of
+    # exactly 0.5 closes the first alone, whatever the float sums leave
+    book = [{"id": "a", "side": "long", "size": "0.5", "entry": "50000", "leverage": "10"},
+            {"id": "b", "side": "long", "size": "0.2", "entry": "55000", "leverage": "10"},
+            {"id": "d", "side": "short", "size": "0.5", "entry": "60000", "leverage": "20"}]
+    report = liqcalc.adl_risk(preset="binance", symbol="BTCUSDT", side="long", entry="55500", size="1",
+                              leverage="10", mark="60000", book=book, shock=["7", "8"], insurance_fund="0",
+                              no_stale_warning=True).to_dict()
+    for row in report["sweep"]:
+        assert row["you_adl_size"] == 0 or row["you_adl_size"] > 1e-9, row
+        assert (row["you_adl_price"] is None) == (row["you_adl_size"] == 0), row

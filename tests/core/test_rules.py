@@ -105,3 +105,47 @@ def test_adl_price_forms_agree() -> None:
                 assert float(at or 0) == array[0]
             else:
                 assert at is None
+
+
+def prepared_book(preset: str, symbol: str, *, one_mark: bool) -> book.Priced:
+    """2,000 positions across the first tiers of ``symbol`` (sizes up to 8 BTC at 60,000),
+    isolated and cross, at one mark or at marks around it."""
+    rng = np.random.default_rng(7)
+    n = 2000
+    side = np.where(rng.random(n) < 0.5, 1.0, -1.0)
+    size = np.round(rng.uniform(0.001, 8.0, n), 3)
+    entry = np.round(60000 * rng.uniform(0.9, 1.1, n), 1)
+    mark = np.full(n, 60000.0) if one_mark else np.round(60000 * rng.uniform(0.98, 1.02, n), 1)
+    cross = np.arange(n) % 7 == 0
+    leverage = np.where(cross, np.nan, rng.integers(2, 5, n).astype(float))
+    wallet = np.where(cross, np.round(size * entry / 3, 2), np.nan)
+    cols = book.Columns(tuple(f"p{i}" for i in range(n)), side, size, entry, mark, np.full(n, np.nan), leverage, wallet)
+    loaded = load(preset)
+    return book.price_book(loaded.venue, loaded.symbol(symbol), cols)
+
+
+@pytest.mark.parametrize("one_mark", [True, False], ids=["one_mark", "marks"])
+@pytest.mark.parametrize(("preset", "symbol"), [("binance", "BTCUSDT"), ("bybit", "BTCUSDT"), ("okx", "BTC-USDT-SWAP"),
+                                                ("bitget", "BTCUSDT")])
+@pytest.mark.parametrize("ranking", [name for name, rule in rules.RANKINGS.items() if rule.ranks])
+def test_prepared_scores_are_the_array_forms_bit_for_bit(ranking: str, preset: str, symbol: str, one_mark: bool) -> None:
+    """The prepared form of each ranking (what a sweep computes once per side: the tier of the
+    maintenance margin read once where the notional stays in one tier over the sweep's range)
+    gives the array form's scores exactly, at every mark of the range, rows that change tier
+    within it included."""
+    priced = prepared_book(preset, symbol, one_mark=one_mark)
+    rule = rules.ranking_rule(ranking)
+    low, high = 0.8, 1.2
+    for side in (1.0, -1.0):
+        g = book._Gathered.of(priced, np.flatnonzero(priced.cols.side == side))
+        prepared = book.Prepared(g, low, high)
+        assert (prepared.mark is not None) == one_mark
+        if priced.tiers.ranged:
+            assert prepared.loose.size > 0  # some notionals cross a tier bound within the range
+        for factor in np.linspace(low, high, 7):
+            marks = g.mark * factor
+            expected, expected_ok = rule.scores(g.priced, np.arange(g.rows.size), marks)
+            price = prepared.price(float(factor))
+            value, ok = rule.prepared_scores(prepared, price, prepared.unrealized(price))
+            np.testing.assert_array_equal(value, expected)
+            np.testing.assert_array_equal(np.ones(g.rows.size, dtype=bool) if ok is None else ok, expected_ok)
