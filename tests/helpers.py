@@ -79,3 +79,20 @@ def columns(specs: list[tuple[str, PositionSpec]]) -> book.Columns:
         col(lambda s: s.size), col(lambda s: s.entry), col(lambda s: s.mark), col(lambda s: s.margin),
         col(lambda s: s.leverage), col(lambda s: s.wallet),
     )
+
+
+def same(a: Any, b: Any, where: str = "") -> None:
+    """Equal JSON objects, numbers to relative 1e-9 (or 2e-8 absolute: 8 decimals): a report of
+    the vectorized (float) path against the Decimal path's."""
+    if isinstance(a, dict):
+        assert isinstance(b, dict) and list(a) == list(b), where
+        for key in a:
+            same(a[key], b[key], f"{where}.{key}")
+    elif isinstance(a, list):
+        assert isinstance(b, list) and len(a) == len(b), where
+        for n, (x, y) in enumerate(zip(a, b, strict=True)):
+            same(x, y, f"{where}[{n}]")
+    elif isinstance(a, Decimal | float) and not isinstance(a, bool) and isinstance(b, Decimal | float | int):
+        assert abs(float(a) - float(b)) <= max(2e-8, 1e-9 * max(abs(float(a)), abs(float(b)))), (where, a, b)
+    else:
+        assert a == b, (where, a, b)

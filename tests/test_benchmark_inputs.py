@@ -15,12 +15,11 @@ import os
 import subprocess
 import sys
 import tempfile
-from decimal import Decimal
 from pathlib import Path
 from types import ModuleType
-from typing import Any
 
 import pytest
+from helpers import same
 
 import liqcalc
 from liqcalc.app import adl as adl_app
@@ -55,22 +54,6 @@ def test_the_batch_benchmarks_lines_priced_as_arrays_are_the_decimal_cores(tmp_p
     assert len(compact) == len(full) == 3000
     for got, whole in zip(compact, full, strict=True):
         assert got == {key: whole.get(key) for key in fields}
-
-
-def same(a: Any, b: Any, where: str = "") -> None:
-    """Equal JSON objects, numbers to relative 1e-9 (or 2e-8 absolute: 8 decimals)."""
-    if isinstance(a, dict):
-        assert isinstance(b, dict) and list(a) == list(b), where
-        for key in a:
-            same(a[key], b[key], f"{where}.{key}")
-    elif isinstance(a, list):
-        assert isinstance(b, list) and len(a) == len(b), where
-        for n, (x, y) in enumerate(zip(a, b, strict=True)):
-            same(x, y, f"{where}[{n}]")
-    elif isinstance(a, Decimal | float) and isinstance(b, Decimal | float | int) and not isinstance(b, bool):
-        assert abs(float(a) - float(b)) <= max(2e-8, 1e-9 * max(abs(float(a)), abs(float(b)))), (where, a, b)
-    else:
-        assert a == b, (where, a, b)
 
 
 def test_the_adl_benchmarks_event_on_its_book_is_the_decimal_report(tmp_path: Path) -> None:

@@ -1477,7 +1477,7 @@ def event_report(ctx: Context, inputs: AdlInputs, event_side: Side | None, size:
         report = vector_event_report(ctx, inputs, event_side, size, price, fund, seed)
         if report is not None:
             return report
-    from liqcalc.core.adl import Handed, Piece, allocate, attribute, rank, uncovered_liquidation
+    from liqcalc.core.adl import Piece, allocate, rank
 
     venue = ctx.venue
     holders = _holders(ctx)
@@ -1491,32 +1491,12 @@ def event_report(ctx: Context, inputs: AdlInputs, event_side: Side | None, size:
     allocations: Mapping[Policy, Allocation] | None = None
     event: EventInfo | None = None
     if size is not None and price is not None and event_side is not None:
-        # "an uncovered liquidation": the fund pays only when insurance_fund says it can
-        hit = uncovered_liquidation(event_side, size, price, ctx.mark, fund, venue.adl.price)
-        if hit.shortfall == 0:
-            said_mark, said_price = (ctx.mark, price) if ctx.twin is None else (ctx.twin.mark, r8(ctx.twin.price(price)))
-            ctx.warnings.append(
-                f"the mark {said_mark} is not beyond the bankruptcy price {said_price} "
-                f"of the liquidated {ctx.said_side(event_side)}: filled at the "
-                "mark it would leave no shortfall; the event is taken as given (an uncovered liquidation)")
-        pieces = [Piece(hit.adl_size, hit.adl_price)] if hit.adl_size > 0 else []
         # without a book the other side is taken to absorb it all (there is no queue to see)
         capacity = None if ctx.book is None else sum((r.holder.size for r in queue.rows), ZERO)
-        split = attribute([Handed(event_side, size, hit.shortfall, hit.fund_paid, hit.adl_size, hit.adl_price, ctx.mark,
-                                  ctx.mark)], capacity,
-                          venue.adl.price, venue.adl.unabsorbed_by, fund_start=fund, fund_surplus_in=ZERO,
-                          fund_left=None if fund is None else fund - hit.fund_paid)
-        deficit = split.adl_covered + split.unabsorbed
+        hit, split, event = _uncovered(ctx, event_side, size, price, fund, capacity)
         if ctx.book is not None:
-            allocations = allocate(queue, pieces, deficit)
-        shown = accounting(fund_start=split.fund_start, fund_surplus_in=split.fund_surplus_in, fund_paid=split.fund_paid,
-                           fund_left=split.fund_left, adl_covered=split.adl_covered, unabsorbed=split.unabsorbed,
-                           unabsorbed_by=split.unabsorbed_by, deleveraged_size=split.deleveraged_size,
-                           deleveraged_notional=split.deleveraged_notional, fund_party=venue.fund_party)
-        event = EventInfo(kind="liquidation", liquidated_side=event_side, liquidated_size=size, bankruptcy_price=price,
-                          adl_price=hit.adl_price, deficit=shown["adl_covered"] + shown["unabsorbed"], shock=None,
-                          mark_after=None, liquidated_count=1, liquidated_notional=r8(size * price) or ZERO,
-                          handed_size=r8(hit.adl_size) or ZERO, **shown)
+            pieces = [Piece(hit.adl_size, hit.adl_price)] if hit.adl_size > 0 else []
+            allocations = allocate(queue, pieces, split.adl_covered + split.unabsorbed)
     return AdlReport.build(ctx=ctx, inputs=inputs, queue=queue, allocations=allocations, event=event)
 
 

@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from helpers import same
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -54,22 +55,6 @@ def book(seed: int, face: Decimal | None, count: int) -> list[dict[str, Any]]:
             row["mark"] = Decimal(60000 + rng.choice([-1500, 1500]))
         rows.append(row)
     return rows
-
-
-def same(a: Any, b: Any, where: str = "") -> None:
-    """Equal JSON objects, numbers to relative 1e-9 (or 2e-8 absolute: 8 decimals)."""
-    if isinstance(a, dict):
-        assert isinstance(b, dict) and list(a) == list(b), where
-        for key in a:
-            same(a[key], b[key], f"{where}.{key}")
-    elif isinstance(a, list):
-        assert isinstance(b, list) and len(a) == len(b), where
-        for n, (x, y) in enumerate(zip(a, b, strict=True)):
-            same(x, y, f"{where}[{n}]")
-    elif isinstance(a, Decimal | float) and not isinstance(a, bool) and isinstance(b, Decimal | float | int):
-        assert abs(float(a) - float(b)) <= max(2e-8, 1e-9 * max(abs(float(a)), abs(float(b)))), (where, a, b)
-    else:
-        assert a == b, (where, a, b)
 
 
 def both(**options: Any) -> tuple[dict[str, Any], dict[str, Any]]:
