@@ -27,7 +27,7 @@ from liqcalc.core.adl import Queue, lights_band
 from liqcalc.core.errors import InputError, LiqcalcError, UsageError, reworded
 from liqcalc.core.model import Ranking, Side, SymbolSpec, Venue, side_sign
 from liqcalc.core.numbers import ONE, ZERO, given
-from liqcalc.core.position import Calculator, PositionResult
+from liqcalc.core.position import Calculator, PositionResult, PositionSpec
 from liqcalc.core.rules import CHOOSABLE_RANKINGS, adl_price_rule, ranking_rule
 from liqcalc.render.numbers import FLOAT_DIGITS
 
@@ -517,14 +517,7 @@ class AdlReport:
                 if mine is None or not has_book:
                     summary.update(rank=None, queue_count=len(queue.rows) if has_book else None, percentile=None,
                                    indicator=None, notional_ahead=None)
-                if spec.side != queue.side:
-                    _you_outcome(summary, spec.side, spec.size, spec.entry, spec.mark, ZERO, None, inputs.hedge_size, known=True)
-                else:
-                    # No book: the worst case, the whole position (or the liquidated size) closed at the ADL price.
-                    basis = spec.size if event is None or event.liquidated_size is None else min(spec.size, event.liquidated_size)
-                    adl_price = event.adl_price if event is not None else adl_price_rule(venue.adl.price).closes_at(None, spec.mark)
-                    _you_outcome(summary, spec.side, spec.size, spec.entry, spec.mark, basis, adl_price, inputs.hedge_size,
-                                 known=False)
+                _you_unranked(summary, spec, queue.side, event, venue, inputs.hedge_size)
             fields["you"] = summary
         return cls._freeze(ctx, fields)
 
@@ -948,6 +941,19 @@ def _you_outcome(summary: dict[str, Any], side: Side, size: Decimal, entry: Deci
     residual = s * (remaining - (hedge or ZERO))
     summary["residual_exposure"] = r8(residual)
     summary["residual_notional"] = r8(residual * mark)
+
+
+def _you_unranked(summary: dict[str, Any], spec: PositionSpec, queue_side: str, event: EventInfo | None, venue: Venue,
+                  hedge: Decimal | None) -> None:
+    """Your outcome where the queue gives you no rank: nothing on the other side; on the queue's
+    side (no book) the worst case, the whole position (or the liquidated size) closed at the ADL
+    price."""
+    if spec.side != queue_side:
+        _you_outcome(summary, spec.side, spec.size, spec.entry, spec.mark, ZERO, None, hedge, known=True)
+        return
+    basis = spec.size if event is None or event.liquidated_size is None else min(spec.size, event.liquidated_size)
+    adl_price = event.adl_price if event is not None else adl_price_rule(venue.adl.price).closes_at(None, spec.mark)
+    _you_outcome(summary, spec.side, spec.size, spec.entry, spec.mark, basis, adl_price, hedge, known=False)
 
 
 def roe(loss: Decimal | None, margin: Decimal | None) -> Decimal | None:
@@ -1646,13 +1652,7 @@ def vector_event_report(ctx: Context, inputs: AdlInputs, event_side: Side | None
                          adl_price_dec if mine > 0 and handed_dec > 0 else None, inputs.hedge_size, known=True)
         else:
             summary.update(rank=None, queue_count=int(queue.size), percentile=None, indicator=None, notional_ahead=None)
-            if spec.side != queue_side:
-                _you_outcome(summary, spec.side, spec.size, spec.entry, spec.mark, ZERO, None, inputs.hedge_size, known=True)
-            else:
-                basis = spec.size if event is None or event.liquidated_size is None else min(spec.size, event.liquidated_size)
-                adl_price = event.adl_price if event is not None else adl_price_rule(venue.adl.price).closes_at(None, spec.mark)
-                _you_outcome(summary, spec.side, spec.size, spec.entry, spec.mark, basis, adl_price, inputs.hedge_size,
-                             known=False)
+            _you_unranked(summary, spec, queue_side, event, venue, inputs.hedge_size)
         fields["you"] = summary
     return AdlReport._freeze(ctx, fields)
 
