@@ -72,7 +72,7 @@ def adl_risk(
     hedge_size: Annotated[str | None, typer.Option(metavar="QTY", help="Size held elsewhere against this position (the hedge ADL would leave alone).")] = None,
     lights: Annotated[int | None, typer.Option(metavar="N", help="The ADL indicator the venue shows you, to place you in a band of the queue.")] = None,
     top: Annotated[int | None, typer.Option(metavar="N", help="Queue rows shown: 10 in the table and every row in JSON unless given; with --json, the first N rows and yours.")] = None,
-    plot: Annotated[bool, typer.Option("--plot", help="Draw the sweep (or the distribution's) in the terminal, below the tables: your loss against the mark and ADL size against the move, the liquidated notional and the fund paid, and the probability of the moves (needs the extra: pip install \"liqcalc[plot]\").")] = False,
+    plot: Annotated[bool, typer.Option("--plot", help="Draw the sweep (or the distribution's) in the terminal, below the tables: your loss against the mark and ADL size against the move, the liquidated notional and the fund paid, and the probability of the moves (needs the extra: pip install \"liqcalc\\[plot]\").")] = False,
     plot_file: Annotated[str | None, typer.Option(metavar="FILE.svg|FILE.png", help="Write the same chart to a new SVG or PNG file (matplotlib, the same extra); an existing file is refused, never overwritten.")] = None,
     no_stale_warning: NoStaleWarningOpt = False,
     json_output: JsonOpt = False,

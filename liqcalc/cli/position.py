@@ -73,7 +73,7 @@ def position(
     no_stale_warning: NoStaleWarningOpt = False,
     json_output: JsonOpt = False,
     output_format: FormatOpt = None,
-    plot: Annotated[bool, typer.Option("--plot", help="Draw the price ladder in the terminal, below the tables: entry, mark, liquidation, bankruptcy and --fill, the waterfall's amounts in lines below (needs the extra: pip install \"liqcalc[plot]\").")] = False,
+    plot: Annotated[bool, typer.Option("--plot", help="Draw the price ladder in the terminal, below the tables: entry, mark, liquidation, bankruptcy and --fill, the waterfall's amounts in lines below (needs the extra: pip install \"liqcalc\\[plot]\").")] = False,
     plot_file: Annotated[str | None, typer.Option(metavar="FILE.svg|FILE.png", help="Write the price ladder to a new SVG or PNG file (matplotlib, the same extra); an existing file is refused, never overwritten.")] = None,
 ) -> None:
     """Liquidation and bankruptcy prices of a position, and where the money goes.

@@ -3,8 +3,12 @@ no paragraph broken mid-sentence) and every example runs as written from any fol
 
 from __future__ import annotations
 
+import os
 import re
 import shlex
+import subprocess
+import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -157,3 +161,11 @@ def test_a_single_command_run_registers_neither_completion_nor_other_commands() 
     assert list(typer.main.get_command(build_app("")).commands) == []  # type: ignore[attr-defined]
     whole = typer.main.get_command(build_app())
     assert {"install_completion", "show_completion", "version"} <= {p.name for p in whole.params}
+
+
+@pytest.mark.parametrize("command", ["position", "adl-risk"])
+def test_help_names_the_plot_extra_whole(command: str) -> None:
+    # rich reads a bare [plot] as markup and drops it: the copied command would install no plotting
+    done = subprocess.run([sys.executable, "-m", "liqcalc", command, "--help"], capture_output=True, text=True,
+                          env={**os.environ, "COLUMNS": "300"}, cwd=tempfile.gettempdir(), check=False)
+    assert '"liqcalc[plot]"' in done.stdout
