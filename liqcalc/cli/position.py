@@ -134,7 +134,7 @@ def run_position(
             sys.stderr.write(f"liqcalc: warning: {warning}\n")
         if failures:
             where = "the error column" if chosen is OutputFormat.csv else "the error objects"
-            raise LiqcalcError(f"--input: {failures} line{'s' if failures > 1 else ''} failed; see {where} on stdout")
+            raise LiqcalcError(f"--input: {failures:,} line{'s' if failures > 1 else ''} failed; see {where} on stdout")
         return
     if account is not None:
         from liqcalc.app.account import evaluate_account, read_account

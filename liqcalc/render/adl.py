@@ -41,7 +41,8 @@ def qty(value: Decimal) -> str:
 def _num(value: Decimal | None, places: int = 4) -> str:
     if value is None:
         return "-"
-    return f"{value:,.{places}f}"
+    text = f"{value:,.{places}f}"
+    return text.removeprefix("-") if text.strip("-0.,") == "" else text  # a score of -0.00001 is 0.0000, not -0.0000
 
 
 def _signed_money(value: Decimal | None) -> str:
@@ -263,7 +264,7 @@ def you_words(report: AdlReport) -> list[str]:
         band = "" if you["indicator"] is None else f", indicator {you['indicator']} on {report.venue_name}'s " \
             f"{report.indicator_range[0]}-{report.indicator_range[1]} scale" if report.indicator_range else ""
         pct = "" if you["percentile"] is None else f", percentile {you['percentile']:.1f}%"
-        lines.append(f"You are #{you['rank']} of {you['queue_count']} {report.queue_side}s{pct}{band}: "
+        lines.append(f"You are #{you['rank']:,} of {you['queue_count']:,} {report.queue_side}s{pct}{band}: "
                      f"{money(you['notional_ahead'])} {q} of notional is ahead of you.")
     elif not report.has_book:
         lines.append("Without a --book, the rank is unknown: the figures below take your whole position (or the "
@@ -572,7 +573,7 @@ def you_rows(report: AdlReport, style: Style) -> Rows:
         return style.missing if value is None else plain_number(value) if plain else qty(value)
 
     fact("score", num(you["score"]), report.ranking)
-    rank = style.missing if you["rank"] is None else (str(you["rank"]) if plain else f"{you['rank']} of {you['queue_count']}")
+    rank = style.missing if you["rank"] is None else (str(you["rank"]) if plain else f"{you['rank']:,} of {you['queue_count']:,}")
     pctl = "-" if you["percentile"] is None else f"{you['percentile']:.1f}%"
     fact("rank", rank, f"of {you['queue_count']}; percentile {pctl}" if plain and you["rank"] is not None
          else f"percentile {pctl}")

@@ -283,3 +283,20 @@ def test_sample_sweep_with_a_hedge_fits_every_width(width: int, monkeypatch: pyt
                "1", "--leverage", "20", "--mark", "66000", "--book", "sample:btcusdt", "--shock", "2:10:2",
                "--insurance-fund", "20000", "--hedge-size", "0.3").stdout
     check_screen(text, width)
+
+
+def test_ranks_are_grouped_and_a_zero_score_is_not_negative() -> None:
+    from decimal import Decimal
+
+    from liqcalc.render.adl import _num
+
+    assert _num(Decimal("-0.00001")) == "0.0000"
+    assert _num(Decimal("-0.5")) == "-0.5000"
+    book = [{"id": f"s{n}", "side": "short", "size": "0.01", "entry": str(60000 + n), "leverage": "10"} for n in range(1200)]
+    book.append({"id": "l", "side": "long", "size": "12", "entry": "60000", "leverage": "10"})
+    import liqcalc
+    from liqcalc.render.adl import you_words
+
+    report = liqcalc.adl_risk(preset="binance", symbol="BTCUSDT", side="short", entry="59000", size="0.01", leverage="10",
+                              mark="58000", book=book, no_stale_warning=True)
+    assert "of 1,201 shorts" in " ".join(you_words(report))
