@@ -423,8 +423,8 @@ def _load_table(where: str, data: bytes, kind: str) -> Any:
             OverflowError, MemoryError) as error:
         detail = " ".join(str(error).split())[:200]
         if read:  # read, but its buffers do not hold together
-            what = "a valid " + what.split(" ", 1)[1]
-        raise InputError(where, f"not {what} file ({detail})") from None
+            raise InputError(where, f"not a valid {what.split(' ', 1)[1]} file ({detail})") from None
+        raise InputError(where, f"not {what} file, or a damaged or truncated one ({detail})") from None
     return table
 
 

@@ -197,7 +197,7 @@ def test_a_file_that_says_parquet_but_is_not_is_refused_in_one_line(tmp_path: Pa
     path.write_text("id,side,size,entry,leverage\na,long,1,60000,10\n")
     result = run(*YOU, "--book", str(path), "--shock", "10")
     assert result.exit_code == 1
-    assert result.stderr.startswith(f"liqcalc: error: {path}: not a Parquet file (") and result.stderr.count("\n") == 1
+    assert result.stderr.startswith(f"liqcalc: error: {path}: not a Parquet file, or a damaged or truncated one (") and result.stderr.count("\n") == 1
 
 
 def test_a_huge_id_is_refused_in_csv_as_before_and_in_parquet_too(tmp_path: Path) -> None:

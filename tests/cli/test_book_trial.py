@@ -111,7 +111,7 @@ def test_a_parquet_page_that_fails_its_checksum_is_refused(tmp_path: Path) -> No
     data[at + 5] = ord("y")  # still UTF-8, still a valid id: only the checksum tells
     (tmp_path / "book.parquet").write_bytes(bytes(data))
     message = one_line(run("--book", str(tmp_path / "book.parquet")))
-    assert message.startswith(f"{tmp_path / 'book.parquet'}: not a Parquet file (") and "CRC" in message
+    assert message.startswith(f"{tmp_path / 'book.parquet'}: not a Parquet file, or a damaged or truncated one (") and "CRC" in message
 
 
 # -- 2. standard input: bytes, sniffed ------------------------------------------------------
