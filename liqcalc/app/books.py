@@ -86,6 +86,21 @@ def _columns_text() -> str:
     return "id, side, size, entry, margin or leverage, and optional wallet and mark"
 
 
+def check_columns(names: Sequence[str], where: str) -> None:
+    """A book's column names (a CSV header, a table's schema), lower-cased: no column twice (the
+    first repeat is named), none unknown, none of :data:`REQUIRED` missing; ``where`` names the
+    header (``book.csv:1``) or the file."""
+    for number, column in enumerate(names):
+        if column in names[:number]:
+            raise InputError(f"{where}: {column}", "duplicate column")
+    for column in names:
+        if column not in COLUMNS:
+            raise InputError(f"{where}: {column}", f"unknown column; the columns are {_columns_text()}")
+    for column in REQUIRED:
+        if column not in names:
+            raise InputError(f"{where}: {column}", f"missing column; the columns are {_columns_text()}")
+
+
 def samples() -> list[str]:
     """The names of the books shipped with liqcalc (``--book sample:NAME``)."""
     from importlib.resources import files
@@ -481,15 +496,7 @@ def _read_table(where: str, data: bytes, kind: str) -> TableBook:
 
     table = _load_table(where, data, kind)
     names = [str(n).strip().lower() for n in table.column_names]
-    if len(set(names)) != len(names):
-        twice = next(n for n in names if names.count(n) > 1)
-        raise InputError(f"{where}: {twice}", "duplicate column")
-    for column in names:
-        if column not in COLUMNS:
-            raise InputError(f"{where}: {column}", f"unknown column; the columns are {_columns_text()}")
-    for column in REQUIRED:
-        if column not in names:
-            raise InputError(f"{where}: {column}", f"missing column; the columns are {_columns_text()}")
+    check_columns(names, where)
     columns = {}
     for column, field in zip(names, table.schema, strict=True):
         kind_of = _kind_of(field.type)
@@ -627,15 +634,7 @@ def _parse_csv(name: str, text: str) -> BookFile:
             break
     if header is None:
         return BookFile(name, [], {column: [] for column in COLUMNS})
-    for number, column in enumerate(header):
-        if column in header[:number]:
-            raise InputError(f"{name}:{header_line}: {column}", "duplicate column")
-    for column in header:
-        if column not in COLUMNS:
-            raise InputError(f"{name}:{header_line}: {column}", f"unknown column; the columns are {_columns_text()}")
-    for column in REQUIRED:
-        if column not in header:
-            raise InputError(f"{name}:{header_line}: {column}", f"missing column; the columns are {_columns_text()}")
+    check_columns(header, f"{name}:{header_line}")
     width = len(header)
     rows: list[list[str]] = list(reader)
     physical = text.count("\n") + (0 if text.endswith("\n") else 1)
